@@ -1,0 +1,40 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Everything is installed into ./.venv by the targets themselves.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DIR := demo
+
+.PHONY: demo test lint typecheck unit clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	cd $(DEMO_DIR) && ../$(BIN)/refnet init
+	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/members.csv
+	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/connections.csv
+	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/referrals.csv
+	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/programme.json
+	cd $(DEMO_DIR) && ../$(BIN)/refnet report
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

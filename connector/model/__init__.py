@@ -1,0 +1,51 @@
+"""The referral-network domain model (pydantic, immutable records)."""
+
+from connector.model.base import Money, Record, RefnetId, Tags, new_id, utcnow
+from connector.model.club import Club, ClubRules, Introduction, Membership
+from connector.model.enums import (
+    AgreementStatus,
+    Circle,
+    CompanySize,
+    GoalMetric,
+    IntroductionStatus,
+    LadderStage,
+    MembershipStatus,
+    PartnerStage,
+    ReferralStatus,
+    Sentiment,
+)
+from connector.model.member import Connection, CrmIds, Member, Profile
+from connector.model.partner import Agreement, Goal, Partnership, TargetProfile
+from connector.model.referral import Referral
+
+__all__ = [
+    "Agreement",
+    "AgreementStatus",
+    "Circle",
+    "Club",
+    "ClubRules",
+    "CompanySize",
+    "Connection",
+    "CrmIds",
+    "Goal",
+    "GoalMetric",
+    "Introduction",
+    "IntroductionStatus",
+    "LadderStage",
+    "Member",
+    "Membership",
+    "MembershipStatus",
+    "Money",
+    "PartnerStage",
+    "Partnership",
+    "Profile",
+    "Record",
+    "Referral",
+    "ReferralStatus",
+    "RefnetId",
+    "Sentiment",
+    "Tags",
+    "TargetProfile",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,81 @@
+"""The customer club (Kundennetzwerk): rules, memberships and moderated introductions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from connector.model.base import NonEmptyText, Record, RefnetId, utcnow
+from connector.model.enums import IntroductionStatus, MembershipStatus
+
+__all__ = ["Club", "ClubRules", "Introduction", "Membership"]
+
+
+class ClubRules(BaseModel):
+    """One version of the club's rules of the game; members accept a version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int = Field(ge=1)
+    text: NonEmptyText
+    effective_from: date
+
+
+class Club(Record):
+    name: NonEmptyText
+    founded_on: date
+    trial_months: int = Field(default=12, ge=1, le=36, description="the test phase per member")
+    rules: list[ClubRules] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rule_versions_ascend(self) -> Club:
+        versions = [r.version for r in self.rules]
+        if versions != sorted(set(versions)):
+            raise ValueError("rules versions must be unique and ascending")
+        return self
+
+    @property
+    def current_rules_version(self) -> int | None:
+        return self.rules[-1].version if self.rules else None
+
+
+class Membership(Record):
+    """A member's place in a club: invited → trial → member → paused / left."""
+
+    club_id: RefnetId
+    member_id: RefnetId
+    status: MembershipStatus = MembershipStatus.INVITED
+    invited_on: date
+    trial_started_on: date | None = None
+    trial_ends_on: date | None = None
+    joined_on: date | None = None
+    accepted_rules_version: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _trial_dates_consistent(self) -> Membership:
+        if (
+            self.trial_started_on
+            and self.trial_ends_on
+            and self.trial_ends_on <= self.trial_started_on
+        ):
+            raise ValueError("trial_ends_on must be after trial_started_on")
+        return self
+
+
+class Introduction(Record):
+    """A moderated connection of two members, with the reason they fit."""
+
+    club_id: RefnetId | None = None
+    member_a_id: RefnetId
+    member_b_id: RefnetId
+    status: IntroductionStatus = IntroductionStatus.SUGGESTED
+    reason: str | None = None
+    created_at: AwareDatetime = Field(default_factory=utcnow)
+    status_changed_at: AwareDatetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _two_members(self) -> Introduction:
+        if self.member_a_id == self.member_b_id:
+            raise ValueError("an introduction needs two different members")
+        return self

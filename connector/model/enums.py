@@ -1,0 +1,108 @@
+"""The vocabularies of the referral network.
+
+Every state and category is an enum here; mappings take their CRM picklist values from these
+enums, so adding a value here is the only change needed to offer it everywhere.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "AgreementStatus",
+    "Circle",
+    "CompanySize",
+    "GoalMetric",
+    "IntroductionStatus",
+    "LadderStage",
+    "MembershipStatus",
+    "PartnerStage",
+    "ReferralStatus",
+    "Sentiment",
+]
+
+
+class Circle(StrEnum):
+    """The circles of people that can be asked for referrals (plus prospects not yet in one)."""
+
+    CUSTOMER = "customer"
+    EMPLOYEE = "employee"
+    PARTNER = "partner"
+    PROSPECT = "prospect"
+
+
+class LadderStage(StrEnum):
+    """A customer's relationship stage; partner is the highest stage of a business relationship."""
+
+    CUSTOMER = "customer"
+    REFERRER = "referrer"
+    PARTNER = "partner"
+
+
+class ReferralStatus(StrEnum):
+    OPEN = "open"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    WON = "won"
+    LOST = "lost"
+
+
+class Sentiment(StrEnum):
+    """How the referrer spoke of us; multipliers are people who give many *positive* referrals."""
+
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class PartnerStage(StrEnum):
+    """The five steps of strategic network building (Quality Networking Management), plus dropped."""
+
+    ANALYSIS = "analysis"
+    PROFILE = "profile"
+    CONTACT = "contact"
+    AGREEMENT = "agreement"
+    OPTIMISATION = "optimisation"
+    DROPPED = "dropped"
+
+
+class AgreementStatus(StrEnum):
+    """The joint goal agreement (step 4); a failed one sends its partnership back to contact."""
+
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    SIGNED = "signed"
+    FAILED = "failed"
+    ENDED = "ended"
+
+
+class GoalMetric(StrEnum):
+    REFERRALS_GIVEN = "referrals_given"
+    REFERRALS_WON = "referrals_won"
+    WON_VALUE = "won_value"
+    INTRODUCTIONS = "introductions"
+    CUSTOM = "custom"
+
+
+class MembershipStatus(StrEnum):
+    INVITED = "invited"
+    TRIAL = "trial"
+    MEMBER = "member"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class IntroductionStatus(StrEnum):
+    SUGGESTED = "suggested"
+    MADE = "made"
+    BUSINESS_DONE = "business_done"
+    DISMISSED = "dismissed"
+
+
+class CompanySize(StrEnum):
+    """Company size bands (EU SME definition by headcount)."""
+
+    MICRO = "micro"  # < 10
+    SMALL = "small"  # < 50
+    MEDIUM = "medium"  # < 250
+    LARGE = "large"  # >= 250

@@ -1,0 +1,56 @@
+"""Stage rules: state machines, pure moves, ladder advancement, and their thresholds."""
+
+from connector.rules.config import ClubRulesConfig, LadderThresholds, MultiplierWeights, RulesConfig
+from connector.rules.ladder import (
+    DemotionProposal,
+    LadderFacts,
+    advance_ladder,
+    ladder_facts,
+    propose_demotion,
+)
+from connector.rules.stages import (
+    StageChange,
+    agreement_consequence,
+    move_agreement,
+    move_introduction,
+    move_ladder,
+    move_membership,
+    move_partnership,
+    move_referral,
+)
+from connector.rules.transitions import (
+    AGREEMENT,
+    INTRODUCTION,
+    LADDER,
+    MEMBERSHIP,
+    PARTNER_PIPELINE,
+    REFERRAL,
+    StateMachine,
+)
+
+__all__ = [
+    "AGREEMENT",
+    "INTRODUCTION",
+    "LADDER",
+    "MEMBERSHIP",
+    "PARTNER_PIPELINE",
+    "REFERRAL",
+    "ClubRulesConfig",
+    "DemotionProposal",
+    "LadderFacts",
+    "LadderThresholds",
+    "MultiplierWeights",
+    "RulesConfig",
+    "StageChange",
+    "StateMachine",
+    "advance_ladder",
+    "agreement_consequence",
+    "ladder_facts",
+    "move_agreement",
+    "move_introduction",
+    "move_ladder",
+    "move_membership",
+    "move_partnership",
+    "move_referral",
+    "propose_demotion",
+]

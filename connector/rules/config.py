@@ -1,0 +1,67 @@
+"""Thresholds of the stage rules and scores: configuration, not code.
+
+Settings load these from ``refnet.toml`` (``[rules.ladder]``, ``[rules.multiplier]``, ...) or
+``REFNET_RULES__LADDER__PARTNER_MIN_WON=5`` style environment variables.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["ClubRulesConfig", "LadderThresholds", "MultiplierWeights", "RulesConfig"]
+
+
+class LadderThresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    referrer_min_qualified: int = Field(
+        default=1, ge=1, description="referrals reaching qualified or won to become a referrer"
+    )
+    partner_min_won: int = Field(default=3, ge=1, description="won referrals to become a partner")
+    partner_on_signed_agreement: bool = Field(
+        default=True, description="a signed goal agreement makes a referrer a partner"
+    )
+    demotion_inactive_days: int = Field(
+        default=730, ge=1, description="propose one rung down after this long without a referral"
+    )
+
+
+class MultiplierWeights(BaseModel):
+    """Weights and scales of the multiplier score (see ``connector.scores.multiplier_score``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    volume: float = Field(default=0.35, ge=0)
+    conversion: float = Field(default=0.25, ge=0)
+    value: float = Field(default=0.25, ge=0)
+    recency: float = Field(default=0.15, ge=0)
+    volume_scale: float = Field(default=5.0, gt=0, description="positive referrals for half credit")
+    value_scale: float = Field(default=50_000.0, gt=0, description="won value for half credit")
+    recency_half_life_days: float = Field(default=180.0, gt=0)
+    multiplier_threshold: float = Field(
+        default=50.0, ge=0, le=100, description="score from which a member counts as multiplier"
+    )
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> MultiplierWeights:
+        total = self.volume + self.conversion + self.value + self.recency
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"multiplier weights must sum to 1.0, not {total:g}")
+        return self
+
+
+class ClubRulesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default_trial_months: int = Field(default=12, ge=1, le=36)
+    require_accepted_rules: bool = Field(
+        default=True, description="a full member must have accepted the current rules version"
+    )
+
+
+class RulesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ladder: LadderThresholds = Field(default_factory=LadderThresholds)
+    multiplier: MultiplierWeights = Field(default_factory=MultiplierWeights)
+    club: ClubRulesConfig = Field(default_factory=ClubRulesConfig)

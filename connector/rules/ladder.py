@@ -1,0 +1,125 @@
+"""The customer ladder: customer → referrer → partner, advanced by facts about a member.
+
+The rules are pure: the member and the facts about its referrals and agreements go in, the
+moved member and one :class:`StageChange` per rung climbed come out. Each rung has its own
+condition and is climbed (and audited) on its own, so no rung is ever skipped. Rules never
+move a member down; they only *propose* a demotion for a person to decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from connector.model import AgreementStatus, LadderStage, Member, Referral, ReferralStatus
+from connector.rules.config import LadderThresholds
+from connector.rules.stages import StageChange, move_ladder
+
+__all__ = ["DemotionProposal", "LadderFacts", "advance_ladder", "ladder_facts", "propose_demotion"]
+
+
+@dataclass(frozen=True)
+class LadderFacts:
+    """What the ladder rules look at for one member."""
+
+    qualified_or_won: int = 0
+    won: int = 0
+    signed_agreements: int = 0
+    last_referral_at: datetime | None = None
+
+
+def ladder_facts(
+    member_id: str, referrals: Iterable[Referral], agreement_statuses: Iterable[AgreementStatus]
+) -> LadderFacts:
+    """Count the facts from the member's referrals (any given) and its agreements' statuses."""
+    qualified_or_won = won = 0
+    last: datetime | None = None
+    for referral in referrals:
+        if referral.referrer_id != member_id:
+            continue
+        if referral.status in (ReferralStatus.QUALIFIED, ReferralStatus.WON):
+            qualified_or_won += 1
+        if referral.status is ReferralStatus.WON:
+            won += 1
+        if last is None or referral.created_at > last:
+            last = referral.created_at
+    signed = sum(1 for status in agreement_statuses if status is AgreementStatus.SIGNED)
+    return LadderFacts(qualified_or_won, won, signed, last)
+
+
+def _next_rung(
+    stage: LadderStage, facts: LadderFacts, limits: LadderThresholds
+) -> tuple[LadderStage, str] | None:
+    if stage is LadderStage.CUSTOMER and facts.qualified_or_won >= limits.referrer_min_qualified:
+        return (
+            LadderStage.REFERRER,
+            f"{facts.qualified_or_won} referral(s) qualified or won "
+            f"(threshold {limits.referrer_min_qualified})",
+        )
+    if stage is LadderStage.REFERRER:
+        if facts.won >= limits.partner_min_won:
+            return (
+                LadderStage.PARTNER,
+                f"{facts.won} won referral(s) (threshold {limits.partner_min_won})",
+            )
+        if limits.partner_on_signed_agreement and facts.signed_agreements > 0:
+            return LadderStage.PARTNER, "signed goal agreement"
+    return None
+
+
+def advance_ladder(
+    member: Member, facts: LadderFacts, limits: LadderThresholds, *, cause: str
+) -> tuple[Member, list[StageChange]]:
+    """Climb every rung whose condition holds, one audited step per rung.
+
+    ``cause`` names the event that triggered the evaluation and is part of each reason.
+    """
+    changes: list[StageChange] = []
+    while member.ladder_stage is not None:
+        step = _next_rung(member.ladder_stage, facts, limits)
+        if step is None:
+            break
+        target, why = step
+        member, change = move_ladder(member, target, reason=f"{why}; {cause}")
+        changes.append(change)
+    return member, changes
+
+
+@dataclass(frozen=True)
+class DemotionProposal:
+    """A suggested move one rung down; never applied automatically."""
+
+    member_id: str
+    current: LadderStage
+    proposed: LadderStage
+    reason: str
+
+
+def propose_demotion(
+    member: Member, facts: LadderFacts, limits: LadderThresholds, *, as_of: datetime
+) -> DemotionProposal | None:
+    """Propose one rung down for a referrer/partner inactive for longer than the threshold.
+
+    A partner with a signed agreement in force is never proposed for demotion.
+    """
+    stage = member.ladder_stage
+    if stage not in (LadderStage.REFERRER, LadderStage.PARTNER):
+        return None
+    if stage is LadderStage.PARTNER and facts.signed_agreements > 0:
+        return None
+    horizon = timedelta(days=limits.demotion_inactive_days)
+    if facts.last_referral_at is not None and as_of - facts.last_referral_at <= horizon:
+        return None
+    lower = LadderStage.CUSTOMER if stage is LadderStage.REFERRER else LadderStage.REFERRER
+    since = (
+        f"since {facts.last_referral_at.date().isoformat()}"
+        if facts.last_referral_at
+        else "ever"
+    )
+    return DemotionProposal(
+        member.id,
+        stage,
+        lower,
+        f"no referral {since} (more than {limits.demotion_inactive_days} days)",
+    )

@@ -1,0 +1,95 @@
+"""Typed settings, read once from ``REFNET_*`` environment variables or ``refnet.toml``.
+
+Environment variables win over the file. Nested sections use a double underscore:
+``REFNET_RULES__LADDER__PARTNER_MIN_WON=5``. Secrets are :class:`SecretStr`, so they never
+show in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from connector.rules.config import RulesConfig
+
+__all__ = ["HubSpotSettings", "SalesforceSettings", "Settings", "load_settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///refnet.db"
+
+
+class SalesforceSettings(BaseModel):
+    """Salesforce connection; any one of the auth flows simple-salesforce offers.
+
+    Password: ``username`` + ``password`` + ``security_token``. JWT bearer: ``username`` +
+    ``consumer_key`` + ``private_key_file``. Client credentials: ``consumer_key`` +
+    ``consumer_secret`` + ``domain`` (My Domain). Session: ``session_id`` + ``instance_url``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = None
+    password: SecretStr | None = None
+    security_token: SecretStr | None = None
+    consumer_key: str | None = None
+    consumer_secret: SecretStr | None = None
+    private_key_file: Path | None = None
+    session_id: SecretStr | None = None
+    instance_url: str | None = None
+    domain: str = Field(default="login", description="login, test, or a My Domain host prefix")
+    api_version: str = "62.0"
+    bulk_threshold: int = Field(default=2000, ge=1, description="records from which Bulk 2.0 is used")
+    api_budget_share: float = Field(
+        default=0.8, gt=0, le=1, description="stop before this share of the daily API allowance"
+    )
+    verify: str | bool = Field(default=True, description="TLS verification: bool or CA bundle path")
+
+
+class HubSpotSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    access_token: SecretStr | None = None
+    client_secret: SecretStr | None = None
+    host: str = "https://api.hubapi.com"
+
+
+class Settings(BaseSettings):
+    """Everything refnet reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REFNET_",
+        env_nested_delimiter="__",
+        toml_file="refnet.toml",
+        extra="ignore",
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; a SQLite file in the working directory by default",
+    )
+    actor: str = Field(default="cli", description="who is named in audit entries by default")
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; explicit ``overrides`` win over environment and file."""
+    return Settings(**overrides)  # type: ignore[arg-type]
