@@ -74,9 +74,10 @@ class RowError:
     line: int
     field: str
     message: str
+    unit: str = "line"  # "line" in a CSV file, "record" (1-based) in a JSON list
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: field '{self.field}': {self.message}"
+        return f"{self.file} {self.unit} {self.line}: field '{self.field}': {self.message}"
 
 
 class ImportRejected(InputError):

@@ -44,7 +44,9 @@ class SalesforceSettings(BaseModel):
     instance_url: str | None = None
     domain: str = Field(default="login", description="login, test, or a My Domain host prefix")
     api_version: str = "62.0"
-    bulk_threshold: int = Field(default=2000, ge=1, description="records from which Bulk 2.0 is used")
+    bulk_threshold: int = Field(
+        default=2000, ge=1, description="records from which Bulk 2.0 is used"
+    )
     api_budget_share: float = Field(
         default=0.8, gt=0, le=1, description="stop before this share of the daily API allowance"
     )

@@ -18,7 +18,9 @@ RefnetId = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"),
 ]
 
-NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+NonEmptyText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+]
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 

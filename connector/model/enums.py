@@ -56,7 +56,7 @@ class Sentiment(StrEnum):
 
 
 class PartnerStage(StrEnum):
-    """The five steps of strategic network building (Quality Networking Management), plus dropped."""
+    """The five steps of strategic network building (Quality Networking Management) + dropped."""
 
     ANALYSIS = "analysis"
     PROFILE = "profile"

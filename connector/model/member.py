@@ -90,4 +90,3 @@ class Connection(Record):
         if self.from_id == self.to_id:
             raise ValueError("a member cannot be connected to itself")
         return self
-

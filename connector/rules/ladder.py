@@ -113,9 +113,7 @@ def propose_demotion(
         return None
     lower = LadderStage.CUSTOMER if stage is LadderStage.REFERRER else LadderStage.REFERRER
     since = (
-        f"since {facts.last_referral_at.date().isoformat()}"
-        if facts.last_referral_at
-        else "ever"
+        f"since {facts.last_referral_at.date().isoformat()}" if facts.last_referral_at else "ever"
     )
     return DemotionProposal(
         member.id,

@@ -79,7 +79,9 @@ def _move(
     current: S = getattr(record, field)
     machine.check(record.id, current, requested)
     moved = record.model_copy(update={field: requested, **updates})
-    return moved, StageChange(machine.kind, record.id, field, current.value, requested.value, reason)
+    return moved, StageChange(
+        machine.kind, record.id, field, current.value, requested.value, reason
+    )
 
 
 def move_referral(
@@ -173,7 +175,11 @@ def move_membership(
         updates["trial_ends_on"] = on + relativedelta(months=club.trial_months)
     if to is MembershipStatus.MEMBER:
         current_rules = club.current_rules_version
-        if config.require_accepted_rules and current_rules is not None and accepted != current_rules:
+        if (
+            config.require_accepted_rules
+            and current_rules is not None
+            and accepted != current_rules
+        ):
             raise RecordValidationError(
                 f"membership '{membership.id}'",
                 "accepted_rules_version",

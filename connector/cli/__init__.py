@@ -1,0 +1,1 @@
+"""The refnet admin command line."""

@@ -1,0 +1,88 @@
+"""The ``refnet`` command line.
+
+Exit codes scripts can rely on: 0 done, 1 unexpected error, 2 usage error, 3 invalid input
+(nothing written), 4 not found, 5 illegal stage change, 6 configuration error, 7 temporary
+failure (retry later), 8 refused by a CRM. CRM sub-commands (``salesforce``, ``sandbox``,
+...) come from adapters through the ``refnet.commands`` entry points and are imported only
+when used, so the core commands start fast and never load a vendor SDK.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from connector.cli import network, records, reporting
+from connector.cli.output import err_console
+from connector.cli.state import CliState
+from connector.errors import ImportRejected, RefnetError
+
+__all__ = ["app", "main"]
+
+PLUGIN_GROUP = "refnet.commands"
+_MAX_ROW_ERRORS_SHOWN = 50
+
+
+def _plugins() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
+
+
+def _report(error: RefnetError) -> None:
+    err_console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+    if isinstance(error, ImportRejected):
+        for row_error in error.errors[:_MAX_ROW_ERRORS_SHOWN]:
+            err_console.print(f"  {row_error}", markup=False, highlight=False)
+        hidden = len(error.errors) - _MAX_ROW_ERRORS_SHOWN
+        if hidden > 0:
+            err_console.print(f"  ... and {hidden} more", markup=False)
+
+
+class RefnetGroup(TyperGroup):
+    """Turns refnet errors into messages and exit codes; loads adapter commands lazily.
+
+    Contexts and commands are typed ``Any``: recent typer releases vendor their own click, so
+    naming either click's or typer's private classes here would break on the other.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_plugins()})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in (plugins := _plugins()):
+            command = typer.main.get_command(plugins[cmd_name].load())
+            command.name = cmd_name
+        return command
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RefnetError as error:
+            _report(error)
+            raise typer.Exit(error.exit_code) from None
+
+
+app = typer.Typer(
+    cls=RefnetGroup,
+    help="refnet: run a referral network (customers, employees, partners) inside your CRM.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Read the settings once and hand them to every command."""
+    ctx.obj = CliState()
+
+
+network.register(app)
+records.register(app)
+reporting.register(app)
+
+
+def main() -> None:
+    app(prog_name="refnet")

@@ -1,0 +1,113 @@
+"""The admin report: who the multipliers are and whether giving and taking are balanced.
+
+Builds plain data (no formatting), so the CLI can render it as tables or JSON.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from connector.model import Member, Partnership, Referral, ReferralStatus
+from connector.rules import DemotionProposal, RulesConfig
+from connector.scores import (
+    BalanceTally,
+    MultiplierScore,
+    PairBalance,
+    multiplier_scores,
+    pair_balances,
+    win_win_balances,
+)
+from connector.services import demotion_proposals
+from connector.store import Store
+
+__all__ = ["MemberBalance", "NetworkReport", "RankedMultiplier", "build_report"]
+
+
+@dataclass(frozen=True)
+class RankedMultiplier:
+    rank: int
+    name: str
+    circle: str
+    ladder_stage: str | None
+    score: MultiplierScore
+    is_multiplier: bool
+
+
+@dataclass(frozen=True)
+class MemberBalance:
+    member_id: str
+    name: str
+    tally: BalanceTally
+
+
+@dataclass(frozen=True)
+class NetworkReport:
+    as_of: datetime
+    members_by_circle: dict[str, int]
+    ladder: dict[str, int]
+    pipeline: dict[str, int]
+    referrals_by_status: dict[str, int]
+    won_value: Decimal
+    top_multipliers: list[RankedMultiplier]
+    balances: list[MemberBalance]
+    one_sided_pairs: list[PairBalance]
+    demotions: list[DemotionProposal]
+
+
+def build_report(
+    store: Store, rules: RulesConfig, *, as_of: datetime, top: int = 10
+) -> NetworkReport:
+    """Everything ``refnet report`` shows, computed in one pass over the referrals."""
+    with store.reading() as tx:
+        names: dict[str, Member] = {m.id: m for m in tx.find(Member)}
+        circles = Counter(m.circle.value for m in names.values())
+        ladder = Counter(m.ladder_stage.value for m in names.values() if m.ladder_stage)
+        pipeline = Counter(p.stage.value for p in tx.find(Partnership))
+        referrals = list(tx.find(Referral))
+    statuses = Counter(r.status.value for r in referrals)
+    won_value = sum(
+        (r.amount or Decimal(0) for r in referrals if r.status is ReferralStatus.WON), Decimal(0)
+    )
+    ranked = [
+        RankedMultiplier(
+            rank,
+            names[score.member_id].name,
+            names[score.member_id].circle.value,
+            stage.value if (stage := names[score.member_id].ladder_stage) else None,
+            score,
+            score.is_multiplier(rules.multiplier),
+        )
+        for rank, score in enumerate(
+            multiplier_scores(referrals, rules.multiplier, as_of=as_of)[:top], start=1
+        )
+    ]
+    tallies = win_win_balances(referrals)
+    # Members who both give and receive are the club's win-win relationships; show the most
+    # lopsided first, since those are the ones to act on.
+    balances = sorted(
+        (
+            MemberBalance(member_id, names[member_id].name, tally)
+            for member_id, tally in tallies.items()
+            if tally.received > 0
+        ),
+        key=lambda b: (-abs(b.tally.balance), -(b.tally.given + b.tally.received), b.member_id),
+    )[:top]
+    pairs = sorted(
+        pair_balances(referrals),
+        key=lambda p: (-abs(p.tally.balance), p.a, p.b),
+    )[:top]
+    return NetworkReport(
+        as_of=as_of,
+        members_by_circle=dict(sorted(circles.items())),
+        ladder=dict(sorted(ladder.items())),
+        pipeline=dict(sorted(pipeline.items())),
+        referrals_by_status=dict(sorted(statuses.items())),
+        won_value=won_value,
+        top_multipliers=ranked,
+        balances=balances,
+        one_sided_pairs=pairs,
+        demotions=demotion_proposals(store, rules, as_of=as_of),
+    )

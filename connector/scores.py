@@ -1,0 +1,221 @@
+"""The measures the articles ask a team to find: multipliers and the win-win balance.
+
+All functions are pure and stream over referrals, so they work on any iterable (a list in a
+test, a store cursor in production) without loading more than one referral at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from connector.model import Referral, ReferralStatus, Sentiment
+from connector.rules.config import MultiplierWeights
+
+__all__ = [
+    "BalanceTally",
+    "MultiplierScore",
+    "PairBalance",
+    "multiplier_score",
+    "multiplier_scores",
+    "pair_balances",
+    "win_win_balances",
+]
+
+
+@dataclass
+class _ReferrerTally:
+    positive: int = 0
+    won: int = 0
+    lost: int = 0
+    won_value: Decimal = Decimal(0)
+    last_positive_at: datetime | None = None
+
+    def add(self, referral: Referral) -> None:
+        if referral.sentiment is Sentiment.POSITIVE:
+            self.positive += 1
+            if self.last_positive_at is None or referral.created_at > self.last_positive_at:
+                self.last_positive_at = referral.created_at
+        if referral.status is ReferralStatus.WON:
+            self.won += 1
+            self.won_value += referral.amount or Decimal(0)
+        elif referral.status is ReferralStatus.LOST:
+            self.lost += 1
+
+
+@dataclass(frozen=True)
+class MultiplierScore:
+    """A member's multiplier score (0–100) with the components that explain it."""
+
+    member_id: str
+    score: float
+    positive_referrals: int
+    won: int
+    lost: int
+    won_value: Decimal
+    volume: float
+    conversion: float
+    value: float
+    recency: float
+
+    def is_multiplier(self, weights: MultiplierWeights) -> bool:
+        return self.score >= weights.multiplier_threshold
+
+
+def _score(
+    member_id: str, tally: _ReferrerTally, weights: MultiplierWeights, as_of: datetime
+) -> MultiplierScore:
+    volume = tally.positive / (tally.positive + weights.volume_scale)
+    closed = tally.won + tally.lost
+    conversion = tally.won / closed if closed else 0.0
+    value_f = float(tally.won_value)
+    value = value_f / (value_f + weights.value_scale)
+    if tally.last_positive_at is None:
+        recency = 0.0
+    else:
+        days = max((as_of - tally.last_positive_at).total_seconds() / 86_400, 0.0)
+        recency = 0.5 ** (days / weights.recency_half_life_days)
+    score = 100.0 * (
+        weights.volume * volume
+        + weights.conversion * conversion
+        + weights.value * value
+        + weights.recency * recency
+    )
+    return MultiplierScore(
+        member_id,
+        score,
+        tally.positive,
+        tally.won,
+        tally.lost,
+        tally.won_value,
+        volume,
+        conversion,
+        value,
+        recency,
+    )
+
+
+def multiplier_score(
+    member_id: str, referrals: Iterable[Referral], weights: MultiplierWeights, *, as_of: datetime
+) -> MultiplierScore:
+    """The multiplier score of one member, from the referrals it gave.
+
+    Over the referrals whose referrer is the member:
+
+    * ``P`` = referrals with positive sentiment (any status); ``volume = P / (P + k_P)``
+      with ``k_P = weights.volume_scale`` (so ``k_P`` positive referrals earn half credit);
+    * ``W``, ``L`` = won and lost referrals; ``conversion = W / (W + L)``, 0 when none closed;
+    * ``V`` = summed amount of the won referrals; ``value = V / (V + k_V)``,
+      ``k_V = weights.value_scale``;
+    * ``d`` = days from the newest positive referral to ``as_of``;
+      ``recency = 0.5 ** (d / half_life)``, 0 without a positive referral.
+
+    ``score = 100 · (w_vol·volume + w_conv·conversion + w_val·value + w_rec·recency)``, where the
+    weights sum to 1, so the score lies in [0, 100). Each component saturates, so one huge deal
+    or a flood of referrals cannot dominate on its own.
+    """
+    tally = _ReferrerTally()
+    for referral in referrals:
+        if referral.referrer_id == member_id:
+            tally.add(referral)
+    return _score(member_id, tally, weights, as_of)
+
+
+def multiplier_scores(
+    referrals: Iterable[Referral], weights: MultiplierWeights, *, as_of: datetime
+) -> list[MultiplierScore]:
+    """Scores of every member that gave a referral, best first, in one pass."""
+    tallies: dict[str, _ReferrerTally] = {}
+    for referral in referrals:
+        tallies.setdefault(referral.referrer_id, _ReferrerTally()).add(referral)
+    scores = [_score(member, tally, weights, as_of) for member, tally in tallies.items()]
+    return sorted(scores, key=lambda s: (-s.score, s.member_id))
+
+
+@dataclass
+class BalanceTally:
+    """Referrals and won business given versus received.
+
+    ``given`` counts referrals the party gave, ``received`` those it was the recipient of;
+    the ``*_value`` fields sum the amounts of the *won* ones. ``balance = given − received``:
+    positive means the party gives more than it gets.
+    """
+
+    given: int = 0
+    received: int = 0
+    given_value: Decimal = Decimal(0)
+    received_value: Decimal = Decimal(0)
+
+    @property
+    def balance(self) -> int:
+        return self.given - self.received
+
+    @property
+    def value_balance(self) -> Decimal:
+        return self.given_value - self.received_value
+
+    @property
+    def give_share(self) -> float | None:
+        """``given / (given + received)``: 0.5 is perfectly balanced, ``None`` without activity."""
+        total = self.given + self.received
+        return self.given / total if total else None
+
+
+def _won_value(referral: Referral) -> Decimal:
+    if referral.status is ReferralStatus.WON and referral.amount is not None:
+        return referral.amount
+    return Decimal(0)
+
+
+def win_win_balances(referrals: Iterable[Referral]) -> dict[str, BalanceTally]:
+    """Win-win balance per member.
+
+    A referral counts as *given* for its referrer and as *received* for its recipient. A
+    referral to us (no recipient) is given by the referrer and received by no member.
+    """
+    tallies: dict[str, BalanceTally] = {}
+    for referral in referrals:
+        value = _won_value(referral)
+        giver = tallies.setdefault(referral.referrer_id, BalanceTally())
+        giver.given += 1
+        giver.given_value += value
+        if referral.recipient_id is not None:
+            taker = tallies.setdefault(referral.recipient_id, BalanceTally())
+            taker.received += 1
+            taker.received_value += value
+    return tallies
+
+
+@dataclass(frozen=True)
+class PairBalance:
+    """The balance between two members ``a`` < ``b``, seen from ``a``."""
+
+    a: str
+    b: str
+    tally: BalanceTally = field(default_factory=BalanceTally)
+
+
+def pair_balances(referrals: Iterable[Referral]) -> list[PairBalance]:
+    """Win-win balance per pair of members that referred business to each other.
+
+    Only referrals between two members count (those to us have no counterpart). For each
+    unordered pair the balance is reported from the member with the smaller id: ``given`` is
+    what ``a`` referred to ``b``, ``received`` what ``b`` referred to ``a``.
+    """
+    pairs: dict[tuple[str, str], BalanceTally] = {}
+    for referral in referrals:
+        if referral.recipient_id is None:
+            continue
+        giver, taker = referral.referrer_id, referral.recipient_id
+        a, b = sorted((giver, taker))
+        tally = pairs.setdefault((a, b), BalanceTally())
+        value = _won_value(referral)
+        if giver == a:
+            tally.given += 1
+            tally.given_value += value
+        else:
+            tally.received += 1
+            tally.received_value += value
+    return [PairBalance(a, b, tally) for (a, b), tally in sorted(pairs.items())]

@@ -1,0 +1,224 @@
+"""Applying the rules to the store: the one path every stage change takes.
+
+The CLI, the importer and (later) the webhook worker call these functions. Each loads the
+records, runs the pure rules, and writes the moved records together with one audit entry
+per change in a single transaction, so a change without its audit entry cannot exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connector.errors import InputError
+from connector.model import (
+    Agreement,
+    AgreementStatus,
+    Circle,
+    Club,
+    Introduction,
+    IntroductionStatus,
+    LadderStage,
+    Member,
+    Membership,
+    MembershipStatus,
+    Partnership,
+    PartnerStage,
+    Record,
+    Referral,
+    ReferralStatus,
+    utcnow,
+)
+from connector.rules import (
+    DemotionProposal,
+    LadderFacts,
+    RulesConfig,
+    StageChange,
+    advance_ladder,
+    agreement_consequence,
+    ladder_facts,
+    move_agreement,
+    move_introduction,
+    move_ladder,
+    move_membership,
+    move_partnership,
+    move_referral,
+    propose_demotion,
+)
+from connector.store import Store, Tx
+
+__all__ = ["ADVANCEABLE", "Actor", "advance", "demotion_proposals", "evaluate_ladder", "facts_for"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who or what made a change, and the event that caused it (for the audit trail)."""
+
+    name: str
+    event_ref: str | None = None
+
+
+# Record kind → the enum of the states it can be moved to by hand.
+ADVANCEABLE: dict[str, type[Any]] = {
+    "referral": ReferralStatus,
+    "member": LadderStage,
+    "partnership": PartnerStage,
+    "agreement": AgreementStatus,
+    "membership": MembershipStatus,
+    "introduction": IntroductionStatus,
+}
+
+
+def _parse_state(kind: str, value: str) -> Any:
+    states = ADVANCEABLE.get(kind)
+    if states is None:
+        raise InputError(
+            f"'{kind}' has no stages to advance; choose one of: {', '.join(ADVANCEABLE)}"
+        )
+    try:
+        return states(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in states)
+        raise InputError(f"'{value}' is not a {kind} state; states: {allowed}") from None
+
+
+def facts_for(tx: Tx, member_id: str) -> LadderFacts:
+    agreements = (
+        agreement.status
+        for partnership in tx.find(Partnership, member_id=member_id)
+        for agreement in tx.find(Agreement, partnership_id=partnership.id)
+    )
+    return ladder_facts(member_id, tx.find(Referral, referrer_id=member_id), agreements)
+
+
+def _record(tx: Tx, changes: list[StageChange], actor: Actor) -> None:
+    for change in changes:
+        tx.audit(change, actor=actor.name, event_ref=actor.event_ref)
+
+
+def evaluate_ladder(
+    tx: Tx, member_id: str, rules: RulesConfig, *, cause: str, actor: Actor
+) -> list[StageChange]:
+    """Re-evaluate one member's ladder stage from the store and apply every rung it earned."""
+    member = tx.get(Member, member_id)
+    if member.circle is not Circle.CUSTOMER:
+        return []
+    moved, changes = advance_ladder(member, facts_for(tx, member_id), rules.ladder, cause=cause)
+    if changes:
+        tx.put(moved.model_copy(update={"updated_at": utcnow()}))
+        _record(tx, changes, actor)
+    return changes
+
+
+def advance(
+    store: Store,
+    kind: str,
+    record_id: str,
+    state: str,
+    *,
+    reason: str,
+    actor: Actor,
+    rules: RulesConfig,
+    at: datetime | None = None,
+    accepted_rules_version: int | None = None,
+) -> list[StageChange]:
+    """Move one record to ``state`` by hand and apply the rules that follow from it.
+
+    Returns every change made, the requested one first, then its consequences (a partnership
+    moved by its agreement, rungs of the ladder climbed).
+    """
+    target = _parse_state(kind, state)
+    when = at or utcnow()
+    with store.transaction() as tx:
+        if kind == "agreement":
+            return _advance_agreement(tx, record_id, target, when, reason, actor, rules)
+        movers: dict[str, tuple[type[Record], Callable[[Any], tuple[Record, StageChange]]]] = {
+            "referral": (Referral, lambda r: move_referral(r, target, at=when, reason=reason)),
+            "member": (Member, lambda m: move_ladder(m, target, reason=reason)),
+            "partnership": (
+                Partnership,
+                lambda p: move_partnership(p, target, at=when, reason=reason),
+            ),
+            "membership": (
+                Membership,
+                lambda m: move_membership(
+                    m,
+                    target,
+                    tx.get(Club, m.club_id),
+                    on=when.date(),
+                    reason=reason,
+                    config=rules.club,
+                    accepted_rules_version=accepted_rules_version,
+                ),
+            ),
+            "introduction": (
+                Introduction,
+                lambda i: move_introduction(i, target, at=when, reason=reason),
+            ),
+        }
+        model, mover = movers[kind]
+        moved, change = mover(tx.get(model, record_id))
+        if isinstance(moved, Member):
+            moved = moved.model_copy(update={"updated_at": when})
+        tx.put(moved)
+        changes = [change]
+        _record(tx, changes, actor)
+        if isinstance(moved, Referral):
+            changes += evaluate_ladder(
+                tx,
+                moved.referrer_id,
+                rules,
+                cause=f"referral '{moved.id}' {moved.status.value}",
+                actor=actor,
+            )
+        return changes
+
+
+def _advance_agreement(
+    tx: Tx,
+    record_id: str,
+    target: AgreementStatus,
+    when: datetime,
+    reason: str,
+    actor: Actor,
+    rules: RulesConfig,
+) -> list[StageChange]:
+    agreement, change = move_agreement(
+        tx.get(Agreement, record_id), target, on=when.date(), reason=reason
+    )
+    tx.put(agreement)
+    changes = [change]
+    partnership = tx.get(Partnership, agreement.partnership_id)
+    consequence = agreement_consequence(agreement, partnership, at=when)
+    if consequence is not None:
+        moved, follow = consequence
+        tx.put(moved)
+        changes.append(follow)
+    _record(tx, changes, actor)
+    if agreement.status is AgreementStatus.SIGNED:
+        changes += evaluate_ladder(
+            tx,
+            partnership.member_id,
+            rules,
+            cause=f"agreement '{agreement.id}' signed",
+            actor=actor,
+        )
+    return changes
+
+
+def demotion_proposals(
+    store: Store, rules: RulesConfig, *, as_of: datetime | None = None
+) -> list[DemotionProposal]:
+    """Members the rules would move one rung down; shown to people, never applied."""
+    when = as_of or utcnow()
+    proposals: list[DemotionProposal] = []
+    with store.reading() as tx:
+        for member in tx.find(Member, circle=Circle.CUSTOMER.value):
+            if member.ladder_stage is LadderStage.CUSTOMER:
+                continue
+            proposal = propose_demotion(member, facts_for(tx, member.id), rules.ladder, as_of=when)
+            if proposal is not None:
+                proposals.append(proposal)
+    return proposals

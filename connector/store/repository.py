@@ -1,0 +1,250 @@
+"""Reading and writing records: one generic path for every record type.
+
+Rows and records convert by column name; JSON columns take the record's JSON form. Writes
+happen inside :meth:`Store.transaction`, so a change and its audit entries commit together
+or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import JSON, Connection, Engine, Table, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from connector.errors import InputError, NotFoundError
+from connector.model import (
+    Agreement,
+    Club,
+    Introduction,
+    Member,
+    Membership,
+    Partnership,
+    Record,
+    Referral,
+    TargetProfile,
+    utcnow,
+)
+from connector.model import (
+    Connection as NetworkConnection,
+)
+from connector.rules.stages import StageChange
+from connector.store import schema
+from connector.store.engine import create_store_engine, migrate
+
+__all__ = ["KINDS", "AuditEntry", "Store", "Tx", "kind_of"]
+
+R = TypeVar("R", bound=Record)
+
+_TABLES: dict[type[Record], Table] = {
+    Member: schema.members,
+    NetworkConnection: schema.connections,
+    Referral: schema.referrals,
+    TargetProfile: schema.target_profiles,
+    Partnership: schema.partnerships,
+    Agreement: schema.agreements,
+    Club: schema.clubs,
+    Membership: schema.memberships,
+    Introduction: schema.introductions,
+}
+
+# The names users type on the command line and see in messages and the audit trail.
+KINDS: dict[str, type[Record]] = {
+    "member": Member,
+    "connection": NetworkConnection,
+    "referral": Referral,
+    "target_profile": TargetProfile,
+    "partnership": Partnership,
+    "agreement": Agreement,
+    "club": Club,
+    "membership": Membership,
+    "introduction": Introduction,
+}
+_KIND_OF = {model: kind for kind, model in KINDS.items()}
+
+# Rows are written parents first, so foreign keys hold inside one transaction.
+WRITE_ORDER: tuple[type[Record], ...] = tuple(_TABLES)
+
+
+def kind_of(model: type[Record]) -> str:
+    return _KIND_OF[model]
+
+
+def _to_row(record: Record, table: Table) -> dict[str, Any]:
+    python = record.model_dump(mode="python")
+    as_json: dict[str, Any] | None = None
+    row: dict[str, Any] = {}
+    for column in table.columns:
+        if isinstance(column.type, JSON):
+            as_json = as_json or record.model_dump(mode="json")
+            row[column.name] = as_json[column.name]
+        else:
+            row[column.name] = python[column.name]
+    return row
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    kind: str
+    record_id: str
+    field: str
+    old_value: str | None
+    new_value: str
+    reason: str
+    event_ref: str | None
+
+
+class Tx:
+    """Reads and writes on one connection; inside :meth:`Store.transaction` they commit together."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def _upsert_statement(self, table: Table, rows: list[dict[str, Any]]) -> Any:
+        dialect = self.connection.dialect.name
+        if dialect not in ("sqlite", "postgresql"):
+            return None
+        module: Any = sqlite if dialect == "sqlite" else postgresql
+        statement = module.insert(table).values(rows)
+        updates = {c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key}
+        return statement.on_conflict_do_update(index_elements=["id"], set_=updates)
+
+    def put_many(self, records: Iterable[Record]) -> int:
+        """Insert or update records (by id); returns how many were written."""
+        by_model: dict[type[Record], list[dict[str, Any]]] = {}
+        for record in records:
+            table = _TABLES[type(record)]
+            by_model.setdefault(type(record), []).append(_to_row(record, table))
+        written = 0
+        for model in WRITE_ORDER:
+            rows = by_model.get(model)
+            if not rows:
+                continue
+            table = _TABLES[model]
+            for start in range(0, len(rows), 500):
+                chunk = rows[start : start + 500]
+                statement = self._upsert_statement(table, chunk)
+                try:
+                    if statement is not None:
+                        self.connection.execute(statement)
+                    else:
+                        self._upsert_portable(table, chunk)
+                except IntegrityError as exc:
+                    raise InputError(
+                        f"{kind_of(model)}: a write broke the store's integrity "
+                        f"({type(exc.orig).__name__}: {exc.orig})"
+                    ) from exc
+            written += len(rows)
+        return written
+
+    def _upsert_portable(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            exists = self.connection.execute(
+                select(table.c.id).where(table.c.id == row["id"])
+            ).first()
+            if exists:
+                self.connection.execute(table.update().where(table.c.id == row["id"]).values(**row))
+            else:
+                self.connection.execute(insert(table).values(**row))
+
+    def put(self, record: Record) -> None:
+        self.put_many([record])
+
+    def find(self, model: type[R], **equals: Any) -> Iterator[R]:
+        """Records of ``model`` whose columns equal the given values, ordered by id, streamed."""
+        table = _TABLES[model]
+        query = select(table).order_by(table.c.id)
+        for name, value in equals.items():
+            query = query.where(table.c[name] == value)
+        result = self.connection.execution_options(yield_per=1000).execute(query)
+        for row in result.mappings():
+            yield model.model_validate(dict(row))
+
+    def get(self, model: type[R], record_id: str) -> R:
+        found = self.maybe(model, record_id)
+        if found is None:
+            raise NotFoundError(kind_of(model), record_id)
+        return found
+
+    def maybe(self, model: type[R], record_id: str) -> R | None:
+        table = _TABLES[model]
+        row = self.connection.execute(select(table).where(table.c.id == record_id)).mappings()
+        first = row.first()
+        return model.model_validate(dict(first)) if first else None
+
+    def existing_ids(self, model: type[Record], ids: Iterable[str]) -> set[str]:
+        table = _TABLES[model]
+        wanted = list(set(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(
+                self.connection.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars()
+            )
+        return found
+
+    def count(self, model: type[Record], **equals: Any) -> int:
+        table = _TABLES[model]
+        query = select(func.count()).select_from(table)
+        for name, value in equals.items():
+            query = query.where(table.c[name] == value)
+        return int(self.connection.execute(query).scalar_one())
+
+    def audit(self, change: StageChange, *, actor: str, event_ref: str | None = None) -> None:
+        self.connection.execute(
+            insert(schema.audit_log).values(
+                at=utcnow(),
+                actor=actor,
+                kind=change.kind,
+                record_id=change.record_id,
+                field=change.field,
+                old_value=change.old,
+                new_value=change.new,
+                reason=change.reason,
+                event_ref=event_ref,
+            )
+        )
+
+    def audit_trail(self, record_id: str | None = None, *, limit: int = 200) -> list[AuditEntry]:
+        table = schema.audit_log
+        query = select(table).order_by(table.c.id.desc()).limit(limit)
+        if record_id is not None:
+            query = query.where(table.c.record_id == record_id)
+        rows = self.connection.execute(query).mappings()
+        return [AuditEntry(**{k: v for k, v in row.items() if k != "id"}) for row in rows][::-1]
+
+
+class Store:
+    """The referral network's persistent store (SQLite file by default, any SQLAlchemy URL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        """Open the store at ``url``, creating or upgrading its schema on first use."""
+        engine = create_store_engine(url)
+        if migrate_schema:
+            migrate(engine)
+        return cls(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A unit of work: everything written inside commits together or not at all."""
+        with self.engine.begin() as connection:
+            yield Tx(connection)
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        with self.engine.connect() as connection:
+            yield Tx(connection)
+
+    def close(self) -> None:
+        self.engine.dispose()
