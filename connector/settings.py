@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connector.errors import ConfigError
 from connector.rules.config import RulesConfig
 
 __all__ = ["HubSpotSettings", "SalesforceSettings", "Settings", "load_settings"]
@@ -93,5 +94,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings once; explicit ``overrides`` win over environment and file."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read the settings once; explicit ``overrides`` win over environment and file.
+
+    Invalid settings raise :class:`ConfigError` naming each setting and what is wrong with
+    it, never the value given (it may be a secret).
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

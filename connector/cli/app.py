@@ -53,7 +53,16 @@ class RefnetGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
         if command is None and cmd_name in (plugins := _plugins()):
-            command = typer.main.get_command(plugins[cmd_name].load())
+            try:
+                sub_app = plugins[cmd_name].load()
+            except ImportError as exc:
+                # A broken adapter install must not take the core commands down with it.
+                err_console.print(
+                    f"warning: command '{cmd_name}' is unavailable: {exc.name or exc}",
+                    markup=False,
+                )
+                return None
+            command = typer.main.get_command(sub_app)
             command.name = cmd_name
         return command
 

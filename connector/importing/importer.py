@@ -106,7 +106,7 @@ def _contact_records(
         if not email:
             errors.append(row.error("email", "an id or an e-mail is needed to identify a contact"))
             return []
-        known = next(tx.find(Member, email=email), None)
+        known = tx.member_by_email(email)
         data["id"] = known.id if known else new_id("mem", email)
     data.setdefault("circle", Circle.PROSPECT.value)
     member_row = SourceRow("member", row.file, row.number, row.unit, data, row.column_for)
@@ -138,7 +138,7 @@ def _check_unique(parsed: list[_Parsed], errors: list[RowError]) -> None:
     for item in parsed:
         kind = item.row.kind if item.row.kind != "contact" else _kind(item.record)
         key = (kind, item.record.id)
-        if key in seen and kind != "member":
+        if key in seen:
             first = seen[key]
             errors.append(
                 item.row.error("id", f"duplicate id; first used at {first.unit} {first.number}")
@@ -273,8 +273,10 @@ def _records_to_write(tx: Tx, parsed: list[_Parsed], report: ImportReport) -> li
     records: list[Record] = []
     for kind, items in by_kind.items():
         existing = tx.existing_ids(KINDS[kind], items)
-        report.created[kind] += len(items) - len(existing)
-        report.updated[kind] += len(existing)
+        if len(items) > len(existing):
+            report.created[kind] += len(items) - len(existing)
+        if existing:
+            report.updated[kind] += len(existing)
         records.extend(items.values())
     return records
 

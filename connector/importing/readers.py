@@ -32,12 +32,8 @@ SECTIONS: dict[str, str] = {
 }
 
 # An employee's own contact list: a member per row plus how well the employee knows them.
-CONTACT_COLUMNS = (
-    *(c for c in MEMBERS.columns if c != "ladder_stage"),
-    "strength",
-    "willing_to_introduce",
-    "context",
-)
+_LINK_COLUMNS = ("strength", "willing_to_introduce", "context")
+CONTACT_COLUMNS = (*(c for c in MEMBERS.columns if c != "ladder_stage"), *_LINK_COLUMNS)
 
 
 def _nested_column(location: tuple[int | str, ...]) -> str:
@@ -119,7 +115,7 @@ def _read_csv(path: Path, kind: str) -> Iterator[SourceRow]:
                         path.name,
                         [RowError(path.name, reader.line_num, "(row)", "more cells than columns")],
                     )
-                data: dict[str, Any] = fmt.to_input(row) if fmt else dict(row)
+                data = fmt.to_input(row) if fmt else _contact_input(row)
                 yield SourceRow(kind, path.name, reader.line_num, "line", data, column_for)
         except UnicodeDecodeError as exc:
             raise InputError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
@@ -127,6 +123,16 @@ def _read_csv(path: Path, kind: str) -> Iterator[SourceRow]:
             raise ImportRejected(
                 path.name, [RowError(path.name, reader.line_num, "(row)", str(exc))]
             ) from None
+
+
+def _contact_input(row: dict[str, str | None]) -> dict[str, Any]:
+    """A contact row: the member's columns nested like a members row, plus the link columns."""
+    data = MEMBERS.to_input(row)
+    for column in _LINK_COLUMNS:
+        value = (row.get(column) or "").strip()
+        if value:
+            data[column] = value
+    return data
 
 
 def _read_json(path: Path, kind: str | None) -> Iterator[SourceRow]:

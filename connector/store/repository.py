@@ -179,6 +179,18 @@ class Tx:
         first = row.first()
         return model.model_validate(dict(first)) if first else None
 
+    def member_by_email(self, email: str) -> Member | None:
+        """The member with this e-mail, compared case-insensitively (first by id if several)."""
+        table = schema.members
+        query = (
+            select(table)
+            .where(func.lower(table.c.email) == email.strip().lower())
+            .order_by(table.c.id)
+            .limit(1)
+        )
+        row = self.connection.execute(query).mappings().first()
+        return Member.model_validate(dict(row)) if row else None
+
     def existing_ids(self, model: type[Record], ids: Iterable[str]) -> set[str]:
         table = _TABLES[model]
         wanted = list(set(ids))
