@@ -55,6 +55,7 @@ class NetworkReport:
     balances: list[MemberBalance]
     one_sided_pairs: list[PairBalance]
     demotions: list[DemotionProposal]
+    names: dict[str, str]  # member id → name, for every member the tables mention
 
 
 def build_report(
@@ -99,6 +100,7 @@ def build_report(
         pair_balances(referrals),
         key=lambda p: (-abs(p.tally.balance), p.a, p.b),
     )[:top]
+    demotions = demotion_proposals(store, rules, as_of=as_of)
     return NetworkReport(
         as_of=as_of,
         members_by_circle=dict(sorted(circles.items())),
@@ -109,5 +111,11 @@ def build_report(
         top_multipliers=ranked,
         balances=balances,
         one_sided_pairs=pairs,
-        demotions=demotion_proposals(store, rules, as_of=as_of),
+        demotions=demotions,
+        names={
+            member_id: names[member_id].name
+            for member_id in sorted(
+                {p.a for p in pairs} | {p.b for p in pairs} | {d.member_id for d in demotions}
+            )
+        },
     )

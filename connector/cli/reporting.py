@@ -97,10 +97,16 @@ def report(
     )
     console.print(
         table(
-            "pairs (a → b given vs b → a received)",
+            "win-win balance per pair (given: a → b, received: b → a; most one-sided first)",
             ["a", "b", "given", "received", "balance"],
             (
-                (p.a, p.b, p.tally.given, p.tally.received, f"{p.tally.balance:+d}")
+                (
+                    data.names[p.a],
+                    data.names[p.b],
+                    p.tally.given,
+                    p.tally.received,
+                    f"{p.tally.balance:+d}",
+                )
                 for p in data.one_sided_pairs
             ),
         )
@@ -110,7 +116,10 @@ def report(
             table(
                 "proposed demotions (not applied; decide with `refnet advance member ...`)",
                 ["member", "from", "to", "reason"],
-                ((d.member_id, d.current, d.proposed, d.reason) for d in data.demotions),
+                (
+                    (f"{data.names[d.member_id]} ({d.member_id})", d.current, d.proposed, d.reason)
+                    for d in data.demotions
+                ),
             )
         )
 
