@@ -167,6 +167,21 @@ class Tx:
         for row in result.mappings():
             yield model.model_validate(dict(row))
 
+    def page(self, model: type[R], after: str | None, limit: int, **equals: Any) -> list[R]:
+        """Up to ``limit`` records with ids after ``after`` in id order (keyset paging).
+
+        Each page is its own short query, so a long walk holds no read transaction open.
+        """
+        table = _TABLES[model]
+        query = select(table).order_by(table.c.id).limit(limit)
+        if after is not None:
+            query = query.where(table.c.id > after)
+        for name, value in equals.items():
+            query = query.where(table.c[name] == value)
+        return [
+            model.model_validate(dict(row)) for row in self.connection.execute(query).mappings()
+        ]
+
     def get(self, model: type[R], record_id: str) -> R:
         found = self.maybe(model, record_id)
         if found is None:

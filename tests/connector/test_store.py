@@ -22,7 +22,7 @@ from connector.model import (
 )
 from connector.rules import StageChange
 from connector.store import Store, current_revision, head_revision
-from connector.store.schema import metadata
+from connector.store.all_tables import metadata
 from tests.connector.factories import agreement, club, member, membership, partnership, referral
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from connector.store.schema import metadata
+from connector.store.all_tables import metadata
 
 
 def _run(connection: Connection) -> None:
