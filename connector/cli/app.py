@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from connector.cli import network, records, reporting
+from connector.cli import network, records, reporting, syncing
 from connector.cli.output import err_console
 from connector.cli.state import CliState
 from connector.errors import ImportRejected, RefnetError
@@ -91,6 +91,7 @@ def _root(ctx: typer.Context) -> None:
 network.register(app)
 records.register(app)
 reporting.register(app)
+syncing.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,55 @@
+"""Sync targets: a CRM adapter plus the objects to sync into it, contributed by adapters.
+
+Adapters register a factory in the ``refnet.targets`` entry-point group; the connector looks
+it up by name, so it never imports a vendor SDK itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from connector.crm import CrmAdapter
+from connector.errors import ConfigError
+from connector.settings import Settings
+from connector.sync.objects import SyncObject
+
+__all__ = ["TARGET_GROUP", "SyncTarget", "available_targets", "load_target"]
+
+TARGET_GROUP = "refnet.targets"
+
+
+@dataclass(frozen=True)
+class SyncTarget:
+    name: str
+    adapter: CrmAdapter
+    objects: Sequence[SyncObject]
+
+    def select(self, names: Sequence[str]) -> list[SyncObject]:
+        """The objects named (by CRM name or refnet kind), all of them when none are named."""
+        if not names:
+            return list(self.objects)
+        chosen = [o for o in self.objects if o.name in names or o.kind in names]
+        unknown = set(names) - {o.name for o in chosen} - {o.kind for o in chosen}
+        if unknown:
+            known = ", ".join(sorted(o.kind for o in self.objects))
+            raise ConfigError(f"unknown object(s) {', '.join(sorted(unknown))}; known: {known}")
+        return chosen
+
+
+TargetFactory = Callable[[Settings], SyncTarget]
+
+
+def available_targets() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=TARGET_GROUP))
+
+
+def load_target(name: str, settings: Settings) -> SyncTarget:
+    found = {ep.name: ep for ep in entry_points(group=TARGET_GROUP)}
+    if name not in found:
+        raise ConfigError(
+            f"unknown sync target '{name}'; available: {', '.join(sorted(found)) or 'none'}"
+        )
+    factory: TargetFactory = found[name].load()
+    return factory(settings)
