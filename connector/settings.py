@@ -52,6 +52,10 @@ class SalesforceSettings(BaseModel):
         default=0.8, gt=0, le=1, description="stop before this share of the daily API allowance"
     )
     verify: str | bool = Field(default=True, description="TLS verification: bool or CA bundle path")
+    mappings_dir: Path | None = Field(
+        default=None, description="directory of Salesforce mapping YAML (default: the shipped)"
+    )
+    request_timeout: float = Field(default=120.0, gt=0, description="seconds per HTTP request")
 
 
 class HubSpotSettings(BaseModel):

@@ -13,6 +13,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from connector.cli import network, records, reporting, syncing
@@ -31,7 +32,8 @@ def _plugins() -> dict[str, EntryPoint]:
 
 
 def _report(error: RefnetError) -> None:
-    err_console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+    # The message is data, not markup: brackets in it must print as they are.
+    err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
     if isinstance(error, ImportRejected):
         for row_error in error.errors[:_MAX_ROW_ERRORS_SHOWN]:
             err_console.print(f"  {row_error}", markup=False, highlight=False)

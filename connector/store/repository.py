@@ -7,13 +7,13 @@ or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, Engine, Table, func, insert, select
+from sqlalchemy import JSON, Connection, Engine, Table, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -178,6 +178,17 @@ class Tx:
             query = query.where(table.c.id > after)
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
+        return [
+            model.model_validate(dict(row)) for row in self.connection.execute(query).mappings()
+        ]
+
+    def find_in(self, model: type[R], any_of: Mapping[str, Sequence[str]]) -> list[R]:
+        """Records whose value in *any* of the given columns is one of the given values."""
+        table = _TABLES[model]
+        conditions = [table.c[name].in_(list(values)) for name, values in any_of.items() if values]
+        if not conditions:
+            return []
+        query = select(table).where(or_(*conditions)).order_by(table.c.id)
         return [
             model.model_validate(dict(row)) for row in self.connection.execute(query).mappings()
         ]

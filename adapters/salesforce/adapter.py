@@ -1,0 +1,250 @@
+"""``SalesforceAdapter``: refnet's :class:`~connector.crm.CrmAdapter` for Salesforce.
+
+Writes are upserts on the mapping's external id field (the refnet id), so any retry or
+resumed run is safe:
+
+* below ``settings.bulk_threshold`` records, sObject Collections
+  (``PATCH composite/sobjects/{Object}/{ExternalIdField}``, ``allOrNone: false``), 200
+  records per call (the sync engine sends 200 at a time: ``max_batch_size``); results come
+  back in request order and are zipped onto the record keys; ``success: false`` rows become
+  failed outcomes with Salesforce's ``statusCode`` and message;
+* from the threshold on, Bulk API 2.0 (:mod:`adapters.salesforce.bulk`), a fixed handful of
+  calls per job whatever the volume.
+
+Every HTTP response passes the budget hook (calls counted, daily usage tracked); new work
+(a collections call, a bulk job) is only started while refnet stays below its share of the
+daily allowance. A run stopped by a limit raises
+:class:`~adapters.salesforce.errors.ApiLimitReached`, which the sync engine treats as a
+clean, resumable stop; outcomes of the calls already made in that ``upsert_batch`` are not
+reported, so those records are sent again on resume (idempotent).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import requests
+from simple_salesforce.api import Salesforce
+
+from adapters.salesforce.budget import ApiBudget
+from adapters.salesforce.bulk import BulkOptions, BulkUpsert
+from adapters.salesforce.client import choose_flow, make_salesforce_client
+from adapters.salesforce.metadata import desired_components
+from adapters.salesforce.provision import Provisioner, ProvisionReport
+from adapters.salesforce.pull import PullReader
+from adapters.salesforce.retry import RetryPolicy
+from connector.crm import BatchResult, OutboundRecord, PulledRecord, RecordOutcome
+from connector.errors import ConfigError
+from connector.settings import SalesforceSettings
+from mappings.loader import load_mappings
+from mappings.spec import MappingSet, ObjectMapping
+
+__all__ = ["COLLECTION_SIZE", "ClientFactory", "SalesforceAdapter"]
+
+COLLECTION_SIZE = 200  # sObject Collections limit per request
+_MAX_MESSAGE = 500
+
+ClientFactory = Callable[[requests.Session], Salesforce]
+
+
+def _outcome(key: str, result: Any) -> RecordOutcome:
+    if not isinstance(result, dict):
+        return RecordOutcome(key, ok=False, code="NO_RESULT", message="no result for the record")
+    if result.get("success"):
+        return RecordOutcome(
+            key, ok=True, crm_id=result.get("id"), created=bool(result.get("created"))
+        )
+    errors = [e for e in result.get("errors") or [] if isinstance(e, dict)]
+    code = str(errors[0].get("statusCode")) if errors else "UNKNOWN_ERROR"
+    message = "; ".join(str(e.get("message", "")) for e in errors)[:_MAX_MESSAGE]
+    return RecordOutcome(key, ok=False, code=code, message=message or None)
+
+
+def _outcomes(keys: list[str], result: Any) -> list[RecordOutcome]:
+    """Collections results come back in request order; a short answer fails the rest."""
+    rows = result if isinstance(result, list) else []
+    return [_outcome(key, rows[i] if i < len(rows) else None) for i, key in enumerate(keys)]
+
+
+class SalesforceAdapter:
+    """Salesforce behind refnet's small adapter interface."""
+
+    name = "salesforce"
+    max_batch_size = COLLECTION_SIZE
+
+    def __init__(
+        self,
+        settings: SalesforceSettings,
+        mappings: MappingSet | None = None,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        client_factory: ClientFactory | None = None,
+        bulk_options: BulkOptions | None = None,
+        request_timeout: float = 120.0,
+    ) -> None:
+        self.settings = settings
+        self.mappings = mappings or load_mappings("salesforce")
+        if session is None:
+            session = requests.Session()
+            session.verify = settings.verify
+        self.session = session
+        self.budget = ApiBudget(settings.api_budget_share)
+        self.budget.attach(session)
+        # A custom factory knows how to log in again; the settings' flow may not (a bare
+        # session id cannot be renewed). Checking the flow here also fails fast on
+        # incomplete credentials.
+        renewable = client_factory is not None or choose_flow(settings).renewable
+        self._factory: ClientFactory = client_factory or (
+            lambda s: make_salesforce_client(settings, session=s)
+        )
+        self._client: Salesforce | None = None
+        self._timeout = request_timeout
+        self.policy = RetryPolicy(
+            sleep=sleep,
+            reauthenticate=self._reauthenticate if renewable else None,
+            retry_after=self.budget.take_retry_after,
+        )
+        self.bulk = BulkUpsert(
+            self.client,
+            self.policy,
+            self.budget,
+            sleep=sleep,
+            options=bulk_options or BulkOptions(request_timeout=request_timeout),
+        )
+        self.reader = PullReader(
+            self.client, self.policy, self.mappings, request_timeout=request_timeout
+        )
+        self.logins = 0
+
+    # -- session ---------------------------------------------------------------------------
+
+    def client(self) -> Salesforce:
+        """The logged-in client (logs in on first use)."""
+        if self._client is None:
+            self._client = self.policy.call(lambda: self._factory(self.session), operation="login")
+            self.logins += 1
+        return self._client
+
+    def _reauthenticate(self) -> None:
+        self._client = self._factory(self.session)
+        self.logins += 1
+
+    @property
+    def api_calls(self) -> int:
+        """API calls made so far (logins excluded: they do not count against the limit)."""
+        return self.budget.calls
+
+    # -- CrmAdapter ------------------------------------------------------------------------
+
+    def _mapping(self, object_name: str) -> ObjectMapping:
+        mapping = self.mappings.by_object(object_name)
+        if mapping is None:
+            known = ", ".join(self.mappings.objects)
+            raise ConfigError(f"salesforce: no mapping for object '{object_name}'; known: {known}")
+        return mapping
+
+    def upsert_batch(self, object_name: str, records: Sequence[OutboundRecord]) -> BatchResult:
+        """Upsert ``records`` by external id; one outcome per record, in the given order."""
+        mapping = self._mapping(object_name)
+        start = self.budget.calls
+        outcomes: dict[int, RecordOutcome] = {}
+        unique: list[tuple[int, OutboundRecord]] = []
+        seen: set[str] = set()
+        for index, record in enumerate(records):
+            if record.key in seen:
+                outcomes[index] = RecordOutcome(
+                    record.key, ok=False, code="DUPLICATE_KEY", message="key repeated in batch"
+                )
+            else:
+                seen.add(record.key)
+                unique.append((index, record))
+        batch = [record for _, record in unique]
+        if batch and len(batch) >= self.settings.bulk_threshold:
+            results = self.bulk.upsert(mapping.object, mapping.external_id_field, batch)
+        else:
+            results = []
+            for begin in range(0, len(batch), COLLECTION_SIZE):
+                results.extend(self._collection(mapping, batch[begin : begin + COLLECTION_SIZE]))
+        for (index, _), outcome in zip(unique, results, strict=True):
+            outcomes[index] = outcome
+        return BatchResult(
+            [outcomes[index] for index in range(len(records))],
+            api_calls=self.budget.calls - start,
+        )
+
+    def _collection(
+        self, mapping: ObjectMapping, records: Sequence[OutboundRecord]
+    ) -> list[RecordOutcome]:
+        operation = f"upsert {mapping.object}"
+        self.budget.check(operation)
+        path = f"composite/sobjects/{mapping.object}/{mapping.external_id_field}"
+        body = {
+            "allOrNone": False,
+            "records": [
+                {
+                    "attributes": {"type": mapping.object},
+                    **record.fields,
+                    mapping.external_id_field: record.key,  # the key always wins
+                }
+                for record in records
+            ],
+        }
+        return _outcomes([r.key for r in records], self._patch(path, body, operation))
+
+    def _patch(self, path: str, body: dict[str, Any], operation: str) -> Any:
+        return self.policy.call(
+            lambda: self.client().restful(path, method="PATCH", json=body, timeout=self._timeout),
+            operation=operation,
+        )
+
+    def link_records(self, object_name: str, links: Mapping[str, str]) -> BatchResult:
+        """Write refnet ids onto existing records: ``links`` maps refnet id → Salesforce id.
+
+        Members link to the Contacts and Accounts that already exist (found by id, or by
+        e-mail through ``reader.match_contacts_by_email``); once a record carries its refnet
+        id, every later write is an upsert on it. Updates by Salesforce id through sObject
+        Collections (``PATCH composite/sobjects``), 200 per call, one outcome per link.
+        """
+        mapping = self._mapping(object_name)
+        start = self.budget.calls
+        pairs = list(links.items())
+        outcomes: list[RecordOutcome] = []
+        for begin in range(0, len(pairs), COLLECTION_SIZE):
+            chunk = pairs[begin : begin + COLLECTION_SIZE]
+            operation = f"link {mapping.object}"
+            self.budget.check(operation)
+            body = {
+                "allOrNone": False,
+                "records": [
+                    {
+                        "attributes": {"type": mapping.object},
+                        "id": crm_id,
+                        mapping.external_id_field: key,
+                    }
+                    for key, crm_id in chunk
+                ],
+            }
+            result = self._patch("composite/sobjects", body, operation)
+            outcomes.extend(_outcomes([key for key, _ in chunk], result))
+        return BatchResult(outcomes, api_calls=self.budget.calls - start)
+
+    def fetch_changes(self, object_name: str, since: datetime | None) -> Iterator[PulledRecord]:
+        """Records of ``object_name`` changed at or after ``since``, with their pulled fields.
+
+        Mapped objects yield their pull-owned fields (by CRM field name; turn them into model
+        updates with :func:`mappings.from_crm_fields`). Standard objects that refnet only
+        points at by id (Opportunity) yield the fields in ``pull.LINKED_FIELDS``.
+        """
+        return self.reader.fetch(object_name, since)
+
+    def provision(self) -> list[str]:
+        """Create or update the schema from the mappings; return what changed."""
+        return self.provision_report().changed
+
+    def provision_report(self, *, dry_run: bool = False) -> ProvisionReport:
+        provisioner = Provisioner(lambda: self.client().mdapi, self.policy, self.budget)
+        return provisioner.run(desired_components(self.mappings), dry_run=dry_run)

@@ -1,0 +1,216 @@
+"""Provision the schema through the Metadata API (simple-salesforce's ``sf.mdapi``), idempotently.
+
+Read what exists, create what is missing, update what differs, leave the rest alone, and say
+which of the three happened to each component. Run twice, the second run only reads.
+
+Deciding is a pure function (:func:`plan`) of the desired components and what
+``readMetadata`` returned; comparing looks only at the properties refnet sets, so properties
+an admin added (help text, history tracking, extra permissions) never cause an update. The
+Metadata API takes at most 10 components of one type per call; objects go first, then fields
+(lookups need their target object), then the permission set (it names the fields).
+
+simple-salesforce reports refused components as a plain ``Exception`` whose message lists
+``fullName: (statusCode, message)``; it is parsed into per-component failures, the rest of
+the run goes on, and a :class:`~adapters.salesforce.errors.ProvisioningError` at the end
+names every refused component with its codes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from simple_salesforce.metadata import SfdcMetadataApi
+from zeep.helpers import serialize_object
+
+from adapters.salesforce.budget import ApiBudget
+from adapters.salesforce.errors import ProvisioningError
+from adapters.salesforce.metadata import Component
+from adapters.salesforce.retry import RetryPolicy
+
+__all__ = [
+    "MAX_COMPONENTS_PER_CALL",
+    "PlannedChange",
+    "ProvisionReport",
+    "Provisioner",
+    "differences",
+    "plan",
+]
+
+T = TypeVar("T")
+
+MAX_COMPONENTS_PER_CALL = 10  # createMetadata / readMetadata / updateMetadata limit
+
+Action = Literal["create", "update", "unchanged"]
+
+# List items are matched by their identity key; picklist values must also keep their order.
+_IDENTITY_KEYS = ("fullName", "field", "object")
+_ORDERED_LISTS = {"value"}
+
+
+def _identity(item: Mapping[str, Any]) -> str | None:
+    return next((k for k in _IDENTITY_KEYS if k in item), None)
+
+
+def _same(want: Any, have: Any, name: str = "") -> bool:
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(
+            _same(value, have.get(key), key) for key, value in want.items()
+        )
+    if isinstance(want, list):
+        have_list = list(have or [])
+        if want and isinstance(want[0], dict) and (key := _identity(want[0])):
+            found = {item.get(key): item for item in have_list if isinstance(item, dict)}
+            if name in _ORDERED_LISTS and [w[key] for w in want] != [
+                h.get(key) for h in have_list if isinstance(h, dict)
+            ]:
+                return False
+            return all(_same(item, found.get(item[key])) for item in want)
+        return bool(want == have_list)
+    if want is False and have is None:
+        return True  # reads leave out some false flags
+    return bool(want == have)
+
+
+def differences(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
+    """The top-level properties of ``desired`` that ``existing`` does not match."""
+    return [key for key, value in desired.items() if not _same(value, existing.get(key), key)]
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    action: Action
+    component: Component
+    differences: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        text = f"{self.action} {self.component.label}"
+        return f"{text} ({', '.join(self.differences)})" if self.differences else text
+
+
+def plan(
+    desired: Sequence[Component], existing: Mapping[str, Mapping[str, Any] | None]
+) -> list[PlannedChange]:
+    """Create, update or leave each component, given ``existing`` bodies by component label."""
+    changes = []
+    for component in desired:
+        current = existing.get(component.label)
+        if current is None:
+            changes.append(PlannedChange("create", component))
+            continue
+        diff = differences(component.body, current)
+        action: Action = "update" if diff else "unchanged"
+        changes.append(PlannedChange(action, component, tuple(diff)))
+    return changes
+
+
+@dataclass
+class ProvisionReport:
+    planned: list[PlannedChange] = field(default_factory=list)
+    failures: dict[str, list[str]] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> list[str]:
+        """What changed (or, in a dry run, would change); refused components excluded."""
+        return [
+            change.describe()
+            for change in self.planned
+            if change.action != "unchanged" and change.component.full_name not in self.failures
+        ]
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for change in self.planned if change.action == "unchanged")
+
+
+_FAILURE_LINE = re.compile(r"^(?P<name>[^\n:]+): (?P<errors>.*)$", re.MULTILINE)
+_FAILURE_CODE = re.compile(r"\((?P<code>[A-Za-z_]+), ")
+
+
+def _parse_failures(message: str) -> dict[str, list[str]]:
+    failures = {}
+    for line in _FAILURE_LINE.finditer(message):
+        codes = _FAILURE_CODE.findall(line.group("errors")) or ["UNKNOWN"]
+        failures[line.group("name").strip()] = codes
+    return failures or {"(unnamed)": ["UNKNOWN"]}
+
+
+def _batches(items: Sequence[Component]) -> list[list[Component]]:
+    return [
+        list(items[i : i + MAX_COMPONENTS_PER_CALL])
+        for i in range(0, len(items), MAX_COMPONENTS_PER_CALL)
+    ]
+
+
+class Provisioner:
+    """Applies a plan through ``sf.mdapi``, one call per 10 components of one type."""
+
+    def __init__(
+        self, mdapi: Callable[[], SfdcMetadataApi], policy: RetryPolicy, budget: ApiBudget
+    ) -> None:
+        self._mdapi = mdapi
+        self._policy = policy
+        self._budget = budget
+
+    def read(self, components: Sequence[Component]) -> dict[str, dict[str, Any] | None]:
+        """What exists of ``components``, by label (``None`` when a component is missing)."""
+        found: dict[str, dict[str, Any] | None] = {}
+        for kind in dict.fromkeys(c.type for c in components):
+            of_kind = [c for c in components if c.type == kind]
+            for batch in _batches(of_kind):
+                records = self._call(self._reader(kind, batch), f"readMetadata {kind}")
+                listed = records if isinstance(records, list) else [records]
+                by_name = {}
+                for record in listed:
+                    body: Any = serialize_object(record, dict)  # type: ignore[no-untyped-call]
+                    # Missing components come back as records without a fullName.
+                    if isinstance(body, dict) and body.get("fullName"):
+                        by_name[body["fullName"]] = body
+                for component in batch:
+                    found[component.label] = by_name.get(component.full_name)
+        return found
+
+    def _reader(self, kind: str, batch: list[Component]) -> Callable[[], Any]:
+        names = [c.full_name for c in batch]
+        return lambda: getattr(self._mdapi(), kind).read(names)
+
+    def run(self, components: Sequence[Component], *, dry_run: bool = False) -> ProvisionReport:
+        report = ProvisionReport(plan(components, self.read(components)), dry_run=dry_run)
+        if dry_run:
+            return report
+        for kind in dict.fromkeys(c.type for c in components):
+            for action in ("create", "update"):
+                todo = [
+                    change.component
+                    for change in report.planned
+                    if change.action == action and change.component.type == kind
+                ]
+                for batch in _batches(todo):
+                    report.failures.update(self._write(action, kind, batch))
+        if report.failures:
+            raise ProvisioningError(report.failures, report.changed)
+        return report
+
+    def _write(self, action: str, kind: str, batch: list[Component]) -> dict[str, list[str]]:
+        def call() -> dict[str, list[str]]:
+            md = self._mdapi()
+            metadata_type = getattr(md, kind)
+            items = [metadata_type(fullName=c.full_name, **c.body) for c in batch]
+            try:
+                getattr(metadata_type, action)(items)
+            except Exception as exc:
+                if type(exc) is not Exception:
+                    raise  # a fault or transport error: classified by the retry layer
+                return _parse_failures(str(exc))
+            return {}
+
+        self._budget.check(f"{action}Metadata {kind}")
+        return self._call(call, f"{action}Metadata {kind}")
+
+    def _call(self, fn: Callable[[], T], operation: str) -> T:
+        # zeep has its own HTTP session, so the budget hook cannot see these calls.
+        self._budget.count_call()
+        return self._policy.call(fn, operation=operation)

@@ -1,0 +1,99 @@
+"""Sync objects built from mappings: what the sync engine sends for each mapped object.
+
+A :class:`MappedObject` pages records of its model from the store and turns each into the
+CRM fields its mapping pushes. Objects whose mapping names ``computed.*`` values (scores and
+balances on members) get them computed for the page at hand, from the referrals that touch
+its members, so memory stays bounded by the page size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, time
+from typing import Any
+
+from connector.model import Member, Record, Referral, utcnow
+from connector.rules import MultiplierWeights
+from connector.scores import multiplier_score, win_win_balances
+from connector.store import KINDS, Tx
+from mappings.spec import MappingSet, ObjectMapping
+from mappings.values import to_crm_fields
+
+__all__ = ["MappedObject", "mapped_objects", "member_scores", "score_day"]
+
+# Parents before children: a lookup by external id needs its target to exist already.
+_ORDER = list(KINDS)
+
+
+def score_day(now: datetime | None = None) -> datetime:
+    """Scores are computed as of the start of the current UTC day.
+
+    Recency decays continuously; pinning it to the day keeps a second sync on the same day
+    from resending every member for a change in the fourth decimal.
+    """
+    moment = now or utcnow()
+    return datetime.combine(moment.astimezone(UTC).date(), time(), tzinfo=UTC)
+
+
+def member_scores(
+    member_ids: Iterable[str], referrals: Iterable[Referral], weights: MultiplierWeights,
+    *, as_of: datetime,
+) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """The computed values of each member, from every referral that touches them."""
+    ids = list(member_ids)
+    touching = list(referrals)
+    balances = win_win_balances(touching)
+    values: dict[str, dict[str, Any]] = {}
+    for member_id in ids:
+        score = multiplier_score(member_id, touching, weights, as_of=as_of)
+        tally = balances.get(member_id)
+        values[member_id] = {
+            "multiplier_score": round(score.score, 2),
+            "is_multiplier": score.is_multiplier(weights),
+            # Reserved for the network-intelligence work; 0 until it is computed.
+            "connector_score": 0,
+            "win_win_balance": tally.balance if tally else 0,
+            "win_win_given": tally.given if tally else 0,
+            "win_win_received": tally.received if tally else 0,
+            "win_win_value_balance": float(tally.value_balance) if tally else 0.0,
+        }
+    return values
+
+
+class MappedObject:
+    """One mapped CRM object as a :class:`connector.sync.objects.SyncObject`."""
+
+    def __init__(
+        self, mapping: ObjectMapping, weights: MultiplierWeights, *, as_of: datetime | None = None
+    ) -> None:
+        self.mapping = mapping
+        self.weights = weights
+        self.as_of = score_day(as_of)
+
+    @property
+    def name(self) -> str:
+        return self.mapping.object
+
+    @property
+    def kind(self) -> str:
+        return self.mapping.name
+
+    def count(self, tx: Tx) -> int:
+        return tx.count(self.mapping.model)
+
+    def page(self, tx: Tx, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+        records: list[Record] = tx.page(self.mapping.model, after, limit)
+        computed: dict[str, dict[str, Any]] = {}
+        if self.mapping.computed_sources and records:
+            ids = [r.id for r in records if isinstance(r, Member)]
+            touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
+            computed = member_scores(ids, touching, self.weights, as_of=self.as_of)
+        return [(r.id, to_crm_fields(self.mapping, r, computed.get(r.id))) for r in records]
+
+
+def mapped_objects(
+    mappings: MappingSet, weights: MultiplierWeights, *, as_of: datetime | None = None
+) -> list[MappedObject]:
+    """Every mapping of a CRM as sync objects, parents first."""
+    ordered = sorted(mappings.mappings, key=lambda m: (_ORDER.index(m.name), m.object))
+    return [MappedObject(m, weights, as_of=as_of) for m in ordered]

@@ -1,0 +1,354 @@
+"""The mapping format: one YAML file per synced object per CRM, and what it resolves to.
+
+The YAML is loaded into the ``*Spec`` models (shape and per-field rules); the loader then
+resolves each spec against the refnet model, its enums and the transform registry into an
+:class:`ObjectMapping` (see ``mappings.loader``). An example, ``salesforce/referral.yaml``::
+
+    model: referral                      # a key of mappings.registry.MODELS
+    object: Refnet_Referral__c           # the CRM object's API name
+    label: Referral
+    plural_label: Referrals
+    external_id: {field: Refnet_Id__c}   # unique External ID holding the refnet id
+    name_field: {label: Referral Number, type: AutoNumber, display_format: "REF-{000000}"}
+    fields:
+      - source: status                   # dotted path into the model, or computed.<name>
+        target: Refnet_Status__c
+        type: Picklist
+        picklist: ReferralStatus         # values come from the enum, never repeated here
+        label: Status
+        direction: push                  # push: refnet computes it; pull: CRM users own it
+
+Field types are the CRM-neutral vocabulary below (named after Salesforce's); each adapter
+translates them. ``ExternalIdLookup`` points at another record by *its* external id (a refnet
+id), ``Lookup`` by the CRM's own record id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from connector.model import Record
+from mappings.registry import SourceInfo
+from mappings.transforms import Transform
+
+__all__ = [
+    "Direction",
+    "ExternalIdSpec",
+    "FieldSpec",
+    "FieldType",
+    "MappedField",
+    "MappingSet",
+    "NameFieldSpec",
+    "ObjectMapping",
+    "ObjectSpec",
+    "is_custom_name",
+    "relationship_key",
+]
+
+# Salesforce API names: a letter, then letters/digits/single underscores; custom ones end in
+# __c. The loader relies on these patterns when it splices names into SOQL and URL paths.
+_CUSTOM = r"[A-Za-z](?:[A-Za-z0-9]|_(?!_)){0,39}__c"
+_STANDARD = r"[A-Za-z][A-Za-z0-9]{0,39}"
+_API_NAME_RE = re.compile(rf"^(?:{_CUSTOM}|{_STANDARD})$")
+_CUSTOM_RE = re.compile(rf"^{_CUSTOM}$")
+_RELATIONSHIP_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_)){0,39}(?<!_)$")
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
+    # Python's re, not pydantic's Rust engine: the names need look-arounds (no "__" inside).
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"'{value}' is not a valid {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+ApiName = Annotated[str, _matching(_API_NAME_RE, "API name (letters, digits, single _)")]
+CustomApiName = Annotated[str, _matching(_CUSTOM_RE, "custom API name ending in __c")]
+RelationshipName = Annotated[str, _matching(_RELATIONSHIP_RE, "relationship name")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+def is_custom_name(api_name: str) -> bool:
+    return api_name.endswith("__c")
+
+
+def relationship_key(field_api_name: str) -> str:
+    """The relationship path of a custom lookup field: ``Referrer__c`` → ``Referrer__r``."""
+    return field_api_name[:-3] + "__r" if is_custom_name(field_api_name) else field_api_name
+
+
+class FieldType(StrEnum):
+    TEXT = "Text"
+    LONG_TEXT_AREA = "LongTextArea"
+    NUMBER = "Number"
+    CURRENCY = "Currency"
+    DATE = "Date"
+    DATETIME = "DateTime"
+    CHECKBOX = "Checkbox"
+    PICKLIST = "Picklist"
+    MULTISELECT_PICKLIST = "MultiselectPicklist"
+    EMAIL = "Email"
+    LOOKUP = "Lookup"
+    EXTERNAL_ID_LOOKUP = "ExternalIdLookup"
+
+
+class Direction(StrEnum):
+    PUSH = "push"  # refnet computes it and writes it; CRM users should not edit it
+    PULL = "pull"  # CRM users own it; refnet reads it back and never writes it
+
+
+_LOOKUPS = {FieldType.LOOKUP, FieldType.EXTERNAL_ID_LOOKUP}
+_PICKLISTS = {FieldType.PICKLIST, FieldType.MULTISELECT_PICKLIST}
+_NUMBERS = {FieldType.NUMBER, FieldType.CURRENCY}
+_WITH_LINES = {FieldType.LONG_TEXT_AREA, FieldType.MULTISELECT_PICKLIST}
+
+# Defaults and bounds per type (Salesforce's limits).
+_TEXT_MAX = 255
+_LONG_TEXT_MIN, _LONG_TEXT_MAX, _LONG_TEXT_DEFAULT = 256, 131_072, 32_768
+_PRECISION_MAX = 18
+
+
+class FieldSpec(BaseModel):
+    """One mapped field, as written in the YAML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")]
+    target: ApiName
+    type: FieldType
+    label: Label
+    description: Description | None = None
+    direction: Direction = Direction.PUSH
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    visible_lines: int | None = Field(default=None, ge=1, le=50)
+    picklist: str | None = None
+    transform: str | None = None
+    references: str | None = None
+    reference_field: ApiName | None = None
+    relationship_name: RelationshipName | None = None
+    relationship_label: Label | None = None
+
+    @model_validator(mode="after")
+    def _attributes_fit_the_type(self) -> Self:
+        t = self.type
+        self._only_for("picklist", t in _PICKLISTS)
+        self._only_for("references", t in _LOOKUPS)
+        self._only_for("relationship_name", t in _LOOKUPS)
+        self._only_for("relationship_label", t in _LOOKUPS)
+        self._only_for("reference_field", t is FieldType.EXTERNAL_ID_LOOKUP)
+        self._only_for("precision", t in _NUMBERS)
+        self._only_for("scale", t in _NUMBERS)
+        self._only_for("length", t in {FieldType.TEXT, FieldType.LONG_TEXT_AREA})
+        self._only_for("visible_lines", t in _WITH_LINES)
+        if t in _PICKLISTS and not self.picklist:
+            raise ValueError(f"a {t} needs 'picklist: <EnumName>'")
+        if t in _LOOKUPS and not (self.references and self.relationship_name):
+            raise ValueError(f"a {t} needs 'references' and 'relationship_name'")
+        if t is FieldType.TEXT and not 1 <= (self.length or _TEXT_MAX) <= _TEXT_MAX:
+            raise ValueError(f"Text length must be 1..{_TEXT_MAX}")
+        if t is FieldType.LONG_TEXT_AREA and not (
+            _LONG_TEXT_MIN <= (self.length or _LONG_TEXT_DEFAULT) <= _LONG_TEXT_MAX
+        ):
+            raise ValueError(f"LongTextArea length must be {_LONG_TEXT_MIN}..{_LONG_TEXT_MAX}")
+        if t in _NUMBERS:
+            precision, scale = self.number_format
+            if not (1 <= precision <= _PRECISION_MAX and 0 <= scale <= precision):
+                raise ValueError(f"precision must be 1..{_PRECISION_MAX} and scale 0..precision")
+        return self
+
+    def _only_for(self, attribute: str, allowed: bool) -> None:
+        if getattr(self, attribute) is not None and not allowed:
+            raise ValueError(f"'{attribute}' does not apply to type {self.type}")
+
+    @property
+    def effective_length(self) -> int | None:
+        if self.type is FieldType.TEXT:
+            return self.length or _TEXT_MAX
+        if self.type is FieldType.LONG_TEXT_AREA:
+            return self.length or _LONG_TEXT_DEFAULT
+        return None
+
+    @property
+    def effective_visible_lines(self) -> int | None:
+        if self.type is FieldType.LONG_TEXT_AREA:
+            return self.visible_lines or 5
+        if self.type is FieldType.MULTISELECT_PICKLIST:
+            return self.visible_lines or 4
+        return None
+
+    @property
+    def number_format(self) -> tuple[int, int]:
+        """``(precision, scale)``: Currency defaults to 16,2 and Number to 18,0."""
+        if self.type is FieldType.CURRENCY:
+            return self.precision or 16, 2 if self.scale is None else self.scale
+        return self.precision or _PRECISION_MAX, self.scale or 0
+
+
+class ExternalIdSpec(BaseModel):
+    """The unique External ID field that holds the refnet id: the upsert key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: CustomApiName
+    label: Label = "Refnet Id"
+    length: int = Field(default=64, ge=1, le=255)
+    case_sensitive: bool = False
+
+
+class NameFieldSpec(BaseModel):
+    """A custom object's Name field: an auto number, or a text a push field fills."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Label
+    type: Literal["AutoNumber", "Text"] = "AutoNumber"
+    display_format: str | None = None
+
+    @model_validator(mode="after")
+    def _auto_number_has_a_format(self) -> Self:
+        if self.type == "AutoNumber" and not (
+            self.display_format and re.search(r"\{0+\}", self.display_format)
+        ):
+            raise ValueError("an AutoNumber name needs display_format with '{0…}', e.g. REF-{0000}")
+        if self.type == "Text" and self.display_format is not None:
+            raise ValueError("display_format applies to AutoNumber names only")
+        return self
+
+
+class ObjectSpec(BaseModel):
+    """One YAML file: a refnet model mapped onto one CRM object."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str
+    object: ApiName
+    label: Label | None = None
+    plural_label: Label | None = None
+    description: Description | None = None
+    external_id: ExternalIdSpec
+    name_field: NameFieldSpec | None = None
+    sharing_model: Literal["ReadWrite", "Read", "Private"] = "ReadWrite"
+    fields: list[FieldSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _custom_objects_are_complete(self) -> Self:
+        if is_custom_name(self.object):
+            missing = [
+                name for name in ("label", "plural_label", "name_field") if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"a custom object needs {', '.join(missing)}")
+        elif self.name_field is not None:
+            raise ValueError("name_field applies to custom objects only")
+        return self
+
+
+@dataclass(frozen=True)
+class MappedField:
+    """A field spec resolved against the model, enums and transforms."""
+
+    spec: FieldSpec
+    source: SourceInfo
+    enum: type[Enum] | None = None
+    transform: Transform | None = None
+    reference_object: str | None = None  # resolved CRM object API name for lookups
+    reference_field: str | None = None  # its external id field, for ExternalIdLookup
+
+    @property
+    def target(self) -> str:
+        return self.spec.target
+
+    @property
+    def pushed(self) -> bool:
+        return self.spec.direction is Direction.PUSH
+
+    @property
+    def custom(self) -> bool:
+        return is_custom_name(self.spec.target)
+
+    @property
+    def picklist_values(self) -> list[str]:
+        return [str(member.value) for member in self.enum] if self.enum else []
+
+    @property
+    def picklist_default(self) -> str | None:
+        """The model's default for this attribute, if it is one of the picklist's values."""
+        default = self.source.default
+        if self.enum is not None and isinstance(default, self.enum):
+            return str(default.value)
+        return None
+
+
+@dataclass(frozen=True)
+class ObjectMapping:
+    """One resolved mapping file."""
+
+    spec: ObjectSpec
+    file: Path
+    model: type[Record]
+    fields: tuple[MappedField, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.model
+
+    @property
+    def object(self) -> str:
+        return self.spec.object
+
+    @property
+    def custom(self) -> bool:
+        return is_custom_name(self.spec.object)
+
+    @property
+    def external_id_field(self) -> str:
+        return self.spec.external_id.field
+
+    @property
+    def push_fields(self) -> tuple[MappedField, ...]:
+        return tuple(f for f in self.fields if f.pushed)
+
+    @property
+    def pull_fields(self) -> tuple[MappedField, ...]:
+        return tuple(f for f in self.fields if not f.pushed)
+
+    @property
+    def computed_sources(self) -> list[str]:
+        """The computed values a caller must supply to push this object."""
+        return sorted(f.source.path.split(".", 1)[1] for f in self.push_fields if f.source.computed)
+
+
+@dataclass(frozen=True)
+class MappingSet:
+    """All mappings of one CRM, checked together (names and relationships are unique)."""
+
+    crm: str
+    mappings: tuple[ObjectMapping, ...] = field(default_factory=tuple)
+
+    def by_object(self, object_name: str) -> ObjectMapping | None:
+        return next((m for m in self.mappings if m.object == object_name), None)
+
+    def for_model(self, model_name: str) -> list[ObjectMapping]:
+        return [m for m in self.mappings if m.name == model_name]
+
+    @property
+    def objects(self) -> list[str]:
+        return [m.object for m in self.mappings]

@@ -1,0 +1,140 @@
+"""Named value transforms a mapping may apply between a model value and a CRM field.
+
+A mapping names a transform (``transform: join_lines``); the loader checks the name exists,
+that it accepts the source's kind and that it produces what the CRM field type needs. A
+transform used on a pulled field must have an inverse, because pulled values travel back
+from the CRM into the model.
+
+Register a new one with :func:`register`; transforms are pure and never see ``None`` (an
+empty value stays empty on both sides).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from mappings.registry import ValueKind
+
+__all__ = ["TRANSFORMS", "Transform", "get_transform", "register"]
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A pure value conversion from the model side to the CRM side (and maybe back)."""
+
+    name: str
+    accepts: frozenset[ValueKind]
+    produces: ValueKind
+    forward: Callable[[Any], Any]
+    inverse: Callable[[Any], Any] | None = None
+    description: str = ""
+
+
+TRANSFORMS: dict[str, Transform] = {}
+
+
+def register(transform: Transform) -> Transform:
+    if transform.name in TRANSFORMS:
+        raise ValueError(f"transform '{transform.name}' is already registered")
+    TRANSFORMS[transform.name] = transform
+    return transform
+
+
+def get_transform(name: str) -> Transform | None:
+    return TRANSFORMS.get(name)
+
+
+def _join_lines(values: Iterable[Any]) -> str:
+    return "\n".join(str(value) for value in values)
+
+
+def _split_lines(text: str) -> list[str]:
+    return [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+def _join_dates(values: Iterable[dt.date]) -> str:
+    return "; ".join(value.isoformat() for value in values)
+
+
+def _split_dates(text: str) -> list[dt.date]:
+    return [dt.date.fromisoformat(part.strip()) for part in str(text).split(";") if part.strip()]
+
+
+def _to_percent(value: float | Decimal) -> float:
+    return round(float(value) * 100.0, 2)
+
+
+def _from_percent(value: float | Decimal) -> float:
+    return float(value) / 100.0
+
+
+def _goals_summary(goals: Sequence[Any]) -> str:
+    """One line per goal: what is measured, achieved of target, and what it means."""
+    lines = []
+    for goal in goals:
+        metric = getattr(goal.metric, "value", goal.metric)
+        line = f"{metric}: {goal.achieved:g} of {goal.target:g}"
+        if goal.description:
+            line += f" ({goal.description})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _round(value: float | Decimal) -> float:
+    return round(float(value), 2)
+
+
+register(
+    Transform(
+        "join_lines",
+        frozenset({ValueKind.TEXT_LIST}),
+        ValueKind.TEXT,
+        _join_lines,
+        _split_lines,
+        "a list of texts as one line each (long text areas)",
+    )
+)
+register(
+    Transform(
+        "join_dates",
+        frozenset({ValueKind.DATE_LIST}),
+        ValueKind.TEXT,
+        _join_dates,
+        _split_dates,
+        "a list of dates as 'YYYY-MM-DD; YYYY-MM-DD'",
+    )
+)
+register(
+    Transform(
+        "percent",
+        frozenset({ValueKind.NUMBER}),
+        ValueKind.NUMBER,
+        _to_percent,
+        _from_percent,
+        "a share 0..1 as a percentage 0..100",
+    )
+)
+register(
+    Transform(
+        "round2",
+        frozenset({ValueKind.NUMBER}),
+        ValueKind.NUMBER,
+        _round,
+        None,
+        "a number rounded to two decimals (scores)",
+    )
+)
+register(
+    Transform(
+        "goals_summary",
+        frozenset({ValueKind.OBJECT_LIST}),
+        ValueKind.TEXT,
+        _goals_summary,
+        None,
+        "an agreement's goals, one readable line each",
+    )
+)

@@ -1,0 +1,70 @@
+"""Mapped sync objects: pages of CRM fields, member scores computed per page, parents first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from connector.model import ReferralStatus
+from connector.rules import MultiplierWeights
+from connector.scores import multiplier_score
+from connector.store import Store
+from mappings import load_mappings
+from mappings.objects import MappedObject, mapped_objects, score_day
+from tests.connector.factories import T0, member, referral
+
+NOW = T0 + timedelta(days=100)
+
+
+@pytest.fixture
+def seeded(store: Store) -> Store:
+    with store.transaction() as tx:
+        tx.put_many([member("a"), member("b"), member("c"), member("p", circle="prospect")])
+        tx.put_many(
+            [
+                referral("r1", "a", "p", status=ReferralStatus.WON, amount="5000", recipient="b"),
+                referral("r2", "a", "c", status=ReferralStatus.LOST),
+                referral("r3", "b", "p", recipient="a"),
+            ]
+        )
+    return store
+
+
+def test_member_pages_carry_scores_and_balances(seeded: Store) -> None:
+    mapping = load_mappings("salesforce").by_object("Contact")
+    assert mapping is not None
+    weights = MultiplierWeights()
+    obj = MappedObject(mapping, weights, as_of=NOW)
+    with seeded.reading() as tx:
+        first = obj.page(tx, None, 2)
+        rest = obj.page(tx, first[-1][0], 2)
+        referrals = [referral("r1", "a", "p", status=ReferralStatus.WON, amount="5000")]
+    assert [record_id for record_id, _ in first + rest] == ["a", "b", "c", "p"]
+    fields = dict(first)["a"]
+    expected = multiplier_score(
+        "a",
+        [*referrals, referral("r2", "a", "c", status=ReferralStatus.LOST)],
+        weights,
+        as_of=score_day(NOW),
+    )
+    assert fields["Refnet_Multiplier_Score__c"] == round(expected.score, 2)
+    # a gave r1 and r2 and received r3: balance +1; b gave r3 and received r1: balance 0.
+    assert (fields["Refnet_Given_Count__c"], fields["Refnet_Received_Count__c"]) == (2, 1)
+    assert fields["Refnet_Win_Win_Balance__c"] == 1
+    assert dict(first)["b"]["Refnet_Win_Win_Balance__c"] == 0
+    assert dict(rest)["c"]["Refnet_Multiplier_Score__c"] == 0
+
+
+def test_scores_are_pinned_to_the_day_so_a_rerun_the_same_day_changes_nothing() -> None:
+    morning = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
+    evening = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)
+    assert score_day(morning) == score_day(evening) == datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def test_objects_come_parents_first() -> None:
+    objects = mapped_objects(load_mappings("salesforce"), MultiplierWeights())
+    kinds = [o.kind for o in objects]
+    assert kinds.index("member") < kinds.index("referral")
+    assert kinds.index("partnership") < kinds.index("agreement")
+    assert kinds.index("club") < kinds.index("membership")
