@@ -71,7 +71,23 @@ class CrmAdapter(Protocol):
     """One CRM behind one small interface."""
 
     name: str
-    max_batch_size: int
+    max_batch_size: int  # records per CRM call
+
+    @property
+    def write_chunk_size(self) -> int:
+        """Records the sync engine collects before handing them over in one upsert_batch.
+
+        The adapter splits them into calls; larger than max_batch_size only with a bulk path.
+        """
+        ...
+
+    @property
+    def bulk_threshold(self) -> int | None:
+        """From this many records one upsert_batch takes the bulk path; None without one.
+
+        Below it the engine hands over max_batch_size records at a time, checkpointing each.
+        """
+        ...
 
     def provision(self) -> list[str]:
         """Create or update the CRM schema from the mappings; return what changed."""

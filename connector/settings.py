@@ -48,6 +48,9 @@ class SalesforceSettings(BaseModel):
     bulk_threshold: int = Field(
         default=2000, ge=1, description="records from which Bulk 2.0 is used"
     )
+    bulk_chunk_size: int = Field(
+        default=10_000, ge=200, description="records per sync checkpoint when Bulk 2.0 is on"
+    )
     api_budget_share: float = Field(
         default=0.8, gt=0, le=1, description="stop before this share of the daily API allowance"
     )

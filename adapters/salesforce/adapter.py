@@ -5,7 +5,7 @@ resumed run is safe:
 
 * below ``settings.bulk_threshold`` records, sObject Collections
   (``PATCH composite/sobjects/{Object}/{ExternalIdField}``, ``allOrNone: false``), 200
-  records per call (the sync engine sends 200 at a time: ``max_batch_size``); results come
+  records per call; results come
   back in request order and are zipped onto the record keys; ``success: false`` rows become
   failed outcomes with Salesforce's ``statusCode`` and message;
 * from the threshold on, Bulk API 2.0 (:mod:`adapters.salesforce.bulk`), a fixed handful of
@@ -132,6 +132,21 @@ class SalesforceAdapter:
     def _reauthenticate(self) -> None:
         self._client = self._factory(self.session)
         self.logins += 1
+
+    @property
+    def bulk_threshold(self) -> int:
+        return self.settings.bulk_threshold
+
+    @property
+    def write_chunk_size(self) -> int:
+        """Records per ``upsert_batch`` the sync engine should hand over.
+
+        With Bulk 2.0 in reach, a chunk large enough to pass the threshold, so a big first
+        sync becomes a few bulk jobs; otherwise one collections call's worth.
+        """
+        if self.settings.bulk_threshold <= self.settings.bulk_chunk_size:
+            return self.settings.bulk_chunk_size
+        return COLLECTION_SIZE
 
     @property
     def api_calls(self) -> int:

@@ -3,7 +3,7 @@
 For each object, records are read from the store a page at a time (keyset paging on the
 refnet id, so memory stays flat and no read transaction is held open across writes), hashed,
 compared with the hash of the last write the CRM confirmed, and only creates and changes are
-sent, in batches of the adapter's size. After each batch the outcomes are written and the
+sent, in chunks of the adapter's size. After each batch the outcomes are written and the
 run record updated in one transaction: a run killed at any point resumes where it stopped,
 and a batch that reached the CRM but not the checkpoint is simply upserted again (every
 write is an upsert on the refnet id, so the CRM holds no duplicate).
@@ -157,15 +157,25 @@ class _ObjectRun:
             after = page[-1][0]
             for record_id, fields in page:
                 self._plan(record_id, fields, states.get(record_id))
-            while len(self.pending) >= self.adapter.max_batch_size:
-                self._send(self.pending[: self.adapter.max_batch_size])
-                del self.pending[: self.adapter.max_batch_size]
+            chunk = self.adapter.write_chunk_size
+            while len(self.pending) >= chunk:
+                self._send_all(self.pending[:chunk])
+                del self.pending[:chunk]
             done += len(page)
             progress.advance(self.obj.name, done)
-        if self.pending:
-            self._send(self.pending)
-            self.pending = []
+        self._send_all(self.pending)
+        self.pending = []
         return self.plan
+
+    def _send_all(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+        """One bulk hand-over if ``items`` reach the bulk threshold, else call by call."""
+        if not items:
+            return
+        threshold = self.adapter.bulk_threshold
+        bulk = threshold is not None and len(items) >= threshold
+        step = len(items) if bulk else self.adapter.max_batch_size
+        for start in range(0, len(items), step):
+            self._send(items[start : start + step])
 
     def _plan(self, record_id: str, fields: dict[str, Any], state: RecordState | None) -> None:
         digest = content_hash(fields)

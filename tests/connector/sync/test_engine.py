@@ -43,6 +43,8 @@ class MemoryCrm:
     """Keeps upserted records by external id; can refuse records or fail calls on demand."""
 
     max_batch_size: int = 10
+    write_chunk_size: int = 10
+    bulk_threshold: int | None = None
     name: str = "memory"
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[list[str]] = field(default_factory=list)
@@ -218,3 +220,22 @@ def test_runs_are_recorded_with_their_counts(store: Store) -> None:
         1,
     )
     assert row["api_calls"] == 1 and row["finished_at"] is not None
+
+
+def test_with_a_bulk_path_big_chunks_go_whole_and_small_remainders_call_by_call(
+    store: Store,
+) -> None:
+    _seed(store, 95)
+    crm = MemoryCrm(max_batch_size=500, write_chunk_size=40, bulk_threshold=25)
+    crm_calls = [len(keys) for keys in (_sync(store, crm) and crm.calls)]
+    assert crm_calls == [40, 40, 15], "15 < 25: one ordinary call"
+    fresh = MemoryCrm(max_batch_size=10, write_chunk_size=40, bulk_threshold=50)
+    with store.transaction() as tx:
+        tx.put_many(
+            [tx.get(Referral, f"r{i:05d}").model_copy(update={"status": ReferralStatus.LOST})
+             for i in range(95)]
+        )  # fmt: skip
+    _sync(store, fresh)
+    assert [len(keys) for keys in fresh.calls] == [10] * 9 + [5], (
+        "below the bulk threshold everything is sent max_batch_size at a time"
+    )
