@@ -1,6 +1,9 @@
-"""The webhook service (Flask): verifies CRM events and hands them to the connector.
+"""The webhook service (Flask): verifies CRM events, stores them durably, hands them on.
 
-Not built yet; see the webhook issue. The package exists because the layout is fixed.
+Blueprints per provider parse and verify; the connector's inbox stores each event exactly
+once and its worker applies the stage rules. Nothing here holds a business rule.
 """
 
-__all__: list[str] = []
+from webhooks.app import create_app
+
+__all__ = ["create_app"]

@@ -6,6 +6,7 @@ webhook inbox); importing this module registers them all.
 
 from __future__ import annotations
 
+import connector.inbox.schema  # registers the webhook inbox, outbox and deal outcomes
 import connector.sync.schema  # noqa: F401 - registers the sync tables
 from connector.store.schema import metadata
 

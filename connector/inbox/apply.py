@@ -1,0 +1,465 @@
+"""Carrying an event's intents out on the store, inside the inbox's finishing transaction.
+
+Stage changes go through :func:`connector.services.advance`, so webhook changes take the
+same rules and the same audit trail as manual ones. ``advance`` opens its own unit of work;
+:class:`JoinedStore` makes that unit join the open transaction instead, so the referral
+move, the ladder rungs, their audit entries, the inbox mark and the write-back entries
+commit together or not at all.
+
+Deal outcomes are recorded per deal with their occurrence time (``deal_outcomes``): an
+outcome older than the recorded one is stale and changes nothing (a lost that occurred
+before a won never overrides it); a win waits for the hold period before its referrals are
+credited; a referral linked to a deal after the deal closed picks the outcome up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import EmailStr, TypeAdapter, ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connector.events import (
+    ContactReferred,
+    DealClosed,
+    DealLinked,
+    EventRules,
+    InboundEvent,
+    Intent,
+    club_of_referral,
+    is_newer,
+    outcome_due_at,
+)
+from connector.inbox.schema import deal_outcomes
+from connector.model import (
+    CrmIds,
+    Member,
+    Membership,
+    Referral,
+    ReferralStatus,
+    new_id,
+)
+from connector.rules import RulesConfig, StageChange
+from connector.services import Actor, advance
+from connector.store import Store, Tx
+from connector.store.schema import members
+
+__all__ = ["Applied", "JoinedStore", "apply_intents", "settle_outcome"]
+
+_RECORD_KIND = {"ladder": "member"}  # state-machine kind → record kind, where they differ
+_CRM_CONTACT_FIELD = {"hubspot": "hubspot_contact_id", "salesforce": "salesforce_contact_id"}
+
+
+class JoinedStore(Store):
+    """A store whose units of work join one open transaction instead of starting their own."""
+
+    def __init__(self, tx: Tx) -> None:
+        super().__init__(tx.connection.engine)
+        self._tx = tx
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        yield self._tx
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        yield self._tx
+
+
+@dataclass
+class Applied:
+    """What applying one event did: short, PII-free notes and the records it changed."""
+
+    notes: list[str] = field(default_factory=list)
+    changed: dict[tuple[str, str], None] = field(default_factory=dict)
+
+    @property
+    def acted(self) -> bool:
+        return bool(self.changed)
+
+    def touch(self, kind: str, record_id: str) -> None:
+        self.changed[(kind, record_id)] = None
+
+    def record(self, changes: list[StageChange]) -> None:
+        for change in changes:
+            self.touch(_RECORD_KIND.get(change.kind, change.kind), change.record_id)
+
+
+@dataclass(frozen=True)
+class _Context:
+    tx: Tx
+    event: InboundEvent
+    rules: RulesConfig
+    event_rules: EventRules
+    now: datetime
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(f"webhook:{self.event.provider}", event_ref=self.event.ref)
+
+
+def apply_intents(
+    tx: Tx,
+    event: InboundEvent,
+    intents: list[Intent],
+    *,
+    rules: RulesConfig,
+    event_rules: EventRules,
+    now: datetime,
+    superseded: frozenset[str] = frozenset(),
+) -> Applied:
+    """Apply ``intents`` of ``event``; ``superseded`` deals have a later outcome in the batch."""
+    ctx = _Context(tx, event, rules, event_rules, now)
+    applied = Applied()
+    for intent in intents:
+        if isinstance(intent, DealLinked):
+            _link_deal(ctx, intent, applied)
+        elif isinstance(intent, DealClosed):
+            if intent.deal_id in superseded:
+                applied.notes.append(f"deal {intent.deal_id}: superseded by a later outcome")
+            else:
+                _close_deal(ctx, intent, applied)
+        else:
+            _contact_referred(ctx, intent, applied)
+    return applied
+
+
+# --- deals -------------------------------------------------------------------------------
+
+
+def _outcome_row(tx: Tx, provider: str, deal_id: str) -> Any:
+    table = deal_outcomes
+    return tx.connection.execute(
+        select(table).where(table.c.provider == provider, table.c.deal_id == deal_id)
+    ).first()
+
+
+def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
+    event = ctx.event
+    recorded = _outcome_row(ctx.tx, event.provider, intent.deal_id)
+    if recorded is not None and not is_newer(event.occurred_at, recorded.occurred_at):
+        applied.notes.append(f"deal {intent.deal_id}: stale, a newer outcome is recorded")
+        return
+    outcome = "won" if intent.won else "lost"
+    due = outcome_due_at(
+        event.occurred_at, won=intent.won, hold_period=ctx.event_rules.hold_period, now=ctx.now
+    )
+    values = {
+        "outcome": outcome,
+        "occurred_at": event.occurred_at,
+        "event_ref": event.ref,
+        "due_at": due,
+        "settled_at": None,
+    }
+    _upsert_outcome(ctx.tx, event.provider, intent.deal_id, values)
+    if due > ctx.now:
+        applied.notes.append(f"deal {intent.deal_id}: {outcome}, held until {due.isoformat()}")
+        return
+    settle_outcome(
+        ctx.tx,
+        provider=event.provider,
+        deal_id=intent.deal_id,
+        rules=ctx.rules,
+        event_rules=ctx.event_rules,
+        now=ctx.now,
+        applied=applied,
+    )
+
+
+def _upsert_outcome(tx: Tx, provider: str, deal_id: str, values: dict[str, Any]) -> None:
+    dialect = tx.connection.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        module: Any = sqlite if dialect == "sqlite" else postgresql
+        statement = module.insert(deal_outcomes).values(
+            provider=provider, deal_id=deal_id, **values
+        )
+        tx.connection.execute(
+            statement.on_conflict_do_update(index_elements=["provider", "deal_id"], set_=values)
+        )
+        return
+    table = deal_outcomes
+    if _outcome_row(tx, provider, deal_id) is None:
+        tx.connection.execute(table.insert().values(provider=provider, deal_id=deal_id, **values))
+    else:
+        tx.connection.execute(
+            update(table)
+            .where(table.c.provider == provider, table.c.deal_id == deal_id)
+            .values(**values)
+        )
+
+
+def settle_outcome(
+    tx: Tx,
+    *,
+    provider: str,
+    deal_id: str,
+    rules: RulesConfig,
+    event_rules: EventRules,
+    now: datetime,
+    applied: Applied,
+    only_referral: str | None = None,
+) -> None:
+    """Apply a deal's recorded, due outcome to its referrals and mark it settled.
+
+    The audit entries name the event that closed the deal, even when a hold period or a
+    late link applies it later.
+    """
+    row = _outcome_row(tx, provider, deal_id)
+    if row is None or row.due_at > now:
+        return
+    actor = Actor(f"webhook:{provider}", event_ref=row.event_ref)
+    joined = JoinedStore(tx)
+    referrals = [
+        r
+        for r in tx.find(Referral, deal_id=deal_id)
+        if only_referral is None or r.id == only_referral
+    ]
+    if not referrals:
+        applied.notes.append(f"deal {deal_id}: {row.outcome}, no referral linked yet")
+    for referral in referrals:
+        if referral.is_closed:
+            applied.notes.append(f"referral {referral.id}: already {referral.status.value}")
+            continue
+        changes = advance(
+            joined,
+            "referral",
+            referral.id,
+            row.outcome,
+            reason=f"{provider} deal {deal_id} {row.outcome}",
+            actor=actor,
+            rules=rules,
+            at=row.occurred_at,
+        )
+        applied.record(changes)
+        applied.notes.append(f"referral {referral.id}: {row.outcome}")
+        _after_referral_closed(tx, tx.get(Referral, referral.id), event_rules, actor, applied)
+    if only_referral is None:
+        tx.connection.execute(
+            update(deal_outcomes)
+            .where(deal_outcomes.c.provider == provider, deal_outcomes.c.deal_id == deal_id)
+            .values(settled_at=now)
+        )
+
+
+def _after_referral_closed(
+    tx: Tx, referral: Referral, event_rules: EventRules, actor: Actor, applied: Applied
+) -> None:
+    """The win-win balance of both parties follows from the referral; a club referral is logged."""
+    applied.touch("member", referral.referrer_id)
+    if referral.recipient_id is None:
+        return
+    applied.touch("member", referral.recipient_id)
+    if referral.status is not ReferralStatus.WON:
+        return
+    club_id = club_of_referral(
+        referral,
+        tx.find(Membership, member_id=referral.referrer_id),
+        tx.find(Membership, member_id=referral.recipient_id),
+        event_rules.club_statuses,
+    )
+    if club_id is None:
+        return
+    tx.audit(
+        StageChange(
+            "referral",
+            referral.id,
+            "club_referral",
+            None,
+            club_id,
+            f"club referral won: member '{referral.referrer_id}' to member "
+            f"'{referral.recipient_id}' in club '{club_id}'",
+        ),
+        actor=actor.name,
+        event_ref=actor.event_ref,
+    )
+    applied.touch("club", club_id)
+    applied.notes.append(f"referral {referral.id}: club referral in {club_id}")
+
+
+def _link_deal(ctx: _Context, intent: DealLinked, applied: Applied) -> None:
+    tx = ctx.tx
+    referral: Referral | None = None
+    if intent.referral_id is not None:
+        referral = tx.maybe(Referral, intent.referral_id)
+        if referral is None:
+            applied.notes.append(f"deal {intent.deal_id}: names an unknown referral")
+            return
+    elif intent.referrer is not None:
+        referrer = _resolve_member(tx, ctx.event.provider, intent.referrer)
+        if referrer is None:
+            applied.notes.append(f"deal {intent.deal_id}: referrer unknown")
+            return
+        candidates = [
+            r
+            for r in tx.find(Referral, referrer_id=referrer.id)
+            if r.deal_id in (None, intent.deal_id) and not r.is_closed
+        ]
+        if len(candidates) != 1:
+            applied.notes.append(
+                f"deal {intent.deal_id}: {len(candidates)} open referrals of {referrer.id}; "
+                "link by refnet_referral_id"
+            )
+            return
+        referral = candidates[0]
+    elif intent.contact_id is not None:
+        referred = _member_by_crm_contact(tx, ctx.event.provider, intent.contact_id)
+        candidates = (
+            []
+            if referred is None
+            else [
+                r
+                for r in tx.find(Referral, referred_id=referred.id)
+                if r.deal_id in (None, intent.deal_id) and not r.is_closed
+            ]
+        )
+        if len(candidates) != 1:
+            applied.notes.append(
+                f"deal {intent.deal_id}: contact {intent.contact_id} has "
+                f"{len(candidates)} open referrals"
+            )
+            return
+        referral = candidates[0]
+    if referral is None:
+        return
+    if referral.deal_id not in (None, intent.deal_id):
+        applied.notes.append(f"referral {referral.id}: already linked to another deal")
+        return
+    if referral.deal_id is None:
+        tx.put(referral.model_copy(update={"deal_id": intent.deal_id}))
+        tx.audit(
+            StageChange(
+                "referral",
+                referral.id,
+                "deal_id",
+                None,
+                intent.deal_id,
+                f"{ctx.event.provider} deal {intent.deal_id} names this referral",
+            ),
+            actor=ctx.actor.name,
+            event_ref=ctx.event.ref,
+        )
+        applied.touch("referral", referral.id)
+        applied.notes.append(f"referral {referral.id}: linked to deal {intent.deal_id}")
+    # A deal that closed before it was linked hands its outcome over now.
+    settle_outcome(
+        tx,
+        provider=ctx.event.provider,
+        deal_id=intent.deal_id,
+        rules=ctx.rules,
+        event_rules=ctx.event_rules,
+        now=ctx.now,
+        applied=applied,
+        only_referral=referral.id,
+    )
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+def _member_by_crm_contact(tx: Tx, provider: str, contact_id: str) -> Member | None:
+    field_name = _CRM_CONTACT_FIELD[provider]
+    row = (
+        tx.connection.execute(
+            select(members)
+            .where(members.c.crm[field_name].as_string() == contact_id)
+            .order_by(members.c.id)
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return Member.model_validate(dict(row)) if row else None
+
+
+def _resolve_member(tx: Tx, provider: str, reference: str) -> Member | None:
+    """A member named by refnet id, e-mail, or the CRM contact id it is linked to."""
+    if "@" in reference:
+        return tx.member_by_email(reference)
+    return tx.maybe(Member, reference) or _member_by_crm_contact(tx, provider, reference)
+
+
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
+
+
+def _valid_email(value: str | None) -> str | None:
+    """The address if it is one; CRM data is not validated, so a bad one is dropped."""
+    if value is None:
+        return None
+    try:
+        return _EMAIL.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def _referred_member(ctx: _Context, intent: ContactReferred, applied: Applied) -> Member:
+    """The referred contact as a member: found by CRM id or e-mail, else a new prospect."""
+    tx, provider = ctx.tx, ctx.event.provider
+    email = _valid_email(intent.email)
+    found = _member_by_crm_contact(tx, provider, intent.contact_id)
+    if found is None and email is not None:
+        found = tx.member_by_email(email)
+    field_name = _CRM_CONTACT_FIELD[provider]
+    if found is not None:
+        if getattr(found.crm, field_name) is None:
+            crm = found.crm.model_copy(update={field_name: intent.contact_id})
+            found = found.model_copy(update={"crm": crm, "updated_at": ctx.now})
+            tx.put(found)
+            applied.touch("member", found.id)
+        return found
+    created = Member(
+        id=new_id("m", f"{provider}-contact:{intent.contact_id}"),
+        name=intent.name or email or f"{provider} contact {intent.contact_id}",
+        email=email,
+        circle="prospect",
+        crm=CrmIds(**{field_name: intent.contact_id}),
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    tx.put(created)
+    applied.touch("member", created.id)
+    applied.notes.append(f"member {created.id}: created as prospect")
+    return created
+
+
+def _contact_referred(ctx: _Context, intent: ContactReferred, applied: Applied) -> None:
+    tx = ctx.tx
+    referrer = _resolve_member(tx, ctx.event.provider, intent.referrer)
+    if referrer is None:
+        applied.notes.append(f"contact {intent.contact_id}: referrer unknown")
+        return
+    referred = _referred_member(ctx, intent, applied)
+    if referred.id == referrer.id:
+        applied.notes.append(f"contact {intent.contact_id}: refers itself")
+        return
+    if any(True for _ in tx.find(Referral, referrer_id=referrer.id, referred_id=referred.id)):
+        applied.notes.append(f"contact {intent.contact_id}: referral exists")
+        return
+    referral = Referral(
+        id=new_id("ref", f"{ctx.event.provider}:{intent.contact_id}:{referrer.id}"),
+        referrer_id=referrer.id,
+        referred_id=referred.id,
+        circle=referrer.circle,
+        created_at=ctx.event.occurred_at,
+        status_changed_at=ctx.event.occurred_at,
+    )
+    tx.put(referral)
+    tx.audit(
+        StageChange(
+            "referral",
+            referral.id,
+            "status",
+            None,
+            referral.status.value,
+            f"{ctx.event.provider} contact {intent.contact_id} referred by member '{referrer.id}'",
+        ),
+        actor=ctx.actor.name,
+        event_ref=ctx.event.ref,
+    )
+    applied.touch("referral", referral.id)
+    applied.touch("member", referrer.id)
+    applied.notes.append(f"referral {referral.id}: opened")

@@ -1,0 +1,339 @@
+"""The inbox table's operations: receive (deduplicated), claim (leased), finish, report.
+
+Claims are one ``UPDATE … WHERE id IN (SELECT … LIMIT n)`` statement: on PostgreSQL the
+sub-select takes ``FOR UPDATE SKIP LOCKED`` so concurrent workers take disjoint rows; on
+SQLite the statement runs under the database's single write lock, which gives the same
+guarantee. A claim is a lease: rows of a worker that died become claimable again when it
+runs out, so a crash between receipt and processing loses nothing.
+
+Finishing is conditional on still holding the lease and commits together with the domain
+change, so an event is applied at most once even if two workers raced for it; together
+with the lease it is applied exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, Update, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from connector.errors import TransientError
+from connector.events import InboundEvent
+from connector.inbox.schema import webhook_inbox
+from connector.store import Store, Tx
+
+__all__ = [
+    "PENDING",
+    "ClaimedEvent",
+    "InboxStats",
+    "InboxStore",
+    "LeaseLost",
+    "ReceiveResult",
+    "claim_statement",
+    "enable_sqlite_wal",
+]
+
+PENDING = "pending"
+_T = webhook_inbox
+_CHUNK = 200  # rows per INSERT: well under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    accepted: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    row_id: int
+    event: InboundEvent
+    attempts: int
+    lease_token: str
+
+    @property
+    def object_key(self) -> tuple[str, str, str]:
+        return (self.event.provider, self.event.object_type, self.event.object_id)
+
+
+@dataclass(frozen=True)
+class InboxStats:
+    by_status: dict[str, int]
+    oldest_pending_received_at: datetime | None
+    lag_seconds: float
+
+    @property
+    def pending(self) -> int:
+        return self.by_status.get(PENDING, 0)
+
+
+class _EngineLocks:
+    """One lock per engine, shared by every InboxStore of this process on that engine."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+    def for_engine(self, store: Store) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(store.engine, threading.Lock())
+
+
+_SQLITE_LOCKS = _EngineLocks()
+
+
+class LeaseLost(Exception):  # a signal between inbox and worker, not an error
+    """The row is no longer ours (lease expired and taken over, or already finished)."""
+
+
+def _row(event: InboundEvent, now: datetime) -> dict[str, Any]:
+    return {
+        "provider": event.provider,
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "occurred_at": event.occurred_at,
+        "received_at": now,
+        "payload": event.model_dump(mode="json"),
+        "status": PENDING,
+        "attempts": 0,
+        "available_at": now,
+    }
+
+
+def _lock_key(key: tuple[str, str, str]) -> int:
+    """A stable signed 64-bit number for a PostgreSQL advisory lock on one CRM object."""
+    digest = hashlib.sha256("\x1f".join(key).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def claim_statement(
+    dialect: str, *, now: datetime, limit: int, lease: timedelta, token: str
+) -> Update:
+    """The one statement that leases up to ``limit`` claimable events to ``token``.
+
+    ``UPDATE … WHERE id IN (SELECT id … LIMIT n FOR UPDATE SKIP LOCKED)`` on PostgreSQL;
+    SQLite has no row locks and runs the whole statement under its single write lock.
+    """
+    claimable = (
+        select(_T.c.id)
+        .where(
+            _T.c.status == PENDING,
+            _T.c.available_at <= now,
+            or_(_T.c.lease_until.is_(None), _T.c.lease_until < now),
+        )
+        .order_by(_T.c.id)
+        .limit(limit)
+    )
+    if dialect == "postgresql":
+        claimable = claimable.with_for_update(skip_locked=True)
+    return (
+        update(_T)
+        .where(_T.c.id.in_(claimable.scalar_subquery()))
+        .values(lease_token=token, lease_until=now + lease, attempts=_T.c.attempts + 1)
+    )
+
+
+class InboxStore:
+    """The webhook inbox on the refnet store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        # SQLite has one writer at a time and makes the others poll with sleeps; queueing
+        # this process's request threads on a lock instead hands the write lock over at
+        # once (lower tail latency). PostgreSQL writers do not need it.
+        self._write_lock = (
+            _SQLITE_LOCKS.for_engine(store) if self.dialect == "sqlite" else nullcontext()
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.store.engine.dialect.name
+
+    def receive(self, events: Sequence[InboundEvent], *, now: datetime) -> ReceiveResult:
+        """Store events durably, skipping any already stored; returns when committed.
+
+        Raises :class:`TransientError` when the store cannot be written (the caller answers
+        5xx so the CRM retries); the message names no event content.
+        """
+        unique = list({(e.provider, e.event_id): e for e in events}.values())
+        in_request_duplicates = len(events) - len(unique)
+        rows = [_row(e, now) for e in unique]
+        try:
+            with self._write_lock, self.store.transaction() as tx:
+                inserted = self._insert_new(tx, rows)
+        except SQLAlchemyError as exc:
+            raise TransientError(
+                f"webhook inbox unavailable ({type(exc).__name__})", retry_after=5
+            ) from None
+        return ReceiveResult(inserted, in_request_duplicates + len(unique) - inserted)
+
+    def _insert_new(self, tx: Tx, rows: list[dict[str, Any]]) -> int:
+        inserted = 0
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            if self.dialect in ("sqlite", "postgresql"):
+                module: Any = sqlite if self.dialect == "sqlite" else postgresql
+                # executemany of one cached statement (SQLAlchemy batches it into multi-row
+                # INSERTs); RETURNING counts what was new on both backends.
+                statement = (
+                    module.insert(_T)
+                    .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+                    .returning(_T.c.id)
+                )
+                inserted += len(tx.connection.execute(statement, chunk).all())
+                continue
+            # Other backends: skip what exists; the unique constraint still guards a race.
+            for row in chunk:
+                exists = tx.connection.execute(
+                    select(_T.c.id).where(
+                        _T.c.provider == row["provider"], _T.c.event_id == row["event_id"]
+                    )
+                ).first()
+                if exists is None:
+                    tx.connection.execute(insert(_T).values(**row))
+                    inserted += 1
+        return inserted
+
+    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[ClaimedEvent]:
+        """Lease up to ``limit`` claimable events, ordered by object, then occurrence time."""
+        token = secrets.token_hex(16)
+        with self.store.transaction() as tx:
+            tx.connection.execute(
+                claim_statement(self.dialect, now=now, limit=limit, lease=lease, token=token)
+            )
+            rows = tx.connection.execute(
+                select(_T.c.id, _T.c.payload, _T.c.attempts)
+                .where(_T.c.lease_token == token)
+                .order_by(
+                    _T.c.provider, _T.c.object_type, _T.c.object_id, _T.c.occurred_at, _T.c.id
+                )
+            ).all()
+        return [
+            ClaimedEvent(row.id, InboundEvent.model_validate(row.payload), row.attempts, token)
+            for row in rows
+        ]
+
+    @contextmanager
+    def finishing(
+        self, claimed: ClaimedEvent, *, now: datetime, status: str = "done"
+    ) -> Iterator[Tx]:
+        """A transaction that marks the event finished first, then holds the domain change.
+
+        Marking first takes SQLite's write lock at once, so everything read afterwards in
+        this transaction is current; on PostgreSQL an advisory lock on the CRM object keeps
+        two workers from interleaving events of the same deal or contact. Raises
+        :class:`LeaseLost` (and writes nothing) if the lease is no longer held.
+        """
+        with self.store.transaction() as tx:
+            result = tx.connection.execute(
+                update(_T)
+                .where(
+                    _T.c.id == claimed.row_id,
+                    _T.c.lease_token == claimed.lease_token,
+                    _T.c.status == PENDING,
+                )
+                .values(status=status, processed_at=now, lease_token=None, lease_until=None)
+            )
+            if result.rowcount != 1:
+                raise LeaseLost(claimed.row_id)
+            if self.dialect == "postgresql":
+                tx.connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"),
+                    {"key": _lock_key(claimed.object_key)},
+                )
+            yield tx
+
+    @staticmethod
+    def set_outcome(tx: Tx, claimed: ClaimedEvent, *, status: str, outcome: str) -> None:
+        tx.connection.execute(
+            update(_T).where(_T.c.id == claimed.row_id).values(status=status, outcome=outcome[:500])
+        )
+
+    def finish_without_change(
+        self, claimed: ClaimedEvent, *, now: datetime, status: str, outcome: str
+    ) -> bool:
+        """Record a final outcome with no domain change (e.g. rejected by the rules)."""
+        try:
+            with self.finishing(claimed, now=now, status=status) as tx:
+                self.set_outcome(tx, claimed, status=status, outcome=outcome)
+        except LeaseLost:
+            return False
+        return True
+
+    def release(
+        self,
+        claimed: ClaimedEvent,
+        *,
+        now: datetime,
+        outcome: str,
+        retry_at: datetime | None,
+    ) -> None:
+        """Give a claimed event back after a failure: retry at ``retry_at``, or fail it for good."""
+        values: dict[str, Any] = {"lease_token": None, "lease_until": None, "outcome": outcome}
+        if retry_at is None:
+            values.update(status="failed", processed_at=now)
+        else:
+            values.update(available_at=retry_at)
+        with self.store.transaction() as tx:
+            tx.connection.execute(
+                update(_T)
+                .where(_T.c.id == claimed.row_id, _T.c.lease_token == claimed.lease_token)
+                .values(**values)
+            )
+
+    def stats(self, *, now: datetime) -> InboxStats:
+        """Counts by status and the age of the oldest pending event (the inbox lag)."""
+        with self.store.reading() as tx:
+            counts = {
+                row.status: int(row.n)
+                for row in tx.connection.execute(
+                    select(_T.c.status, func.count().label("n")).group_by(_T.c.status)
+                )
+            }
+            oldest = tx.connection.execute(
+                select(func.min(_T.c.received_at)).where(_T.c.status == PENDING)
+            ).scalar_one()
+        if isinstance(oldest, str):  # SQLite hands aggregates back untyped
+            oldest = datetime.fromisoformat(oldest)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        lag = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+        return InboxStats(counts, oldest, lag)
+
+    def ping(self) -> None:
+        """Raise :class:`TransientError` unless the store answers a trivial query."""
+        try:
+            with self.store.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise TransientError(f"store unreachable ({type(exc).__name__})") from None
+
+
+def enable_sqlite_wal(store: Store) -> bool:
+    """Put a SQLite store in WAL mode (persistent in the file); False if not done.
+
+    In the default rollback journal every reader blocks a commit, and the web threads, the
+    inbox worker and the CLI share one file; with WAL readers never block the writer and a
+    committed event still survives the process being killed. A store that cannot be
+    reached now is left alone: the service starts and answers 503 until it is back.
+    """
+    if store.engine.dialect.name != "sqlite":
+        return False
+    try:
+        with store.engine.connect() as connection:
+            mode = connection.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
+    except SQLAlchemyError:
+        return False
+    return str(mode).lower() == "wal"

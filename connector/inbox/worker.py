@@ -1,0 +1,341 @@
+"""The inbox worker: claim stored events, apply them in order per CRM object, record results.
+
+:meth:`InboxWorker.step` is one pass (claim a batch, process it, settle due outcomes) and is
+what tests and ``refnet worker`` call; :meth:`InboxWorker.start` runs passes on a thread in
+the web process. Events of one CRM object are applied in occurrence order, and of several
+outcomes of one deal in a batch only the latest counts, so delivery order never decides.
+
+Failures are sorted by what happens next: the rules refusing (an illegal move, a record
+that does not exist) is final and recorded as ``rejected``; anything else (the store
+unavailable, a bug) releases the event for a retry with back-off, up to ``max_attempts``,
+after which it is ``failed`` and shows in the metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+
+from connector.errors import IllegalTransition, InputError, NotFoundError
+from connector.events import DealClosed, EventRules, Intent, interpret
+from connector.inbox.apply import Applied, apply_intents, settle_outcome
+from connector.inbox.schema import deal_outcomes
+from connector.inbox.store import ClaimedEvent, InboxStore, LeaseLost
+from connector.model import utcnow
+from connector.rules import RulesConfig
+from connector.store import Store, Tx
+from connector.writeback import TransactionalWriteBack, WriteBack
+
+__all__ = ["InboxWorker", "StepResult"]
+
+log = logging.getLogger("refnet.inbox")
+
+_FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
+
+
+@dataclass
+class StepResult:
+    claimed: int = 0
+    done: int = 0
+    ignored: int = 0
+    rejected: int = 0
+    retried: int = 0
+    failed: int = 0
+    settled: int = 0
+
+    @property
+    def idle(self) -> bool:
+        return self.claimed == 0 and self.settled == 0
+
+
+class InboxWorker:
+    """Processes the inbox; safe to run in many threads and processes at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        rules: RulesConfig,
+        event_rules: EventRules,
+        writeback: WriteBack | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        batch_size: int = 100,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 10,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.inbox = InboxStore(store)
+        self.rules = rules
+        self.event_rules = event_rules
+        self.writeback = writeback
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one pass --------------------------------------------------------------------------
+
+    def step(self) -> StepResult:
+        """Claim one batch, apply it, settle outcomes whose hold period is over."""
+        now = self.clock()
+        result = StepResult()
+        claimed = self.inbox.claim(now=now, limit=self.batch_size, lease=self.lease)
+        result.claimed = len(claimed)
+        for _key, group in groupby(claimed, key=lambda c: c.object_key):
+            self._process_group(list(group), now, result)
+        result.settled = self.settle_due(now)
+        return result
+
+    def drain(self, *, max_steps: int = 1000) -> StepResult:
+        """Step until nothing is claimable (for ``refnet worker --drain`` and tests)."""
+        total = StepResult()
+        for _ in range(max_steps):
+            step = self.step()
+            for name in vars(total):
+                setattr(total, name, getattr(total, name) + getattr(step, name))
+            if step.idle:
+                break
+        return total
+
+    def _process_group(self, group: list[ClaimedEvent], now: datetime, result: StepResult) -> None:
+        # Already sorted by occurrence time; only the latest outcome of a deal counts.
+        interpreted = [(c, interpret(c.event, self.event_rules)) for c in group]
+        latest: dict[str, datetime] = {}
+        for claimed, intents in interpreted:
+            for intent in intents:
+                if isinstance(intent, DealClosed):
+                    seen = latest.get(intent.deal_id)
+                    if seen is None or claimed.event.occurred_at > seen:
+                        latest[intent.deal_id] = claimed.event.occurred_at
+        for claimed, intents in interpreted:
+            superseded = frozenset(
+                i.deal_id
+                for i in intents
+                if isinstance(i, DealClosed) and claimed.event.occurred_at < latest[i.deal_id]
+            )
+            self._process(claimed, intents, superseded, now, result)
+
+    def _process(
+        self,
+        claimed: ClaimedEvent,
+        intents: list[Intent],
+        superseded: frozenset[str],
+        now: datetime,
+        result: StepResult,
+    ) -> None:
+        event = claimed.event
+        if not intents:
+            if self.inbox.finish_without_change(
+                claimed, now=now, status="ignored", outcome=f"nothing to do for {event.event_type}"
+            ):
+                result.ignored += 1
+            return
+        transactional = isinstance(self.writeback, TransactionalWriteBack)
+        try:
+            with self.inbox.finishing(claimed, now=now) as tx:
+                applied = apply_intents(
+                    tx,
+                    event,
+                    intents,
+                    rules=self.rules,
+                    event_rules=self.event_rules,
+                    now=now,
+                    superseded=superseded,
+                )
+                status = "done" if applied.acted else "ignored"
+                self.inbox.set_outcome(tx, claimed, status=status, outcome="; ".join(applied.notes))
+                if transactional and applied.changed:
+                    self._write_back_in(tx, applied, event.event_type, event.ref)
+        except LeaseLost:
+            log.info(
+                "event lease lost", extra={"provider": event.provider, "event": event.event_id}
+            )
+            return
+        except _FINAL_ERRORS as exc:
+            outcome = f"rejected: {type(exc).__name__}"
+            if not isinstance(exc, ValidationError):  # its text would quote CRM values
+                outcome += f": {exc}"
+            if self.inbox.finish_without_change(
+                claimed, now=now, status="rejected", outcome=outcome
+            ):
+                result.rejected += 1
+            log.warning(
+                "event rejected by the rules",
+                extra={
+                    "provider": event.provider,
+                    "event": event.event_id,
+                    "code": type(exc).__name__,
+                },
+            )
+            return
+        except Exception as exc:  # any other failure is retried, then parked
+            self._release(claimed, now, type(exc).__name__, result)
+            return
+        if status == "done":
+            result.done += 1
+        else:
+            result.ignored += 1
+        if not transactional and applied.changed and self.writeback is not None:
+            self.writeback.records_changed(
+                list(applied.changed), reason=event.event_type, event_ref=event.ref
+            )
+
+    def _write_back_in(self, tx: Tx, applied: Applied, reason: str, event_ref: str) -> None:
+        assert isinstance(self.writeback, TransactionalWriteBack)
+        self.writeback.records_changed_in(
+            tx, list(applied.changed), reason=reason, event_ref=event_ref
+        )
+
+    def _release(self, claimed: ClaimedEvent, now: datetime, code: str, result: StepResult) -> None:
+        final = claimed.attempts >= self.max_attempts
+        # Back-off doubles per attempt, capped at one hour.
+        delay = timedelta(seconds=min(2 ** min(claimed.attempts, 12), 3600))
+        try:
+            self.inbox.release(
+                claimed,
+                now=now,
+                outcome=f"error: {code} (attempt {claimed.attempts})",
+                retry_at=None if final else now + delay,
+            )
+        except Exception:  # the lease runs out and the event is retried anyway
+            log.exception("could not release event", extra={"event": claimed.event.event_id})
+        log.error(
+            "event processing failed",
+            extra={
+                "provider": claimed.event.provider,
+                "event": claimed.event.event_id,
+                "code": code,
+                "final": final,
+            },
+        )
+        if final:
+            result.failed += 1
+        else:
+            result.retried += 1
+
+    # --- held outcomes ---------------------------------------------------------------------
+
+    def settle_due(self, now: datetime, *, limit: int = 100) -> int:
+        """Apply deal outcomes whose hold period has ended; returns how many were settled."""
+        table = deal_outcomes
+        with self.store.reading() as tx:
+            due = tx.connection.execute(
+                select(table.c.provider, table.c.deal_id, table.c.occurred_at)
+                .where(table.c.settled_at.is_(None), table.c.due_at <= now)
+                .order_by(table.c.due_at)
+                .limit(limit)
+            ).all()
+        settled = 0
+        for provider, deal_id, occurred_at in due:
+            try:
+                settled += self._settle_one(provider, deal_id, occurred_at, now)
+            except _FINAL_ERRORS as exc:
+                log.warning(
+                    "held outcome rejected", extra={"deal": deal_id, "code": type(exc).__name__}
+                )
+                self._mark_settled(provider, deal_id, occurred_at, now)
+        return settled
+
+    def _settle_one(self, provider: str, deal_id: str, occurred_at: datetime, now: datetime) -> int:
+        table = deal_outcomes
+        with self.store.transaction() as tx:
+            # Claim the settlement first (and with it SQLite's write lock); an outcome
+            # replaced or settled meanwhile by another worker is left alone.
+            claimed = tx.connection.execute(
+                update(table)
+                .where(
+                    table.c.provider == provider,
+                    table.c.deal_id == deal_id,
+                    table.c.occurred_at == occurred_at,
+                    table.c.settled_at.is_(None),
+                )
+                .values(settled_at=now)
+            )
+            if claimed.rowcount != 1:
+                return 0
+            applied = Applied()
+            settle_outcome(
+                tx,
+                provider=provider,
+                deal_id=deal_id,
+                rules=self.rules,
+                event_rules=self.event_rules,
+                now=now,
+                applied=applied,
+            )
+            event_ref = tx.connection.execute(
+                select(table.c.event_ref).where(
+                    table.c.provider == provider, table.c.deal_id == deal_id
+                )
+            ).scalar_one()
+            if isinstance(self.writeback, TransactionalWriteBack) and applied.changed:
+                self.writeback.records_changed_in(
+                    tx, list(applied.changed), reason="hold period ended", event_ref=event_ref
+                )
+        if (
+            not isinstance(self.writeback, TransactionalWriteBack)
+            and applied.changed
+            and self.writeback is not None
+        ):
+            self.writeback.records_changed(
+                list(applied.changed), reason="hold period ended", event_ref=event_ref
+            )
+        return 1
+
+    def _mark_settled(
+        self, provider: str, deal_id: str, occurred_at: datetime, now: datetime
+    ) -> None:
+        table = deal_outcomes
+        with self.store.transaction() as tx:
+            tx.connection.execute(
+                update(table)
+                .where(
+                    table.c.provider == provider,
+                    table.c.deal_id == deal_id,
+                    table.c.occurred_at == occurred_at,
+                )
+                .values(settled_at=now)
+            )
+
+    # --- running on a thread -----------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Ask the loop to look at the inbox now (called after events were received)."""
+        self._wake.set()
+
+    def run(self) -> None:
+        """Step until :meth:`stop`; waits ``poll_interval`` (or a wake-up) when idle."""
+        while not self._stop.is_set():
+            try:
+                result = self.step()
+            except Exception:  # the store may be down; keep polling
+                log.exception("inbox step failed")
+                result = StepResult()
+            if result.idle:
+                self._wake.wait(self.poll_interval)
+                self._wake.clear()
+
+    def start(self) -> threading.Thread:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self.run, name="refnet-inbox", daemon=True)
+            self._thread.start()
+        return self._thread
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

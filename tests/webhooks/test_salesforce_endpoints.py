@@ -1,0 +1,220 @@
+"""Salesforce: Outbound Messages (SOAP, org allow-list, defused XML) and signed callouts."""
+
+from __future__ import annotations
+
+import json
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from connector.inbox.schema import webhook_inbox
+from connector.store import Store
+from tests.webhooks.conftest import ORG_ID, T0, Clock, make_settings, refnet_headers
+from webhooks import create_app
+
+# As Salesforce sends it (enterprise WSDL, two notifications, session id switched off).
+OUTBOUND_MESSAGE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+ xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <soapenv:Body>
+  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+   <OrganizationId>00Dxx0000001gPLEAA</OrganizationId>
+   <ActionId>04kxx0000000001AAA</ActionId>
+   <SessionId xsi:nil="true"/>
+   <EnterpriseUrl>https://acme.my.salesforce.com/services/Soap/c/62.0/00Dxx0000001gPL</EnterpriseUrl>
+   <PartnerUrl>https://acme.my.salesforce.com/services/Soap/u/62.0/00Dxx0000001gPL</PartnerUrl>
+   <Notification>
+    <Id>04lxx000000AAAAAA0</Id>
+    <sObject xsi:type="sf:Opportunity" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+     <sf:Id>006xx000001AAAAAA0</sf:Id>
+     <sf:IsClosed>true</sf:IsClosed>
+     <sf:IsWon>true</sf:IsWon>
+     <sf:StageName>Closed Won</sf:StageName>
+     <sf:SystemModstamp>2026-03-02T08:59:00.000Z</sf:SystemModstamp>
+    </sObject>
+   </Notification>
+   <Notification>
+    <Id>04lxx000000AAAAAA1</Id>
+    <sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">
+     <sf:Id>003xx000004TmiQAAS</sf:Id>
+     <sf:Email>jo.weber@example.org</sf:Email>
+     <sf:FirstName>Jo</sf:FirstName>
+     <sf:LastName>Weber</sf:LastName>
+     <sf:Referred_By__c xsi:nil="true"/>
+    </sObject>
+   </Notification>
+  </notifications>
+ </soapenv:Body>
+</soapenv:Envelope>
+"""
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
+ <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+  <OrganizationId>&lol3;</OrganizationId>
+ </notifications></soapenv:Body></soapenv:Envelope>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>
+ <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+  <OrganizationId>00Dxx0000001gPLEAA</OrganizationId>
+  <Notification><Id>04lxx000000AAAAAA9</Id>
+   <sObject xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com"
+     xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sf:Id>003xx000004TmiQAAS</sf:Id>
+     <sf:Email>&xxe;</sf:Email></sObject></Notification>
+ </notifications></soapenv:Body></soapenv:Envelope>"""
+
+
+def _stored(store: Store) -> int:
+    with store.reading() as tx:
+        query = select(func.count()).select_from(webhook_inbox)
+        return int(tx.connection.execute(query).scalar_one())
+
+
+def test_an_outbound_message_is_stored_and_acknowledged(client: FlaskClient, store: Store) -> None:
+    response = client.post(
+        "/salesforce/outbound",
+        data=OUTBOUND_MESSAGE,
+        headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
+    )
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/xml")
+    assert b"<Ack>true</Ack>" in response.data
+    assert b"http://soap.sforce.com/2005/09/outbound" in response.data
+    with store.reading() as tx:
+        rows = tx.connection.execute(
+            select(
+                webhook_inbox.c.event_id,
+                webhook_inbox.c.object_type,
+                webhook_inbox.c.object_id,
+                webhook_inbox.c.occurred_at,
+                webhook_inbox.c.payload,
+            ).order_by(webhook_inbox.c.id)
+        ).all()
+    assert [(r.event_id, r.object_type, r.object_id) for r in rows] == [
+        ("om:04lxx000000AAAAAA0", "opportunity", "006xx000001AAAAAA0"),
+        ("om:04lxx000000AAAAAA1", "contact", "003xx000004TmiQAAS"),
+    ]
+    # Occurrence time from the record's modstamp; receipt time when the message has none.
+    assert rows[0].occurred_at.isoformat() == "2026-03-02T08:59:00+00:00"
+    assert rows[1].occurred_at == T0
+    assert rows[0].payload["properties"]["StageName"] == "Closed Won"
+    assert rows[1].payload["properties"]["Referred_By__c"] is None
+    assert "SessionId" not in json.dumps([r.payload for r in rows])
+
+
+def test_a_resent_outbound_message_is_acknowledged_and_stored_once(
+    client: FlaskClient, store: Store
+) -> None:
+    for _ in range(2):
+        assert client.post("/salesforce/outbound", data=OUTBOUND_MESSAGE).status_code == 200
+    assert _stored(store) == 2
+
+
+def test_a_foreign_organization_is_refused(client: FlaskClient, store: Store) -> None:
+    foreign = OUTBOUND_MESSAGE.replace(b"00Dxx0000001gPLEAA</Org", b"00Dyy0000009zZZEAA</Org")
+    response = client.post("/salesforce/outbound", data=foreign)
+    assert response.status_code == 403
+    assert b"<Ack>" not in response.data
+    assert _stored(store) == 0
+
+
+def test_the_15_character_org_id_form_is_the_same_org(store: Store, clock: Clock) -> None:
+    app = create_app(make_settings(salesforce_org_ids=[ORG_ID[:15]]), store=store, clock=clock)
+    assert app.test_client().post("/salesforce/outbound", data=OUTBOUND_MESSAGE).status_code == 200
+
+
+def test_xml_entity_attacks_are_400_and_store_nothing(client: FlaskClient, store: Store) -> None:
+    for attack in (BILLION_LAUGHS, EXTERNAL_ENTITY):
+        response = client.post("/salesforce/outbound", data=attack)
+        assert response.status_code == 400
+        assert "DTDs and entities are refused" in response.get_json()["reason"]
+    assert _stored(store) == 0
+
+
+def test_malformed_envelopes_are_400_with_a_reason(client: FlaskClient, store: Store) -> None:
+    cases = {
+        b"<not-closed": "not well-formed",
+        b"<a/>": "not a SOAP envelope",
+        OUTBOUND_MESSAGE.replace(b"<Id>04lxx000000AAAAAA1</Id>", b""): "Notification 2",
+    }
+    for body, reason in cases.items():
+        response = client.post("/salesforce/outbound", data=body)
+        assert response.status_code == 400
+        assert reason in response.get_json()["reason"]
+    too_many = OUTBOUND_MESSAGE.replace(
+        b"</notifications>",
+        b"".join(
+            b"<Notification><Id>04lxx00000%07dA</Id><sObject "
+            b'xsi:type="sf:Contact" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">'
+            b"<sf:Id>003xx000004TmiQAAS</sf:Id></sObject></Notification>" % i
+            for i in range(99)
+        )
+        + b"</notifications>",
+    )
+    response = client.post("/salesforce/outbound", data=too_many)
+    assert response.status_code == 400
+    assert "101 notifications" in response.get_json()["reason"]
+    assert _stored(store) == 0
+
+
+def _callout(event_id: str = "evt-1", org: str = ORG_ID) -> bytes:
+    return json.dumps(
+        {
+            "organizationId": org,
+            "events": [
+                {
+                    "eventId": event_id,
+                    "objectType": "Opportunity",
+                    "objectId": "006xx000001AAAAAA0",
+                    "changeType": "updated",
+                    "occurredAt": "2026-03-02T08:59:30.000Z",
+                    "properties": {"StageName": "Closed Won", "Amount": 1200.5, "IsWon": True},
+                }
+            ],
+        }
+    ).encode()
+
+
+def test_a_signed_callout_is_stored(client: FlaskClient, store: Store) -> None:
+    body = _callout()
+    response = client.post("/salesforce/events", data=body, headers=refnet_headers(body, at=T0))
+    assert response.status_code == 200
+    assert response.get_json() == {"accepted": 1, "duplicates": 0}
+    with store.reading() as tx:
+        row = tx.connection.execute(select(webhook_inbox)).mappings().one()
+    assert (row["event_id"], row["event_type"]) == ("callout:evt-1", "opportunity.updated")
+    assert row["payload"]["properties"] == {
+        "StageName": "Closed Won",
+        "Amount": "1200.5",
+        "IsWon": "true",
+    }
+
+
+def test_a_callout_with_a_bad_signature_or_org_is_refused(
+    client: FlaskClient, store: Store, clock: Clock
+) -> None:
+    body = _callout()
+    forged = refnet_headers(body, at=T0, secret="guess")
+    assert client.post("/salesforce/events", data=body, headers=forged).status_code == 401
+    assert client.post("/salesforce/events", data=body).status_code == 401
+    stale = refnet_headers(body, at=T0)
+    clock.advance(minutes=6)
+    assert client.post("/salesforce/events", data=body, headers=stale).status_code == 401
+    clock.advance(minutes=-6)
+    foreign = _callout(org="00Dyy0000009zZZEAA")
+    response = client.post(
+        "/salesforce/events", data=foreign, headers=refnet_headers(foreign, at=T0)
+    )
+    assert response.status_code == 403
+    broken = b'{"organizationId": "00Dxx0000001gPLEAA", "events": [{"eventId": ""}]}'
+    response = client.post("/salesforce/events", data=broken, headers=refnet_headers(broken, at=T0))
+    assert response.status_code == 400
+    assert "events.0" in response.get_json()["reason"]
+    assert _stored(store) == 0

@@ -1,0 +1,157 @@
+"""The application factory of the webhook service.
+
+``create_app()`` reads the settings once, refuses to start without the secrets of the
+enabled providers, opens the store, registers one blueprint per enabled provider plus
+``/healthz`` and ``/metrics``, and (unless told not to) starts the inbox worker on a
+thread. Everything can be injected for tests: settings, store, rules, clock, write-back.
+
+Run it with a production server: ``refnet serve`` (gunicorn), or directly
+``gunicorn 'webhooks.app:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from connector.errors import TransientError
+from connector.inbox import InboxStore, InboxWorker, enable_sqlite_wal
+from connector.model import utcnow
+from connector.rules import RulesConfig
+from connector.settings import load_settings
+from connector.store import Store
+from connector.writeback import OutboxWriteBack, WriteBack
+from webhooks import hubspot, salesforce
+from webhooks.context import EXTENSION, WebhookContext, current
+from webhooks.intake import error_response
+from webhooks.metrics import Metrics
+from webhooks.settings import WebhookSettings, load_webhook_settings
+
+__all__ = ["build_worker", "create_app"]
+
+_BLUEPRINTS = {"hubspot": hubspot.blueprint, "salesforce": salesforce.blueprint}
+
+
+def build_worker(
+    settings: WebhookSettings,
+    store: Store,
+    rules: RulesConfig,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    writeback: WriteBack | None = None,
+) -> InboxWorker:
+    """The inbox worker as the settings describe it (also used by ``refnet worker``)."""
+    return InboxWorker(
+        store,
+        rules=rules,
+        event_rules=settings.event_rules(),
+        writeback=writeback if writeback is not None else OutboxWriteBack(store, clock=clock),
+        clock=clock,
+        batch_size=settings.worker_batch_size,
+        lease=timedelta(seconds=settings.worker_lease_seconds),
+        max_attempts=settings.worker_max_attempts,
+        poll_interval=settings.worker_poll_interval,
+    )
+
+
+def create_app(
+    settings: WebhookSettings | None = None,
+    *,
+    store: Store | None = None,
+    rules: RulesConfig | None = None,
+    clock: Callable[[], datetime] | None = None,
+    writeback: WriteBack | None = None,
+    start_worker: bool | None = None,
+) -> Flask:
+    """Build the webhook app; raises :class:`ConfigError` if a needed secret is missing."""
+    settings = settings if settings is not None else load_webhook_settings()
+    settings.require_secrets()
+    if store is None or rules is None:
+        core = load_settings()
+        store = store if store is not None else Store.open(core.database_url)
+        rules = rules if rules is not None else core.rules
+    if settings.sqlite_wal:
+        enable_sqlite_wal(store)
+    clock = clock or utcnow
+    worker = build_worker(settings, store, rules, clock=clock, writeback=writeback)
+    run_worker = settings.run_worker if start_worker is None else start_worker
+
+    app = Flask("refnet.webhooks")
+    # Werkzeug bounds the stream of chunked bodies by this; one byte over the limit so that
+    # read_body can tell "exactly the limit" (fine) from "more" (413) by what it reads.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
+    app.extensions[EXTENSION] = WebhookContext(
+        settings=settings,
+        store=store,
+        inbox=InboxStore(store),
+        worker=worker,
+        metrics=Metrics(),
+        clock=clock,
+        worker_running=lambda: run_worker,
+    )
+    for provider in dict.fromkeys(settings.providers):
+        app.register_blueprint(_BLUEPRINTS[provider])
+    app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+    app.add_url_rule("/metrics", "metrics", _metrics, methods=["GET"])
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+
+    if run_worker:
+        worker.start()
+        atexit.register(worker.stop)
+    return app
+
+
+def _healthz() -> Response | tuple[Response, int]:
+    try:
+        current().inbox.ping()
+    except TransientError:
+        return jsonify({"status": "unavailable", "store": "unreachable"}), 503
+    return jsonify({"status": "ok", "store": "reachable"})
+
+
+def _metrics() -> Response:
+    context = current()
+    counters = context.metrics.snapshot()
+    body: dict[str, object] = {
+        "events": {
+            "received": counters["events_received"],
+            "accepted": counters["events_accepted"],
+            "duplicates": counters["events_duplicate"],
+        },
+        "rejected_requests": {
+            "signature": counters["rejected_signature"],
+            "malformed": counters["rejected_malformed"],
+            "too_large": counters["rejected_too_large"],
+            "organization": counters["rejected_organization"],
+            "store_unavailable": counters["store_unavailable"],
+        },
+        "worker": {"in_process": context.worker_running()},
+        "scope": "counters are per process; inbox figures are shared by all processes",
+    }
+    try:
+        stats = context.inbox.stats(now=context.clock())
+    except Exception:  # the store may be down; the counters are still worth showing
+        body["inbox"] = None
+    else:
+        by_status = stats.by_status
+        body["inbox"] = {
+            "pending": stats.pending,
+            "processed": by_status.get("done", 0) + by_status.get("ignored", 0),
+            "done": by_status.get("done", 0),
+            "ignored": by_status.get("ignored", 0),
+            "rejected": by_status.get("rejected", 0),
+            "failed": by_status.get("failed", 0),
+            "lag_seconds": round(stats.lag_seconds, 3),
+        }
+    return jsonify(body)
+
+
+def _too_large(_error: RequestEntityTooLarge) -> Response:
+    context = current()
+    context.metrics.inc("rejected_too_large")
+    limit = context.settings.max_body_bytes
+    return error_response(413, f"the body exceeds {limit} bytes", provider="any", code="too_large")

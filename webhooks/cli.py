@@ -1,0 +1,100 @@
+"""``refnet serve`` and ``refnet worker``: the webhook service and its inbox worker.
+
+``app`` holds both commands (for a ``refnet webhooks …`` group); ``serve_app`` and
+``worker_app`` hold one each, for top-level ``refnet serve`` / ``refnet worker`` entry
+points in the ``refnet.commands`` group.
+"""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from connector.inbox import enable_sqlite_wal
+from connector.settings import load_settings
+from connector.store import Store
+from webhooks.app import build_worker, create_app
+from webhooks.settings import load_webhook_settings
+
+__all__ = ["app", "serve", "serve_app", "worker", "worker_app"]
+
+app = typer.Typer(help="Serve CRM webhooks and process their inbox.", no_args_is_help=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 for all.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help="gunicorn worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Threads per worker process.")] = 4,
+    timeout: Annotated[
+        int, typer.Option(min=5, help="Seconds before a stuck worker restarts.")
+    ] = 30,
+) -> None:
+    """Serve the webhook endpoints with gunicorn (each worker also processes the inbox).
+
+    Settings come from REFNET_WEBHOOK_* (secrets are required for every enabled provider)
+    and REFNET_DATABASE_URL. Put TLS in front (a proxy) and set
+    REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL to the URL HubSpot calls.
+    """
+    # Check settings and migrate once in the master, so a bad setting fails before forking
+    # and workers never race to create the schema.
+    settings = load_webhook_settings()
+    settings.require_secrets()
+    Store.open(load_settings().database_url).close()
+    from webhooks.server import GunicornServer  # noqa: PLC0415 - gunicorn only when serving
+
+    GunicornServer(
+        create_app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "timeout": timeout,
+            "worker_class": "gthread",
+            # Acknowledge within the CRMs' timeouts (HubSpot: a few seconds).
+            "graceful_timeout": 20,
+            "accesslog": "-",
+            # No query strings in access logs: they may carry tokens.
+            "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+        },
+    ).run()
+
+
+@app.command()
+def worker(
+    drain: Annotated[
+        bool, typer.Option("--drain", help="Process what is claimable now, then exit.")
+    ] = False,
+) -> None:
+    """Process the webhook inbox (run several for scale; they never take the same event)."""
+    settings = load_webhook_settings()
+    core = load_settings()
+    store = Store.open(core.database_url)
+    if settings.sqlite_wal:
+        enable_sqlite_wal(store)
+    inbox_worker = build_worker(settings, store, core.rules)
+    if drain:
+        result = inbox_worker.drain()
+        typer.echo(
+            f"claimed {result.claimed}: done {result.done}, ignored {result.ignored}, "
+            f"rejected {result.rejected}, retried {result.retried}, failed {result.failed}, "
+            f"held outcomes settled {result.settled}"
+        )
+        return
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        inbox_worker.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    inbox_worker.run()
+
+
+serve_app = typer.Typer()
+serve_app.command(name="serve")(serve)
+worker_app = typer.Typer()
+worker_app.command(name="worker")(worker)

@@ -1,0 +1,74 @@
+"""The steps every provider endpoint shares: bounded body read, error answers, storing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from flask import Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from connector.errors import TransientError
+from connector.events import InboundEvent
+from connector.inbox import ReceiveResult
+from webhooks.context import WebhookContext
+
+__all__ = ["error_response", "public_url", "read_body", "store_events"]
+
+log = logging.getLogger("refnet.webhooks")
+
+
+def read_body(context: WebhookContext) -> bytes:
+    """The raw body, refused with 413 when over the limit by Content-Length or by bytes read.
+
+    A chunked or lying request has no trustworthy Content-Length, so the read itself is
+    bounded too.
+    """
+    limit = context.settings.max_body_bytes
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise RequestEntityTooLarge()
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    return body
+
+
+def public_url(base_url: str | None) -> str:
+    """The URL the sender called: the configured public base plus the raw path and query."""
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    path = raw.split("?", 1)[0] if raw else quote(request.path)
+    query = request.query_string.decode("latin-1")
+    base = base_url if base_url is not None else request.host_url.rstrip("/")
+    return f"{base}{path}" + (f"?{query}" if query else "")
+
+
+def error_response(status: int, reason: str, *, provider: str, code: str) -> Response:
+    """A short JSON refusal; logs provider and code only, never the body or headers."""
+    log.warning("webhook refused", extra={"provider": provider, "code": code, "status": status})
+    response = jsonify({"error": code, "reason": reason})
+    response.status_code = status
+    return response
+
+
+def store_events(
+    context: WebhookContext, provider: str, events: Sequence[InboundEvent]
+) -> ReceiveResult | Response:
+    """Store events durably before the CRM gets its 2xx; 503 (retry later) if the store is down."""
+    context.metrics.inc("events_received", len(events))
+    try:
+        result = context.inbox.receive(events, now=context.clock())
+    except TransientError as exc:
+        context.metrics.inc("store_unavailable")
+        response = error_response(
+            503, "the event store is unavailable; retry later", provider=provider, code="store"
+        )
+        response.headers["Retry-After"] = str(int(exc.retry_after or 5))
+        return response
+    context.metrics.inc("events_accepted", result.accepted)
+    context.metrics.inc("events_duplicate", result.duplicates)
+    if result.accepted:
+        context.worker.wake()
+    return result

@@ -1,0 +1,126 @@
+"""Settings of the webhook service, read once from ``REFNET_WEBHOOK_*`` environment variables.
+
+There are no default secrets: :meth:`WebhookSettings.require_secrets` (called by the app
+factory and the CLI) stops start-up with a :class:`ConfigError` that names each missing
+setting, never a value. Secrets are :class:`SecretStr`, so they never show in a repr.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from connector.errors import ConfigError
+from connector.events import EventRules
+
+__all__ = ["WebhookProvider", "WebhookSettings", "load_webhook_settings"]
+
+WebhookProvider = Literal["hubspot", "salesforce"]
+MIB = 1024 * 1024
+_ALL_PROVIDERS: tuple[WebhookProvider, ...] = ("hubspot", "salesforce")
+
+
+class WebhookSettings(BaseSettings):
+    """Everything the webhook service and its worker read from the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REFNET_WEBHOOK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    providers: list[WebhookProvider] = Field(
+        default_factory=lambda: list(_ALL_PROVIDERS),
+        description="enabled providers; each needs its secrets",
+    )
+    hubspot_client_secret: SecretStr | None = Field(
+        default=None, description="the HubSpot app's client secret (signs X-HubSpot-Signature-v3)"
+    )
+    hubspot_public_base_url: str | None = Field(
+        default=None,
+        description="scheme://host[:port][/prefix] HubSpot calls (behind a proxy); "
+        "defaults to the host the request names",
+    )
+    salesforce_hmac_secret: SecretStr | None = Field(
+        default=None, description="shared secret of the X-Refnet-Signature HMAC (Flow/Apex)"
+    )
+    salesforce_org_ids: list[str] = Field(
+        default_factory=list, description="Salesforce OrganizationIds whose messages are accepted"
+    )
+    max_body_bytes: int = Field(default=MIB, ge=1024, le=64 * MIB)
+    signature_tolerance: timedelta = Field(
+        default=timedelta(minutes=5),
+        gt=timedelta(0),
+        description="accepted clock difference of signed timestamps, in both directions",
+    )
+    hold_period: timedelta = Field(
+        default=timedelta(0),
+        ge=timedelta(0),
+        description="a won deal must stay won this long before its referrer is credited",
+    )
+    sqlite_wal: bool = Field(
+        default=True,
+        description="switch a SQLite store to write-ahead logging at start (readers stop "
+        "blocking the inbox writes); has no effect on PostgreSQL",
+    )
+    run_worker: bool = Field(default=True, description="process the inbox in the web process")
+    worker_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    worker_batch_size: int = Field(default=100, ge=1, le=1000)
+    worker_lease_seconds: int = Field(default=60, ge=5)
+    worker_max_attempts: int = Field(default=10, ge=1)
+    events: EventRules = Field(default_factory=EventRules)
+
+    @field_validator("salesforce_org_ids")
+    @classmethod
+    def _org_ids_look_right(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if len(value) not in (15, 18) or not value.isalnum():
+                raise ValueError("an OrganizationId has 15 or 18 letters and digits")
+        return values
+
+    @field_validator("hubspot_public_base_url")
+    @classmethod
+    def _base_url_without_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for local tests)")
+        return value.rstrip("/")
+
+    def require_secrets(self) -> None:
+        """Raise :class:`ConfigError` naming every secret an enabled provider lacks."""
+        missing: list[str] = []
+        if "hubspot" in self.providers and not _present(self.hubspot_client_secret):
+            missing.append("REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET")
+        if "salesforce" in self.providers:
+            if not _present(self.salesforce_hmac_secret):
+                missing.append("REFNET_WEBHOOK_SALESFORCE_HMAC_SECRET")
+            if not self.salesforce_org_ids:
+                missing.append("REFNET_WEBHOOK_SALESFORCE_ORG_IDS")
+        if missing:
+            raise ConfigError(
+                "the webhook service cannot start without: "
+                + ", ".join(missing)
+                + " (or remove the provider from REFNET_WEBHOOK_PROVIDERS)"
+            )
+
+    def event_rules(self) -> EventRules:
+        """The event rules with this service's hold period."""
+        return self.events.model_copy(update={"hold_period": self.hold_period})
+
+
+def _present(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value().strip())
+
+
+def load_webhook_settings(**overrides: object) -> WebhookSettings:
+    """Read the settings once; invalid ones raise :class:`ConfigError` without their values."""
+    try:
+        return WebhookSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+        raise ConfigError(f"invalid webhook settings: {problems}") from None

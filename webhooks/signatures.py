@@ -1,0 +1,175 @@
+"""Webhook signature checks: pure functions of the raw request, a secret and the time.
+
+Each verifier takes the raw body bytes, the headers, the secret and ``now`` and returns
+``None`` or raises :class:`SignatureError`; every parse failure is wrapped in it, the
+comparison is constant-time, and signed timestamps are accepted only within a window in
+*both* directions (a timestamp from the future is as suspicious as an old one). Verify
+first, parse second: nothing about the body is trusted before this passes.
+
+HubSpot v3 (the only HubSpot version accepted)::
+
+    X-HubSpot-Signature-v3 = base64(HMAC-SHA256(client_secret,
+                                    method + uri + body + X-HubSpot-Request-Timestamp))
+
+``uri`` is the full URL HubSpot called (scheme, host, path, query) with the escapes HubSpot
+lists decoded. Behind a proxy it is rebuilt from the configured public base URL.
+
+refnet HMAC (Salesforce Flow/Apex callouts; Stripe-like)::
+
+    X-Refnet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>
+
+Several ``v1=`` entries may be sent while a secret is rotated; one match suffices.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from connector.errors import SignatureError
+
+__all__ = [
+    "HUBSPOT_SIGNATURE_HEADER",
+    "HUBSPOT_TIMESTAMP_HEADER",
+    "REFNET_SIGNATURE_HEADER",
+    "hubspot_v3_signature",
+    "hubspot_v3_uri",
+    "refnet_signature_header",
+    "verify_hubspot_v3",
+    "verify_refnet_signature",
+]
+
+HUBSPOT_SIGNATURE_HEADER = "X-HubSpot-Signature-v3"
+HUBSPOT_TIMESTAMP_HEADER = "X-HubSpot-Request-Timestamp"
+REFNET_SIGNATURE_HEADER = "X-Refnet-Signature"
+DEFAULT_TOLERANCE = timedelta(minutes=5)
+
+# The escapes HubSpot's v3 documentation says to decode in the request URI before signing.
+_HUBSPOT_DECODED = {
+    "%3A": ":",
+    "%2F": "/",
+    "%3F": "?",
+    "%40": "@",
+    "%21": "!",
+    "%24": "$",
+    "%27": "'",
+    "%28": "(",
+    "%29": ")",
+    "%2A": "*",
+    "%2C": ",",
+    "%3B": ";",
+}
+_ESCAPE = re.compile("|".join(_HUBSPOT_DECODED), flags=re.IGNORECASE)
+_DIGITS = re.compile(r"\d{1,16}")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        wanted = name.casefold()
+        value = next((v for k, v in headers.items() if k.casefold() == wanted), None)
+    return value
+
+
+def _epoch(value: str, *, per_second: int, header: str) -> datetime:
+    if not _DIGITS.fullmatch(value):
+        raise SignatureError(f"malformed {header} timestamp")
+    try:
+        return datetime.fromtimestamp(int(value) / per_second, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise SignatureError(f"malformed {header} timestamp") from None
+
+
+def _check_window(signed_at: datetime, now: datetime, tolerance: timedelta) -> None:
+    if now - signed_at > tolerance:
+        raise SignatureError("signature timestamp too old")
+    if signed_at - now > tolerance:
+        raise SignatureError("signature timestamp in the future")
+
+
+def hubspot_v3_uri(url: str) -> str:
+    """The URI as HubSpot signs it: the escapes from its list decoded, nothing else."""
+    return _ESCAPE.sub(lambda m: _HUBSPOT_DECODED[m.group(0).upper()], url)
+
+
+def hubspot_v3_signature(secret: str, *, method: str, url: str, body: bytes, timestamp: str) -> str:
+    """The v3 signature of a request (what HubSpot sends; used by tests and the benchmark)."""
+    message = (method.upper() + hubspot_v3_uri(url)).encode("utf-8") + body
+    message += timestamp.encode("ascii")
+    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def verify_hubspot_v3(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    secret: str,
+    url: str,
+    now: datetime,
+    method: str = "POST",
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+) -> None:
+    """Verify ``X-HubSpot-Signature-v3``; raise :class:`SignatureError` unless it holds."""
+    signature = _header(headers, HUBSPOT_SIGNATURE_HEADER)
+    timestamp = _header(headers, HUBSPOT_TIMESTAMP_HEADER)
+    if not signature or not timestamp:
+        raise SignatureError("missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp")
+    timestamp = timestamp.strip()
+    signed_at = _epoch(timestamp, per_second=1000, header=HUBSPOT_TIMESTAMP_HEADER)
+    _check_window(signed_at, now, tolerance)
+    expected = hubspot_v3_signature(secret, method=method, url=url, body=body, timestamp=timestamp)
+    if not hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("utf-8")):
+        raise SignatureError("HubSpot v3 signature does not match")
+
+
+def _refnet_mac(secret: str, timestamp: str, body: bytes) -> str:
+    message = timestamp.encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def refnet_signature_header(body: bytes, *, secret: str, timestamp: int) -> str:
+    """The ``X-Refnet-Signature`` value for ``body`` signed at ``timestamp`` (unix seconds)."""
+    return f"t={timestamp},v1={_refnet_mac(secret, str(timestamp), body)}"
+
+
+def verify_refnet_signature(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    secret: str,
+    now: datetime,
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+) -> None:
+    """Verify ``X-Refnet-Signature``; raise :class:`SignatureError` unless it holds."""
+    header = _header(headers, REFNET_SIGNATURE_HEADER)
+    if not header:
+        raise SignatureError("missing X-Refnet-Signature")
+    timestamp: str | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        key, sep, value = part.strip().partition("=")
+        if not sep:
+            raise SignatureError("malformed X-Refnet-Signature")
+        if key == "t":
+            timestamp = value
+        elif key == "v1":
+            candidates.append(value.lower())
+    if timestamp is None or not candidates:
+        raise SignatureError("malformed X-Refnet-Signature")
+    signed_at = _epoch(timestamp, per_second=1, header=REFNET_SIGNATURE_HEADER)
+    _check_window(signed_at, now, tolerance)
+    expected = _refnet_mac(secret, timestamp, body).encode("ascii")
+    matched = False
+    for candidate in candidates:
+        # Compare every candidate (no early exit) so timing says nothing about which matched.
+        well_formed = bool(_HEX64.fullmatch(candidate))
+        same = hmac.compare_digest(expected, candidate.encode("utf-8") if well_formed else b"")
+        matched = matched or same
+    if not matched:
+        raise SignatureError("X-Refnet-Signature does not match")
