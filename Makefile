@@ -18,10 +18,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet init
-	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/members.csv
-	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/connections.csv
-	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/referrals.csv
-	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/programme.json
+	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/members.csv \
+		../examples/sample/connections.csv ../examples/sample/referrals.csv \
+		../examples/sample/programme.json
+	@echo "--- first sync into the local CRM sandbox (provisions the schema, sends everything)"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
+	@echo "--- second sync: nothing changed, so nothing is sent"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
+	cd $(DEMO_DIR) && ../$(BIN)/refnet runs
 	cd $(DEMO_DIR) && ../$(BIN)/refnet report
 
 lint: $(STAMP)

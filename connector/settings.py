@@ -84,6 +84,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; a SQLite file in the working directory by default",
     )
     actor: str = Field(default="cli", description="who is named in audit entries by default")
+    sandbox_dir: Path = Field(
+        default=Path(".refnet-sandbox"), description="state of the local CRM sandbox"
+    )
     rules: RulesConfig = Field(default_factory=RulesConfig)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)

@@ -16,6 +16,7 @@ from connector.model import Member, Record, Referral, utcnow
 from connector.rules import MultiplierWeights
 from connector.scores import multiplier_score, win_win_balances
 from connector.store import KINDS, Tx
+from mappings.errors import MappingError
 from mappings.spec import MappingSet, ObjectMapping
 from mappings.values import to_crm_fields
 
@@ -69,6 +70,12 @@ class MappedObject:
         self.mapping = mapping
         self.weights = weights
         self.as_of = score_day(as_of)
+        unknown = sorted(set(mapping.spec.only) - set(mapping.model.model_fields))
+        if unknown:
+            raise MappingError(
+                f"{mapping.file.name}: object '{mapping.object}': 'only' names unknown "
+                f"field(s) {', '.join(unknown)}"
+            )
 
     @property
     def name(self) -> str:
@@ -79,10 +86,10 @@ class MappedObject:
         return self.mapping.name
 
     def count(self, tx: Tx) -> int:
-        return tx.count(self.mapping.model)
+        return tx.count(self.mapping.model, **self.mapping.spec.only)
 
     def page(self, tx: Tx, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
-        records: list[Record] = tx.page(self.mapping.model, after, limit)
+        records: list[Record] = tx.page(self.mapping.model, after, limit, **self.mapping.spec.only)
         computed: dict[str, dict[str, Any]] = {}
         if self.mapping.computed_sources and records:
             ids = [r.id for r in records if isinstance(r, Member)]

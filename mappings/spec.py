@@ -246,6 +246,8 @@ class ObjectSpec(BaseModel):
     external_id: ExternalIdSpec
     name_field: NameFieldSpec | None = None
     sharing_model: Literal["ReadWrite", "Read", "Private"] = "ReadWrite"
+    # Sync only records whose attribute holds one of the values, e.g. {circle: [customer]}.
+    only: dict[str, list[str]] = Field(default_factory=dict)
     fields: list[FieldSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")

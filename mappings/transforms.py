@@ -84,6 +84,16 @@ def _goals_summary(goals: Sequence[Any]) -> str:
     return "\n".join(lines)
 
 
+def _first_name(name: str) -> str | None:
+    parts = name.split(maxsplit=1)
+    return parts[0] if len(parts) == 2 else None
+
+
+def _last_name(name: str) -> str:
+    parts = name.split(maxsplit=1)
+    return parts[-1]
+
+
 def _round(value: float | Decimal) -> float:
     return round(float(value), 2)
 
@@ -136,5 +146,25 @@ register(
         _goals_summary,
         None,
         "an agreement's goals, one readable line each",
+    )
+)
+register(
+    Transform(
+        "first_name",
+        frozenset({ValueKind.TEXT}),
+        ValueKind.TEXT,
+        _first_name,
+        None,
+        "the first word of a full name, empty for a one-word name",
+    )
+)
+register(
+    Transform(
+        "last_name",
+        frozenset({ValueKind.TEXT}),
+        ValueKind.TEXT,
+        _last_name,
+        None,
+        "a full name without its first word (the whole name if it is one word)",
     )
 )

@@ -210,6 +210,13 @@ class SalesforceRecords:
             if key == "attributes":
                 continue
             spec = fields.get(key.lower())
+            if spec is None and isinstance(raw, Mapping):
+                resolved = self._resolve_relationship(fields, obj, key, raw)
+                if isinstance(resolved, SfError):
+                    errors.append(resolved)
+                else:
+                    values[resolved[0]] = resolved[1]
+                continue
             if spec is None:
                 errors.append(
                     SfError(
@@ -243,6 +250,51 @@ class SalesforceRecords:
                 errors.extend(self._check_reference(spec, str(values[spec.name])))
                 values[spec.name] = _full_id(str(values[spec.name]))
         return values, errors
+
+    def _resolve_relationship(
+        self, fields: Mapping[str, SfField], obj: SfObject, key: str, raw: Mapping[str, Any]
+    ) -> tuple[str, str] | SfError:
+        """``Referrer__r: {Refnet_Id__c: "m-1"}``: set the lookup to the record with that id.
+
+        Salesforce resolves a lookup by the target's external id inside the same upsert;
+        the error texts are the ones it answers with.
+        """
+        field_name = key[:-3] + "__c" if key.lower().endswith("__r") else None
+        spec = next(
+            (
+                f
+                for f in fields.values()
+                if f.type == "reference"
+                and (f.name == field_name or (f.relationship_name or "").lower() == key.lower())
+            ),
+            None,
+        )
+        if spec is None:
+            return SfError("INVALID_FIELD", f"No such column '{key}' on sobject of type {obj.name}")
+        keys = [k for k in raw if k != "attributes"]
+        if len(keys) != 1:
+            return SfError(
+                "INVALID_FIELD", f"{key}: a relationship needs exactly one external id field"
+            )
+        external_field, value = keys[0], str(raw[keys[0]])
+        for target in spec.reference_to:
+            ids = self.find(target, external_field, value)
+            if len(ids) == 1:
+                return spec.name, _full_id(ids[0])
+            if len(ids) > 1:
+                return SfError(
+                    "INVALID_FIELD",
+                    f"Foreign key external ID: {value} matches multiple records for field "
+                    f"{external_field} in entity {target}",
+                    (spec.name,),
+                )
+        entity = spec.reference_to[0] if spec.reference_to else "?"
+        return SfError(
+            "INVALID_FIELD",
+            f"Foreign key external ID: {value} not found for field {external_field} "
+            f"in entity {entity}",
+            (spec.name,),
+        )
 
     def _check_reference(self, spec: SfField, value: str) -> list[SfError]:
         if not is_salesforce_id(value):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Connection, Engine, Table, func, insert, or_, select
+from sqlalchemy import JSON, Connection, Engine, Select, Table, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -86,6 +86,15 @@ def _to_row(record: Record, table: Table) -> dict[str, Any]:
         else:
             row[column.name] = python[column.name]
     return row
+
+
+def _filtered(query: Select[Any], table: Table, equals: Mapping[str, Any]) -> Select[Any]:
+    for name, value in equals.items():
+        column = table.c[name]
+        query = query.where(
+            column.in_(value) if isinstance(value, list | tuple) else column == value
+        )
+    return query
 
 
 @dataclass(frozen=True)
@@ -171,13 +180,12 @@ class Tx:
         """Up to ``limit`` records with ids after ``after`` in id order (keyset paging).
 
         Each page is its own short query, so a long walk holds no read transaction open.
+        A list value in ``equals`` matches any of its items.
         """
         table = _TABLES[model]
-        query = select(table).order_by(table.c.id).limit(limit)
+        query = _filtered(select(table).order_by(table.c.id).limit(limit), table, equals)
         if after is not None:
             query = query.where(table.c.id > after)
-        for name, value in equals.items():
-            query = query.where(table.c[name] == value)
         return [
             model.model_validate(dict(row)) for row in self.connection.execute(query).mappings()
         ]
@@ -229,10 +237,9 @@ class Tx:
         return found
 
     def count(self, model: type[Record], **equals: Any) -> int:
+        """How many records match (a list value matches any of its items)."""
         table = _TABLES[model]
-        query = select(func.count()).select_from(table)
-        for name, value in equals.items():
-            query = query.where(table.c[name] == value)
+        query = _filtered(select(func.count()).select_from(table), table, equals)
         return int(self.connection.execute(query).scalar_one())
 
     def audit(self, change: StageChange, *, actor: str, event_ref: str | None = None) -> None:

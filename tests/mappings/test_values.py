@@ -90,6 +90,8 @@ def test_a_referral_becomes_salesforce_fields_with_lookups_by_external_id(
 def test_computed_values_are_supplied_by_the_caller(mappings: MappingSet) -> None:
     fields = to_crm_fields(_mapping(mappings, "Contact"), _member(), SCORES)
     assert fields == {
+        "FirstName": "Anna",
+        "LastName": "Berg",
         "Refnet_Circle__c": "customer",
         "Refnet_Ladder_Stage__c": "customer",
         "Refnet_Multiplier_Score__c": 72.46,
@@ -104,6 +106,7 @@ def test_computed_values_are_supplied_by_the_caller(mappings: MappingSet) -> Non
     }
     account = to_crm_fields(_mapping(mappings, "Account"), _member(), SCORES)
     assert account["Refnet_Company_Size__c"] == "small"
+    assert account["Name"] == _member().organisation
 
 
 def test_a_missing_computed_value_is_an_error_not_a_silent_null(mappings: MappingSet) -> None:

@@ -1,0 +1,56 @@
+"""The ``sandbox`` sync target: the Salesforce adapter against a sandbox started in-process.
+
+``refnet sync --target sandbox`` needs no CRM account and nothing running: it starts the
+sandbox on loopback from its state directory (so records persist between runs), provisions
+the schema from the mappings (idempotent), and hands the engine the real Salesforce adapter
+and client library pointed at it. The servers stop when the command exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+
+from pydantic import SecretStr
+
+from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.sandbox.server import Sandbox, start_sandbox
+from connector.settings import Settings
+from connector.sync.targets import SyncTarget
+from mappings.loader import load_mappings
+from mappings.objects import mapped_objects
+
+__all__ = ["build_target", "salesforce_adapter"]
+
+
+def salesforce_adapter(settings: Settings, sandbox: Sandbox) -> SalesforceAdapter:
+    """The real Salesforce adapter, logged in to the sandbox by session id."""
+    # zeep (the Metadata API client) builds its own HTTP session that only trusts the
+    # environment's CA bundle; the combined bundle adds the sandbox CA to the public roots.
+    os.environ["REQUESTS_CA_BUNDLE"] = sandbox.combined_ca_bundle
+    sandbox_settings = settings.salesforce.model_copy(
+        update={
+            "session_id": SecretStr(sandbox.session_id),
+            "instance_url": sandbox.salesforce_url,
+            "api_version": sandbox.api_version,
+            "username": None,
+            "password": None,
+            "consumer_key": None,
+        }
+    )
+    return SalesforceAdapter(
+        sandbox_settings,
+        load_mappings("salesforce", settings.salesforce.mappings_dir),
+        session=sandbox.salesforce_session(),
+        request_timeout=settings.salesforce.request_timeout,
+    )
+
+
+def build_target(settings: Settings) -> SyncTarget:
+    sandbox = start_sandbox(settings.sandbox_dir)
+    atexit.register(sandbox.stop)
+    adapter = salesforce_adapter(settings, sandbox)
+    adapter.provision()
+    return SyncTarget(
+        "sandbox", adapter, mapped_objects(adapter.mappings, settings.rules.multiplier)
+    )
