@@ -12,7 +12,7 @@ Run it with a production server: ``refnet serve`` (gunicorn), or directly
 from __future__ import annotations
 
 import atexit
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, jsonify
@@ -24,7 +24,9 @@ from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.settings import load_settings
 from connector.store import Store
+from connector.sync.targets import SyncTarget, load_target
 from connector.writeback import OutboxWriteBack, WriteBack
+from connector.writeback_sync import OutboxDrainer
 from webhooks import hubspot, salesforce
 from webhooks.context import EXTENSION, WebhookContext, current
 from webhooks.intake import error_response
@@ -43,13 +45,22 @@ def build_worker(
     *,
     clock: Callable[[], datetime] = utcnow,
     writeback: WriteBack | None = None,
+    targets: Sequence[SyncTarget] | None = None,
 ) -> InboxWorker:
-    """The inbox worker as the settings describe it (also used by ``refnet worker``)."""
+    """The inbox worker as the settings describe it (also used by ``refnet worker``).
+
+    ``targets`` are the CRMs changed records are written back to; by default those named in
+    ``settings.writeback_targets``.
+    """
+    if targets is None:
+        core = load_settings()
+        targets = [load_target(name, core) for name in settings.writeback_targets]
     return InboxWorker(
         store,
         rules=rules,
         event_rules=settings.event_rules(),
         writeback=writeback if writeback is not None else OutboxWriteBack(store, clock=clock),
+        drainer=OutboxDrainer(store, targets) if targets else None,
         clock=clock,
         batch_size=settings.worker_batch_size,
         lease=timedelta(seconds=settings.worker_lease_seconds),
@@ -66,6 +77,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     writeback: WriteBack | None = None,
     start_worker: bool | None = None,
+    targets: Sequence[SyncTarget] | None = None,
 ) -> Flask:
     """Build the webhook app; raises :class:`ConfigError` if a needed secret is missing."""
     settings = settings if settings is not None else load_webhook_settings()
@@ -77,7 +89,7 @@ def create_app(
     if settings.sqlite_wal:
         enable_sqlite_wal(store)
     clock = clock or utcnow
-    worker = build_worker(settings, store, rules, clock=clock, writeback=writeback)
+    worker = build_worker(settings, store, rules, clock=clock, writeback=writeback, targets=targets)
     run_worker = settings.run_worker if start_worker is None else start_worker
 
     app = Flask("refnet.webhooks")

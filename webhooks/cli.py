@@ -82,7 +82,7 @@ def worker(
         typer.echo(
             f"claimed {result.claimed}: done {result.done}, ignored {result.ignored}, "
             f"rejected {result.rejected}, retried {result.retried}, failed {result.failed}, "
-            f"held outcomes settled {result.settled}"
+            f"held outcomes settled {result.settled}, written back {result.written_back}"
         )
         return
 

@@ -70,6 +70,11 @@ class WebhookSettings(BaseSettings):
     worker_lease_seconds: int = Field(default=60, ge=5)
     worker_max_attempts: int = Field(default=10, ge=1)
     events: EventRules = Field(default_factory=EventRules)
+    writeback_targets: list[str] = Field(
+        default_factory=list,
+        description="sync targets (e.g. salesforce, hubspot, sandbox) the worker writes "
+        "changed records back to; empty leaves them queued in the outbox for `refnet sync`",
+    )
 
     @field_validator("salesforce_org_ids")
     @classmethod

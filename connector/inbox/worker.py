@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from connector.errors import IllegalTransition, InputError, NotFoundError
+from connector.errors import IllegalTransition, InputError, NotFoundError, RefnetError
 from connector.events import DealClosed, EventRules, Intent, interpret
 from connector.inbox.apply import Applied, apply_intents, settle_outcome
 from connector.inbox.schema import deal_outcomes
@@ -32,6 +33,9 @@ from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
 from connector.writeback import TransactionalWriteBack, WriteBack
+
+if TYPE_CHECKING:  # the drainer pulls in the sync engine; only its type is needed here
+    from connector.writeback_sync import OutboxDrainer
 
 __all__ = ["InboxWorker", "StepResult"]
 
@@ -49,6 +53,7 @@ class StepResult:
     retried: int = 0
     failed: int = 0
     settled: int = 0
+    written_back: int = 0
 
     @property
     def idle(self) -> bool:
@@ -65,6 +70,7 @@ class InboxWorker:
         rules: RulesConfig,
         event_rules: EventRules,
         writeback: WriteBack | None = None,
+        drainer: OutboxDrainer | None = None,
         clock: Callable[[], datetime] = utcnow,
         batch_size: int = 100,
         lease: timedelta = timedelta(seconds=60),
@@ -76,6 +82,8 @@ class InboxWorker:
         self.rules = rules
         self.event_rules = event_rules
         self.writeback = writeback
+        # Sends what the rules changed to the CRMs after each step (None: leave it queued).
+        self.drainer = drainer
         self.clock = clock
         self.batch_size = batch_size
         self.lease = lease
@@ -96,7 +104,18 @@ class InboxWorker:
         for _key, group in groupby(claimed, key=lambda c: c.object_key):
             self._process_group(list(group), now, result)
         result.settled = self.settle_due(now)
+        if self.drainer is not None:
+            result.written_back = self._write_back_pending()
         return result
+
+    def _write_back_pending(self) -> int:
+        """Send queued changes to the CRMs; a CRM being down must not stop the inbox."""
+        assert self.drainer is not None
+        try:
+            return self.drainer.drain_once().written
+        except RefnetError as exc:
+            log.warning("write-back deferred: %s (%s)", type(exc).__name__, exc.exit_code)
+            return 0
 
     def drain(self, *, max_steps: int = 1000) -> StepResult:
         """Step until nothing is claimable (for ``refnet worker --drain`` and tests)."""
