@@ -8,6 +8,7 @@ show in a repr, a log line or an error message.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -20,7 +21,7 @@ from pydantic_settings import (
 from connector.errors import ConfigError
 from connector.rules.config import RulesConfig
 
-__all__ = ["HubSpotSettings", "SalesforceSettings", "Settings", "load_settings"]
+__all__ = ["HubSpotSettings", "SalesforceSettings", "Settings", "load_settings", "read_settings"]
 
 DEFAULT_DATABASE_URL = "sqlite:///refnet.db"
 
@@ -103,17 +104,25 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings once; explicit ``overrides`` win over environment and file.
+S = TypeVar("S", bound=BaseSettings)
 
-    Invalid settings raise :class:`ConfigError` naming each setting and what is wrong with
-    it, never the value given (it may be a secret).
+
+def read_settings(cls: type[S], what: str, **overrides: object) -> S:
+    """Instantiate settings ``cls``; invalid ones raise :class:`ConfigError`.
+
+    The error names each setting and what is wrong with it, never the value given (it may
+    be a secret).
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return cls(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
             for error in exc.errors(include_url=False, include_input=False)
         )
-        raise ConfigError(f"invalid settings: {problems}") from None
+        raise ConfigError(f"invalid {what}: {problems}") from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; explicit ``overrides`` win over environment and file."""
+    return read_settings(Settings, "settings", **overrides)

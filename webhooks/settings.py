@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
 from connector.events import EventRules
+from connector.settings import read_settings
 
 __all__ = ["WebhookProvider", "WebhookSettings", "load_webhook_settings"]
 
@@ -121,11 +122,4 @@ def _present(secret: SecretStr | None) -> bool:
 
 def load_webhook_settings(**overrides: object) -> WebhookSettings:
     """Read the settings once; invalid ones raise :class:`ConfigError` without their values."""
-    try:
-        return WebhookSettings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors(include_url=False, include_input=False)
-        )
-        raise ConfigError(f"invalid webhook settings: {problems}") from None
+    return read_settings(WebhookSettings, "webhook settings", **overrides)
