@@ -30,7 +30,7 @@ from connector.rules import (
     StateMachine,
 )
 from connector.services import Actor, evaluate_ladder
-from connector.store import KINDS, Store, Tx
+from connector.store import KINDS, Store, Tx, kind_of
 
 __all__ = ["ImportReport", "import_file"]
 
@@ -84,6 +84,11 @@ class _Parsed:
     row: SourceRow
     record: Record
 
+    @property
+    def kind(self) -> str:
+        """The record's kind (a contact row yields a member and a connection)."""
+        return kind_of(type(self.record))
+
 
 def _validate(row: SourceRow, errors: list[RowError]) -> Record | None:
     model = KINDS[row.kind]
@@ -136,7 +141,7 @@ def _check_unique(parsed: list[_Parsed], errors: list[RowError]) -> None:
     seen: dict[tuple[str, str], SourceRow] = {}
     pairs: dict[tuple[str, str, str], SourceRow] = {}
     for item in parsed:
-        kind = item.row.kind if item.row.kind != "contact" else _kind(item.record)
+        kind = item.kind
         key = (kind, item.record.id)
         if key in seen:
             first = seen[key]
@@ -152,15 +157,11 @@ def _check_unique(parsed: list[_Parsed], errors: list[RowError]) -> None:
             pairs.setdefault(pair, item.row)
 
 
-def _kind(record: Record) -> str:
-    return next(kind for kind, model in KINDS.items() if isinstance(record, model))
-
-
 def _check_references(tx: Tx, parsed: list[_Parsed], errors: list[RowError]) -> None:
     in_file: dict[str, set[str]] = defaultdict(set)
     wanted: dict[str, set[str]] = defaultdict(set)
     for item in parsed:
-        kind = _kind(item.record)
+        kind = item.kind
         in_file[kind].add(item.record.id)
         for attribute, target in _REFERENCES.get(kind, ()):
             value = getattr(item.record, attribute)
@@ -171,7 +172,7 @@ def _check_references(tx: Tx, parsed: list[_Parsed], errors: list[RowError]) -> 
         for target, ids in wanted.items()
     }
     for item in parsed:
-        for attribute, target in _REFERENCES.get(_kind(item.record), ()):
+        for attribute, target in _REFERENCES.get(item.kind, ()):
             value = getattr(item.record, attribute)
             if value is not None and value not in known[target]:
                 errors.append(item.row.error(attribute, f"unknown {target} '{value}'"))
@@ -181,7 +182,7 @@ def _stage_changes(tx: Tx, parsed: list[_Parsed], errors: list[RowError]) -> lis
     """Stage changes of records that exist already, each checked against its state machine."""
     changes: list[StageChange] = []
     for item in parsed:
-        kind = _kind(item.record)
+        kind = item.kind
         if kind not in _STATEFUL:
             continue
         old = tx.maybe(KINDS[kind], item.record.id)
@@ -260,7 +261,7 @@ def import_file(
 def _records_to_write(tx: Tx, parsed: list[_Parsed], report: ImportReport) -> list[Record]:
     by_kind: dict[str, dict[str, Record]] = defaultdict(dict)
     for item in parsed:
-        kind = _kind(item.record)
+        kind = item.kind
         # A contact already in the network keeps its record (a contact list must not turn a
         # customer back into a prospect); only the connection is added.
         if (
