@@ -1,12 +1,11 @@
-"""Generate the sample referral network of a Mittelstand company (deterministic).
+"""Generate the sample referral network of a German Mittelstand company, deterministically.
 
-Weber Antriebstechnik GmbH, a drive-technology maker in Baden-Württemberg: ten employees
-with their own contacts, about 200 customers, 20 strategic partner candidates, 150
-prospects, a customer club of 30 and a few hundred referrals over two years.
-
-Run ``python examples/generate_sample.py`` to rewrite ``examples/sample/``. Every record is
-validated through the refnet model, and every reference is checked, before anything is
-written.
+Weber Antriebstechnik GmbH (drive technology, Göppingen, Baden-Württemberg): ten employees
+with their own contacts, 200 customers with profiles, 20 strategic partner candidates, 150
+prospects, a customer club and about 400 referrals from November 2024 to November 2026.
+``.venv/bin/python examples/generate_sample.py`` rewrites ``examples/sample/``. Every record
+is built as its refnet model (so it is validated) and every reference is checked before
+anything is written; a failed check stops the script.
 """
 
 from __future__ import annotations
@@ -15,349 +14,598 @@ import csv
 import json
 import math
 import random
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-from connector.importing.formats import CONNECTIONS, MEMBERS, REFERRALS, CsvFormat
 from connector.model import (
     Agreement,
+    AgreementStatus,
+    Circle,
     Club,
+    ClubRules,
+    CompanySize,
     Connection,
+    Goal,
+    GoalMetric,
     Introduction,
+    IntroductionStatus,
     Member,
     Membership,
+    MembershipStatus,
     Partnership,
+    PartnerStage,
+    Profile,
     Record,
     Referral,
+    ReferralStatus,
+    Sentiment,
     TargetProfile,
 )
 
 OUT = Path(__file__).resolve().parent / "sample"
 START = datetime(2024, 11, 1, 8, 0, tzinfo=UTC)
-END = datetime(2026, 11, 15, 18, 0, tzinfo=UTC)
-rng = random.Random(20261122)
+END = datetime(2026, 11, 15, 17, 0, tzinfo=UTC)
+FOUNDED, RULES_V2 = date(2025, 1, 15), date(2026, 1, 1)
+rng = random.Random(20241101)
 
-FIRST = (
-    "Anna Bernd Clara Dieter Eva Fritz Gerda Hans Ines Jonas Katrin Lukas Maria Nils Olga "
-    "Peter Renate Stefan Tanja Uwe Vera Werner Yvonne Jürgen Sabine Thomas Heike Markus "
-    "Monika Andreas Petra Michael Claudia Frank Birgit Ralf Susanne Klaus Nicole Jörg"
-).split()
-LAST = (
-    "Keller Roth Lang Maier Huber Schmid Wagner Becker Hoffmann Schäfer Koch Bauer Richter "
-    "Klein Wolf Neumann Schwarz Zimmermann Braun Krüger Hofmann Hartmann Lange Werner Krause "
-    "Lehmann Köhler Walter König Mayer Kaiser Fuchs Vogel Jung Friedrich Scholz Engel Haas "
-    "Graf Brandt Seitz Ziegler Frank Berger Kraus Böhm Winter Ott Sommer Stein"
-).split()
-REGIONS = (
-    "Stuttgart Ulm Heilbronn Karlsruhe Reutlingen Esslingen Pforzheim Freiburg Ludwigsburg "
-    "Göppingen Aalen Tübingen"
-).split()
-INDUSTRIES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    # industry: (company suffix, offers, needs)
-    "machine building": (
-        "Maschinenbau",
-        ("CNC machining", "special machines", "welding"),
-        ("drive technology", "export to France", "skilled workers"),
-    ),
-    "automotive supply": (
-        "Automotive",
-        ("precision parts", "injection moulding"),
-        ("quality audits", "energy consulting", "CNC machining"),
-    ),
-    "food": (
-        "Feinkost",
-        ("regional catering", "private label"),
-        ("packaging design", "cold-chain logistics", "automation"),
-    ),
-    "medical technology": (
-        "Medizintechnik",
-        ("clean-room assembly", "sterile packaging"),
-        ("regulatory consulting", "precision parts", "export to France"),
-    ),
-    "logistics": (
-        "Logistik",
-        ("cold-chain logistics", "warehousing", "export to France"),
-        ("fleet financing", "automation", "software integration"),
-    ),
-    "packaging": (
-        "Verpackung",
-        ("packaging design", "sterile packaging"),
-        ("special machines", "energy consulting"),
-    ),
-    "energy": (
-        "Energietechnik",
-        ("energy consulting", "solar installation"),
-        ("skilled workers", "fleet financing"),
-    ),
-    "software": (
-        "Software",
-        ("software integration", "automation"),
-        ("regulatory consulting", "quality audits"),
-    ),
+# fmt: off
+FIRST = ("Anna Bernd Clara Dieter Eva Fritz Gerda Hans Ines Jonas Katrin Lukas Maria Nils Olga "
+         "Peter Renate Stefan Tanja Uwe Vera Werner Yvonne Jürgen Sabine Thomas Heike Markus "
+         "Monika Andreas Petra Michael Claudia Frank Birgit Ralf Susanne Klaus Nicole Jörg").split()
+LAST = ("Keller Roth Lang Maier Huber Schmid Wagner Becker Hoffmann Schäfer Koch Bauer Richter "
+        "Klein Wolf Neumann Schwarz Zimmermann Braun Krüger Hofmann Hartmann Lange Werner Krause "
+        "Lehmann Köhler Walter König Mayer Kaiser Fuchs Vogel Jung Friedrich Scholz Engel Haas "
+        "Graf Brandt Seitz Ziegler Frank Berger Kraus Böhm Winter Ott Sommer Stein").split()
+REGIONS = {"Stuttgart": 12, "Esslingen": 6, "Ludwigsburg": 5, "Böblingen": 5, "Göppingen": 6,
+           "Reutlingen": 5, "Tübingen": 3, "Heilbronn": 5, "Ulm": 5, "Aalen": 3, "Karlsruhe": 5,
+           "Pforzheim": 3, "Mannheim": 4, "Freiburg": 3, "Friedrichshafen": 2, "Augsburg": 2,
+           "München": 3, "Nürnberg": 2, "Frankfurt am Main": 2, "Würzburg": 1}
+# industry: (word in company names, weight, offers, needs); needs are mostly others' offers
+INDUSTRIES = {
+    "machine building": ("Maschinenbau", 6,
+        "CNC machining; special machines; retrofit and maintenance",
+        "control cabinet building; sheet metal parts; export to France; skilled workers"),
+    "automotive supply": ("Präzisionsteile", 5,
+        "precision turned parts; surface coating; series assembly",
+        "CNC machining; tool making; energy consulting; IT security; succession planning"),
+    "food": ("Feinkost", 2, "corporate catering; private-label food; corporate gifts",
+        "packaging design; cold-chain logistics; special machines; export to France"),
+    "medical technology": ("Medizintechnik", 3,
+        "clean-room assembly; micro machining; sterile packaging",
+        "injection moulding; regulatory consulting; IT security; precision turned parts"),
+    "logistics": ("Logistik", 3,
+        "warehousing; cold-chain logistics; freight to France; contract packing",
+        "returnable containers; solar installation; financing; ERP integration"),
+    "packaging": ("Verpackungen", 3,
+        "packaging design; corrugated packaging; returnable containers",
+        "special machines; retrofit and maintenance; energy consulting; 3D printing"),
+    "plastics": ("Kunststofftechnik", 3, "injection moulding; 3D printing; tool making",
+        "CNC machining; heat recovery; energy consulting; skilled workers"),
+    "electrical engineering": ("Elektrotechnik", 3,
+        "control cabinet building; PLC programming; electrical installation",
+        "sheet metal parts; ERP integration; skilled workers"),
+    "IT services": ("IT-Systemhaus", 2, "ERP integration; IT security; MES software",
+        "corporate gifts; funding programmes; skilled workers; warehousing"),
+    "energy": ("Energietechnik", 2, "energy consulting; solar installation; heat recovery",
+        "steel construction; electrical installation; financing; funding programmes"),
+    "metalworking": ("Metallbau", 4, "laser cutting; sheet metal parts; steel construction",
+        "CNC machining; surface coating; warehousing; succession planning"),
 }
-SIZES = ("micro", "small", "small", "medium", "medium", "medium", "large")
-GOALS = (
-    "grow abroad",
-    "find successors",
-    "digitise production",
-    "win larger customers",
-    "cut energy costs",
-    "hire apprentices",
-)
-PARTNERS = (
-    ("IHK Region Stuttgart", "chamber"), ("Volksbank Mittlerer Neckar", "banking"),
-    ("Steuerberatung Haas & Partner", "tax advice"), ("Unternehmerverband Südwest", "association"),
-    ("Landesmesse Stuttgart", "trade fairs"), ("Kanzlei Brandt Wirtschaftsrecht", "legal"),
-    ("Sparkasse Ulm", "banking"), ("VDMA Landesverband", "association"),
-    ("Hochschule Esslingen Transfer", "research"), ("Getriebebau Seitz", "complementary supplier"),
-    ("Sensorik Vogel", "complementary supplier"), ("Automationsberatung Ott", "consulting"),
-    ("Exportberatung Sommer", "consulting"), ("Handwerkskammer Heilbronn", "chamber"),
-    ("Wirtschaftsförderung Reutlingen", "public"), ("Leasing Winter", "banking"),
-    ("Schaltschrankbau Kraus", "complementary supplier"), ("Personalberatung Engel", "consulting"),
-    ("Frankreich-Netzwerk BW", "association"), ("Qualitätsberatung Böhm", "consulting"),
-)  # fmt: skip
+GOALS = ["grow abroad", "find a successor", "digitise production", "win larger customers",
+         "cut energy costs", "train more apprentices", "shorten delivery times", "enter France"]
+VISIONS = ["carbon-neutral production by 2030", "double the export share within five years",
+           "hand the company over to the next generation in good shape", "fully digital orders",
+           "first choice for small batch sizes in the region", "the best employer in the region"]
+# name, role, contacts among customers / prospects / partner candidates, referral weight
+EMPLOYEES = [
+    ("Anna Weber", "managing director", 25, 8, 12, 1),
+    ("Stefan Koch", "head of sales", 45, 25, 4, 6),
+    ("Katrin Wolf", "sales engineer", 50, 25, 0, 5),
+    ("Ralf Ziegler", "sales engineer", 45, 20, 0, 5),
+    ("Jonas Richter", "key account manager", 40, 10, 2, 4),
+    ("Heike Braun", "customer service", 55, 5, 0, 3),
+    ("Uwe Graf", "field service technician", 40, 5, 0, 4),
+    ("Markus Lange", "application engineer", 30, 8, 3, 2),
+    ("Petra Scholz", "purchasing", 10, 0, 6, 1),
+    ("Ines Fuchs", "marketing", 15, 20, 8, 2),
+]
+# organisation | kind | region | size | pipeline stage | offers
+PARTNERS = """\
+IHK Region Stuttgart|chamber|Stuttgart|large|optimisation|introductions; events; funding programmes
+Volksbank Mittlerer Neckar eG|bank|Esslingen|large|optimisation|financing; leasing; introductions
+Getriebebau Seitz GmbH|complementary supplier|Göppingen|medium|optimisation|gearboxes; retrofit
+Steuerkanzlei Haas & Partner|tax adviser|Ludwigsburg|small|optimisation|succession planning; taxes
+Unternehmerverband Südwest e.V.|association|Stuttgart|small|agreement|events; introductions
+Sensorik Vogel GmbH|complementary supplier|Reutlingen|small|agreement|sensors; condition monitoring
+Exportberatung Sommer|consultant|Karlsruhe|micro|agreement|export to France; trade fair support
+Sparkasse Ulm|bank|Ulm|large|contact|financing; funding programmes
+VDMA Landesverband Baden-Württemberg|association|Stuttgart|medium|contact|events; industry studies
+Handwerkskammer Heilbronn-Franken|chamber|Heilbronn|medium|contact|apprenticeships; events
+Schaltschrankbau Kraus GmbH|complementary supplier|Esslingen|small|contact|control cabinet building
+Qualitätsberatung Böhm|consultant|Tübingen|micro|contact|quality audits; regulatory consulting
+Wirtschaftsförderung Reutlingen|economic development|Reutlingen|small|profile|funding programmes
+Personalberatung Engel GmbH|consultant|Stuttgart|small|profile|skilled workers; executive search
+Hochschule Esslingen Technologietransfer|university|Esslingen|large|profile|research projects
+Leasing Winter GmbH|bank|Karlsruhe|small|analysis|leasing; fleet financing
+Automationsberatung Ott|consultant|Heilbronn|micro|analysis|automation concepts; PLC programming
+Frankreich-Netzwerk BW e.V.|association|Freiburg|micro|analysis|export to France; introductions
+Kanzlei Brandt Wirtschaftsrecht|law firm|Stuttgart|small|dropped|contract law; succession planning
+Messebau Scholz GmbH|complementary supplier|Pforzheim|small|dropped|trade fair stands""".split("\n")
+MULTIPLIER_KINDS = ["association", "bank", "chamber", "economic development", "university"]
+# pipeline stage: (window of the last stage change, referrals a partner there gives)
+STAGES = {
+    "analysis": ("2026-09-01", "2026-11-13", 0, 0),
+    "profile": ("2026-05-04", "2026-10-30", 0, 0),
+    "contact": ("2026-02-02", "2026-10-30", 1, 2),
+    "agreement": ("2026-09-14", "2026-11-12", 2, 4),
+    "optimisation": ("2025-12-01", "2026-06-30", 4, 7),
+    "dropped": ("2025-09-01", "2026-06-30", 1, 1),
+}
+FAILED = {"Sparkasse Ulm": "The bank would commit to joint events but not to referral goals; "
+                           "back to first contact with its Mittelstand team.",
+          "Schaltschrankbau Kraus GmbH": "Kraus asked for a commission per referral, which the "
+                                         "win-win idea of the programme rules out."}
+DROPPED = {"Kanzlei Brandt Wirtschaftsrecht": "wanted exclusive referrals for the whole region",
+           "Messebau Scholz GmbH": "too little overlap with our customers' needs"}
+CONTEXTS = {
+    Circle.CUSTOMER: ["customer visits", "service calls", "project kick-off", "Motek trade fair",
+                      "annual review", "drive training at our plant", "commissioning on site"],
+    Circle.PROSPECT: ["SPS trade fair Nuremberg", "quote request", "LinkedIn", "former colleague",
+                      "regional business breakfast", "webinar on servo drives"],
+    Circle.PARTNER: ["IHK industry committee", "association working group", "supplier day",
+                     "joint project", "bank meeting", "trade fair stand neighbours"],
+}
+KNOWS = ["business contact", "neighbour in the business park", "former colleague", "supplier",
+         "customer of theirs", "same sports club", "regional business breakfast"]
+REACH = {"chamber": "chamber member", "bank": "bank customer", "association": "association member",
+         "economic development": "local company", "university": "research project"}
+TOPICS = ["servo drives for a new packaging line", "gear motors for a conveyor retrofit",
+          "replacing old DC drives", "drive sizing for a special machine",
+          "planetary gearboxes for a handling system", "frequency inverters for pumps and fans"]
+COMPLAINTS = ["Mentioned our long delivery times in 2025.", "Still annoyed by a late service call."]
+RULES = [
+    "Members refer business to each other first; every referral is reported to the club moderator "
+    "at Weber within two weeks; we meet quarterly; what is said in the club stays in the club; "
+    "the first 12 months are a trial that either side may end.",
+    "As version 1, plus: referrals are reported within one week; every member presents offers, "
+    "needs and goals once a year; no commissions between members; a member without a referral "
+    "for 12 months is asked whether to pause.",
+]
+COLUMNS = {
+    "members.csv": "id name email organisation circle ladder_stage industry region size offers "
+                   "needs goals vision salesforce_contact_id salesforce_account_id "
+                   "hubspot_contact_id hubspot_company_id created_at",
+    "connections.csv": "id from_id to_id strength willing_to_introduce employee_id context "
+                       "created_at",
+    "referrals.csv": "id referrer_id referred_id recipient_id circle sentiment status deal_id "
+                     "amount currency note created_at status_changed_at",
+}
+SIZE_WEIGHT = {CompanySize.MICRO: 0.5, CompanySize.SMALL: 1, CompanySize.MEDIUM: 2,
+               CompanySize.LARGE: 4, None: 1}
+REFERRAL_DELAYS = {"open": (0, 0), "contacted": (2, 21), "qualified": (10, 60), "won": (25, 150),
+                   "lost": (10, 120)}
+INTRODUCTION_DELAYS = {"suggested": (0, 0), "made": (2, 21), "business_done": (30, 150),
+                       "dismissed": (1, 14)}
+# fmt: on
+Slot = tuple[datetime, Member, Member | None, bool]  # when, referrer, recipient, surely won
+links: dict[tuple[str, str], Connection] = {}
 
 
-def when(start: datetime = START, end: datetime = END) -> datetime:
-    seconds = int((end - start).total_seconds())
-    moment = start + timedelta(seconds=rng.randrange(seconds))
-    return moment.replace(minute=rng.choice((0, 15, 30, 45)), second=0)
+def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
 
 
-def person() -> str:
-    return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+def day_between(lo: date, hi: date, bias: float = 1.0) -> date:
+    """A working day in [lo, hi]; bias > 1 leans towards lo, < 1 towards hi."""
+    day = lo + timedelta(days=round((hi - lo).days * rng.random() ** bias))
+    while day.weekday() > 4 and day > lo:
+        day -= timedelta(days=1)
+    return day
 
 
-def mail(name: str, domain: str) -> str:
-    local = name.lower().replace(" ", ".")
+def moment(lo: datetime, hi: datetime = END, bias: float = 1.0) -> datetime:
+    """A business-hours moment in [lo, hi], on the quarter hour."""
+    day = day_between(lo.date(), hi.date(), bias)
+    return min(max(at(day, rng.randint(7, 16), rng.choice((0, 15, 30, 45))), lo), hi)
+
+
+def later(start: datetime, delays: tuple[int, int]) -> datetime:
+    """``start`` plus a delay in days from ``delays``, never after END."""
+    age = (END - start).days
+    return start + timedelta(days=rng.randint(min(delays[0], age), min(delays[1], age)))
+
+
+def add_months(day: date, months: int) -> date:
+    years, month = divmod(day.month - 1 + months, 12)
+    return day.replace(year=day.year + years, month=month + 1)
+
+
+def tags(text: str) -> list[str]:
+    return [t.strip() for t in text.split(";")]
+
+
+def slug(text: str, sep: str = "-") -> str:
     for umlaut, plain in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        local = local.replace(umlaut, plain)
-    return f"{local}@{domain}"
+        text = text.lower().replace(umlaut, plain)
+    return sep.join("".join(c if c.isalnum() else " " for c in text).split())
 
 
-def organisations(count: int, circle: str, prefix: str) -> list[Member]:
-    members, used = [], set()
-    for number in range(1, count + 1):
-        industry = rng.choice(list(INDUSTRIES))
-        suffix, offers, needs = INDUSTRIES[industry]
-        surname = rng.choice(LAST)
-        while (surname, suffix) in used:
-            surname = rng.choice(LAST) + "-" + rng.choice(LAST)
-        used.add((surname, suffix))
-        company = f"{surname} {suffix} {rng.choice(('GmbH', 'GmbH & Co. KG', 'AG', 'KG'))}"
-        name = person()
-        plain = surname.lower().replace("ü", "ue").replace("ö", "oe").replace("ä", "ae")
-        domain = f"{plain}-{suffix.lower()}.example"
-        members.append(Member(
-            id=f"mem-{prefix}-{number:03d}", name=name, email=mail(name, domain),
-            organisation=company, circle=circle,  # type: ignore[arg-type]
-            profile={"industry": industry, "region": rng.choice(REGIONS),  # type: ignore[arg-type]
-                     "size": rng.choice(SIZES), "offers": rng.sample(offers, k=min(2, len(offers))),
-                     "needs": rng.sample(needs, k=rng.randint(1, 2)),
-                     "goals": rng.sample(GOALS, k=rng.randint(0, 2)),
-                     "vision": None if rng.random() < 0.7 else "the partner of choice nearby"},
-            created_at=when(START - timedelta(days=700), START),
-        ))  # fmt: skip
-    return members
+def pick(pool: list[Member], k: int, weights: list[float] | None = None) -> list[Member]:
+    """``k`` distinct members drawn with the given weights (Efraimidis–Spirakis)."""
+    keys = [rng.random() ** (1 / w) for w in weights or [1.0] * len(pool)]
+    return [pool[i] for i in sorted(range(len(pool)), key=keys.__getitem__, reverse=True)[:k]]
 
 
-def build() -> dict[str, list[Record]]:
+def by_size(pool: list[Member]) -> list[float]:
+    return [SIZE_WEIGHT[m.profile.size] for m in pool]
+
+
+def fit(a: Member, b: Member) -> list[str]:
+    """What ``a`` needs and ``b`` offers: the profile match club matchmaking looks for."""
+    offered = {t.casefold() for t in b.profile.offers}
+    return [t for t in a.profile.needs if t.casefold() in offered]
+
+
+def connect(a: Member, b: Member, context: str, before: datetime = END, via: bool = False) -> None:
+    """``a`` knows ``b`` (since before ``before``); ``via``: part of employee ``a``'s network."""
+    if a.id == b.id or (a.id, b.id) in links:
+        return
+    lo = min(max(a.created_at, b.created_at, before - timedelta(days=900)), before)
+    strength = rng.choices(range(1, 6), (2, 3, 4, 3, 2))[0]
+    links[(a.id, b.id)] = Connection(
+        id=f"con-{len(links) + 1:05d}", from_id=a.id, to_id=b.id, strength=strength,
+        willing_to_introduce=rng.random() < 0.1 + 0.15 * strength, context=context,
+        employee_id=a.id if via else None, created_at=moment(lo, before, bias=2.0),
+    )  # fmt: skip
+
+
+def person(member_id: str, circle: Circle, org: str, domain: str, profile: Profile,
+           created: datetime, name: str | None = None) -> Member:  # fmt: skip
+    name = name or f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    return Member(id=member_id, name=name, email=f"{slug(name, '.')}@{domain}", organisation=org,
+                  circle=circle, profile=profile, created_at=created)  # fmt: skip
+
+
+def company(member_id: str, circle: Circle, created: datetime, used: set[str]) -> Member:
+    industry = rng.choices(list(INDUSTRIES), [v[1] for v in INDUSTRIES.values()])[0]
+    word, _, offers, needs = INDUSTRIES[industry]
+    org = f"{rng.choice(LAST)} {word}"
+    while org in used:  # two founders' names once the single ones are taken
+        org = f"{rng.choice(LAST)} & {rng.choice(LAST)} {word}"
+    used.add(org)
+    size = rng.choices(list(CompanySize), (1, 4, 4, 1.5))[0]
+    legal = rng.choice(["GmbH"] * 4 + ["GmbH & Co. KG", "AG"])
+    legal = "e.K." if size is CompanySize.MICRO else legal
+    profile = Profile(
+        industry=industry, region=rng.choices(list(REGIONS), list(REGIONS.values()))[0], size=size,
+        offers=rng.sample(tags(offers), k=rng.randint(1, 3)),
+        needs=rng.sample(tags(needs), k=rng.randint(1, 3)),
+        goals=rng.sample(GOALS, k=rng.randint(1, 3)),
+        vision=rng.choice(VISIONS) if rng.random() < 0.35 else None,
+    )  # fmt: skip
+    return person(member_id, circle, f"{org} {legal}", f"{slug(org)}.example", profile, created)
+
+
+def make_members() -> tuple[list[Member], list[Member], list[Member], list[Member]]:
+    crm_live, used = at(date(2022, 5, 16), 8), set[str]()
     employees = [
-        Member(id=f"mem-emp-{n:02d}", name=name, email=mail(name, "weber-antriebe.example"),
-               organisation="Weber Antriebstechnik GmbH", circle="employee",  # type: ignore[arg-type]
-               profile={"region": "Stuttgart", "offers": [role]},  # type: ignore[arg-type]
-               created_at=START - timedelta(days=900))
-        for n, (name, role) in enumerate(
-            [("Anna Weber", "management"), ("Stefan Koch", "sales"), ("Katrin Wolf", "sales"),
-             ("Jonas Richter", "key accounts"), ("Heike Braun", "service"),
-             ("Markus Lange", "engineering"), ("Petra Scholz", "purchasing"),
-             ("Ralf Ziegler", "sales"), ("Ines Fuchs", "marketing"), ("Uwe Graf", "service")],
-            start=1)
+        person(f"mem-emp-{n:02d}", Circle.EMPLOYEE, "Weber Antriebstechnik GmbH",
+               "weber-antriebe.example", Profile(industry="drive technology", region="Göppingen",
+                                                 offers=[role]), crm_live, name)
+        for n, (name, role, *_) in enumerate(EMPLOYEES, start=1)
     ]  # fmt: skip
-    customers = organisations(200, "customer", "cus")
-    prospects = organisations(150, "prospect", "pro")
-    partners = [
-        Member(id=f"mem-par-{n:02d}", name=person(), organisation=org, circle="partner",  # type: ignore[arg-type]
-               profile={"industry": kind, "region": rng.choice(REGIONS),  # type: ignore[arg-type]
-                        "offers": ["introductions", kind]},
-               created_at=when(START - timedelta(days=400), START))
-        for n, (org, kind) in enumerate(PARTNERS, start=1)
-    ]  # fmt: skip
-
-    connections: dict[tuple[str, str], Connection] = {}
-
-    def connect(a: Member, b: Member, employee: Member | None) -> None:
-        if a.id != b.id and (a.id, b.id) not in connections:
-            connections[(a.id, b.id)] = Connection(
-                id=f"con-{len(connections) + 1:05d}", from_id=a.id, to_id=b.id,
-                strength=rng.choices((1, 2, 3, 4, 5), weights=(2, 3, 4, 3, 1))[0],
-                willing_to_introduce=rng.random() < 0.55,
-                employee_id=employee.id if employee else None,
-                created_at=when(START - timedelta(days=300), END),
-            )  # fmt: skip
-
-    reachable = customers + prospects[:110] + partners  # 40 prospects nobody knows yet
-    for employee in employees:
-        for contact in rng.sample(reachable, k=rng.randint(35, 70)):
-            connect(employee, contact, employee)
-    for customer in customers:
-        for other in rng.sample(customers, k=rng.randint(2, 6)):
-            connect(customer, other, None)
-
-    club = Club(id="club-weber", name="Weber Kundenclub", founded_on=date(2025, 1, 15),
-                trial_months=12, rules=[
-        {"version": 1, "effective_from": date(2025, 1, 15),
-         "text": "Members refer business to each other first; meet quarterly; what is said in the "
-                 "club stays in the club."},
-        {"version": 2, "effective_from": date(2026, 1, 1),
-         "text": "As version 1, plus: every member presents their offers and needs once a year, "
-                 "and each referral is logged within a week."},
-    ])  # type: ignore[list-item]  # fmt: skip
-    club_members = rng.sample(customers, k=30)
-    statuses = ["member"] * 18 + ["trial"] * 6 + ["invited"] * 3 + ["paused"] * 2 + ["left"]
-    memberships = []
-    for n, (customer, status) in enumerate(zip(club_members, statuses, strict=True), start=1):
-        invited = club.founded_on + timedelta(days=rng.randint(0, 400))
-        trial = invited + timedelta(days=rng.randint(7, 40)) if status != "invited" else None
-        joined = trial + timedelta(days=365) if trial and status in ("member", "paused") else None
-        memberships.append(Membership(
-            id=f"ms-{n:03d}", club_id=club.id, member_id=customer.id, status=status,  # type: ignore[arg-type]
-            invited_on=invited, trial_started_on=trial,
-            trial_ends_on=trial + timedelta(days=365) if trial else None, joined_on=joined,
-            accepted_rules_version=(
-                (2 if joined and joined >= date(2026, 1, 1) else 1) if trial else None
-            ),
-        ))  # fmt: skip
-    active_club = [
-        m for m, s in zip(club_members, statuses, strict=True) if s in ("member", "trial")
+    customers = [
+        company(f"mem-cus-{n:03d}", Circle.CUSTOMER, moment(at(date(2019, 1, 7)), START), used)
+        for n in range(1, 201)
     ]
+    partners = []
+    for n, line in enumerate(PARTNERS, start=1):
+        org, kind, region, size, _, offers = line.split("|")
+        profile = Profile(industry=kind, region=region, size=CompanySize(size), offers=tags(offers))
+        created = moment(crm_live, START)
+        partners.append(person(f"mem-par-{n:02d}", Circle.PARTNER, org, f"{slug(org)}.example",
+                               profile, created))  # fmt: skip
+    # a prospect's created_at becomes the first time anyone met it, once that is known
+    prospects = [company(f"mem-pro-{n:03d}", Circle.PROSPECT, at(date(2022, 1, 3)), used)
+                 for n in range(1, 151)]  # fmt: skip
+    return employees, customers, partners, prospects
 
-    strong = active_club[:6] + rng.sample([c for c in customers if c not in club_members], k=2)
-    referrals: list[Referral] = []
 
-    def refer(
-        referrer: Member,
-        referred: Member,
-        recipient: Member | None,
-        created: datetime,
-        status: str | None = None,
-    ) -> None:
-        age = (END - created).days
-        if status is None:
-            weights = (
-                (3, 5, 8, 34, 50)
-                if age > 180
-                else (10, 20, 25, 20, 25)
-                if age > 60
-                else (45, 35, 15, 5, 0)
-            )
-            status = rng.choices(("open", "contacted", "qualified", "won", "lost"), weights)[0]
-        changed = min(created + timedelta(days=rng.randint(0, min(age, 120))), END)
-        won = status == "won"
-        amount = Decimal(str(round(math.exp(rng.uniform(math.log(2000), math.log(250000))), 2)))
-        referrals.append(Referral(
-            id=f"ref-{len(referrals) + 1:04d}", referrer_id=referrer.id, referred_id=referred.id,
-            recipient_id=recipient.id if recipient else None, circle=referrer.circle,
-            sentiment=rng.choices(("positive", "neutral", "negative"), (80, 15, 5))[0],  # type: ignore[arg-type]
-            status=status,  # type: ignore[arg-type]
-            deal_id=f"deal-{len(referrals) + 1:05d}" if won else None,
-            amount=amount.quantize(Decimal("0.01")) if won else None,
-            created_at=created, status_changed_at=changed,
-        ))  # fmt: skip
-
-    for multiplier in strong:  # the few who refer a lot and well
-        for _ in range(rng.randint(3, 5)):
-            refer(
-                multiplier,
-                rng.choice(prospects),
-                None,
-                when(END - timedelta(days=600), END - timedelta(days=200)),
-                "won",
-            )
-        for _ in range(rng.randint(3, 8)):
-            refer(multiplier, rng.choice(prospects), None, when())
-    others = [c for c in customers if c not in strong]
-    for _ in range(170):
-        refer(rng.choice(others[:120]), rng.choice(prospects), None, when())
-    for _ in range(55):
-        refer(rng.choice(employees), rng.choice(prospects), None, when())
-    for _ in range(45):
-        refer(rng.choice(partners[:12]), rng.choice(prospects), None, when())
-    for _ in range(80):  # club members refer business to each other
-        giver, taker = rng.sample(active_club, k=2)
-        referred = rng.choice([*prospects, *(c for c in customers if c not in (giver, taker))])
-        refer(giver, referred, taker, when(datetime(2025, 2, 1, tzinfo=UTC), END))
-
-    profiles = [
-        TargetProfile(id="tp-multiplier", name="Regional multiplier",
-                      industries=["chamber", "association", "banking", "public"],
-                      regions=["Stuttgart", "Heilbronn", "Reutlingen", "Ulm"],
-                      offers=["introductions", "events"], min_reach=50,
-                      notes="Organisations that meet many Mittelstand decision makers."),
-        TargetProfile(id="tp-supplier", name="Complementary supplier",
-                      industries=["complementary supplier", "consulting"],
-                      regions=["Stuttgart", "Esslingen", "Göppingen"],
-                      offers=["sensors", "control cabinets", "gearboxes"], min_reach=20),
-    ]  # fmt: skip
-    stages = (["analysis"] * 4 + ["profile"] * 4 + ["contact"] * 4 + ["agreement"] * 3
-              + ["optimisation"] * 4 + ["dropped"])  # fmt: skip
-    partnerships, agreements = [], []
-    for n, (partner, stage) in enumerate(zip(partners, stages, strict=True), start=1):
+def make_networks(employees: list[Member], customers: list[Member], partners: list[Member],
+                  prospects: list[Member]) -> None:  # fmt: skip
+    """Every employee's own contacts, the partners' reach and who knows whom among customers."""
+    unknown = {c.id for c in rng.sample(customers, 30)} | {p.id for p in prospects[110:]}
+    pools = [[m for m in group if m.id not in unknown] for group in (customers, prospects)]
+    for employee, (_, role, *counts, _) in zip(employees, EMPLOYEES, strict=True):
+        supplier_side = role == "purchasing"  # knows suppliers rather than multipliers
+        partner_weights = [1.0 + 4 * (supplier_side != (p.profile.industry in MULTIPLIER_KINDS))
+                           for p in partners]  # fmt: skip
+        for pool, weights, count in zip(
+            [*pools, partners], [by_size(pools[0]), by_size(pools[1]), partner_weights], counts,
+            strict=True,
+        ):  # fmt: skip
+            for contact in pick(pool, count, weights):
+                connect(employee, contact, rng.choice(CONTEXTS[contact.circle]), via=True)
+    for partner in partners:
         kind = partner.profile.industry or ""
-        partnerships.append(Partnership(
-            id=f"pn-{n:02d}", member_id=partner.id, owner_id=rng.choice(employees[:4]).id,
-            target_profile_id="tp-supplier" if kind in ("complementary supplier", "consulting")
-            else "tp-multiplier", stage=stage,  # type: ignore[arg-type]
-            dropped_reason="no overlap with our customers" if stage == "dropped" else None,
-            stage_changed_at=when(datetime(2026, 1, 1, tzinfo=UTC), END),
-        ))  # fmt: skip
-        failed_before = stage == "contact" and n % 4 == 0
-        if stage in ("agreement", "optimisation") or failed_before:
-            status = {"agreement": "proposed", "optimisation": "signed"}.get(stage, "failed")
-            target = rng.choice((3, 4, 6))
-            agreements.append(Agreement(
-                id=f"ag-{n:02d}", partnership_id=f"pn-{n:02d}", status=status,  # type: ignore[arg-type]
-                goals=[{"metric": "referrals_given", "target": target,  # type: ignore[list-item]
-                        "achieved": rng.randint(0, target) if status == "signed" else 0,
-                        "description": f"{target} referrals per quarter"},
-                       {"metric": "introductions", "target": 2, "achieved": rng.randint(0, 2),
-                        "description": "two introductions to decision makers per half-year"}],
-                period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
-                review_dates=[date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30)],
-                signed_on=date(2026, 1, 20) if status == "signed" else None,
-                notes="No common goals on referral volume." if status == "failed" else None,
-            ))  # fmt: skip
+        reach = rng.randint(15, 35) if kind in MULTIPLIER_KINDS else rng.randint(4, 12)
+        pool = customers + prospects
+        weights = [1.0 + 2 * (m.profile.region == partner.profile.region) for m in pool]
+        for contact in pick(pool, reach, weights):
+            connect(partner, contact, REACH.get(kind, "client"))
+    for customer in customers:
+        others = [o for o in customers if o.id != customer.id]
+        weights = [1.0 + 3 * (o.profile.region == customer.profile.region)
+                   + 4 * bool(fit(customer, o)) for o in others]  # fmt: skip
+        for other in pick(others, rng.randint(1, 4), weights):
+            why, region = fit(customer, other), customer.profile.region
+            nearby = other.profile.region == region
+            context = f"supplier of {why[0]}" if why else f"business breakfast {region}"
+            connect(customer, other, context if why or nearby else rng.choice(KNOWS))
 
-    introductions: list[Introduction] = []
-    pairs: set[frozenset[str]] = set()
-    for a in active_club:
-        for b in active_club:
-            fit = set(map(str.casefold, a.profile.needs)) & set(map(str.casefold, b.profile.offers))
-            if a.id != b.id and fit and frozenset((a.id, b.id)) not in pairs and len(pairs) < 25:
-                pairs.add(frozenset((a.id, b.id)))
-                status = rng.choice(("suggested", "made", "made", "business_done", "dismissed"))
-                created = when(datetime(2025, 3, 1, tzinfo=UTC), END - timedelta(days=30))
-                introductions.append(Introduction(
-                    id=f"int-{len(introductions) + 1:03d}", club_id=club.id, member_a_id=a.id,
-                    member_b_id=b.id, status=status,  # type: ignore[arg-type]
-                    reason=f"{a.organisation} needs {', '.join(sorted(fit))}, "
-                           f"which {b.organisation} offers",
-                    created_at=created, status_changed_at=created + timedelta(days=14),
-                ))  # fmt: skip
-    return {
+
+def make_club(customers: list[Member], multipliers: list[Member]) -> tuple[Club, list[Membership]]:
+    club = Club(id="club-weber", name="Weber Kundenclub", founded_on=FOUNDED, trial_months=12,
+                rules=[ClubRules(version=1, text=RULES[0], effective_from=FOUNDED),
+                       ClubRules(version=2, text=RULES[1], effective_from=RULES_V2)])  # fmt: skip
+    rest = [c for c in customers if c not in multipliers]
+    chosen = multipliers[:3] + pick(rest, 27, by_size(rest))
+    # (status, went through the whole trial and joined); the first eight are founders
+    plan = [("member", True)] * 16 + [("paused", True)] * 2 + [("left", True), ("left", False)]
+    plan += [("trial", False)] * 7 + [("invited", False)] * 3
+    memberships = []
+    for n, (customer, (status, joins)) in enumerate(zip(chosen, plan, strict=True), start=1):
+        trial = None
+        if status == "invited":
+            invited = day_between(date(2026, 9, 1), date(2026, 11, 10))
+        else:
+            window = (date(2025, 11, 20), date(2026, 10, 15))
+            if status != "trial":  # their trial must have ended by now
+                window = (date(2025, 2, 3), date(2025, 9, 30))
+            trial = FOUNDED if n <= 8 else day_between(*window)
+            invited = trial - timedelta(days=rng.randint(10, 45))
+        ends = trial.replace(year=trial.year + 1) if trial else None
+        joined = ends + timedelta(days=rng.randint(0, 21)) if joins and ends else None
+        accepted = None if not trial else 2 if joined or trial >= RULES_V2 else 1
+        memberships.append(Membership(
+            id=f"ms-{n:03d}", club_id=club.id, member_id=customer.id,
+            status=MembershipStatus(status),
+            invited_on=invited, trial_started_on=trial, trial_ends_on=ends, joined_on=joined,
+            accepted_rules_version=accepted,
+        ))  # fmt: skip
+    return club, memberships
+
+
+def make_partnerships(employees: list[Member], partners: list[Member]) -> list[Partnership]:
+    partnerships = []
+    for n, (partner, line) in enumerate(zip(partners, PARTNERS, strict=True), start=1):
+        org, kind, *_, stage, _ = line.split("|")
+        low, high = (date.fromisoformat(d) for d in STAGES[stage][:2])
+        if n == 1:  # the oldest partnership: its first agreement was signed in February 2025
+            low, high = date(2025, 2, 3), date(2025, 2, 20)
+        owner = employees[rng.choice([8, 7] if kind == "complementary supplier" else [0, 1, 9])]
+        connect(owner, partner, rng.choice(CONTEXTS[Circle.PARTNER]), via=True)
+        partnerships.append(Partnership(
+            id=f"pn-{n:02d}", member_id=partner.id, owner_id=owner.id, stage=PartnerStage(stage),
+            target_profile_id="tp-multiplier" if kind in MULTIPLIER_KINDS else "tp-supplier",
+            dropped_reason=DROPPED.get(org),
+            stage_changed_at=at(day_between(low, high), rng.randint(8, 16)),
+        ))  # fmt: skip
+    return partnerships
+
+
+def status_for(age: int, sentiment: Sentiment) -> ReferralStatus:
+    """Older referrals are mostly closed, recent ones still in progress."""
+    weights = (50, 30, 14, 5, 1)  # open, contacted, qualified, won, lost
+    if age > 60:
+        weights = (1, 3, 6, 42, 48) if age > 180 else (10, 18, 27, 22, 23)
+    status = rng.choices(list(ReferralStatus), weights)[0]
+    if sentiment is Sentiment.NEGATIVE and status is ReferralStatus.WON and rng.random() < 0.7:
+        return ReferralStatus.LOST
+    return status
+
+
+def make_referrals(slots: list[Slot], customers: list[Member], prospects: list[Member],
+                   multipliers: list[Member]) -> list[Referral]:  # fmt: skip
+    """Give each planned referral a referred party, a sentiment and a fate, oldest first."""
+    referrals: list[Referral] = []
+    won_prospects, given, deals = set[str](), set[tuple[str, str]](), 0
+    slots = sorted(slots, key=lambda s: (s[0], s[1].id))
+    for n, (created, referrer, recipient, surely_won) in enumerate(slots, start=1):
+        if recipient is None:  # to us: a prospect nobody has won yet
+            pool = [p for p in prospects if p.id not in won_prospects]
+        else:  # to a club member: preferably someone who needs what the recipient offers
+            pool = [m for m in prospects + customers if m.id not in (referrer.id, recipient.id)]
+            pool = [m for m in pool if fit(m, recipient)] or pool
+        pool = [m for m in pool if (referrer.id, m.id) not in given] or pool
+        # mostly people the referrer already knew at the time
+        knew = {
+            c.to_id for c in links.values() if c.from_id == referrer.id and c.created_at <= created
+        }
+        known = [m for m in pool if m.id in knew]
+        referred = rng.choice(known if known and rng.random() < 0.5 else pool)
+        given.add((referrer.id, referred.id))
+        connect(referrer, referred, rng.choice(KNOWS), created, referrer.circle is Circle.EMPLOYEE)
+        positive = 92 if referrer in multipliers else 75
+        sentiment = rng.choices(list(Sentiment), (positive, 94 - positive, 6))[0]
+        sentiment = Sentiment.POSITIVE if surely_won else sentiment
+        status = ReferralStatus.WON if surely_won else status_for((END - created).days, sentiment)
+        amount, deal, note = None, None, None
+        if status is ReferralStatus.WON:
+            mode = math.log(8_000 if recipient else 15_000)
+            value = math.exp(rng.triangular(math.log(2_000), math.log(250_000), mode))
+            amount = Decimal(value).quantize(Decimal("0.01"))
+            if recipient is None:  # business between club members is no deal of ours
+                won_prospects.add(referred.id)
+                if rng.random() < 0.95:  # a few wins are not linked to a CRM deal yet
+                    deals += 1
+                    deal = f"deal-{deals:05d}"
+        if recipient is not None and (why := fit(referred, recipient)):
+            note = f"{referred.organisation} needs {why[0]}, {recipient.organisation} offers it"
+        elif sentiment is Sentiment.NEGATIVE:
+            note = rng.choice(COMPLAINTS)
+        elif recipient is None and rng.random() < 0.55:
+            note = f"Looking for {rng.choice(TOPICS)}."
+        referrals.append(Referral(
+            id=f"ref-{n:04d}", referrer_id=referrer.id, referred_id=referred.id,
+            recipient_id=recipient.id if recipient else None, circle=referrer.circle,
+            sentiment=sentiment, status=status, deal_id=deal, amount=amount, note=note,
+            created_at=created, status_changed_at=later(created, REFERRAL_DELAYS[status]),
+        ))  # fmt: skip
+    return referrals
+
+
+def plan_referrals(employees: list[Member], customers: list[Member], partners: list[Member],
+                   partnerships: list[Partnership], multipliers: list[Member],
+                   trials: dict[str, date]) -> list[Slot]:  # fmt: skip
+    """Who refers when: a few multipliers often, many customers once or never."""
+    slots: list[Slot] = []
+
+    def give(referrer: Member, count: int, lo: datetime = START, won: int = 0) -> None:
+        for i in range(count):  # the first ``won`` are old enough to have been won
+            hi = END - timedelta(days=220) if i < won else END
+            slots.append((moment(lo, hi, 1.0 if i < won else 0.8), referrer, None, i < won))
+
+    for multiplier in multipliers:
+        give(multiplier, rng.randint(8, 12), won=rng.randint(3, 5))
+    for partner, pn in zip(partners, partnerships, strict=True):
+        count = rng.randint(*STAGES[pn.stage][2:])
+        if pn.id == "pn-02":  # the bank is the strongest multiplier among the partners
+            give(partner, 11, at(date(2025, 2, 3)), won=3)
+        else:
+            give(partner, count, at(date(2025, 2, 3)))
+    for employee in rng.choices(employees, [e[-1] for e in EMPLOYEES], k=50):
+        give(employee, 1)
+    rest = [c for c in customers if c not in multipliers]
+    for customer in pick(rest, 112, by_size(rest)):
+        give(customer, rng.choices((1, 2, 3), (70, 20, 10))[0])
+    club = [m for m in customers if m.id in trials]
+    for _ in range(100):  # club members refer business to each other
+        giver = rng.choices(club, [4 if m in multipliers else 1 for m in club])[0]
+        taker = rng.choice([m for m in club if m.id != giver.id])
+        lo = at(max(trials[giver.id], trials[taker.id]) + timedelta(days=7))
+        slots.append((moment(lo, END, 0.9), giver, taker, False))
+    return slots
+
+
+def make_agreement(number: int, pn: Partnership, status: AgreementStatus, start: date,
+                   signed: date | None, referrals: list[Referral],
+                   note: str | None) -> Agreement:  # fmt: skip
+    end = add_months(start, 12) - timedelta(days=1)
+    running = status in (AgreementStatus.SIGNED, AgreementStatus.ENDED)
+    mine = [r for r in referrals if r.referrer_id == pn.member_id and running
+            and start <= r.created_at.date() <= end]  # fmt: skip
+    won = sum(r.status is ReferralStatus.WON for r in mine)
+    per_quarter = 3 if pn.target_profile_id == "tp-multiplier" else 2
+    goals = [
+        Goal(metric=GoalMetric.REFERRALS_GIVEN, target=4 * per_quarter, achieved=len(mine),
+             description=f"{per_quarter} referrals per quarter ({4 * per_quarter} a year)"),
+        Goal(metric=GoalMetric.REFERRALS_WON, target=per_quarter, achieved=won,
+             description=f"{per_quarter} referred deals won in the agreement year"),
+        Goal(metric=GoalMetric.CUSTOM, target=2, achieved=rng.randint(0, 2) if running else 0,
+             description="two joint events for Mittelstand customers"),
+    ]  # fmt: skip
+    reviews = [add_months(start, months) - timedelta(days=1) for months in (3, 6, 9)]
+    return Agreement(id=f"ag-{number:02d}", partnership_id=pn.id, status=status, goals=goals,
+                     period_start=start, period_end=end, review_dates=reviews, signed_on=signed,
+                     notes=note)  # fmt: skip
+
+
+def make_agreements(partnerships: list[Partnership], referrals: list[Referral]) -> list[Agreement]:
+    """Proposed for step 4, signed for step 5, failed ones sent their partnership back."""
+    agreements: list[Agreement] = []
+    for pn, line in zip(partnerships, PARTNERS, strict=True):
+        org, changed = line.split("|")[0], pn.stage_changed_at.date()
+        start, signed, note = add_months(changed.replace(day=1), 1), None, None
+        if pn.stage is PartnerStage.OPTIMISATION:
+            status, signed = AgreementStatus.SIGNED, changed
+            if pn.id == "pn-01":  # the first agreement year ended and was renewed
+                agreements.append(make_agreement(len(agreements) + 1, pn, AgreementStatus.ENDED,
+                                                 start, signed, referrals, None))  # fmt: skip
+                start, signed = add_months(start, 12), date(2026, 2, 19)
+        elif pn.stage is PartnerStage.AGREEMENT:
+            status, start = AgreementStatus.PROPOSED, date(2027, 1, 1)
+            note = "Proposed at the last meeting; waiting for the partner's board."
+        elif org in FAILED:  # failed in the month it should have started: back to contact
+            status, start, note = AgreementStatus.FAILED, add_months(start, -1), FAILED[org]
+        else:
+            continue
+        agreements.append(make_agreement(len(agreements) + 1, pn, status, start, signed,
+                                         referrals, note))  # fmt: skip
+    return agreements
+
+
+def make_introductions(
+    club: Club, members: list[Member], trials: dict[str, date]
+) -> list[Introduction]:
+    """About 25 moderated introductions between members whose needs and offers match."""
+    candidates = [(a, b, fit(a, b)) for a in members for b in members if a.id != b.id and fit(a, b)]
+    rng.shuffle(candidates)
+    chosen, pairs, per_member = [], set[frozenset[str]](), Counter[str]()
+    for a, b, why in candidates:
+        lo = at(max(trials[a.id], trials[b.id]) + timedelta(days=14), 10)
+        key = frozenset((a.id, b.id))
+        if key in pairs or max(per_member[a.id], per_member[b.id]) >= 4 or lo > END - timedelta(10):
+            continue
+        pairs.add(key)
+        per_member.update(key)
+        chosen.append((moment(lo, END - timedelta(days=3)), a, b, why))
+    introductions = []
+    for n, (created, a, b, why) in enumerate(sorted(chosen[:25], key=lambda c: c[0]), start=1):
+        weights = (70, 30, 0, 0) if (END - created).days < 45 else (8, 35, 37, 20)
+        status = rng.choices(list(IntroductionStatus), weights)[0]
+        introductions.append(Introduction(
+            id=f"int-{n:03d}", club_id=club.id, member_a_id=a.id, member_b_id=b.id, status=status,
+            reason=f"{a.organisation} needs {' and '.join(why)}, which {b.organisation} offers",
+            created_at=created, status_changed_at=later(created, INTRODUCTION_DELAYS[status]),
+        ))  # fmt: skip
+    return introductions
+
+
+def build() -> tuple[dict[str, list[Record]], list[Member]]:
+    employees, customers, partners, prospects = make_members()
+    make_networks(employees, customers, partners, prospects)
+    big = [c for c in customers if c.profile.size in (CompanySize.MEDIUM, CompanySize.LARGE)]
+    multipliers = pick(big, 5)  # the first three are founding members of the club
+    club, memberships = make_club(customers, multipliers)
+    trials = {ms.member_id: ms.trial_started_on for ms in memberships
+              if ms.trial_started_on and ms.status is not MembershipStatus.LEFT}  # fmt: skip
+    active = [c for c in customers if c.id in trials]
+    for a in active:  # members meet at the club evenings
+        for b in active:
+            if a.id < b.id and rng.random() < 0.2:
+                connect(a, b, "Weber Kundenclub", at(max(trials[a.id], trials[b.id]), 18))
+    partnerships = make_partnerships(employees, partners)
+    slots = plan_referrals(employees, customers, partners, partnerships, multipliers, trials)
+    referrals = make_referrals(slots, customers, prospects, multipliers)
+    first_seen: dict[str, datetime] = {}
+    mentions = [(c.to_id, c.created_at) for c in links.values()]
+    for member_id, seen in mentions + [(r.referred_id, r.created_at) for r in referrals]:
+        first_seen[member_id] = min(first_seen.get(member_id, seen), seen)
+    prospects = [p.model_copy(update={"created_at": first_seen.get(p.id) or moment(START)})
+                 for p in prospects]  # fmt: skip
+    profiles = [
+        TargetProfile(id="tp-multiplier", name="Regional multiplier", industries=MULTIPLIER_KINDS,
+                      regions=["Stuttgart", "Esslingen", "Göppingen", "Reutlingen", "Heilbronn"],
+                      offers=["introductions", "events", "funding programmes"], min_reach=25,
+                      notes="Meets many Mittelstand decision makers in our region."),
+        TargetProfile(id="tp-supplier", name="Complementary supplier",
+                      industries=["complementary supplier", "consultant", "tax adviser"],
+                      regions=["Stuttgart", "Esslingen", "Göppingen", "Reutlingen", "Karlsruhe"],
+                      offers=["gearboxes", "sensors", "control cabinet building"], min_reach=8,
+                      notes="Serves our customers with what we do not offer, without competing."),
+    ]  # fmt: skip
+    network: dict[str, list[Record]] = {
         "members": [*employees, *customers, *partners, *prospects],
-        "connections": list(connections.values()),
-        "referrals": sorted(referrals, key=lambda r: r.created_at),
-        "target_profiles": list(profiles),
-        "partnerships": list(partnerships),
-        "agreements": list(agreements),
-        "clubs": [club],
+        "connections": list(links.values()), "referrals": list(referrals),
+        "target_profiles": list(profiles), "partnerships": list(partnerships),
+        "agreements": list(make_agreements(partnerships, referrals)), "clubs": [club],
         "memberships": list(memberships),
-        "introductions": introductions,
-    }
+        "introductions": list(make_introductions(club, active, trials)),
+    }  # fmt: skip
+    return network, multipliers
 
 
 REFERENCES = {  # section: (field, section it points into)
@@ -372,44 +620,78 @@ REFERENCES = {  # section: (field, section it points into)
 }  # fmt: skip
 
 
-def check_references(network: dict[str, list[Record]]) -> None:
-    ids = {section: {r.id for r in records} for section, records in network.items()}
+def require(condition: object, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"sample check failed: {message}")
+
+
+def check(network: dict[str, list[Record]], multipliers: list[Member]) -> None:
+    """Fail loudly on an invalid record, a dangling reference or an implausible sample."""
+    ids: dict[str, set[str]] = {}
+    for section, records in network.items():
+        for record in records:  # once more, since model_copy does not validate
+            type(record).model_validate(record.model_dump())
+        ids[section] = {r.id for r in records}
+        require(len(ids[section]) == len(records), f"duplicate ids in {section}")
     for section, fields in REFERENCES.items():
         for record in network[section]:
             for name, target in fields:
                 value = getattr(record, name)
-                if value is not None and value not in ids[target]:
-                    raise SystemExit(f"{section} {record.id}: {name} '{value}' does not exist")
+                require(value is None or value in ids[target], f"{record.id}.{name}: no '{value}'")
+    emails = [getattr(m, "email", None) for m in network["members"]]
+    require(None not in emails and len(set(emails)) == len(emails), "e-mails missing or repeated")
+    referrals = [r for r in network["referrals"] if isinstance(r, Referral)]
+    require(all(START <= r.created_at <= r.status_changed_at <= END for r in referrals), "dates")
+    won_ok = all((r.status is ReferralStatus.WON) == (r.amount is not None) for r in referrals)
+    require(won_ok, "an amount on a referral not won, or a won one without")
+    won = Counter(r.referrer_id for r in referrals if r.status is ReferralStatus.WON)
+    require(all(won[m.id] >= 3 for m in multipliers), "a multiplier has fewer than 3 won referrals")
+    for ms in network["memberships"]:
+        assert isinstance(ms, Membership)
+        if ms.status in (MembershipStatus.MEMBER, MembershipStatus.PAUSED):
+            require(ms.accepted_rules_version and ms.joined_on, f"{ms.id}: no rules or joined_on")
+            require(ms.joined_on and ms.joined_on <= END.date(), f"{ms.id}: joins in the future")
 
 
-def write_csv(path: Path, fmt: CsvFormat, records: Iterable[Record]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.DictWriter(out, fieldnames=fmt.columns, lineterminator="\n")
-        writer.writeheader()
+def cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def write_csv(name: str, records: list[Record]) -> None:
+    columns = COLUMNS[name].split()
+    with (OUT / name).open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
         for record in records:
-            row = fmt.to_row(record)
-            if fmt is MEMBERS:
-                row["ladder_stage"] = ""  # the rules derive it from the referrals on import
-            writer.writerow(row)
+            flat = dict(record)
+            for nested in ("profile", "crm"):
+                flat.update(dict(flat.pop(nested, None) or {}))
+            flat["ladder_stage"] = None  # the rules derive it from the referrals on import
+            writer.writerow([cell(flat.get(column)) for column in columns])
 
 
 def main() -> None:
-    network = build()
-    check_references(network)
+    network, multipliers = build()
+    check(network, multipliers)
     OUT.mkdir(exist_ok=True)
-    write_csv(OUT / "members.csv", MEMBERS, network["members"])
-    write_csv(OUT / "connections.csv", CONNECTIONS, network["connections"])
-    write_csv(OUT / "referrals.csv", REFERRALS, network["referrals"])
-    programme: dict[str, Any] = {
-        section: [r.model_dump(mode="json") for r in network[section]]
-        for section in ("target_profiles", "partnerships", "agreements", "clubs", "memberships",
-                        "introductions")
-    }  # fmt: skip
-    (OUT / "programme.json").write_text(
-        json.dumps(programme, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    for section, records in network.items():
-        print(f"{section:16} {len(records):5}")
+    counts = dict(network)
+    for section in ("members", "connections", "referrals"):
+        write_csv(f"{section}.csv", network.pop(section))
+    programme = {section: [r.model_dump(mode="json") for r in records]
+                 for section, records in network.items()}  # fmt: skip
+    text = json.dumps(programme, indent=2, ensure_ascii=False) + "\n"
+    (OUT / "programme.json").write_text(text, encoding="utf-8")
+    for section, items in counts.items():
+        print(f"{section:16} {len(items):5}")
+    won = Counter(r.referrer_id for r in counts["referrals"] if getattr(r, "status", "") == "won")
+    for m in multipliers:
+        print(f"multiplier       {m.id} {m.organisation} ({won[m.id]} won)")
 
 
 if __name__ == "__main__":
