@@ -10,15 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = [
     "BatchResult",
+    "CallCounter",
     "CrmAdapter",
     "OutboundRecord",
     "PulledRecord",
     "RecordOutcome",
+    "RecordRemover",
+    "RemovalMode",
+    "RemovedRecord",
 ]
+
+# What a sync does with CRM records whose refnet record is gone (deleted, or no longer
+# matching the mapping's ``only`` filter): leave them, flag them archived, or delete them.
+RemovalMode = Literal["keep", "archive", "delete"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,14 @@ class BatchResult:
     @property
     def failed(self) -> list[RecordOutcome]:
         return [o for o in self.outcomes if not o.ok]
+
+
+@dataclass(frozen=True)
+class RemovedRecord:
+    """A CRM record to take out: its refnet id and, once confirmed, the CRM's id."""
+
+    key: str
+    crm_id: str | None
 
 
 @dataclass(frozen=True)
@@ -100,3 +116,39 @@ class CrmAdapter(Protocol):
     def fetch_changes(self, object_name: str, since: datetime | None) -> Iterator[PulledRecord]:
         """Yield records of ``object_name`` modified after ``since`` (all when ``None``)."""
         ...
+
+
+@runtime_checkable
+class RecordRemover(Protocol):
+    """An adapter that can archive or delete CRM records refnet no longer has.
+
+    Separate from :class:`CrmAdapter` because removing is optional: a target without it
+    only supports the ``keep`` removal mode.
+    """
+
+    def archive_field(self, object_name: str) -> str | None:
+        """The checkbox field that marks a record of ``object_name`` archived, if any.
+
+        Archiving upserts the record with this field set true; a record that comes back is
+        upserted with it set false.
+        """
+        ...
+
+    def can_delete(self, object_name: str) -> bool:
+        """Whether records of ``object_name`` may be deleted (never a CRM user's Contacts)."""
+        ...
+
+    def delete_batch(self, object_name: str, records: Sequence[RemovedRecord]) -> BatchResult:
+        """Delete up to ``max_batch_size`` records; one outcome per record.
+
+        A record the CRM no longer has counts as deleted (the outcome is ``ok``).
+        """
+        ...
+
+
+@runtime_checkable
+class CallCounter(Protocol):
+    """An adapter that counts every API call it made, reads included."""
+
+    @property
+    def api_calls(self) -> int: ...

@@ -8,7 +8,7 @@ show in a repr, a log line or an error message.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -19,9 +19,17 @@ from pydantic_settings import (
 )
 
 from connector.errors import ConfigError
+from connector.intelligence.config import IntelligenceConfig
 from connector.rules.config import RulesConfig
 
-__all__ = ["HubSpotSettings", "SalesforceSettings", "Settings", "load_settings", "read_settings"]
+__all__ = [
+    "HubSpotSettings",
+    "SalesforceSettings",
+    "Settings",
+    "SyncSettings",
+    "load_settings",
+    "read_settings",
+]
 
 DEFAULT_DATABASE_URL = "sqlite:///refnet.db"
 
@@ -70,6 +78,22 @@ class HubSpotSettings(BaseModel):
     host: str = "https://api.hubapi.com"
 
 
+class SyncSettings(BaseModel):
+    """Defaults of ``refnet sync``; its options override them per run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Kept by default: nothing a sales user sees disappears unless an admin says so.
+    removals: Literal["keep", "archive", "delete"] = Field(
+        default="keep",
+        description="CRM records whose refnet record is gone: keep, archive or delete",
+    )
+    pull: bool = Field(default=True, description="read CRM-owned fields back before pushing")
+    max_attempts: int = Field(
+        default=5, ge=1, description="tries of the same content before a record is given up on"
+    )
+
+
 class Settings(BaseSettings):
     """Everything refnet reads from its environment."""
 
@@ -89,6 +113,8 @@ class Settings(BaseSettings):
         default=Path(".refnet-sandbox"), description="state of the local CRM sandbox"
     )
     rules: RulesConfig = Field(default_factory=RulesConfig)
+    intelligence: IntelligenceConfig = Field(default_factory=IntelligenceConfig)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
 

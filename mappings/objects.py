@@ -8,7 +8,7 @@ its members, so memory stays bounded by the page size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -16,9 +16,10 @@ from connector.model import Member, Record, Referral, utcnow
 from connector.rules import MultiplierWeights
 from connector.scores import multiplier_score, win_win_balances
 from connector.store import KINDS, Tx
+from connector.sync.objects import Desired, PullOutcome
 from mappings.errors import MappingError
 from mappings.spec import MappingSet, ObjectMapping
-from mappings.values import to_crm_fields
+from mappings.values import apply_updates, from_crm_fields, seed_fields, to_crm_fields
 
 __all__ = ["MappedObject", "mapped_objects", "member_scores", "score_day"]
 
@@ -88,14 +89,40 @@ class MappedObject:
     def count(self, tx: Tx) -> int:
         return tx.count(self.mapping.model, **self.mapping.spec.only)
 
-    def page(self, tx: Tx, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+    def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
         records: list[Record] = tx.page(self.mapping.model, after, limit, **self.mapping.spec.only)
         computed: dict[str, dict[str, Any]] = {}
         if self.mapping.computed_sources and records:
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(ids, touching, self.weights, as_of=self.as_of)
-        return [(r.id, to_crm_fields(self.mapping, r, computed.get(r.id))) for r in records]
+        return [
+            Desired(
+                r.id,
+                to_crm_fields(self.mapping, r, computed.get(r.id)),
+                seed_fields(self.mapping, r),
+            )
+            for r in records
+        ]
+
+    @property
+    def pulls(self) -> bool:
+        return bool(self.mapping.pull_fields)
+
+    def apply_pulled(
+        self, tx: Tx, record_id: str, crm_fields: Mapping[str, Any], *, write: bool
+    ) -> PullOutcome:
+        record = tx.maybe(self.mapping.model, record_id)
+        if record is None:
+            return "unknown"
+        updated = apply_updates(
+            record, from_crm_fields(self.mapping, crm_fields, record_key=record_id)
+        )
+        if updated == record:
+            return "unchanged"
+        if write:
+            tx.put(updated)
+        return "changed"
 
 
 def mapped_objects(

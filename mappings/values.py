@@ -20,7 +20,13 @@ from connector.model import Record
 from mappings.registry import COMPUTED_PREFIX, ValueKind
 from mappings.spec import FieldType, MappedField, ObjectMapping, relationship_key
 
-__all__ = ["apply_updates", "from_crm_fields", "parse_crm_datetime", "to_crm_fields"]
+__all__ = [
+    "apply_updates",
+    "from_crm_fields",
+    "parse_crm_datetime",
+    "seed_fields",
+    "to_crm_fields",
+]
 
 R = TypeVar("R", bound=Record)
 
@@ -110,6 +116,27 @@ def to_crm_fields(
     for field in mapping.push_fields:
         value = _read(record, field, supplied)
         if value is not None and field.transform is not None:
+            value = field.transform.forward(value)
+        _encode(field, value, out)
+    return out
+
+
+def seed_fields(mapping: ObjectMapping, record: Record) -> dict[str, Any]:
+    """The CRM values of ``record``'s pulled fields, sent only when refnet creates the record.
+
+    CRM users own pulled fields, but a record refnet creates starts from refnet's values
+    (an imported vision, an agreement's period); otherwise the first pull would read the
+    new record's empty fields back and wipe them in refnet. Empty values are left out, and
+    so are lookups by CRM id, which only the CRM can fill.
+    """
+    out: dict[str, Any] = {}
+    for field in mapping.pull_fields:
+        if field.spec.type in (FieldType.LOOKUP, FieldType.EXTERNAL_ID_LOOKUP):
+            continue
+        value = _read(record, field, {})
+        if value is None or value in ([], ""):
+            continue
+        if field.transform is not None:
             value = field.transform.forward(value)
         _encode(field, value, out)
     return out

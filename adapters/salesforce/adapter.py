@@ -11,6 +11,11 @@ resumed run is safe:
 * from the threshold on, Bulk API 2.0 (:mod:`adapters.salesforce.bulk`), a fixed handful of
   calls per job whatever the volume.
 
+Records refnet no longer has are archived (``Refnet_Archived__c`` set true by the same
+upsert) or, for refnet's own objects only, deleted through sObject Collections
+(``DELETE composite/sobjects?ids=…``, 200 per call); Contacts and Accounts are never
+deleted.
+
 Every HTTP response passes the budget hook (calls counted, daily usage tracked); new work
 (a collections call, a bulk job) is only started while refnet stays below its share of the
 daily allowance. A run stopped by a limit raises
@@ -28,15 +33,22 @@ from typing import Any
 
 import requests
 from simple_salesforce.api import Salesforce
+from simple_salesforce.format import format_soql
 
 from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.bulk import BulkOptions, BulkUpsert
 from adapters.salesforce.client import choose_flow, make_salesforce_client
-from adapters.salesforce.metadata import desired_components
+from adapters.salesforce.metadata import ARCHIVE_FIELD, desired_components
 from adapters.salesforce.provision import Provisioner, ProvisionReport
 from adapters.salesforce.pull import PullReader
 from adapters.salesforce.retry import RetryPolicy
-from connector.crm import BatchResult, OutboundRecord, PulledRecord, RecordOutcome
+from connector.crm import (
+    BatchResult,
+    OutboundRecord,
+    PulledRecord,
+    RecordOutcome,
+    RemovedRecord,
+)
 from connector.errors import ConfigError
 from connector.settings import SalesforceSettings
 from mappings.loader import load_mappings
@@ -246,6 +258,66 @@ class SalesforceAdapter:
             result = self._patch("composite/sobjects", body, operation)
             outcomes.extend(_outcomes([key for key, _ in chunk], result))
         return BatchResult(outcomes, api_calls=self.budget.calls - start)
+
+    # -- RecordRemover -----------------------------------------------------------------------
+
+    def archive_field(self, object_name: str) -> str | None:
+        self._mapping(object_name)
+        return ARCHIVE_FIELD
+
+    def can_delete(self, object_name: str) -> bool:
+        """Only records of refnet's own custom objects; a CRM user's Contact never."""
+        return self._mapping(object_name).custom
+
+    def delete_batch(self, object_name: str, records: Sequence[RemovedRecord]) -> BatchResult:
+        """Delete by Salesforce id, 200 per call; a record already gone counts as deleted."""
+        mapping = self._mapping(object_name)
+        if not mapping.custom:
+            raise ConfigError(f"salesforce: refnet never deletes {mapping.object} records")
+        start = self.budget.calls
+        ids = {r.key: r.crm_id for r in records if r.crm_id}
+        missing = [r.key for r in records if not r.crm_id]
+        if missing:
+            ids.update(self._ids_by_key(mapping, missing))
+        outcomes = {
+            key: RecordOutcome(key, ok=True, code="NOT_FOUND", message="not in Salesforce")
+            for key in missing
+            if key not in ids
+        }
+        pairs = list(ids.items())
+        for begin in range(0, len(pairs), COLLECTION_SIZE):
+            chunk = pairs[begin : begin + COLLECTION_SIZE]
+            operation = f"delete {mapping.object}"
+            self.budget.check(operation)
+            result = self._delete([crm_id for _, crm_id in chunk], operation)
+            for answer in _outcomes([key for key, _ in chunk], result):
+                gone = answer.code == "ENTITY_IS_DELETED"  # deleted already: what we wanted
+                outcomes[answer.key] = RecordOutcome(answer.key, ok=True) if gone else answer
+        return BatchResult([outcomes[r.key] for r in records], api_calls=self.budget.calls - start)
+
+    def _delete(self, crm_ids: list[str], operation: str) -> Any:
+        params = {"ids": ",".join(crm_ids), "allOrNone": "false"}
+        return self.policy.call(
+            lambda: self.client().restful(
+                "composite/sobjects", method="DELETE", params=params, timeout=self._timeout
+            ),
+            operation=operation,
+        )
+
+    def _ids_by_key(self, mapping: ObjectMapping, keys: Sequence[str]) -> dict[str, str]:
+        """Salesforce ids of records by refnet id (for records whose id was never confirmed)."""
+        external = mapping.external_id_field
+        soql = format_soql(
+            "SELECT Id, {:literal} FROM {:literal} WHERE {:literal} IN {}",
+            external,
+            mapping.object,
+            external,
+            list(keys),
+        )
+        return {
+            str(row[external]): str(row["Id"])
+            for row in self.reader.query(soql, f"find {mapping.object}")
+        }
 
     def fetch_changes(self, object_name: str, since: datetime | None) -> Iterator[PulledRecord]:
         """Records of ``object_name`` changed at or after ``since``, with their pulled fields.

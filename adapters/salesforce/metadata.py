@@ -19,6 +19,7 @@ from typing import Any, Literal
 from mappings.spec import FieldType, MappedField, MappingSet, ObjectMapping
 
 __all__ = [
+    "ARCHIVE_FIELD",
     "PERMISSION_SET",
     "Component",
     "ComponentType",
@@ -29,6 +30,10 @@ __all__ = [
 ]
 
 PERMISSION_SET = "Refnet_Admin"
+# Set on records refnet no longer has when a sync runs with the ``archive`` removal mode (and
+# on Contacts and Accounts in ``delete`` mode, which refnet never deletes): reports and list
+# views can filter them out while nothing a sales user wrote is lost.
+ARCHIVE_FIELD = "Refnet_Archived__c"
 
 ComponentType = Literal["CustomObject", "CustomField", "PermissionSet"]
 
@@ -133,9 +138,22 @@ def _external_id(mapping: ObjectMapping) -> Component:
     )
 
 
+def _archive_flag(mapping: ObjectMapping) -> Component:
+    return Component(
+        "CustomField",
+        f"{mapping.object}.{ARCHIVE_FIELD}",
+        {
+            "label": "Refnet Archived",
+            "type": "Checkbox",
+            "defaultValue": "false",
+            "description": "Set by refnet when the record is no longer in its referral network.",
+        },
+    )
+
+
 def field_components(mapping: ObjectMapping) -> list[Component]:
-    """The external id field and every custom field of ``mapping`` (standard ones skipped)."""
-    fields = [_external_id(mapping)]
+    """The external id field, the archive flag and every custom field of ``mapping``."""
+    fields = [_external_id(mapping), _archive_flag(mapping)]
     fields.extend(
         Component("CustomField", f"{mapping.object}.{field.target}", _field_body(field))
         for field in mapping.fields
@@ -163,14 +181,15 @@ def permission_set(mappings: MappingSet) -> Component:
     """``Refnet_Admin``: what the integration user needs on every object and custom field.
 
     Fields created through the Metadata API are invisible to everyone until a permission
-    set grants them. refnet never deletes records and never creates Contacts or Accounts
-    (members link to existing ones), so neither is granted.
+    set grants them. refnet deletes only records of its own objects (the ``delete`` removal
+    mode) and never creates or deletes Contacts or Accounts (members link to existing
+    ones), so neither is granted on those.
     """
     objects = [
         {
             "object": m.object,
             "allowCreate": True,
-            "allowDelete": False,
+            "allowDelete": True,
             "allowEdit": True,
             "allowRead": True,
             "modifyAllRecords": False,

@@ -109,6 +109,14 @@ class SalesforceRecords:
 
     # -- writing ----------------------------------------------------------------------------
 
+    def delete(self, record_id: str) -> bool:
+        """Delete one record (hard: the sandbox has no recycle bin); False if there is none."""
+        full_id = _full_id(record_id)
+        with self._store.transaction() as conn:
+            gone = conn.execute("DELETE FROM sf_records WHERE id = ?", (full_id,)).rowcount
+            conn.execute("DELETE FROM sf_index WHERE id = ?", (full_id,))
+        return gone > 0
+
     def upsert(
         self,
         obj: SfObject,
@@ -192,6 +200,11 @@ class SalesforceRecords:
                 )
             existing = self.get(matches[0]) if matches else None
         merged = {**(existing or {}), **values}
+        if existing is None:
+            # Salesforce checkboxes are never null: a new record starts with them false.
+            for spec in fields.values():
+                if spec.type == "boolean" and spec.custom:
+                    merged.setdefault(spec.name, False)
         errors.extend(self._check_record(obj, fields, merged, existing))
         if errors:
             raise _RecordRejected(errors)

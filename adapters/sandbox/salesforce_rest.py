@@ -2,8 +2,9 @@
 
 Answer shapes follow the REST API developer guide (resources ``sobjects``, ``describe``,
 create, read by id or external id, ``updated``/``deleted``, single upsert,
-``composite/sobjects`` upsert, ``query``/``queryAll`` with ``nextRecordsUrl``, ``limits``).
-Nothing is ever deleted, so ``queryAll`` equals ``query`` and ``deleted`` is empty.
+``composite/sobjects`` upsert and delete, ``query``/``queryAll`` with ``nextRecordsUrl``,
+``limits``). A delete is hard (no recycle bin), so ``queryAll`` equals ``query`` and
+``deleted`` is empty.
 """
 
 from __future__ import annotations
@@ -288,6 +289,27 @@ class _RestViews:
             return _errors_answer(outcome)
         return sf_json(_upsert_result(outcome), 201 if outcome.created else 200)
 
+    def collections_delete(self, version: str) -> Response:
+        """``DELETE composite/sobjects?ids=…&allOrNone=false``: one result per id, in order."""
+        ids = [i for i in request.args.get("ids", "").split(",") if i]
+        if not ids:
+            return sf_error(400, "MISSING_ARGUMENT", "The ids parameter is required")
+        if len(ids) > MAX_COLLECTION_RECORDS:
+            return sf_error(
+                400,
+                "EXCEEDED_ID_LIMIT",
+                f"record limit reached. cannot submit more than {MAX_COLLECTION_RECORDS} "
+                "records into this call",
+            )
+        results: list[dict[str, Any]] = []
+        for record_id in ids:
+            if self.records.delete(record_id):
+                results.append({"id": record_id, "success": True, "errors": []})
+            else:
+                error = {"statusCode": "ENTITY_IS_DELETED", "message": "entity is deleted"}
+                results.append({"success": False, "errors": [{**error, "fields": []}]})
+        return sf_json(results)
+
     def collections_upsert(self, version: str, name: str, field_name: str) -> Response:
         obj = self.schema.object(name)
         if obj is None:
@@ -429,6 +451,7 @@ def register_rest(app: Flask, backend: SalesforceBackend) -> None:
             ["GET"],
         ),
         ("upsert", "/sobjects/<name>/<field_name>/<path:value>", views.upsert_one, ["PATCH"]),
+        ("collections_delete", "/composite/sobjects", views.collections_delete, ["DELETE"]),
         (
             "collections_upsert",
             "/composite/sobjects/<name>/<field_name>",

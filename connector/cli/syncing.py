@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -16,6 +17,14 @@ from connector.sync.targets import load_target
 __all__ = ["register"]
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+class Removals(StrEnum):
+    keep = "keep"
+    archive = "archive"
+    delete = "delete"
+
+
 EXIT_STOPPED = 7  # the same code as a temporary failure: run again later to resume
 
 runs_app = typer.Typer(help="Sync run history.", invoke_without_command=True)
@@ -43,7 +52,18 @@ def _print_summary(summary: RunSummary) -> None:
     console.print(
         table(
             f"{mode} #{summary.run_id} to {summary.target}: {summary.status}",
-            ["object", "create", "update", "retry", "unchanged", "rejected", "ok", "failed"],
+            [
+                "object",
+                "create",
+                "update",
+                "retry",
+                "unchanged",
+                "rejected",
+                "ok",
+                "failed",
+                f"gone ({summary.removals})",
+                "removed",
+            ],
             (
                 (
                     p.name,
@@ -54,15 +74,28 @@ def _print_summary(summary: RunSummary) -> None:
                     p.rejected,
                     p.succeeded,
                     p.failed,
+                    p.gone,
+                    p.removed,
                 )
                 for p in summary.objects
             ),
         )
     )
+    if summary.pulls:
+        console.print(
+            table(
+                "read back from the CRM (fields its users own)",
+                ["object", "read", "changed in refnet", "unchanged", "not in refnet", "invalid"],
+                (
+                    (p.name, p.read, p.changed, p.unchanged, p.unknown, p.failed)
+                    for p in summary.pulls
+                ),
+            )
+        )
     c = summary.counts
     console.print(
         f"planned {c.planned}, sent {c.sent}, succeeded {c.succeeded}, failed {c.failed}, "
-        f"skipped {c.skipped}, API calls {c.api_calls}",
+        f"skipped {c.skipped}, pulled {c.pulled}, removed {c.removed}, API calls {c.api_calls}",
         highlight=False,
     )
     if summary.dry_run:
@@ -87,12 +120,27 @@ def sync(
         list[str] | None, typer.Option("--object", help="Only this object (repeatable).")
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Resend unchanged records too.")] = False,
+    removals: Annotated[
+        Removals | None,
+        typer.Option(help="CRM records refnet no longer has (default: the sync.removals setting)."),
+    ] = None,
+    pull: Annotated[
+        bool | None,
+        typer.Option("--pull/--no-pull", help="Read CRM-owned fields back first."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Push the network into a CRM: only what changed since the last confirmed write."""
+    """Pull what CRM users own, then push only what changed since the last confirmed write."""
     state: CliState = ctx.obj
+    defaults = state.settings.sync
     chosen = load_target(target, state.settings)
-    options = SyncOptions(dry_run=dry_run, full=full)
+    options = SyncOptions(
+        dry_run=dry_run,
+        full=full,
+        max_attempts=defaults.max_attempts,
+        removals=removals.value if removals else defaults.removals,
+        pull=defaults.pull if pull is None else pull,
+    )
     selected = chosen.select(objects or [])
     if as_json:
         summary = run_sync(state.store, chosen.adapter, selected, target=target, options=options)
@@ -146,6 +194,8 @@ def runs(
                 "ok",
                 "failed",
                 "skipped",
+                "pulled",
+                "removed",
                 "API calls",
                 "seconds",
             ],
@@ -161,6 +211,8 @@ def runs(
                     r.succeeded,
                     r.failed,
                     r.skipped,
+                    r.pulled,
+                    r.removed,
                     r.api_calls,
                     f"{r.duration_seconds:.1f}" if r.duration_seconds is not None else "",
                 )

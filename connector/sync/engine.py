@@ -1,31 +1,44 @@
 """The sync engine: diff the desired CRM records against what was confirmed, send the rest.
 
-For each object, records are read from the store a page at a time (keyset paging on the
-refnet id, so memory stays flat and no read transaction is held open across writes), hashed,
-compared with the hash of the last write the CRM confirmed, and only creates and changes are
-sent, in chunks of the adapter's size. After each batch the outcomes are written and the
-run record updated in one transaction: a run killed at any point resumes where it stopped,
-and a batch that reached the CRM but not the checkpoint is simply upserted again (every
-write is an upsert on the refnet id, so the CRM holds no duplicate).
+A run first pulls what CRM users own (:mod:`connector.sync.pull`), then pushes. For each
+object, records are read from the store a page at a time (keyset paging on the refnet id,
+so memory stays flat and no read transaction is held open across writes), hashed, compared
+with the hash of the last write the CRM confirmed, and only creates and changes are sent,
+in chunks of the adapter's size. The same id range of the sync state also shows the records
+the CRM holds that refnet no longer has; the removal mode says whether they are kept,
+archived or deleted. After each batch the outcomes are written and the run record updated
+in one transaction: a run killed at any point resumes where it stopped, and a batch that
+reached the CRM but not the checkpoint is simply upserted again (every write is an upsert
+on the refnet id, so the CRM holds no duplicate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from connector.crm import CrmAdapter, OutboundRecord, RecordOutcome
-from connector.errors import RefnetError, TransientError
+from connector.crm import (
+    BatchResult,
+    CrmAdapter,
+    OutboundRecord,
+    RecordOutcome,
+    RecordRemover,
+    RemovalMode,
+    RemovedRecord,
+)
+from connector.errors import ConfigError, RefnetError, TransientError
 from connector.store import Store
-from connector.sync.objects import SyncObject, content_hash
-from connector.sync.state import RecordState, RunCounts, StateStore
+from connector.sync.objects import Desired, PullableObject, SyncObject, content_hash
+from connector.sync.pull import PullPlan, pull_object
+from connector.sync.state import LIVE, RecordState, RunCounts, StateStore
 
 __all__ = [
     "FieldChange",
     "ObjectPlan",
     "PlannedRecord",
     "Progress",
+    "PullPlan",
     "RunSummary",
     "SyncOptions",
     "run_sync",
@@ -41,6 +54,8 @@ class SyncOptions:
     max_attempts: int = 5  # tries of the same content before a record is given up on
     sample_size: int = 5  # changes shown per object in a dry run
     page_size: int = 1000
+    removals: RemovalMode = "keep"  # CRM records whose refnet record is gone
+    pull: bool = True  # read CRM-owned fields back before pushing
 
 
 class Progress(Protocol):
@@ -86,6 +101,8 @@ class ObjectPlan:
     rejected: int = 0  # failed ``max_attempts`` times with this content; see the failures
     succeeded: int = 0
     failed: int = 0
+    gone: int = 0  # records the CRM holds that refnet no longer has
+    removed: int = 0  # of those, archived or deleted in this run
     sample: list[PlannedRecord] = field(default_factory=list)
 
     @property
@@ -102,6 +119,8 @@ class RunSummary:
     counts: RunCounts
     objects: list[ObjectPlan]
     stop_reason: str | None = None
+    pulls: list[PullPlan] = field(default_factory=list)
+    removals: RemovalMode = "keep"
 
 
 def _diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldChange]:
@@ -116,13 +135,21 @@ def _diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldChange]:
 def _decide(
     state: RecordState | None, digest: str, options: SyncOptions
 ) -> Action | Literal["unchanged", "rejected"]:
-    if state is None:
+    if state is None or state.status not in LIVE:  # never sent, or archived / deleted since
         return "create"
     if state.status == "failed" and state.failed_hash == digest:
         return "rejected" if state.attempts >= options.max_attempts else "retry"
     if state.content_hash == digest and state.status == "synced" and not options.full:
         return "unchanged"
     return "update" if state.content_hash is not None else "create"
+
+
+@dataclass(frozen=True)
+class _Pending:
+    record_id: str
+    digest: str
+    fields: dict[str, Any]  # the diff baseline once confirmed
+    wire: Mapping[str, Any]  # what is sent: fields, plus seeds on create
 
 
 class _ObjectRun:
@@ -141,7 +168,10 @@ class _ObjectRun:
         self.store, self.adapter, self.target, self.obj = store, adapter, target, obj
         self.options, self.run_id, self.counts = options, run_id, counts
         self.plan = ObjectPlan(obj.name)
-        self.pending: list[tuple[str, str, dict[str, Any]]] = []
+        self.pending: list[_Pending] = []
+        self.removing: list[RemovedRecord] = []
+        self.remover = adapter if isinstance(adapter, RecordRemover) else None
+        self.archive_field = self.remover.archive_field(obj.name) if self.remover else None
 
     def run(self, progress: Progress) -> ObjectPlan:
         after: str | None = None
@@ -149,25 +179,34 @@ class _ObjectRun:
         while True:
             with self.store.reading() as tx:
                 page = self.obj.page(tx, after, self.options.page_size)
-                if not page:
-                    break
-                states = StateStore(tx.connection, self.target).states(
-                    self.obj.name, [record_id for record_id, _ in page]
+                upto = page[-1].record_id if page else None
+                states = StateStore(tx.connection, self.target).states_between(
+                    self.obj.name, after, upto
                 )
-            after = page[-1][0]
-            for record_id, fields in page:
-                self._plan(record_id, fields, states.get(record_id))
+            for desired in page:
+                self._plan(desired, states.pop(desired.record_id, None))
+            for state in states.values():  # in the range, but no longer desired
+                self._gone(state)
             chunk = self.adapter.write_chunk_size
             while len(self.pending) >= chunk:
                 self._send_all(self.pending[:chunk])
                 del self.pending[:chunk]
+            batch = self.adapter.max_batch_size
+            while len(self.removing) >= batch:
+                self._remove(self.removing[:batch])
+                del self.removing[:batch]
+            if not page:
+                break
+            after = upto
             done += len(page)
             progress.advance(self.obj.name, done)
         self._send_all(self.pending)
         self.pending = []
+        self._remove(self.removing)
+        self.removing = []
         return self.plan
 
-    def _send_all(self, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
+    def _send_all(self, items: Sequence[_Pending]) -> None:
         """One bulk hand-over if ``items`` reach the bulk threshold, else call by call."""
         if not items:
             return
@@ -177,7 +216,8 @@ class _ObjectRun:
         for start in range(0, len(items), step):
             self._send(items[start : start + step])
 
-    def _plan(self, record_id: str, fields: dict[str, Any], state: RecordState | None) -> None:
+    def _plan(self, desired: Desired, state: RecordState | None) -> None:
+        record_id, fields = desired.record_id, desired.fields
         digest = content_hash(fields)
         action = _decide(state, digest, self.options)
         self.counts.planned += 1
@@ -199,20 +239,55 @@ class _ObjectRun:
             self.plan.sample.append(
                 PlannedRecord(record_id, action, _diff(state.fields if state else None, fields))
             )
-        if not self.options.dry_run:
-            self.pending.append((record_id, digest, fields))
+        if self.options.dry_run:
+            return
+        wire: dict[str, Any] = dict(fields)
+        if action == "create":
+            wire = {**desired.seed, **fields}
+            if state is not None and state.status == "archived" and self.archive_field:
+                wire[self.archive_field] = False  # back in refnet: un-archive it
+        self.pending.append(_Pending(record_id, digest, fields, wire))
 
-    def _send(self, batch: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
-        result = self.adapter.upsert_batch(
-            self.obj.name, [OutboundRecord(record_id, fields) for record_id, _, fields in batch]
+    def _gone(self, state: RecordState) -> None:
+        """A record the CRM holds (or was sent) that refnet no longer has."""
+        if state.status not in LIVE:
+            return
+        self.plan.gone += 1
+        if self.options.removals == "keep" or self.options.dry_run:
+            return
+        self.removing.append(RemovedRecord(state.record_id, state.crm_id))
+
+    def _remove(self, records: Sequence[RemovedRecord]) -> None:
+        if not records:
+            return
+        deleting = self.options.removals == "delete" and (
+            self.remover is not None and self.remover.can_delete(self.obj.name)
         )
-        outcomes = {outcome.key: outcome for outcome in result.outcomes}
-        # An adapter that loses track of a record must not make it look synced.
-        complete = [
-            outcomes.get(record_id)
-            or RecordOutcome(record_id, ok=False, code="NO_RESULT", message="no outcome reported")
-            for record_id, _, _ in batch
-        ]
+        if deleting:
+            assert self.remover is not None
+            result = self.remover.delete_batch(self.obj.name, records)
+        else:
+            assert self.archive_field is not None  # run_sync checked before the first write
+            flag = {self.archive_field: True}
+            result = self.adapter.upsert_batch(
+                self.obj.name, [OutboundRecord(r.key, flag) for r in records]
+            )
+        complete = _complete([r.key for r in records], result)
+        self.counts.api_calls += result.api_calls
+        with self.store.transaction() as tx:
+            states = StateStore(tx.connection, self.target)
+            removed = states.record_removals(
+                self.obj.name, complete, "deleted" if deleting else "archived", self.run_id
+            )
+            self.counts.removed += removed
+            self.plan.removed += removed
+            states.checkpoint_run(self.run_id, self.counts)
+
+    def _send(self, batch: Sequence[_Pending]) -> None:
+        result = self.adapter.upsert_batch(
+            self.obj.name, [OutboundRecord(item.record_id, item.wire) for item in batch]
+        )
+        complete = _complete([item.record_id for item in batch], result)
         self.counts.sent += len(batch)
         self.counts.api_calls += result.api_calls
         ok = sum(1 for outcome in complete if outcome.ok)
@@ -220,11 +295,39 @@ class _ObjectRun:
         self.counts.failed += len(complete) - ok
         self.plan.succeeded += ok
         self.plan.failed += len(complete) - ok
-        sent = {record_id: (digest, fields) for record_id, digest, fields in batch}
+        sent = {item.record_id: (item.digest, item.fields) for item in batch}
         with self.store.transaction() as tx:
             states = StateStore(tx.connection, self.target)
             states.record_outcomes(self.obj.name, complete, sent, self.run_id)
             states.checkpoint_run(self.run_id, self.counts)
+
+
+def _complete(keys: Sequence[str], result: BatchResult) -> list[RecordOutcome]:
+    """One outcome per key, in order; an adapter that loses track of a record must not make
+    it look done."""
+    outcomes = {outcome.key: outcome for outcome in result.outcomes}
+    return [
+        outcomes.get(key)
+        or RecordOutcome(key, ok=False, code="NO_RESULT", message="no outcome reported")
+        for key in keys
+    ]
+
+
+def _check_removals(adapter: CrmAdapter, objects: Sequence[SyncObject], mode: RemovalMode) -> None:
+    """Refuse a removal mode the target cannot carry out before anything is written."""
+    if mode == "keep":
+        return
+    if not isinstance(adapter, RecordRemover):
+        raise ConfigError(
+            f"target '{adapter.name}' cannot archive or delete records; use removals 'keep'"
+        )
+    for obj in objects:
+        archives = mode == "archive" or not adapter.can_delete(obj.name)
+        if archives and adapter.archive_field(obj.name) is None:
+            raise ConfigError(
+                f"target '{adapter.name}': object '{obj.name}' has no archive field, so its "
+                f"records can only be kept or deleted"
+            )
 
 
 def run_sync(
@@ -239,14 +342,30 @@ def run_sync(
     """Sync ``objects`` to ``adapter``; a temporary failure stops the run cleanly (resumable)."""
     options = options or SyncOptions()
     progress = progress or _NoProgress()
+    _check_removals(adapter, objects, options.removals)
     with store.transaction() as tx:
         run_id = StateStore(tx.connection, target).start_run(
             dry_run=options.dry_run, full=options.full, objects=[o.name for o in objects]
         )
     counts = RunCounts()
     plans: list[ObjectPlan] = []
+    pulls: list[PullPlan] = []
     status, reason = "completed", None
+    runner: _ObjectRun | None = None
     try:
+        pullable = [o for o in objects if isinstance(o, PullableObject) and o.pulls]
+        for pulled in pullable if options.pull else []:
+            pulls.append(
+                pull_object(
+                    store,
+                    adapter,
+                    target,
+                    pulled,
+                    run_id=run_id,
+                    counts=counts,
+                    dry_run=options.dry_run,
+                )
+            )
         for obj in objects:
             with store.reading() as tx:
                 progress.begin(obj.name, obj.count(tx))
@@ -258,7 +377,8 @@ def run_sync(
     except TransientError as exc:
         # Rate or daily limits, outages: stop here; the next run resumes from the checkpoint.
         status, reason = "stopped", f"{type(exc).__name__}: {exc}"
-        plans.append(runner.plan)
+        if runner is not None and all(plan is not runner.plan for plan in plans):
+            plans.append(runner.plan)
     except RefnetError as exc:
         status, reason = "failed", f"{type(exc).__name__}: {exc}"
         with store.transaction() as tx:
@@ -266,4 +386,6 @@ def run_sync(
         raise
     with store.transaction() as tx:
         StateStore(tx.connection, target).finish_run(run_id, counts, status, reason)
-    return RunSummary(run_id, target, status, options.dry_run, counts, plans, reason)
+    return RunSummary(
+        run_id, target, status, options.dry_run, counts, plans, reason, pulls, options.removals
+    )

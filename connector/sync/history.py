@@ -31,6 +31,8 @@ class RunRecord:
     skipped: int
     api_calls: int
     stop_reason: str | None
+    pulled: int
+    removed: int
 
     @property
     def duration_seconds(self) -> float | None:

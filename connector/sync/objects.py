@@ -5,11 +5,29 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from connector.store import Tx
 
-__all__ = ["SyncObject", "content_hash"]
+__all__ = ["Desired", "PullOutcome", "PullableObject", "SyncObject", "content_hash"]
+
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+class Desired(NamedTuple):
+    """One record as the CRM should hold it.
+
+    ``fields`` are the pushed fields (diffed and hashed); ``seed`` are CRM-owned fields sent
+    only when refnet creates the record, never hashed, never overwritten later.
+    """
+
+    record_id: str
+    fields: dict[str, Any]
+    seed: Mapping[str, Any] = _NOTHING
+
+
+PullOutcome = Literal["changed", "unchanged", "unknown"]
 
 
 class SyncObject(Protocol):
@@ -26,13 +44,38 @@ class SyncObject(Protocol):
         ...
 
     def count(self, tx: Tx) -> int:
-        """How many records :meth:`desired` will yield (for progress)."""
+        """How many records :meth:`page` will yield in all (for progress)."""
         ...
 
-    def page(self, tx: Tx, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
-        """Up to ``limit`` ``(refnet id, CRM fields)`` pairs with ids after ``after``, by id.
+    def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
+        """Up to ``limit`` desired records with ids after ``after``, in id order.
 
-        Together the pages list every record that should exist in the CRM.
+        Together the pages list every record that should exist in the CRM; a record the
+        CRM holds that no page lists is one refnet no longer has.
+        """
+        ...
+
+
+@runtime_checkable
+class PullableObject(Protocol):
+    """A sync object with fields CRM users own, which the engine reads back."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def pulls(self) -> bool:
+        """Whether the object has any CRM-owned field to read back."""
+        ...
+
+    def apply_pulled(
+        self, tx: Tx, record_id: str, crm_fields: Mapping[str, Any], *, write: bool
+    ) -> PullOutcome:
+        """Apply the CRM's values of the pulled fields to refnet's record.
+
+        ``unknown`` when refnet has no such record. With ``write`` false only tells what
+        would change (a dry run). A value refnet cannot take raises
+        :class:`~connector.errors.RecordValidationError` naming record and field.
         """
         ...
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from connector.store.schema import ID, metadata
 from connector.store.types import UtcDateTime
 
-__all__ = ["sync_failures", "sync_runs", "sync_state"]
+__all__ = ["sync_failures", "sync_runs", "sync_state", "sync_watermarks"]
 
 HASH = String(64)
 
@@ -64,6 +64,9 @@ sync_runs = Table(
     Column("skipped", Integer, nullable=False),
     Column("api_calls", Integer, nullable=False),
     Column("stop_reason", Text),
+    # Records applied from the CRM, and records no longer in refnet archived or deleted.
+    Column("pulled", Integer, nullable=False, server_default="0"),
+    Column("removed", Integer, nullable=False, server_default="0"),
 )
 
 sync_failures = Table(
@@ -77,4 +80,15 @@ sync_failures = Table(
     Column("message", Text),
     Column("at", UtcDateTime, nullable=False),
     Index("ix_sync_failures_run", "run_id"),
+)
+
+# How far each object's CRM-owned fields have been read: the next pull starts here.
+sync_watermarks = Table(
+    "sync_watermarks",
+    metadata,
+    Column("target", String(32), nullable=False),
+    Column("object_name", String(64), nullable=False),
+    Column("pulled_until", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("target", "object_name"),
 )

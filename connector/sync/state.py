@@ -11,9 +11,12 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 
 from connector.crm import RecordOutcome
 from connector.model import utcnow
-from connector.sync.schema import sync_failures, sync_runs, sync_state
+from connector.sync.schema import sync_failures, sync_runs, sync_state, sync_watermarks
 
-__all__ = ["RecordState", "RunCounts", "StateStore"]
+# States of records the CRM holds because of refnet (confirmed, or at least attempted).
+LIVE = ("synced", "failed")
+
+__all__ = ["LIVE", "RecordState", "RunCounts", "StateStore"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class RunCounts:
     failed: int = 0
     skipped: int = 0
     api_calls: int = 0
+    pulled: int = 0  # records whose CRM-owned fields changed refnet's copy
+    removed: int = 0  # CRM records archived or deleted because refnet no longer has them
 
     def as_row(self) -> dict[str, int]:
         return {
@@ -46,6 +51,8 @@ class RunCounts:
             "failed": self.failed,
             "skipped": self.skipped,
             "api_calls": self.api_calls,
+            "pulled": self.pulled,
+            "removed": self.removed,
         }
 
 
@@ -68,6 +75,110 @@ class StateStore:
                 **{k: row[k] for k in RecordState.__dataclass_fields__}
             )
         return found
+
+    def states_between(
+        self, object_name: str, after: str | None, upto: str | None
+    ) -> dict[str, RecordState]:
+        """States of records with ids in ``(after, upto]`` (open ends when ``None``).
+
+        The engine reads the states of a whole id range rather than of a page's ids, so the
+        same query also finds records the CRM holds that refnet no longer has.
+        """
+        query = select(sync_state).where(
+            sync_state.c.target == self.target, sync_state.c.object_name == object_name
+        )
+        if after is not None:
+            query = query.where(sync_state.c.record_id > after)
+        if upto is not None:
+            query = query.where(sync_state.c.record_id <= upto)
+        return {
+            row["record_id"]: RecordState(**{k: row[k] for k in RecordState.__dataclass_fields__})
+            for row in self.connection.execute(query).mappings()
+        }
+
+    def record_removals(
+        self, object_name: str, outcomes: Iterable[RecordOutcome], status: str, run_id: int
+    ) -> int:
+        """Mark removed records ``status`` (archived/deleted); failures keep their old state.
+
+        A removed record has no diff baseline: if it comes back it is sent again whole.
+        Returns how many were removed.
+        """
+        now = utcnow()
+        removed = 0
+        for outcome in outcomes:
+            where = tuple_(
+                sync_state.c.target, sync_state.c.object_name, sync_state.c.record_id
+            ) == (self.target, object_name, outcome.key)
+            if outcome.ok:
+                removed += 1
+                values: dict[str, Any] = {
+                    "status": status,
+                    "content_hash": None,
+                    "fields": None,
+                    "failed_hash": None,
+                    "attempts": 0,
+                    "error_code": None,
+                    "error_message": None,
+                    "updated_at": now,
+                }
+                if status == "deleted":
+                    values["crm_id"] = None
+                self.connection.execute(update(sync_state).where(where).values(**values))
+            else:
+                self.connection.execute(
+                    insert(sync_failures).values(
+                        run_id=run_id,
+                        object_name=object_name,
+                        record_id=outcome.key,
+                        code=outcome.code,
+                        message=f"removing: {outcome.message}",
+                        at=now,
+                    )
+                )
+        return removed
+
+    def record_failure(
+        self, run_id: int, object_name: str, record_id: str, code: str, message: str
+    ) -> None:
+        """A failure that belongs to no push (a pulled value refnet cannot take)."""
+        self.connection.execute(
+            insert(sync_failures).values(
+                run_id=run_id,
+                object_name=object_name,
+                record_id=record_id,
+                code=code,
+                message=message,
+                at=utcnow(),
+            )
+        )
+
+    def watermark(self, object_name: str) -> datetime | None:
+        """Where the last pull of ``object_name``'s CRM-owned fields stopped."""
+        row = self.connection.execute(
+            select(sync_watermarks.c.pulled_until).where(
+                sync_watermarks.c.target == self.target,
+                sync_watermarks.c.object_name == object_name,
+            )
+        ).first()
+        return None if row is None else row[0]
+
+    def set_watermark(self, object_name: str, pulled_until: datetime) -> None:
+        values = {"pulled_until": pulled_until, "updated_at": utcnow()}
+        changed = self.connection.execute(
+            update(sync_watermarks)
+            .where(
+                sync_watermarks.c.target == self.target,
+                sync_watermarks.c.object_name == object_name,
+            )
+            .values(**values)
+        )
+        if changed.rowcount == 0:
+            self.connection.execute(
+                insert(sync_watermarks).values(
+                    target=self.target, object_name=object_name, **values
+                )
+            )
 
     def record_outcomes(
         self,

@@ -38,10 +38,11 @@ def test_member_pages_carry_scores_and_balances(seeded: Store) -> None:
     obj = MappedObject(mapping, weights, as_of=NOW)
     with seeded.reading() as tx:
         first = obj.page(tx, None, 2)
-        rest = obj.page(tx, first[-1][0], 2)
+        rest = obj.page(tx, first[-1].record_id, 2)
         referrals = [referral("r1", "a", "p", status=ReferralStatus.WON, amount="5000")]
-    assert [record_id for record_id, _ in first + rest] == ["a", "b", "c", "p"]
-    fields = dict(first)["a"]
+    assert [d.record_id for d in first + rest] == ["a", "b", "c", "p"]
+    by_id = {d.record_id: d.fields for d in first + rest}
+    fields = by_id["a"]
     expected = multiplier_score(
         "a",
         [*referrals, referral("r2", "a", "c", status=ReferralStatus.LOST)],
@@ -52,8 +53,8 @@ def test_member_pages_carry_scores_and_balances(seeded: Store) -> None:
     # a gave r1 and r2 and received r3: balance +1; b gave r3 and received r1: balance 0.
     assert (fields["Refnet_Given_Count__c"], fields["Refnet_Received_Count__c"]) == (2, 1)
     assert fields["Refnet_Win_Win_Balance__c"] == 1
-    assert dict(first)["b"]["Refnet_Win_Win_Balance__c"] == 0
-    assert dict(rest)["c"]["Refnet_Multiplier_Score__c"] == 0
+    assert by_id["b"]["Refnet_Win_Win_Balance__c"] == 0
+    assert by_id["c"]["Refnet_Multiplier_Score__c"] == 0
 
 
 def test_scores_are_pinned_to_the_day_so_a_rerun_the_same_day_changes_nothing() -> None:

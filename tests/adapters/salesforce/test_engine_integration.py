@@ -7,7 +7,6 @@ only what the stopped one did not.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import responses
 from responses.registries import OrderedRegistry
@@ -16,6 +15,7 @@ from adapters.salesforce.adapter import SalesforceAdapter
 from connector.model import Record
 from connector.store import Store, Tx
 from connector.sync.engine import run_sync
+from connector.sync.objects import Desired
 from mappings import MappingSet, ObjectMapping, to_crm_fields
 from tests.adapters.salesforce.fakes import Collections, error_body
 from tests.connector.factories import member, referral
@@ -40,9 +40,9 @@ class MappedObject:
     def count(self, tx: Tx) -> int:
         return tx.count(self.mapping.model)
 
-    def page(self, tx: Tx, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+    def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
         records: list[Record] = tx.page(self.mapping.model, after, limit)
-        return [(r.id, to_crm_fields(self.mapping, r)) for r in records]
+        return [Desired(r.id, to_crm_fields(self.mapping, r)) for r in records]
 
 
 def test_the_daily_limit_stops_the_run_and_the_next_run_resumes(

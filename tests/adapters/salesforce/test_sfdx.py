@@ -8,6 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from adapters.salesforce.metadata import ARCHIVE_FIELD
 from adapters.salesforce.sfdx import METADATA_NS, write_sfdx_project
 from mappings.spec import FieldType, MappingSet
 
@@ -71,7 +72,12 @@ def test_fields_types_and_picklist_values_come_from_the_mappings_and_enums(
         folder = project / SOURCE / "objects" / mapping.object / "fields"
         ext = _parse(folder / f"{mapping.external_id_field}.field-meta.xml")
         assert (_text(ext, "externalId"), _text(ext, "unique")) == ("true", "true")
-        expected = {f"{mapping.external_id_field}.field-meta.xml"}
+        archived = _parse(folder / f"{ARCHIVE_FIELD}.field-meta.xml")
+        assert (_text(archived, "type"), _text(archived, "defaultValue")) == ("Checkbox", "false")
+        expected = {
+            f"{mapping.external_id_field}.field-meta.xml",
+            f"{ARCHIVE_FIELD}.field-meta.xml",
+        }
         for field in mapping.fields:
             path = folder / f"{field.target}.field-meta.xml"
             if not field.custom:
@@ -129,7 +135,9 @@ def test_the_permission_set_grants_every_object_and_custom_field(
     assert set(objects) == {*(m.object for m in mappings.mappings), "Opportunity"}
     referral = objects["Refnet_Referral__c"]
     assert referral.findtext("md:allowEdit", namespaces=NS) == "true"
-    assert referral.findtext("md:allowDelete", namespaces=NS) == "false"
+    # refnet's own records may be deleted (the delete removal mode); a CRM user's never.
+    assert referral.findtext("md:allowDelete", namespaces=NS) == "true"
+    assert objects["Contact"].findtext("md:allowDelete", namespaces=NS) == "false"
     assert objects["Opportunity"].findtext("md:allowEdit", namespaces=NS) == "false"
     fields = {
         p.findtext("md:field", namespaces=NS) for p in root.findall("md:fieldPermissions", NS)
@@ -137,4 +145,5 @@ def test_the_permission_set_grants_every_object_and_custom_field(
     expected = {f"{m.object}.{m.external_id_field}" for m in mappings.mappings} | {
         f"{m.object}.{f.target}" for m in mappings.mappings for f in m.fields if f.custom
     }
+    expected |= {f"{m.object}.{ARCHIVE_FIELD}" for m in mappings.mappings}
     assert fields == expected

@@ -19,6 +19,7 @@ from connector.errors import TransientError
 from connector.model import Referral, ReferralStatus
 from connector.store import Store, Tx
 from connector.sync.engine import SyncOptions, run_sync
+from connector.sync.objects import Desired
 from connector.sync.schema import sync_runs
 from connector.sync.state import StateStore
 from tests.connector.factories import member, referral
@@ -31,9 +32,9 @@ class ReferralObject:
     def count(self, tx: Tx) -> int:
         return tx.count(Referral)
 
-    def page(self, tx: Tx, after: str | None, limit: int) -> list[tuple[str, dict[str, Any]]]:
+    def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
         return [
-            (r.id, {"Status__c": r.status.value, "Referrer__c": r.referrer_id})
+            Desired(r.id, {"Status__c": r.status.value, "Referrer__c": r.referrer_id})
             for r in tx.page(Referral, after, limit)
         ]
 

@@ -1,0 +1,147 @@
+"""Removals, seeds and pulls through the real adapter and simple-salesforce, on the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from simple_salesforce import Salesforce
+
+from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.salesforce.metadata import ARCHIVE_FIELD
+from adapters.sandbox import Sandbox, run_sandbox
+from adapters.sandbox.target import salesforce_adapter
+from connector.crm import RemovedRecord
+from connector.errors import ConfigError
+from connector.model import Circle, Member, Profile, Referral
+from connector.rules import RulesConfig
+from connector.settings import load_settings
+from connector.store import Store
+from connector.sync.engine import RunSummary, SyncOptions, run_sync
+from mappings.objects import mapped_objects
+from tests.connector.factories import member, referral
+
+REFERRAL = "Refnet_Referral__c"
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "")  # salesforce_adapter sets it for zeep
+    with run_sandbox(tmp_path / "sandbox") as running:
+        yield running
+
+
+@pytest.fixture
+def adapter(sandbox: Sandbox) -> SalesforceAdapter:
+    made = salesforce_adapter(load_settings(), sandbox)
+    made.provision()
+    return made
+
+
+def _crm(sandbox: Sandbox) -> Salesforce:
+    return Salesforce(
+        instance_url=sandbox.salesforce_url,
+        session_id=sandbox.session_id,
+        session=sandbox.salesforce_session(),
+        version=sandbox.api_version,
+    )
+
+
+def _rows(sandbox: Sandbox, soql: str) -> dict[str, dict[str, Any]]:
+    return {r["Refnet_Id__c"]: r for r in _crm(sandbox).query_all(soql)["records"]}
+
+
+def _network(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_many(
+            [
+                member(
+                    "c1",
+                    organisation="Keller GmbH",
+                    profile=Profile(vision="Every drive in the region from us"),
+                ),
+                member("c2", organisation="Brandt KG"),
+                *(member(f"p{i}", circle=Circle.PROSPECT) for i in range(3)),
+            ]
+        )
+        tx.put_many(
+            [
+                referral("r0", "c1", "p0").model_copy(update={"note": "met at the fair"}),
+                referral("r1", "c1", "p1"),
+                referral("r2", "c2", "p2"),
+            ]
+        )
+
+
+def _recircle(store: Store, member_id: str, circle: Circle) -> None:
+    with store.transaction() as tx:
+        data = tx.get(Member, member_id).model_dump()
+        tx.put(Member.model_validate({**data, "circle": circle, "ladder_stage": None}))
+
+
+def _sync(store: Store, adapter: SalesforceAdapter, **options: Any) -> RunSummary:
+    objects = mapped_objects(adapter.mappings, RulesConfig().multiplier)
+    return run_sync(store, adapter, objects, target="sandbox", options=SyncOptions(**options))
+
+
+def test_delete_by_id_by_external_id_and_of_a_record_already_gone(
+    store: Store, adapter: SalesforceAdapter, sandbox: Sandbox
+) -> None:
+    _network(store)
+    assert _sync(store, adapter).counts.failed == 0
+    ids = {
+        key: row["Id"]
+        for key, row in _rows(sandbox, f"SELECT Id, Refnet_Id__c FROM {REFERRAL}").items()
+    }
+    result = adapter.delete_batch(
+        REFERRAL,
+        [RemovedRecord("r0", ids["r0"]), RemovedRecord("r1", None), RemovedRecord("zz", None)],
+    )
+    assert [(o.key, o.ok) for o in result.outcomes] == [("r0", True), ("r1", True), ("zz", True)]
+    assert set(_rows(sandbox, f"SELECT Id, Refnet_Id__c FROM {REFERRAL}")) == {"r2"}
+    again = adapter.delete_batch(REFERRAL, [RemovedRecord("r0", ids["r0"])])
+    assert again.outcomes[0].ok, "deleting a deleted record is what was wanted"
+    with pytest.raises(ConfigError, match="never deletes Contact"):
+        adapter.delete_batch("Contact", [RemovedRecord("c1", None)])
+
+
+def test_a_customer_who_leaves_the_account_filter_is_archived_never_deleted(
+    store: Store, adapter: SalesforceAdapter, sandbox: Sandbox
+) -> None:
+    _network(store)
+    _sync(store, adapter)
+    _recircle(store, "c2", Circle.PROSPECT)  # e.g. a customer entered in the wrong circle
+    summary = _sync(store, adapter, removals="delete")
+    accounts = _rows(sandbox, f"SELECT Refnet_Id__c, {ARCHIVE_FIELD} FROM Account")
+    assert set(accounts) == {"c1", "c2"}, "an Account is never deleted"
+    assert accounts["c2"][ARCHIVE_FIELD] is True and accounts["c1"][ARCHIVE_FIELD] is False
+    assert summary.counts.removed == 1
+    _recircle(store, "c2", Circle.CUSTOMER)
+    _sync(store, adapter, removals="delete")
+    accounts = _rows(sandbox, f"SELECT Refnet_Id__c, {ARCHIVE_FIELD} FROM Account")
+    assert accounts["c2"][ARCHIVE_FIELD] is False, "back in refnet, back in view"
+
+
+def test_crm_owned_fields_are_seeded_once_then_read_back(
+    store: Store, adapter: SalesforceAdapter, sandbox: Sandbox
+) -> None:
+    _network(store)
+    _sync(store, adapter)
+    referrals = _rows(sandbox, f"SELECT Refnet_Id__c, Note__c FROM {REFERRAL}")
+    assert referrals["r0"]["Note__c"] == "met at the fair"
+    contacts = _rows(sandbox, "SELECT Refnet_Id__c, Refnet_Vision__c FROM Contact")
+    assert contacts["c1"]["Refnet_Vision__c"] == "Every drive in the region from us"
+
+    crm = _crm(sandbox)
+    crm.Refnet_Referral__c.upsert("Refnet_Id__c/r1", {"Note__c": "called back, visit on Tuesday"})
+    crm.Refnet_Referral__c.upsert("Refnet_Id__c/r0", {"Note__c": None})
+    summary = _sync(store, adapter)
+    with store.reading() as tx:
+        assert tx.get(Referral, "r1").note == "called back, visit on Tuesday"
+        assert tx.get(Referral, "r0").note is None, "clearing it in Salesforce clears it here"
+        vision = tx.get(Member, "c1").profile.vision
+    assert vision == "Every drive in the region from us", "the first pull wiped nothing"
+    assert summary.counts.pulled == 2
+    assert summary.counts.sent == 0, "pulled fields are not pushed back"
