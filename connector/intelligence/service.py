@@ -1,0 +1,300 @@
+"""Network intelligence on the store: read the network, compute, and apply what a user accepts.
+
+The measures themselves are pure (:mod:`~connector.intelligence.candidates`,
+:mod:`~connector.intelligence.matchmaking`, ...). This module loads their input in one read
+transaction and writes their accepted results the way every change in refnet is written:
+new partnerships enter the pipeline through the pipeline's own state machine, introductions
+start in ``suggested``, and each write carries an audit entry saying why, in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.errors import InputError
+from connector.intelligence.candidates import Candidate, rank
+from connector.intelligence.config import IntelligenceConfig
+from connector.intelligence.connectors import ConnectorScore, connector_scores
+from connector.intelligence.graph import NetworkGraph
+from connector.intelligence.matchmaking import ClubMember, MatchStats, Suggestion, suggest
+from connector.intelligence.paths import IntroRouter
+from connector.model import (
+    Club,
+    Introduction,
+    IntroductionStatus,
+    Member,
+    Membership,
+    MembershipStatus,
+    Partnership,
+    PartnerStage,
+    TargetProfile,
+    new_id,
+    utcnow,
+)
+from connector.rules import StageChange, move_partnership
+from connector.services import Actor
+from connector.store import Store, Tx
+
+__all__ = [
+    "ACTIVE_MEMBERSHIP",
+    "ClubSuggestions",
+    "add_candidates",
+    "apply_suggestions",
+    "candidates_for",
+    "club_suggestions",
+    "load_graph",
+    "rank_candidates",
+    "resolve_club",
+    "scores_by_member",
+]
+
+# Invited members have not joined yet, and paused or departed ones do not want new contacts.
+ACTIVE_MEMBERSHIP = (MembershipStatus.MEMBER.value, MembershipStatus.TRIAL.value)
+
+
+def load_graph(store: Store) -> NetworkGraph:
+    with store.reading() as tx:
+        return NetworkGraph.load(tx)
+
+
+def scores_by_member(store: Store, config: IntelligenceConfig) -> dict[str, ConnectorScore]:
+    """Every member's connector score, computed once over the whole network."""
+    graph = load_graph(store)
+    return {s.member_id: s for s in connector_scores(graph, config.connector)}
+
+
+def _partnership_of(partnerships: Sequence[Partnership], target_id: str) -> Partnership | None:
+    """The member's partnership for this target profile, else its most recent other one."""
+    for partnership in partnerships:
+        if partnership.target_profile_id == target_id:
+            return partnership
+    return max(partnerships, key=lambda p: p.stage_changed_at, default=None)
+
+
+def candidates_for(
+    tx: Tx,
+    graph: NetworkGraph,
+    router: IntroRouter,
+    target: TargetProfile,
+    config: IntelligenceConfig,
+    *,
+    top: int | None = None,
+) -> list[Candidate]:
+    """Members of the candidate circles ranked against ``target``, best first.
+
+    Each carries its partnership if it is in the pipeline already and the company's best
+    warm path to it (see :mod:`~connector.intelligence.paths`).
+    """
+    members = [
+        member
+        for circle in config.candidate_circles
+        for member in tx.find(Member, circle=circle.value)
+    ]
+    pipeline: dict[str, list[Partnership]] = {}
+    for entry in tx.find(Partnership):
+        pipeline.setdefault(entry.member_id, []).append(entry)
+    degrees = graph.degrees()
+    reach = {member.id: degrees[graph.index[member.id]] for member in members}
+    ranked = rank(members, reach, target, config.candidate_weights)
+    if top is not None:
+        ranked = ranked[:top]
+    paths = router.from_company([member.id for member, _ in ranked])
+    candidates: list[Candidate] = []
+    for position, (member, match) in enumerate(ranked, start=1):
+        partnership = _partnership_of(pipeline.get(member.id, []), target.id)
+        candidates.append(
+            Candidate(
+                rank=position,
+                member_id=member.id,
+                name=member.name,
+                circle=member.circle.value,
+                reach=reach[member.id],
+                match=match,
+                partnership_id=partnership.id if partnership else None,
+                partnership_stage=partnership.stage.value if partnership else None,
+                path=paths[member.id],
+            )
+        )
+    return candidates
+
+
+def rank_candidates(
+    store: Store, target_id: str, config: IntelligenceConfig, *, top: int | None = None
+) -> tuple[TargetProfile, list[Candidate]]:
+    """The target profile and its candidates, best first (``top`` of them if given)."""
+    with store.reading() as tx:
+        target = tx.get(TargetProfile, target_id)
+        graph = NetworkGraph.load(tx)
+        router = IntroRouter(graph, config.paths)
+        return target, candidates_for(tx, graph, router, target, config, top=top)
+
+
+def add_candidates(
+    store: Store,
+    target_id: str,
+    config: IntelligenceConfig,
+    *,
+    count: int,
+    min_score: float,
+    actor: Actor,
+    at: datetime | None = None,
+) -> list[StageChange]:
+    """Put the ``count`` best candidates not yet in the pipeline on it; returns the changes.
+
+    A candidate qualifies with a score of at least ``min_score``. Its partnership starts in
+    ``analysis`` (step 1) with the employee at the start of the best warm path as its owner;
+    with ``candidate_stage = profile`` it then moves on through the pipeline's state
+    machine, since the target profile (step 2) exists already. Each step is audited with
+    the candidate's score and explanation.
+    """
+    when = at or utcnow()
+    target, ranked = rank_candidates(store, target_id, config)
+    chosen = [c for c in ranked if c.partnership_id is None and c.match.score >= min_score]
+    changes: list[StageChange] = []
+    with store.transaction() as tx:
+        for candidate in chosen[:count]:
+            partnership = Partnership(
+                id=new_id("pn", f"{target.id}:{candidate.member_id}"),
+                member_id=candidate.member_id,
+                target_profile_id=target.id,
+                owner_id=candidate.path.source_id if candidate.path else None,
+                stage=PartnerStage.ANALYSIS,
+                stage_changed_at=when,
+            )
+            steps = [
+                StageChange(
+                    "partnership",
+                    partnership.id,
+                    "stage",
+                    None,
+                    PartnerStage.ANALYSIS.value,
+                    f"candidate for target profile '{target.name}', score "
+                    f"{candidate.match.score:.1f}: {candidate.match.summary}",
+                )
+            ]
+            if config.candidate_stage is PartnerStage.PROFILE:
+                partnership, moved = move_partnership(
+                    partnership,
+                    PartnerStage.PROFILE,
+                    at=when,
+                    reason=f"scored against target profile '{target.name}' (step 2)",
+                )
+                steps.append(moved)
+            tx.put(partnership)
+            for step in steps:
+                tx.audit(step, actor=actor.name, event_ref=actor.event_ref)
+            changes += steps
+    return changes
+
+
+def resolve_club(tx: Tx, club_id: str | None) -> Club:
+    """The named club, or the only one when none is named."""
+    if club_id is not None:
+        return tx.get(Club, club_id)
+    clubs = list(tx.find(Club))
+    if len(clubs) != 1:
+        known = ", ".join(c.id for c in clubs) or "none"
+        raise InputError(f"name a club with --club; clubs: {known}")
+    return clubs[0]
+
+
+def _club_members(tx: Tx, club: Club) -> list[ClubMember]:
+    ids = [
+        m.member_id
+        for m in tx.find(Membership, club_id=club.id)
+        if m.status.value in ACTIVE_MEMBERSHIP
+    ]
+    members = tx.find_in(Member, {"id": ids})
+    return [
+        ClubMember(
+            m.id,
+            m.name,
+            tuple(m.profile.offers),
+            tuple(m.profile.needs),
+            tuple(m.profile.goals),
+        )
+        for m in members
+    ]
+
+
+def _introduced(tx: Tx) -> set[frozenset[str]]:
+    # Any introduction counts, in any club and any state: a dismissed pair said no already.
+    return {frozenset((i.member_a_id, i.member_b_id)) for i in tx.find(Introduction)}
+
+
+@dataclass(frozen=True)
+class ClubSuggestions:
+    club: Club
+    suggestions: list[Suggestion]
+    stats: MatchStats
+
+
+def club_suggestions(
+    store: Store, club_id: str | None, config: IntelligenceConfig
+) -> ClubSuggestions:
+    """Balanced introduction suggestions for a club's active members (nothing written)."""
+    with store.reading() as tx:
+        club = resolve_club(tx, club_id)
+        members = _club_members(tx, club)
+        introduced = _introduced(tx)
+    matching = config.matchmaking
+    suggestions, stats = suggest(
+        members,
+        introduced,
+        per_member=matching.per_member,
+        goal_weight=matching.goal_weight,
+        options_kept=matching.options_kept,
+    )
+    return ClubSuggestions(club, suggestions, stats)
+
+
+def apply_suggestions(
+    store: Store,
+    found: ClubSuggestions,
+    *,
+    actor: Actor,
+    at: datetime | None = None,
+) -> list[Introduction]:
+    """Write each suggestion as an introduction in ``suggested``, with its reason, audited.
+
+    Pairs introduced in the meantime (by another user or run) are left out, so applying the
+    same suggestions twice writes nothing the second time.
+    """
+    when = at or utcnow()
+    written: list[Introduction] = []
+    with store.transaction() as tx:
+        introduced = _introduced(tx)
+        for suggestion in found.suggestions:
+            a, b = suggestion.match.a, suggestion.match.b
+            if frozenset((a, b)) in introduced:
+                continue
+            introduction = Introduction(
+                id=new_id("int", f"{found.club.id}:{a}:{b}"),
+                club_id=found.club.id,
+                member_a_id=a,
+                member_b_id=b,
+                status=IntroductionStatus.SUGGESTED,
+                reason=suggestion.reason,
+                created_at=when,
+                status_changed_at=when,
+            )
+            tx.put(introduction)
+            tx.audit(
+                StageChange(
+                    "introduction",
+                    introduction.id,
+                    "status",
+                    None,
+                    IntroductionStatus.SUGGESTED.value,
+                    f"matchmaking in club '{found.club.name}', score "
+                    f"{suggestion.match.score:g}: {suggestion.reason}",
+                ),
+                actor=actor.name,
+                event_ref=actor.event_ref,
+            )
+            introduced.add(frozenset((a, b)))
+            written.append(introduction)
+    return written
