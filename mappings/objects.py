@@ -3,7 +3,9 @@
 A :class:`MappedObject` pages records of its model from the store and turns each into the
 CRM fields its mapping pushes. Objects whose mapping names ``computed.*`` values (scores and
 balances on members) get them computed for the page at hand, from the referrals that touch
-its members, so memory stays bounded by the page size.
+its members, so memory stays bounded by the page size. The connector score is the exception:
+it is a whole-network measure (every member's betweenness depends on every connection), so
+it is computed once per sync object, on the first page that needs it, and kept for the run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time
 from typing import Any
 
+from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
 from connector.model import Member, Record, Referral, utcnow
 from connector.rules import MultiplierWeights
 from connector.scores import multiplier_score, win_win_balances
@@ -39,9 +42,14 @@ def score_day(now: datetime | None = None) -> datetime:
 
 def member_scores(
     member_ids: Iterable[str], referrals: Iterable[Referral], weights: MultiplierWeights,
-    *, as_of: datetime,
+    *, as_of: datetime, connector: Mapping[str, float] | None = None,
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
-    """The computed values of each member, from every referral that touches them."""
+    """The computed values of each member, from every referral that touches them.
+
+    ``connector`` holds the connector scores of the whole network (member id → score); a
+    member missing from it (or no mapping at all) has 0.
+    """
+    connector = connector or {}
     ids = list(member_ids)
     touching = list(referrals)
     balances = win_win_balances(touching)
@@ -52,8 +60,7 @@ def member_scores(
         values[member_id] = {
             "multiplier_score": round(score.score, 2),
             "is_multiplier": score.is_multiplier(weights),
-            # Reserved for the network-intelligence work; 0 until it is computed.
-            "connector_score": 0,
+            "connector_score": round(connector.get(member_id, 0.0), 2),
             "win_win_balance": tally.balance if tally else 0,
             "win_win_given": tally.given if tally else 0,
             "win_win_received": tally.received if tally else 0,
@@ -66,11 +73,18 @@ class MappedObject:
     """One mapped CRM object as a :class:`connector.sync.objects.SyncObject`."""
 
     def __init__(
-        self, mapping: ObjectMapping, weights: MultiplierWeights, *, as_of: datetime | None = None
+        self,
+        mapping: ObjectMapping,
+        weights: MultiplierWeights,
+        *,
+        as_of: datetime | None = None,
+        connector_config: ConnectorConfig | None = None,
     ) -> None:
         self.mapping = mapping
         self.weights = weights
         self.as_of = score_day(as_of)
+        self.connector_config = connector_config or ConnectorConfig()
+        self._connector_scores: dict[str, float] | None = None
         unknown = sorted(set(mapping.spec.only) - set(mapping.model.model_fields))
         if unknown:
             raise MappingError(
@@ -95,7 +109,9 @@ class MappedObject:
         if self.mapping.computed_sources and records:
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
-            computed = member_scores(ids, touching, self.weights, as_of=self.as_of)
+            computed = member_scores(
+                ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
+            )
         return [
             Desired(
                 r.id,
@@ -104,6 +120,16 @@ class MappedObject:
             )
             for r in records
         ]
+
+    def _connector(self, tx: Tx) -> dict[str, float]:
+        if "connector_score" not in self.mapping.computed_sources:
+            return {}
+        if self._connector_scores is None:
+            graph = NetworkGraph.load(tx)
+            self._connector_scores = {
+                s.member_id: s.score for s in connector_scores(graph, self.connector_config)
+            }
+        return self._connector_scores
 
     @property
     def pulls(self) -> bool:
@@ -126,8 +152,14 @@ class MappedObject:
 
 
 def mapped_objects(
-    mappings: MappingSet, weights: MultiplierWeights, *, as_of: datetime | None = None
+    mappings: MappingSet,
+    weights: MultiplierWeights,
+    *,
+    as_of: datetime | None = None,
+    connector_config: ConnectorConfig | None = None,
 ) -> list[MappedObject]:
     """Every mapping of a CRM as sync objects, parents first."""
     ordered = sorted(mappings.mappings, key=lambda m: (_ORDER.index(m.name), m.object))
-    return [MappedObject(m, weights, as_of=as_of) for m in ordered]
+    return [
+        MappedObject(m, weights, as_of=as_of, connector_config=connector_config) for m in ordered
+    ]

@@ -57,6 +57,7 @@ def test_the_shipped_salesforce_mappings_load() -> None:
     contact = mappings.by_object("Contact")
     assert contact is not None
     assert contact.computed_sources == [
+        "connector_score",
         "is_multiplier",
         "multiplier_score",
         "win_win_balance",

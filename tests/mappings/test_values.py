@@ -32,6 +32,7 @@ SCORES = {
     "win_win_balance": -2,
     "win_win_given": 3,
     "win_win_received": 5,
+    "connector_score": 12.345,
 }
 
 
@@ -99,6 +100,7 @@ def test_computed_values_are_supplied_by_the_caller(mappings: MappingSet) -> Non
         "Refnet_Win_Win_Balance__c": -2,
         "Refnet_Given_Count__c": 3,
         "Refnet_Received_Count__c": 5,
+        "Refnet_Connector_Score__c": 12.35,
         "Refnet_Industry__c": "IT",
         "Refnet_Region__c": None,
         "Refnet_Offers__c": "consulting\ntraining",
