@@ -1,4 +1,6 @@
-"""The admin report: who the multipliers are and whether giving and taking are balanced.
+"""The admin report: who the multipliers are and whether giving and taking are balanced,
+plus the network-intelligence sections (step 1 analysis, connectors, partner candidates,
+club matchmaking, partner health).
 
 Builds plain data (no formatting), so the CLI can render it as tables or JSON.
 """
@@ -10,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from connector.intelligence import IntelligenceConfig
+from connector.intelligence.summary import IntelligenceReport, build_intelligence
 from connector.model import Member, Partnership, Referral, ReferralStatus
 from connector.rules import DemotionProposal, RulesConfig
 from connector.scores import (
@@ -56,10 +60,16 @@ class NetworkReport:
     one_sided_pairs: list[PairBalance]
     demotions: list[DemotionProposal]
     names: dict[str, str]  # member id → name, for every member the tables mention
+    intelligence: IntelligenceReport
 
 
 def build_report(
-    store: Store, rules: RulesConfig, *, as_of: datetime, top: int = 10
+    store: Store,
+    rules: RulesConfig,
+    *,
+    as_of: datetime,
+    top: int = 10,
+    intelligence: IntelligenceConfig | None = None,
 ) -> NetworkReport:
     """Everything ``refnet report`` shows, computed in one pass over the referrals."""
     with store.reading() as tx:
@@ -118,4 +128,7 @@ def build_report(
                 {p.a for p in pairs} | {p.b for p in pairs} | {d.member_id for d in demotions}
             )
         },
+        intelligence=build_intelligence(
+            store, intelligence or IntelligenceConfig(), as_of=as_of, top=top
+        ),
     )

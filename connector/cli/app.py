@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from connector.cli import network, records, reporting, syncing
+from connector.cli import intel, network, records, reporting, syncing
 from connector.cli.output import err_console
 from connector.cli.state import CliState
 from connector.errors import ImportRejected, RefnetError
@@ -90,6 +90,7 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = CliState()
 
 
+intel.register(app)
 network.register(app)
 records.register(app)
 reporting.register(app)

@@ -1,16 +1,19 @@
-"""``refnet report``: the top multipliers and the win-win balance."""
+"""``refnet report``: multipliers, win-win balance and network intelligence; ``--html``."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from connector.cli.intel import print_intelligence
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
 from connector.model import utcnow
 from connector.report import build_report
+from connector.report_html import write_html_report
 
 __all__ = ["register"]
 
@@ -23,11 +26,26 @@ def report(
         typer.Option(formats=["%Y-%m-%d"], help="Score as of this day (default: now)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            dir_okay=False,
+            help="Also write the report as one self-contained HTML page with a network picture.",
+        ),
+    ] = None,
 ) -> None:
     """Print the network's multipliers, the win-win balance and what needs attention."""
     state: CliState = ctx.obj
     when = as_of.replace(tzinfo=UTC) if as_of else utcnow()
-    data = build_report(state.store, state.settings.rules, as_of=when, top=top)
+    settings = state.settings
+    data = build_report(
+        state.store, settings.rules, as_of=when, top=top, intelligence=settings.intelligence
+    )
+    if html is not None:
+        write_html_report(html, data, state.store, settings.rules, settings.intelligence)
+        if not as_json:
+            console.print(f"wrote {html}")
     if as_json:
         print_json(data)
         return
@@ -122,6 +140,8 @@ def report(
                 ),
             )
         )
+
+    print_intelligence(data.intelligence)
 
 
 def _counts(counts: dict[str, int]) -> str:

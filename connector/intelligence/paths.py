@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,13 @@ class WarmPath:
     @property
     def members(self) -> list[str]:
         return [self.source_id, *(h.to_id for h in self.hops)]
+
+    def describe(self, names: Mapping[str, str]) -> str:
+        """``Anna →(4) Bank AG →(5) Target (quality 0.68)``: each hop with its strength."""
+        text = names.get(self.source_id, self.source_id)
+        for hop in self.hops:
+            text += f" →({hop.strength}) {names.get(hop.to_id, hop.to_id)}"
+        return f"{text} (quality {self.quality:.2f})"
 
 
 def path_quality(trusts: Iterable[float]) -> float:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from connector.errors import InputError
 from connector.intelligence.candidates import Candidate, rank
 from connector.intelligence.config import IntelligenceConfig
@@ -37,6 +39,7 @@ from connector.model import (
 from connector.rules import StageChange, move_partnership
 from connector.services import Actor
 from connector.store import Store, Tx
+from connector.store import schema as tables
 
 __all__ = [
     "ACTIVE_MEMBERSHIP",
@@ -46,6 +49,7 @@ __all__ = [
     "candidates_for",
     "club_suggestions",
     "load_graph",
+    "member_names",
     "rank_candidates",
     "resolve_club",
     "scores_by_member",
@@ -58,6 +62,12 @@ ACTIVE_MEMBERSHIP = (MembershipStatus.MEMBER.value, MembershipStatus.TRIAL.value
 def load_graph(store: Store) -> NetworkGraph:
     with store.reading() as tx:
         return NetworkGraph.load(tx)
+
+
+def member_names(tx: Tx) -> dict[str, str]:
+    """Every member's name by id, read as two plain columns (no record validation)."""
+    members = tables.members
+    return {row.id: row.name for row in tx.connection.execute(select(members.c.id, members.c.name))}
 
 
 def scores_by_member(store: Store, config: IntelligenceConfig) -> dict[str, ConnectorScore]:

@@ -1,0 +1,133 @@
+"""Every network-intelligence measure for the report, computed over one read of the store.
+
+Nothing here is written: club suggestions are a preview of what ``refnet intel suggest
+--apply`` would create, candidates a preview of ``refnet intel candidates --add``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.intelligence.candidates import Candidate
+from connector.intelligence.config import IntelligenceConfig
+from connector.intelligence.connectors import ConnectorScore, connector_scores, top_connectors
+from connector.intelligence.graph import NetworkGraph
+from connector.intelligence.health import PartnerHealth, partner_health
+from connector.intelligence.matchmaking import MatchStats, Suggestion
+from connector.intelligence.network import NetworkAnalysis, activated_members, analyse_network
+from connector.intelligence.paths import IntroRouter
+from connector.intelligence.service import candidates_for, club_suggestions
+from connector.model import (
+    Agreement,
+    Circle,
+    Club,
+    Member,
+    Partnership,
+    Referral,
+    TargetProfile,
+)
+from connector.store import Store
+
+__all__ = [
+    "ClubPreview",
+    "IntelligenceReport",
+    "RankedConnector",
+    "TargetCandidates",
+    "build_intelligence",
+]
+
+
+@dataclass(frozen=True)
+class RankedConnector:
+    rank: int
+    name: str
+    circle: str
+    score: ConnectorScore
+
+
+@dataclass(frozen=True)
+class TargetCandidates:
+    target_id: str
+    target_name: str
+    candidates: list[Candidate]
+
+
+@dataclass(frozen=True)
+class ClubPreview:
+    club_id: str
+    club_name: str
+    suggestions: list[Suggestion]
+    stats: MatchStats
+
+
+@dataclass(frozen=True)
+class IntelligenceReport:
+    analysis: NetworkAnalysis
+    connectors: list[RankedConnector]
+    betweenness_exact: bool
+    candidates: list[TargetCandidates]
+    clubs: list[ClubPreview]
+    health: list[PartnerHealth]
+    names: dict[str, str]  # member id → name, for every member the sections mention
+
+
+def build_intelligence(
+    store: Store, config: IntelligenceConfig, *, as_of: datetime, top: int = 10
+) -> IntelligenceReport:
+    """The report's intelligence sections; each list is cut to ``top`` rows."""
+    with store.reading() as tx:
+        graph = NetworkGraph.load(tx)
+        router = IntroRouter(graph, config.paths)
+        analysis = analyse_network(graph, router, activated_members(tx), config.paths, top=top)
+        candidates = [
+            TargetCandidates(
+                target.id, target.name, candidates_for(tx, graph, router, target, config, top=top)
+            )
+            for target in tx.find(TargetProfile)
+        ]
+        health = partner_health(
+            tx.find(Partnership),
+            {m.id: m.name for m in tx.find(Member)},
+            tx.find(Referral),
+            tx.find(Agreement),
+            config.health,
+            as_of=as_of,
+        )
+        club_ids = [club.id for club in tx.find(Club)]
+    scores = connector_scores(graph, config.connector)
+    # Employees bridge the company's whole network by construction and have their own table;
+    # the connectors worth finding are the customers, partners and prospects who bridge.
+    outside = [s for s in scores if graph.circles[graph.index[s.member_id]] is not Circle.EMPLOYEE]
+    connectors = [
+        RankedConnector(
+            rank,
+            graph.names[graph.index[score.member_id]],
+            graph.circles[graph.index[score.member_id]].value,
+            score,
+        )
+        for rank, score in enumerate(top_connectors(outside, top), start=1)
+    ]
+    clubs = []
+    for club_id in club_ids:
+        found = club_suggestions(store, club_id, config)
+        clubs.append(ClubPreview(club_id, found.club.name, found.suggestions[:top], found.stats))
+    mentioned = {o.a for o in analysis.overlaps} | {o.b for o in analysis.overlaps}
+    mentioned |= {u.known_by for u in analysis.unactivated}
+    mentioned |= {m for c in clubs for s in c.suggestions for m in (s.match.a, s.match.b)}
+    mentioned |= {
+        m
+        for target in candidates
+        for c in target.candidates
+        if c.path is not None
+        for m in c.path.members
+    }
+    return IntelligenceReport(
+        analysis=analysis,
+        connectors=connectors,
+        betweenness_exact=all(s.exact for s in scores),
+        candidates=candidates,
+        clubs=clubs,
+        health=health[:top],
+        names={m: graph.names[graph.index[m]] for m in sorted(mentioned)},
+    )

@@ -1,0 +1,411 @@
+"""``refnet report --html FILE``: the report as one self-contained HTML page.
+
+One file, no script, no stylesheet or font from elsewhere: the picture is inline SVG and the
+styles are inline, so the page opens from a mail attachment or a machine without internet.
+
+The picture shows the referral network: members as circles coloured by circle (customer,
+employee, partner, prospect) with an area proportional to their multiplier score, and each
+referral as a line from referrer to referred party (green when won). At most
+:attr:`IntelligenceConfig.html_max_nodes` members are drawn, those with the most referrals,
+so a large network stays readable; the caption says how many were left out.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import igraph
+
+from connector.intelligence import IntelligenceConfig
+from connector.model import Circle, Member, Referral, ReferralStatus
+from connector.report import NetworkReport
+from connector.rules import RulesConfig
+from connector.scores import multiplier_scores
+from connector.store import Store
+
+__all__ = [
+    "CIRCLE_COLOURS",
+    "NetworkPicture",
+    "network_picture",
+    "render_html",
+    "write_html_report",
+]
+
+CIRCLE_COLOURS: dict[Circle, str] = {
+    Circle.CUSTOMER: "#2f6fb0",
+    Circle.EMPLOYEE: "#e07b1f",
+    Circle.PARTNER: "#2e9d5b",
+    Circle.PROSPECT: "#9a9a9a",
+}
+_WIDTH, _HEIGHT, _MARGIN = 1100, 720, 40
+_LAYOUT_SEED = 7  # a fixed seed: the same network draws the same picture every time
+_LABELLED = 12  # names written next to the highest-scoring members only, to stay legible
+
+
+@dataclass(frozen=True)
+class Node:
+    member_id: str
+    name: str
+    circle: Circle
+    score: float
+    x: float
+    y: float
+
+    @property
+    def radius(self) -> float:
+        # Area grows with the score; members without a score stay visible as small dots.
+        return 4.0 + 16.0 * math.sqrt(self.score / 100.0)
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: int
+    target: int
+    won: bool
+
+
+@dataclass(frozen=True)
+class NetworkPicture:
+    nodes: list[Node]
+    edges: list[Edge]
+    left_out: int  # members with referrals who were not drawn
+
+
+@contextmanager
+def _seeded_layout_rng() -> Iterator[None]:
+    # igraph's layouts draw from a process-wide generator; pin it for one layout only.
+    igraph.set_random_number_generator(random.Random(_LAYOUT_SEED))
+    try:
+        yield
+    finally:
+        igraph.set_random_number_generator(random)
+
+
+def network_picture(
+    members: Sequence[Member], referrals: Sequence[Referral], scores: dict[str, float], limit: int
+) -> NetworkPicture:
+    """Lay out the ``limit`` members with the most referrals (given or received)."""
+    activity: Counter[str] = Counter()
+    for referral in referrals:
+        activity[referral.referrer_id] += 1
+        activity[referral.referred_id] += 1
+    by_id = {m.id: m for m in members}
+    ranked = sorted(activity, key=lambda m: (-activity[m], -scores.get(m, 0.0), m))
+    chosen = [m for m in ranked if m in by_id][:limit]
+    index = {member_id: i for i, member_id in enumerate(chosen)}
+    edges = [
+        Edge(index[r.referrer_id], index[r.referred_id], r.status is ReferralStatus.WON)
+        for r in referrals
+        if r.referrer_id in index and r.referred_id in index
+    ]
+    graph: Any = igraph.Graph(n=len(chosen), edges=[(e.source, e.target) for e in edges])
+    with _seeded_layout_rng():
+        coords = graph.layout_fruchterman_reingold(niter=500).coords if chosen else []
+    xs = [c[0] for c in coords] or [0.0]
+    ys = [c[1] for c in coords] or [0.0]
+    span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+
+    def scaled(value: float, low: float, span: float, size: int) -> float:
+        return _MARGIN + (value - low) / span * (size - 2 * _MARGIN)
+
+    nodes = [
+        Node(
+            member_id,
+            by_id[member_id].name,
+            by_id[member_id].circle,
+            scores.get(member_id, 0.0),
+            scaled(x, min(xs), span_x, _WIDTH),
+            scaled(y, min(ys), span_y, _HEIGHT),
+        )
+        for member_id, (x, y) in zip(chosen, coords, strict=True)
+    ]
+    return NetworkPicture(nodes, edges, len([m for m in ranked if m in by_id]) - len(chosen))
+
+
+def _svg(picture: NetworkPicture) -> str:
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="network" viewBox="0 0 {_WIDTH} {_HEIGHT}" '
+        f'width="{_WIDTH}" height="{_HEIGHT}" role="img" aria-label="referral network">',
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
+        'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'fill="#888"/></marker></defs>',
+        f'<rect width="{_WIDTH}" height="{_HEIGHT}" fill="#fcfcfa"/>',
+        '<g class="referrals">',
+    ]
+    for edge in picture.edges:
+        a, b = picture.nodes[edge.source], picture.nodes[edge.target]
+        length = math.hypot(b.x - a.x, b.y - a.y) or 1.0
+        # Stop the line at the target's rim so the arrowhead stays visible.
+        end_x = b.x - (b.x - a.x) * b.radius / length
+        end_y = b.y - (b.y - a.y) * b.radius / length
+        colour, opacity = ("#2e9d5b", 0.75) if edge.won else ("#888888", 0.45)
+        parts.append(
+            f'<line x1="{a.x:.1f}" y1="{a.y:.1f}" x2="{end_x:.1f}" y2="{end_y:.1f}" '
+            f'stroke="{colour}" stroke-opacity="{opacity}" stroke-width="1.2" '
+            'marker-end="url(#arrow)"/>'
+        )
+    parts.append('</g><g class="members">')
+    for node in sorted(picture.nodes, key=lambda n: n.score):  # big ones on top
+        title = f"{node.name} ({node.circle.value}), multiplier score {node.score:.1f}"
+        parts.append(
+            f'<circle class="member {node.circle.value}" cx="{node.x:.1f}" cy="{node.y:.1f}" '
+            f'r="{node.radius:.1f}" fill="{CIRCLE_COLOURS[node.circle]}" fill-opacity="0.85" '
+            f'stroke="#ffffff" stroke-width="1"><title>{escape(title)}</title></circle>'
+        )
+    parts.append('</g><g class="labels">')
+    for node in sorted(picture.nodes, key=lambda n: (-n.score, n.member_id))[:_LABELLED]:
+        if node.score > 0:
+            parts.append(
+                f'<text x="{node.x + node.radius + 3:.1f}" y="{node.y + 4:.1f}">'
+                f"{escape(node.name)}</text>"
+            )
+    parts.append("</g></svg>")
+    return "".join(parts)
+
+
+def _legend() -> str:
+    items = "".join(
+        f'<span class="key"><span class="dot" style="background:{colour}"></span>'
+        f"{circle.value}</span>"
+        for circle, colour in CIRCLE_COLOURS.items()
+    )
+    return (
+        f'<p class="legend">{items}<span class="key"><span class="line won"></span>won referral'
+        '</span><span class="key"><span class="line"></span>other referral</span>'
+        '<span class="key">circle area: multiplier score</span></p>'
+    )
+
+
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+        for row in rows
+    )
+    if not body:
+        body = f'<tr><td colspan="{len(columns)}" class="none">none</td></tr>'
+    return (
+        f"<section><h2>{escape(title)}</h2><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></section>"
+    )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-"
+
+
+_STYLE = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; background: #fff; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 6px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e3e3e3;
+  vertical-align: top; }
+th { background: #f3f3f0; } td.none { color: #888; }
+svg#network { border: 1px solid #ddd; max-width: 100%; height: auto; }
+svg text { font: 11px system-ui, sans-serif; fill: #222; paint-order: stroke;
+  stroke: #fff; stroke-width: 3px; }
+.legend .key { margin-right: 18px; white-space: nowrap; }
+.legend .dot { display: inline-block; width: 12px; height: 12px; border-radius: 50%;
+  margin-right: 5px; vertical-align: -1px; }
+.legend .line { display: inline-block; width: 22px; height: 2px; background: #888;
+  margin-right: 5px; vertical-align: 3px; }
+.legend .line.won { background: #2e9d5b; }
+.caption { color: #666; }
+"""
+
+
+def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
+    """The whole page: summary, network picture and every table of the report."""
+    intel = report.intelligence
+    names = {**report.names, **intel.names}
+    analysis = intel.analysis
+    company = analysis.company
+    sections = [
+        _table(
+            "network",
+            ["members by circle", "ladder", "partner pipeline", "referrals", "won value"],
+            [
+                (
+                    _counts(report.members_by_circle),
+                    _counts(report.ladder),
+                    _counts(report.pipeline),
+                    _counts(report.referrals_by_status),
+                    f"{report.won_value:,.2f}",
+                )
+            ],
+        ),
+        _table(
+            "top multipliers",
+            ["#", "member", "circle", "ladder", "score", "positive", "won", "lost", "won value"],
+            (
+                (
+                    m.rank,
+                    m.name,
+                    m.circle,
+                    m.ladder_stage,
+                    f"{m.score.score:.1f}",
+                    m.score.positive_referrals,
+                    m.score.won,
+                    m.score.lost,
+                    f"{m.score.won_value:,.2f}",
+                )
+                for m in report.top_multipliers
+            ),
+        ),
+        _table(
+            "win-win balance (members who give and receive; most one-sided first)",
+            ["member", "given", "received", "balance"],
+            (
+                (b.name, b.tally.given, b.tally.received, f"{b.tally.balance:+d}")
+                for b in report.balances
+            ),
+        ),
+        _table(
+            "company network (step 1: every employee's network)",
+            ["employees", "direct contacts", "warm reach", "unreached", "never activated"],
+            [
+                (
+                    company.employees,
+                    company.direct,
+                    ", ".join(f"{h} hop(s): {n}" for h, n in company.warm_by_hops.items()),
+                    company.unreached,
+                    company.unactivated,
+                )
+            ],
+        ),
+        _table(
+            "employee networks",
+            [
+                "employee",
+                "contacts",
+                "strong",
+                "only they know",
+                "warm 2nd degree",
+                "never activated",
+            ],
+            (
+                (e.name, e.direct, e.strong, e.unique, e.warm_second_degree, e.unactivated)
+                for e in analysis.employees
+            ),
+        ),
+        _table(
+            "overlap between employees' contacts",
+            ["employee", "employee", "shared contacts", "jaccard"],
+            ((names[o.a], names[o.b], o.shared, f"{o.jaccard:.2f}") for o in analysis.overlaps),
+        ),
+        _table(
+            "contacts nobody has activated yet",
+            ["member", "circle", "strongest tie", "known by", "reach"],
+            (
+                (u.name, u.circle, u.best_strength, names[u.known_by], u.reach)
+                for u in analysis.unactivated
+            ),
+        ),
+        _table(
+            "top connectors outside the company"
+            + ("" if intel.betweenness_exact else " (sampled betweenness)"),
+            ["#", "member", "circle", "score", "bridge", "willing to introduce"],
+            (
+                (
+                    c.rank,
+                    c.name,
+                    c.circle,
+                    f"{c.score.score:.1f}",
+                    f"{c.score.bridge:.2f}",
+                    f"{c.score.willingness:.0%}" if c.score.willingness_known else "unknown",
+                )
+                for c in intel.connectors
+            ),
+        ),
+    ]
+    for target in intel.candidates:
+        sections.append(
+            _table(
+                f"partner candidates for '{target.target_name}'",
+                ["#", "candidate", "circle", "score", "pipeline", "warm path", "why"],
+                (
+                    (
+                        c.rank,
+                        c.name,
+                        c.circle,
+                        f"{c.match.score:.1f}",
+                        c.partnership_stage or "new",
+                        c.path.describe(names) if c.path else "-",
+                        c.match.summary,
+                    )
+                    for c in target.candidates
+                ),
+            )
+        )
+    for club in intel.clubs:
+        sections.append(
+            _table(
+                f"suggested introductions in '{club.club_name}'",
+                ["member", "member", "score", "why"],
+                (
+                    (names[s.match.a], names[s.match.b], f"{s.match.score:g}", s.reason)
+                    for s in club.suggestions
+                ),
+            )
+        )
+    sections.append(
+        _table(
+            "win-win health of strategic partners",
+            ["partner", "stage", "given", "received", "per quarter, given/received", "flags"],
+            (
+                (
+                    h.name,
+                    h.stage,
+                    h.given,
+                    h.received,
+                    " ".join(f"{q.quarter} {q.given}/{q.received}" for q in h.quarters),
+                    "; ".join(h.flags) or "ok",
+                )
+                for h in intel.health
+            ),
+        )
+    )
+    caption = (
+        f"{len(picture.nodes)} members with the most referrals, {len(picture.edges)} referrals"
+        + (
+            f"; {picture.left_out} more members with referrals not drawn"
+            if picture.left_out
+            else ""
+        )
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>refnet report {report.as_of.date()}</title><style>{_STYLE}</style></head>"
+        f"<body><h1>refnet report on {report.as_of.date()}</h1>"
+        f"<section><h2>referral network</h2>{_legend()}{_svg(picture)}"
+        f'<p class="caption">{escape(caption)}</p></section>'
+        + "".join(sections)
+        + "</body></html>\n"
+    )
+
+
+def write_html_report(
+    path: Path,
+    report: NetworkReport,
+    store: Store,
+    rules: RulesConfig,
+    config: IntelligenceConfig,
+) -> None:
+    """Render ``report`` with a picture of the store's referral network into ``path``."""
+    with store.reading() as tx:
+        members = list(tx.find(Member))
+        referrals = list(tx.find(Referral))
+    scores = {
+        s.member_id: s.score
+        for s in multiplier_scores(referrals, rules.multiplier, as_of=report.as_of)
+    }
+    picture = network_picture(members, referrals, scores, config.html_max_nodes)
+    path.write_text(render_html(report, picture), encoding="utf-8")
