@@ -2,6 +2,8 @@
 
 Every number a measure compares against lives here with its default, so a team can tune a
 measure without touching its code. The modules that use a field name it in their docstrings.
+Settings read them from ``refnet.toml`` (``[intelligence.connector]``, ...) or from variables
+such as ``REFNET_INTELLIGENCE__CONNECTOR__EXACT_LIMIT=5000``.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ Vertices are members, numbered in id order. Two igraph graphs are kept, both bui
 
 igraph (C core) rather than networkx: the benchmark network has a million connections, where
 networkx's pure-Python graphs need minutes and gigabytes for what igraph does in seconds.
-igraph is untyped, so its graphs are ``Any`` here; this module and the routing graph in
-:mod:`connector.intelligence.paths` are the only places that build them.
+igraph is untyped, so its graphs are ``Any`` wherever they are built: here, the routing graph
+in :mod:`connector.intelligence.paths`, and the picture's layout in ``connector.report_html``.
 """
 
 from __future__ import annotations

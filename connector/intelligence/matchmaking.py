@@ -225,6 +225,13 @@ def suggest(
     profiles = _Profiles(members)
     n = len(profiles.members)
     options = _Options(n, options_kept)
+    index = profiles.index
+    # Introduced pairs as vertex pairs (i < j), so the loop below builds no id sets.
+    done = {
+        (min(index[a], index[b]), max(index[a], index[b]))
+        for a, b in (tuple(pair) for pair in introduced if len(pair) == 2)
+        if a in index and b in index
+    }
     compared = matching = already = 0
     for i, j in profiles.pairs(indexed=indexed):
         compared += 1
@@ -232,7 +239,7 @@ def suggest(
         if score is None:
             continue
         matching += 1
-        if frozenset((profiles.members[i].member_id, profiles.members[j].member_id)) in introduced:
+        if (i, j) in done:
             already += 1
             continue
         options.offer(i, j, score)

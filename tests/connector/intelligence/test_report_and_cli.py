@@ -186,3 +186,16 @@ def test_intel_path_and_connectors_print_what_they_found(run) -> None:  # type: 
     ranked = json.loads(run("intel", "connectors", "--top", "3", "--json").stdout)
     assert [c["rank"] for c in ranked] == [1, 2, 3]
     assert ranked[0]["score"]["bridge"] == 1.0
+
+
+def test_intelligence_settings_come_from_the_environment(
+    run,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert "exact betweenness" in run("intel", "connectors").stdout
+    monkeypatch.setenv("REFNET_INTELLIGENCE__CONNECTOR__EXACT_LIMIT", "10")
+    assert "sampled betweenness" in run("intel", "connectors").stdout
+    monkeypatch.setenv("REFNET_INTELLIGENCE__CANDIDATE_STAGE", "contact")
+    refused = run("intel", "connectors")
+    assert refused.exit_code == 6
+    assert "intelligence.candidate_stage" in refused.stderr
