@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, time
+from functools import partial
 from typing import Any
 
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
@@ -116,7 +117,7 @@ class MappedObject:
             Desired(
                 r.id,
                 to_crm_fields(self.mapping, r, computed.get(r.id)),
-                seed_fields(self.mapping, r),
+                partial(seed_fields, self.mapping, r),
             )
             for r in records
         ]

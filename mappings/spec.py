@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -324,11 +325,12 @@ class ObjectMapping:
     def external_id_field(self) -> str:
         return self.spec.external_id.field
 
-    @property
+    # Cached: the sync engine asks once per record, and a mapping never changes once loaded.
+    @cached_property
     def push_fields(self) -> tuple[MappedField, ...]:
         return tuple(f for f in self.fields if f.pushed)
 
-    @property
+    @cached_property
     def pull_fields(self) -> tuple[MappedField, ...]:
         return tuple(f for f in self.fields if not f.pushed)
 

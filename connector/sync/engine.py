@@ -181,7 +181,7 @@ class _ObjectRun:
                 page = self.obj.page(tx, after, self.options.page_size)
                 upto = page[-1].record_id if page else None
                 states = StateStore(tx.connection, self.target).states_between(
-                    self.obj.name, after, upto
+                    self.obj.name, after, upto, with_fields=self.options.dry_run
                 )
             for desired in page:
                 self._plan(desired, states.pop(desired.record_id, None))
@@ -235,7 +235,7 @@ class _ObjectRun:
             self.plan.updates += 1
         else:
             self.plan.retries += 1
-        if len(self.plan.sample) < self.options.sample_size:
+        if self.options.dry_run and len(self.plan.sample) < self.options.sample_size:
             self.plan.sample.append(
                 PlannedRecord(record_id, action, _diff(state.fields if state else None, fields))
             )
@@ -243,7 +243,7 @@ class _ObjectRun:
             return
         wire: dict[str, Any] = dict(fields)
         if action == "create":
-            wire = {**desired.seed, **fields}
+            wire = {**desired.seed_fields(), **fields}
             if state is not None and state.status == "archived" and self.archive_field:
                 wire[self.archive_field] = False  # back in refnet: un-archive it
         self.pending.append(_Pending(record_id, digest, fields, wire))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
@@ -19,12 +19,16 @@ class Desired(NamedTuple):
     """One record as the CRM should hold it.
 
     ``fields`` are the pushed fields (diffed and hashed); ``seed`` are CRM-owned fields sent
-    only when refnet creates the record, never hashed, never overwritten later.
+    only when refnet creates the record, never hashed, never overwritten later. It may be a
+    function, called only for records that are created (most syncs create few).
     """
 
     record_id: str
     fields: dict[str, Any]
-    seed: Mapping[str, Any] = _NOTHING
+    seed: Mapping[str, Any] | Callable[[], Mapping[str, Any]] = _NOTHING
+
+    def seed_fields(self) -> Mapping[str, Any]:
+        return self.seed() if callable(self.seed) else self.seed
 
 
 PullOutcome = Literal["changed", "unchanged", "unknown"]

@@ -77,24 +77,32 @@ class StateStore:
         return found
 
     def states_between(
-        self, object_name: str, after: str | None, upto: str | None
+        self, object_name: str, after: str | None, upto: str | None, *, with_fields: bool = True
     ) -> dict[str, RecordState]:
         """States of records with ids in ``(after, upto]`` (open ends when ``None``).
 
         The engine reads the states of a whole id range rather than of a page's ids, so the
         same query also finds records the CRM holds that refnet no longer has.
         """
-        query = select(sync_state).where(
+        # Only what deciding needs: the confirmed fields are JSON to decode (only a dry
+        # run's diffs need them) and the last error is only for reports.
+        skipped = {"error_code", "error_message"} | (set() if with_fields else {"fields"})
+        wanted = set(RecordState.__dataclass_fields__) - skipped
+        columns = [c for c in sync_state.c if c.name in wanted]
+        query = select(*columns).where(
             sync_state.c.target == self.target, sync_state.c.object_name == object_name
         )
         if after is not None:
             query = query.where(sync_state.c.record_id > after)
         if upto is not None:
             query = query.where(sync_state.c.record_id <= upto)
-        return {
-            row["record_id"]: RecordState(**{k: row[k] for k in RecordState.__dataclass_fields__})
-            for row in self.connection.execute(query).mappings()
-        }
+        names = [c.name for c in columns]
+        found: dict[str, RecordState] = {}
+        for row in self.connection.execute(query):
+            values: dict[str, Any] = dict.fromkeys(RecordState.__dataclass_fields__)
+            values.update(zip(names, row, strict=True))
+            found[values["record_id"]] = RecordState(**values)
+        return found
 
     def record_removals(
         self, object_name: str, outcomes: Iterable[RecordOutcome], status: str, run_id: int
