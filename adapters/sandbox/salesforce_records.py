@@ -222,6 +222,11 @@ class SalesforceRecords:
         for key, raw in raw_values.items():
             if key == "attributes":
                 continue
+            if from_csv and "." in key:
+                # Bulk 2.0 CSV names a lookup by external id as ``Referrer__r.Refnet_Id__c``.
+                if raw == "":
+                    continue
+                key, raw = key.split(".", 1)[0], {key.split(".", 1)[1]: raw}
             spec = fields.get(key.lower())
             if spec is None and isinstance(raw, Mapping):
                 resolved = self._resolve_relationship(fields, obj, key, raw)

@@ -1,0 +1,137 @@
+"""Write calls a whole `refnet sync` spends against the sandbox's Salesforce, per volume.
+
+The real engine, adapter and simple-salesforce talk HTTPS to the local sandbox, which counts
+every request it serves. For each volume of referrals (plus their members) it prints:
+
+* first sync: write calls made against the minimum for sObject Collections, the sum over
+  objects of ceil(records / 200): with Bulk 2.0 off the ratio must be 1.00; with the
+  default threshold an object from 2,000 records costs a fixed handful of calls instead,
+  so the ratio drops below 1;
+* second sync with nothing changed: write calls (must be 0);
+* one referral changed: write calls (must be 1).
+
+    .venv/bin/python bench/sync_api_calls.py
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from adapters.salesforce.adapter import COLLECTION_SIZE, SalesforceAdapter
+from adapters.sandbox import Sandbox, run_sandbox
+from adapters.sandbox.target import salesforce_adapter
+from connector.model import Circle, Member, Referral, ReferralStatus, Sentiment
+from connector.rules import RulesConfig
+from connector.settings import load_settings
+from connector.store import Store
+from connector.sync.engine import run_sync
+from mappings.objects import MappedObject, mapped_objects
+
+VOLUMES = (1_000, 10_000)
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
+WRITES = ("salesforce.collections_upsert", "salesforce.bulk_*")
+
+
+@dataclass(frozen=True)
+class Volume:
+    referrals: int
+
+    @property
+    def members(self) -> int:
+        return max(10, self.referrals // 10)
+
+
+def _network(store: Store, volume: Volume) -> None:
+    with store.transaction() as tx:
+        tx.put_many(
+            Member(
+                id=f"m{i:06d}",
+                name=f"Member {i}",
+                organisation=f"Firma {i} GmbH",
+                circle=Circle.CUSTOMER if i % 2 else Circle.PROSPECT,
+            )
+            for i in range(volume.members)
+        )
+        tx.put_many(
+            Referral(
+                id=f"r{n:07d}",
+                referrer_id=f"m{(2 * n + 1) % volume.members:06d}",
+                referred_id=f"m{(2 * n) % volume.members:06d}",
+                circle=Circle.CUSTOMER,
+                sentiment=Sentiment.POSITIVE,
+                status=ReferralStatus.OPEN,
+                created_at=T0,
+                status_changed_at=T0,
+            )
+            for n in range(volume.referrals)
+        )
+
+
+def _writes(sandbox: Sandbox) -> int:
+    return sum(sandbox.request_count(pattern) for pattern in WRITES)
+
+
+def _minimum(store: Store, objects: list[MappedObject]) -> int:
+    with store.reading() as tx:
+        return sum(math.ceil(obj.count(tx) / COLLECTION_SIZE) for obj in objects)
+
+
+def _adapter(sandbox: Sandbox, bulk: bool) -> SalesforceAdapter:
+    settings = load_settings()
+    if not bulk:  # a threshold no object reaches: sObject Collections only
+        threshold = 10**9
+        settings.salesforce.bulk_threshold = threshold
+    adapter = salesforce_adapter(settings, sandbox)
+    adapter.provision()
+    return adapter
+
+
+def measure(volume: Volume, *, bulk: bool) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = Store.open(f"sqlite:///{root / 'refnet.db'}")
+        _network(store, volume)
+        with run_sandbox(root / "sandbox") as sandbox:
+            adapter = _adapter(sandbox, bulk)
+            objects = mapped_objects(adapter.mappings, RulesConfig().multiplier)
+            objects = [o for o in objects if o.kind in ("member", "referral")]
+
+            def sync() -> int:
+                before = _writes(sandbox)
+                summary = run_sync(store, adapter, objects, target="sandbox")
+                assert summary.counts.failed == 0, summary
+                return _writes(sandbox) - before
+
+            first = sync()
+            minimum = _minimum(store, objects)
+            second = sync()
+            with store.transaction() as tx:
+                changed = tx.get(Referral, "r0000007")
+                tx.put(changed.model_copy(update={"status": ReferralStatus.CONTACTED}))
+            one = sync()
+        store.close()
+    path = "Bulk 2.0 from 2,000" if bulk else "collections only"
+    ratio = f"ratio {first / minimum:4.2f}"
+    print(
+        f"  {volume.referrals:>6,} referrals + {volume.members:>5,} members  {path:<19} "
+        f"first sync {first:>3} writes (collections minimum {minimum:>3}) {ratio}  "
+        f"no change {second}  one changed {one}"
+    )
+
+
+def main() -> None:
+    # zeep (the Metadata API) reads the CA bundle from the environment; keep ours local.
+    os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    print("write calls of refnet sync against the sandbox's Salesforce (members, referrals):")
+    for referrals in VOLUMES:
+        measure(Volume(referrals), bulk=False)
+        measure(Volume(referrals), bulk=True)
+
+
+if __name__ == "__main__":
+    main()
