@@ -185,6 +185,9 @@ def from_crm_fields(
     """Model updates (dotted attribute path → value) from the CRM values of pulled fields.
 
     Only pulled fields are read; fields absent from ``values`` are left out (not cleared).
+    An empty lookup is left out too: refnet cannot seed a link by CRM id when it creates a
+    record (:func:`seed_fields`), so an empty one means "never linked in the CRM" as often
+    as "unlinked", and must not wipe a link refnet learned elsewhere (a webhook, an import).
     A value the model cannot take (a picklist value refnet does not know, a bad date) raises
     :class:`RecordValidationError` naming the record and the CRM field.
     """
@@ -194,7 +197,8 @@ def from_crm_fields(
             continue
         raw = values[field.target]
         if raw is None or raw == "":
-            updates[field.source.path] = _empty(field)
+            if field.spec.type not in (FieldType.LOOKUP, FieldType.EXTERNAL_ID_LOOKUP):
+                updates[field.source.path] = _empty(field)
             continue
         try:
             value = _decode(field, raw)

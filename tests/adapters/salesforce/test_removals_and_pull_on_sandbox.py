@@ -70,7 +70,7 @@ def _network(store: Store) -> None:
             [
                 referral("r0", "c1", "p0").model_copy(update={"note": "met at the fair"}),
                 referral("r1", "c1", "p1"),
-                referral("r2", "c2", "p2"),
+                referral("r2", "c2", "p2").model_copy(update={"deal_id": "hubspot-deal-7"}),
             ]
         )
 
@@ -142,6 +142,8 @@ def test_crm_owned_fields_are_seeded_once_then_read_back(
         assert tx.get(Referral, "r1").note == "called back, visit on Tuesday"
         assert tx.get(Referral, "r0").note is None, "clearing it in Salesforce clears it here"
         vision = tx.get(Member, "c1").profile.vision
+        deal = tx.get(Referral, "r2").deal_id
     assert vision == "Every drive in the region from us", "the first pull wiped nothing"
+    assert deal == "hubspot-deal-7", "an empty Opportunity link wipes no deal refnet knows"
     assert summary.counts.pulled == 2
     assert summary.counts.sent == 0, "pulled fields are not pushed back"
