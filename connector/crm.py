@@ -31,10 +31,16 @@ RemovalMode = Literal["keep", "archive", "delete"]
 
 @dataclass(frozen=True)
 class OutboundRecord:
-    """One record to upsert: its refnet id (external id) and its CRM field values."""
+    """One record to upsert: its refnet id (external id) and its CRM field values.
+
+    ``new`` marks a record refnet never had confirmed in this CRM: an adapter may first
+    link it to a record the CRM already has (a Contact with the member's e-mail) so the
+    upsert updates that one instead of creating a duplicate.
+    """
 
     key: str
     fields: Mapping[str, Any]
+    new: bool = False
 
 
 @dataclass(frozen=True)

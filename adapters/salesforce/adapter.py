@@ -54,9 +54,11 @@ from connector.settings import SalesforceSettings
 from mappings.loader import load_mappings
 from mappings.spec import MappingSet, ObjectMapping
 
-__all__ = ["COLLECTION_SIZE", "ClientFactory", "SalesforceAdapter"]
+__all__ = ["COLLECTION_SIZE", "LINK_BY", "ClientFactory", "SalesforceAdapter"]
 
 COLLECTION_SIZE = 200  # sObject Collections limit per request
+# How a new member finds the record sales already has, per standard object.
+LINK_BY = {"Contact": "Email", "Account": "Name"}
 _MAX_MESSAGE = 500
 
 ClientFactory = Callable[[requests.Session], Salesforce]
@@ -189,6 +191,11 @@ class SalesforceAdapter:
             else:
                 seen.add(record.key)
                 unique.append((index, record))
+        link_failures = self._link_existing(mapping, [record for _, record in unique])
+        for index, record in unique:
+            if record.key in link_failures:
+                outcomes[index] = link_failures[record.key]
+        unique = [(index, record) for index, record in unique if index not in outcomes]
         batch = [record for _, record in unique]
         if batch and len(batch) >= self.settings.bulk_threshold:
             results = self.bulk.upsert(mapping.object, mapping.external_id_field, batch)
@@ -228,12 +235,44 @@ class SalesforceAdapter:
             operation=operation,
         )
 
+    def _link_existing(
+        self, mapping: ObjectMapping, records: Sequence[OutboundRecord]
+    ) -> dict[str, RecordOutcome]:
+        """Link new members to the Contact / Account sales already has; failures by key.
+
+        A Contact is matched by e-mail, an Account by exact name, and only when exactly
+        one record not yet linked to refnet carries it (and only one new member): the
+        upsert that follows then updates that record instead of creating a duplicate.
+        """
+        field = LINK_BY.get(mapping.object)
+        if field is None:
+            return {}
+        wanted: dict[str, list[tuple[str, str]]] = {}
+        for record in records:
+            value = record.fields.get(field)
+            if record.new and isinstance(value, str) and value.strip():
+                wanted.setdefault(value.strip().casefold(), []).append((record.key, value))
+        unique = {folded: pairs[0] for folded, pairs in wanted.items() if len(pairs) == 1}
+        if not unique:
+            return {}
+        found = self.reader.match_unlinked(
+            mapping.object,
+            field,
+            [value for _, value in unique.values()],
+            mapping.external_id_field,
+        )
+        links = {key: found[folded] for folded, (key, _) in unique.items() if folded in found}
+        if not links:
+            return {}
+        result = self.link_records(mapping.object, links)
+        return {outcome.key: outcome for outcome in result.outcomes if not outcome.ok}
+
     def link_records(self, object_name: str, links: Mapping[str, str]) -> BatchResult:
         """Write refnet ids onto existing records: ``links`` maps refnet id → Salesforce id.
 
-        Members link to the Contacts and Accounts that already exist (found by id, or by
-        e-mail through ``reader.match_contacts_by_email``); once a record carries its refnet
-        id, every later write is an upsert on it. Updates by Salesforce id through sObject
+        Members link to the Contacts and Accounts that already exist (see
+        :meth:`_link_existing`); once a record carries its refnet id, every later write is
+        an upsert on it. Updates by Salesforce id through sObject
         Collections (``PATCH composite/sobjects``), 200 per call, one outcome per link.
         """
         mapping = self._mapping(object_name)

@@ -2,7 +2,7 @@
 
 Answer shapes follow the REST API developer guide (resources ``sobjects``, ``describe``,
 create, read by id or external id, ``updated``/``deleted``, single upsert,
-``composite/sobjects`` upsert and delete, ``query``/``queryAll`` with ``nextRecordsUrl``,
+``composite/sobjects`` upsert, update by id and delete, ``query``/``queryAll`` with ``nextRecordsUrl``,
 ``limits``). A delete is hard (no recycle bin), so ``queryAll`` equals ``query`` and
 ``deleted`` is empty.
 """
@@ -289,6 +289,33 @@ class _RestViews:
             return _errors_answer(outcome)
         return sf_json(_upsert_result(outcome), 201 if outcome.created else 200)
 
+    def collections_update(self, version: str) -> Response:
+        """``PATCH composite/sobjects``: update records by their ``id``; one result each."""
+        body = request.get_json(silent=True)
+        items = body.get("records") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(items, list):
+            return sf_error(400, "JSON_PARSER_ERROR", "Expected a 'records' array")
+        if len(items) > MAX_COLLECTION_RECORDS:
+            return sf_error(
+                400,
+                "EXCEEDED_ID_LIMIT",
+                f"record limit reached. cannot submit more than {MAX_COLLECTION_RECORDS} "
+                "records into this call",
+            )
+        results: list[dict[str, Any]] = []
+        for item in items:
+            attributes = item.get("attributes") if isinstance(item, dict) else None
+            obj = self.schema.object(str(attributes.get("type", ""))) if attributes else None
+            record_id = item.get("id") if isinstance(item, dict) else None
+            if obj is None or not record_id:
+                results.append({"success": False, "errors": [_CONCRETE_TYPE_ERROR]})
+                continue
+            values = {k: v for k, v in item.items() if k.lower() != "id"}
+            id_field = self.schema.field_map(obj.name)["id"]
+            (outcome,) = self.records.upsert(obj, id_field, [UpsertInput(str(record_id), values)])
+            results.append(_upsert_result(outcome))
+        return sf_json(results)
+
     def collections_delete(self, version: str) -> Response:
         """``DELETE composite/sobjects?ids=…&allOrNone=false``: one result per id, in order."""
         ids = [i for i in request.args.get("ids", "").split(",") if i]
@@ -452,6 +479,7 @@ def register_rest(app: Flask, backend: SalesforceBackend) -> None:
         ),
         ("upsert", "/sobjects/<name>/<field_name>/<path:value>", views.upsert_one, ["PATCH"]),
         ("collections_delete", "/composite/sobjects", views.collections_delete, ["DELETE"]),
+        ("collections_update", "/composite/sobjects", views.collections_update, ["PATCH"]),
         (
             "collections_upsert",
             "/composite/sobjects/<name>/<field_name>",

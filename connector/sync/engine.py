@@ -150,6 +150,7 @@ class _Pending:
     digest: str
     fields: dict[str, Any]  # the diff baseline once confirmed
     wire: Mapping[str, Any]  # what is sent: fields, plus seeds on create
+    new: bool  # never confirmed in this CRM
 
 
 class _ObjectRun:
@@ -246,7 +247,7 @@ class _ObjectRun:
             wire = {**desired.seed_fields(), **fields}
             if state is not None and state.status == "archived" and self.archive_field:
                 wire[self.archive_field] = False  # back in refnet: un-archive it
-        self.pending.append(_Pending(record_id, digest, fields, wire))
+        self.pending.append(_Pending(record_id, digest, fields, wire, action == "create"))
 
     def _gone(self, state: RecordState) -> None:
         """A record the CRM holds (or was sent) that refnet no longer has."""
@@ -285,7 +286,8 @@ class _ObjectRun:
 
     def _send(self, batch: Sequence[_Pending]) -> None:
         result = self.adapter.upsert_batch(
-            self.obj.name, [OutboundRecord(item.record_id, item.wire) for item in batch]
+            self.obj.name,
+            [OutboundRecord(item.record_id, item.wire, new=item.new) for item in batch],
         )
         complete = _complete([item.record_id for item in batch], result)
         self.counts.sent += len(batch)

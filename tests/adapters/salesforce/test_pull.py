@@ -158,7 +158,10 @@ def test_opportunities_that_referrals_point_at_are_read_through_a_semi_join(
 
 def test_emails_are_quoted_by_format_soql(make_adapter: Callable[..., SalesforceAdapter]) -> None:
     adapter = make_adapter()
-    soql = "SELECT Id, Email FROM Contact WHERE Email IN ('a@x.com','o\\'hara@x.com')"
+    soql = (
+        "SELECT Id, Email FROM Contact WHERE Email IN ('A@x.com','o\\'hara@x.com') "
+        "AND Refnet_Id__c = null"
+    )
     rows = [
         {"Id": "003A", "Email": "O'Hara@x.com"},
         {"Id": "003B", "Email": "a@x.com"},
@@ -166,7 +169,9 @@ def test_emails_are_quoted_by_format_soql(make_adapter: Callable[..., Salesforce
     ]
     with _ordered() as rsps:
         _query(rsps, soql, {"done": True, "records": rows})
-        matched = adapter.reader.match_contacts_by_email(["o'hara@x.com", " A@x.com", ""])
+        matched = adapter.reader.match_unlinked(
+            "Contact", "Email", ["o'hara@x.com", " A@x.com", ""], "Refnet_Id__c"
+        )
 
     # a@x.com belongs to two Contacts: ambiguous, so not linked at all
     assert matched == {"o'hara@x.com": "003A"}
