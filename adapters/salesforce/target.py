@@ -20,4 +20,7 @@ def build_target(settings: Settings) -> SyncTarget:
     adapter = SalesforceAdapter(
         settings.salesforce, mappings, request_timeout=settings.salesforce.request_timeout
     )
-    return SyncTarget("salesforce", adapter, mapped_objects(mappings, settings.rules.multiplier))
+    objects = mapped_objects(
+        mappings, settings.rules.multiplier, connector_config=settings.intelligence.connector
+    )
+    return SyncTarget("salesforce", adapter, objects)

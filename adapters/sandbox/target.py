@@ -51,6 +51,9 @@ def build_target(settings: Settings) -> SyncTarget:
     atexit.register(sandbox.stop)
     adapter = salesforce_adapter(settings, sandbox)
     adapter.provision()
-    return SyncTarget(
-        "sandbox", adapter, mapped_objects(adapter.mappings, settings.rules.multiplier)
+    objects = mapped_objects(
+        adapter.mappings,
+        settings.rules.multiplier,
+        connector_config=settings.intelligence.connector,
     )
+    return SyncTarget("sandbox", adapter, objects)
