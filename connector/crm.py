@@ -135,8 +135,15 @@ class RecordRemover(Protocol):
     def archive_field(self, object_name: str) -> str | None:
         """The checkbox field that marks a record of ``object_name`` archived, if any.
 
-        Archiving upserts the record with this field set true; a record that comes back is
-        upserted with it set false.
+        A record that comes back is upserted with it set false.
+        """
+        ...
+
+    def archive_batch(self, object_name: str, records: Sequence[RemovedRecord]) -> BatchResult:
+        """Set the archive field on up to ``max_batch_size`` records; one outcome per record.
+
+        An update, never an upsert: a record the CRM no longer has counts as archived
+        (``ok``) and is not created again.
         """
         ...
 

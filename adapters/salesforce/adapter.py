@@ -11,9 +11,9 @@ resumed run is safe:
 * from the threshold on, Bulk API 2.0 (:mod:`adapters.salesforce.bulk`), a fixed handful of
   calls per job whatever the volume.
 
-Records refnet no longer has are archived (``Refnet_Archived__c`` set true by the same
-upsert) or, for refnet's own objects only, deleted through sObject Collections
-(``DELETE composite/sobjects?ids=…``, 200 per call); Contacts and Accounts are never
+Records refnet no longer has are archived (``Refnet_Archived__c`` set true by an update
+by id, ``PATCH composite/sobjects``) or, for refnet's own objects only, deleted
+(``DELETE composite/sobjects?ids=…``), 200 per call; Contacts and Accounts are never
 deleted.
 
 Every HTTP response passes the budget hook (calls counted, daily usage tracked); new work
@@ -60,6 +60,8 @@ COLLECTION_SIZE = 200  # sObject Collections limit per request
 # How a new member finds the record sales already has, per standard object.
 LINK_BY = {"Contact": "Email", "Account": "Name"}
 _MAX_MESSAGE = 500
+# Answers to a write by id that mean the record is no longer in Salesforce.
+_GONE = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY"})
 
 ClientFactory = Callable[[requests.Session], Salesforce]
 
@@ -313,6 +315,42 @@ class SalesforceAdapter:
         mapping = self._mapping(object_name)
         if not mapping.custom:
             raise ConfigError(f"salesforce: refnet never deletes {mapping.object} records")
+        return self._by_id(
+            mapping,
+            records,
+            "delete",
+            lambda ids, operation: self._delete([crm_id for _, crm_id in ids], operation),
+        )
+
+    def archive_batch(self, object_name: str, records: Sequence[RemovedRecord]) -> BatchResult:
+        """Set the archive flag by Salesforce id (an update, so a record a user deleted is
+        not created again as an empty shell), 200 per call."""
+        mapping = self._mapping(object_name)
+
+        def archive(ids: list[tuple[str, str]], operation: str) -> Any:
+            body = {
+                "allOrNone": False,
+                "records": [
+                    {"attributes": {"type": mapping.object}, "id": crm_id, ARCHIVE_FIELD: True}
+                    for _, crm_id in ids
+                ],
+            }
+            return self._patch("composite/sobjects", body, operation)
+
+        return self._by_id(mapping, records, "archive", archive)
+
+    def _by_id(
+        self,
+        mapping: ObjectMapping,
+        records: Sequence[RemovedRecord],
+        verb: str,
+        call: Callable[[list[tuple[str, str]], str], Any],
+    ) -> BatchResult:
+        """Run ``call`` on the records' Salesforce ids, 200 at a time; one outcome each.
+
+        Ids never confirmed are looked up by refnet id; a record Salesforce no longer has
+        needs no removing, so it counts as done.
+        """
         start = self.budget.calls
         ids = {r.key: r.crm_id for r in records if r.crm_id}
         missing = [r.key for r in records if not r.crm_id]
@@ -326,11 +364,11 @@ class SalesforceAdapter:
         pairs = list(ids.items())
         for begin in range(0, len(pairs), COLLECTION_SIZE):
             chunk = pairs[begin : begin + COLLECTION_SIZE]
-            operation = f"delete {mapping.object}"
+            operation = f"{verb} {mapping.object}"
             self.budget.check(operation)
-            result = self._delete([crm_id for _, crm_id in chunk], operation)
+            result = call(chunk, operation)
             for answer in _outcomes([key for key, _ in chunk], result):
-                gone = answer.code == "ENTITY_IS_DELETED"  # deleted already: what we wanted
+                gone = answer.code in _GONE  # removed already: what we wanted
                 outcomes[answer.key] = RecordOutcome(answer.key, ok=True) if gone else answer
         return BatchResult([outcomes[r.key] for r in records], api_calls=self.budget.calls - start)
 

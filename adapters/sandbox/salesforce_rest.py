@@ -1,7 +1,7 @@
 """REST resources of the fake Salesforce: describe, upsert, sObject Collections, query, limits.
 
 Answer shapes follow the REST API developer guide (resources ``sobjects``, ``describe``,
-create, read by id or external id, ``updated``/``deleted``, single upsert,
+create, read and delete by id, read by external id, ``updated``/``deleted``, single upsert,
 ``composite/sobjects`` upsert, update by id and delete, ``query``/``queryAll`` with ``nextRecordsUrl``,
 ``limits``). A delete is hard (no recycle bin), so ``queryAll`` equals ``query`` and
 ``deleted`` is empty.
@@ -289,6 +289,14 @@ class _RestViews:
             return _errors_answer(outcome)
         return sf_json(_upsert_result(outcome), 201 if outcome.created else 200)
 
+    def delete_record(self, version: str, name: str, record_id: str) -> Response:
+        """``DELETE sobjects/{name}/{id}``: 204, or 404 when there is no such record."""
+        if self.schema.object(name) is None:
+            return _unknown_object()
+        if not self.records.delete(record_id):
+            return sf_error(404, "ENTITY_IS_DELETED", "entity is deleted")
+        return Response(status=204)
+
     def collections_update(self, version: str) -> Response:
         """``PATCH composite/sobjects``: update records by their ``id``; one result each."""
         body = request.get_json(silent=True)
@@ -471,6 +479,7 @@ def register_rest(app: Flask, backend: SalesforceBackend) -> None:
         ("updated", "/sobjects/<name>/updated", views.updated, ["GET"]),
         ("deleted", "/sobjects/<name>/deleted", views.deleted, ["GET"]),
         ("get_record", "/sobjects/<name>/<record_id>", views.get_record, ["GET"]),
+        ("delete_record", "/sobjects/<name>/<record_id>", views.delete_record, ["DELETE"]),
         (
             "get_by_external_id",
             "/sobjects/<name>/<field_name>/<path:value>",

@@ -268,11 +268,8 @@ class _ObjectRun:
             assert self.remover is not None
             result = self.remover.delete_batch(self.obj.name, records)
         else:
-            assert self.archive_field is not None  # run_sync checked before the first write
-            flag = {self.archive_field: True}
-            result = self.adapter.upsert_batch(
-                self.obj.name, [OutboundRecord(r.key, flag) for r in records]
-            )
+            assert self.remover is not None  # run_sync checked before the first write
+            result = self.remover.archive_batch(self.obj.name, records)
         complete = _complete([r.key for r in records], result)
         self.counts.api_calls += result.api_calls
         with self.store.transaction() as tx:

@@ -147,3 +147,20 @@ def test_crm_owned_fields_are_seeded_once_then_read_back(
     assert deal == "hubspot-deal-7", "an empty Opportunity link wipes no deal refnet knows"
     assert summary.counts.pulled == 2
     assert summary.counts.sent == 0, "pulled fields are not pushed back"
+
+
+def test_archiving_a_record_a_user_deleted_creates_no_empty_shell(
+    store: Store, adapter: SalesforceAdapter, sandbox: Sandbox
+) -> None:
+    _network(store)
+    _sync(store, adapter)
+    soql = f"SELECT Id, Refnet_Id__c, {ARCHIVE_FIELD} FROM {REFERRAL}"
+    ids = {key: row["Id"] for key, row in _rows(sandbox, soql).items()}
+    _crm(sandbox).Refnet_Referral__c.delete(ids["r1"])  # a sales user cleans up
+    result = adapter.archive_batch(
+        REFERRAL, [RemovedRecord("r0", ids["r0"]), RemovedRecord("r1", ids["r1"])]
+    )
+    assert [(o.key, o.ok) for o in result.outcomes] == [("r0", True), ("r1", True)]
+    rows = _rows(sandbox, soql)
+    assert set(rows) == {"r0", "r2"}, "r1 stays deleted"
+    assert rows["r0"][ARCHIVE_FIELD] is True and rows["r2"][ARCHIVE_FIELD] is False

@@ -36,6 +36,7 @@ class RemovingCrm(MemoryCrm):
     deletable: bool = True
     deleted: list[str] = field(default_factory=list)
     delete_calls: int = 0
+    archive_calls: int = 0
     changes: list[PulledRecord] = field(default_factory=list)
     pull_since: list[datetime | None] = field(default_factory=list)
 
@@ -51,6 +52,14 @@ class RemovingCrm(MemoryCrm):
         for r in records:
             self.records.pop(r.key, None)
             self.deleted.append(r.key)
+        return BatchResult([RecordOutcome(r.key, ok=True) for r in records], api_calls=1)
+
+    def archive_batch(self, object_name: str, records: Sequence[RemovedRecord]) -> BatchResult:
+        assert len(records) <= self.max_batch_size
+        self.archive_calls += 1
+        for r in records:
+            if r.key in self.records:  # an update: nothing is created
+                self.records[r.key][ARCHIVED] = True
         return BatchResult([RecordOutcome(r.key, ok=True) for r in records], api_calls=1)
 
     def upsert_batch(self, object_name: str, records: Sequence[Any]) -> BatchResult:
