@@ -1,10 +1,10 @@
 """REST resources of the fake Salesforce: describe, upsert, sObject Collections, query, limits.
 
 Answer shapes follow the REST API developer guide (resources ``sobjects``, ``describe``,
-create, read and delete by id, read by external id, ``updated``/``deleted``, single upsert,
-``composite/sobjects`` upsert, update by id and delete, ``query``/``queryAll`` with ``nextRecordsUrl``,
-``limits``). A delete is hard (no recycle bin), so ``queryAll`` equals ``query`` and
-``deleted`` is empty.
+create, read and delete by id, read by external id, ``updated``/``deleted``, single
+upsert, ``composite/sobjects`` upsert, update by id and delete, ``query``/``queryAll``
+with ``nextRecordsUrl``, ``limits``). A delete is hard (no recycle bin), so ``queryAll``
+equals ``query`` and ``deleted`` is empty.
 """
 
 from __future__ import annotations
