@@ -219,14 +219,9 @@ class SalesforceRecords:
     ) -> tuple[dict[str, Any], list[SfError]]:
         values: dict[str, Any] = {}
         errors: list[SfError] = []
-        for key, raw in raw_values.items():
+        for key, raw in _relationship_columns(raw_values) if from_csv else raw_values.items():
             if key == "attributes":
                 continue
-            if from_csv and "." in key:
-                # Bulk 2.0 CSV names a lookup by external id as ``Referrer__r.Refnet_Id__c``.
-                if raw == "":
-                    continue
-                key, raw = key.split(".", 1)[0], {key.split(".", 1)[1]: raw}
             spec = fields.get(key.lower())
             if spec is None and isinstance(raw, Mapping):
                 resolved = self._resolve_relationship(fields, obj, key, raw)
@@ -416,6 +411,21 @@ class SalesforceRecords:
                     (obj.name, spec.name, _index_key(spec, str(value)), record_id),
                 )
         return record_id, created
+
+
+def _relationship_columns(row: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A CSV row with Bulk 2.0's ``Referrer__r.Refnet_Id__c`` columns in JSON's form.
+
+    An empty cell leaves the lookup unchanged, so it is dropped.
+    """
+    out: list[tuple[str, Any]] = []
+    for key, raw in row.items():
+        relationship, dot, field = key.partition(".")
+        if not dot:
+            out.append((key, raw))
+        elif raw != "":
+            out.append((relationship, {field: raw}))
+    return out
 
 
 def _duplicate_keys(external_field: SfField, inputs: Sequence[UpsertInput]) -> set[str]:
