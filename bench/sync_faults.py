@@ -1,0 +1,270 @@
+"""Faults injected into the sandbox's Salesforce during `refnet sync`, and what the CRM holds.
+
+Each scenario starts from an empty sandbox and the same network (members and referrals),
+injects one kind of fault while the real engine, adapter and simple-salesforce sync, and
+runs the sync again (as an admin or the scheduler would: after the fault has passed)
+until a run completes. Then it compares, object by object, the records the CRM holds
+with the records refnet wants there:
+
+* **lost**: desired records missing from the CRM;
+* **duplicates**: refnet ids the CRM holds more than once;
+* **stray**: records the CRM holds that refnet does not want.
+
+All three must be 0 in every row. ``errors`` counts the HTTP error answers the sandbox
+gave (the faults as the client saw them), ``stops`` the runs that stopped cleanly to be
+resumed, ``refused`` the records a validation rule refused before it was fixed.
+
+The process killed mid-sync is in ``tests/e2e/test_kill_during_sync.py`` (four kill
+points, same checks) and the webhook server killed mid-load in
+``bench/webhooks_throughput.py``.
+
+    .venv/bin/python bench/sync_faults.py
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import SecretStr
+from simple_salesforce import Salesforce
+
+from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.sandbox import Sandbox, run_sandbox
+from adapters.sandbox.target import salesforce_adapter
+from connector.model import Circle, Member, Referral, ReferralStatus, Sentiment
+from connector.rules import RulesConfig
+from connector.settings import load_settings
+from connector.store import Store
+from connector.sync.engine import RunSummary, run_sync
+from mappings.objects import MappedObject, mapped_objects
+
+MEMBERS, REFERRALS = 300, 1_500
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+UPSERT = "salesforce.collections_upsert"
+
+
+@dataclass
+class Outcome:
+    runs: int = 0
+    stops: int = 0
+    failed_records: int = 0  # refused in some run, before the fault passed
+    error_answers: int = 0  # what the sandbox answered with an HTTP error (the faults hit)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    injected: str
+    inject: Callable[[Sandbox], None]  # before the first run
+    heal: Callable[[Sandbox], None]  # before each later run: the fault has passed
+    renewable_login: bool = False
+
+
+def _nothing(sandbox: Sandbox) -> None:
+    return None
+
+
+def _network(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_many(
+            Member(
+                id=f"m{i:04d}",
+                name=f"Member {i}",
+                organisation=f"Firma {i} GmbH",
+                circle=Circle.CUSTOMER if i % 3 else Circle.PROSPECT,
+            )
+            for i in range(MEMBERS)
+        )
+        tx.put_many(
+            Referral(
+                id=f"r{n:05d}",
+                referrer_id=f"m{(n * 7) % MEMBERS:04d}",
+                referred_id=f"m{(n * 7 + 1) % MEMBERS:04d}",
+                circle=Circle.CUSTOMER,
+                sentiment=Sentiment.POSITIVE,
+                status=list(ReferralStatus)[n % len(ReferralStatus)],
+                created_at=T0,
+                status_changed_at=T0,
+            )
+            for n in range(REFERRALS)
+        )
+
+
+def _adapter(sandbox: Sandbox, renewable: bool) -> SalesforceAdapter:
+    settings = load_settings()
+    if not renewable:
+        return salesforce_adapter(settings, sandbox)
+    # The OAuth client-credentials flow, so an expired session can be renewed.
+    login = sandbox.salesforce_login
+    oauth = settings.salesforce.model_copy(
+        update={
+            "consumer_key": login.client_id,
+            "consumer_secret": SecretStr(login.client_secret),
+            "domain": sandbox.salesforce_login_domain,
+            "api_version": sandbox.api_version,
+        }
+    )
+    os.environ["REQUESTS_CA_BUNDLE"] = sandbox.combined_ca_bundle  # zeep, as the target does
+    return SalesforceAdapter(oauth, session=sandbox.salesforce_session())
+
+
+def _desired(store: Store, objects: list[MappedObject]) -> dict[str, set[str]]:
+    wanted: dict[str, set[str]] = {}
+    with store.reading() as tx:
+        for obj in objects:
+            ids: set[str] = set()
+            after = None
+            while page := obj.page(tx, after, 1000):
+                ids.update(d.record_id for d in page)
+                after = page[-1].record_id
+            wanted[obj.name] = ids
+    return wanted
+
+
+def _held(sandbox: Sandbox, object_name: str) -> Counter[str]:
+    crm = Salesforce(
+        instance_url=sandbox.salesforce_url,
+        session_id=sandbox.session_id,
+        session=sandbox.salesforce_session(),
+        version=sandbox.api_version,
+    )
+    rows = crm.query_all(f"SELECT Refnet_Id__c FROM {object_name}")["records"]
+    return Counter(str(r["Refnet_Id__c"]) for r in rows if r["Refnet_Id__c"])
+
+
+def run(scenario: Scenario) -> tuple[Outcome, int, int, int, int]:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = Store.open(f"sqlite:///{root / 'refnet.db'}")
+        _network(store)
+        with run_sandbox(root / "sandbox") as sandbox:
+            salesforce_adapter(load_settings(), sandbox).provision()
+            adapter = _adapter(sandbox, scenario.renewable_login)
+            objects = [
+                o
+                for o in mapped_objects(adapter.mappings, RulesConfig().multiplier)
+                if o.kind in ("member", "referral")
+            ]
+            outcome = Outcome()
+            scenario.inject(sandbox)
+            summary: RunSummary | None = None
+            while summary is None or summary.status != "completed" or summary.counts.failed:
+                if outcome.runs:
+                    scenario.heal(sandbox)
+                assert outcome.runs < 10, f"{scenario.name}: no complete run after 10 tries"
+                summary = run_sync(store, adapter, objects, target="sandbox")
+                outcome.runs += 1
+                outcome.stops += summary.status == "stopped"
+                outcome.failed_records += summary.counts.failed
+            outcome.error_answers = sum(
+                1 for r in sandbox.faults.requests("salesforce.*") if (r.status or 0) >= 400
+            )
+            sandbox.faults.restore_sessions()  # so the check itself can read the CRM
+            desired = _desired(store, objects)
+            lost = duplicates = stray = 0
+            for name, ids in desired.items():
+                held = _held(sandbox, name)
+                lost += len(ids - set(held))
+                stray += len(set(held) - ids)
+                duplicates += sum(1 for count in held.values() if count > 1)
+        store.close()
+    return outcome, sum(len(ids) for ids in desired.values()), lost, duplicates, stray
+
+
+def _faults(sandbox: Sandbox) -> None:
+    sandbox.faults.clear()
+
+
+def _expire_after(upserts: int) -> Callable[[Sandbox], None]:
+    """Expire every session once ``upserts`` upserts were served (a watcher thread)."""
+
+    def inject(sandbox: Sandbox) -> None:
+        def watch() -> None:
+            deadline = time.monotonic() + 60
+            while sandbox.request_count(UPSERT) < upserts and time.monotonic() < deadline:
+                time.sleep(0.001)
+            sandbox.faults.expire_sessions()
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    return inject
+
+
+SCENARIOS = [
+    Scenario("none", "-", _nothing, _nothing),
+    Scenario(
+        "5xx burst",
+        "3 x 503 on upserts",
+        lambda s: s.faults.fail_next(UPSERT, times=3, status=503, retry_after=0),
+        _nothing,
+    ),
+    Scenario(
+        "outage longer than the retries",
+        "503 on every upsert until the next run",
+        lambda s: s.faults.fail_next(UPSERT, times=40, status=503, retry_after=0),
+        _faults,
+    ),
+    Scenario(
+        "partial batch failures",
+        "validation rule on 1 of 7 statuses",
+        lambda s: s.faults.reject_records(
+            "salesforce", "Refnet_Referral__c", "Status__c", "lost", message="sandbox rule"
+        ),
+        _faults,  # the rule is fixed by an admin; refused records are retried
+    ),
+    Scenario(
+        "expired session mid-run",
+        "every session expired after 3 upserts",
+        _expire_after(3),
+        _nothing,
+        renewable_login=True,
+    ),
+    Scenario(
+        "daily API limit reached mid-run",
+        "allowance 80% used minus 6 calls",
+        lambda s: s.faults.set_salesforce_usage(12_000 - 6, 15_000),
+        lambda s: s.faults.set_salesforce_usage(0, 15_000),  # the next day
+    ),
+    Scenario(
+        "daily limit with 403 answers",
+        "4 x 403 REQUEST_LIMIT_EXCEEDED",
+        lambda s: s.faults.request_limit_next(UPSERT, times=4),
+        _nothing,
+    ),
+]
+
+
+def main() -> None:
+    os.environ.pop("REQUESTS_CA_BUNDLE", None)
+    # The adapter logs each retry as a warning; the table says how runs went.
+    logging.basicConfig(level=logging.ERROR)
+    print(f"faults during refnet sync to the sandbox's Salesforce ({MEMBERS} members, "
+          f"{REFERRALS:,} referrals; Contact, Account and referral objects)")  # fmt: skip
+    header = (
+        f"  {'fault':<32} {'injected':<38} {'errors':>6} {'runs':>4} {'stops':>5} {'refused':>7} "
+        f"{'desired':>7} {'lost':>4} {'dupes':>5} {'stray':>5}"
+    )
+    print(header)
+    bad = 0
+    for scenario in SCENARIOS:
+        outcome, desired, lost, duplicates, stray = run(scenario)
+        bad += lost + duplicates + stray
+        print(
+            f"  {scenario.name:<32} {scenario.injected:<38} {outcome.error_answers:>6} "
+            f"{outcome.runs:>4} {outcome.stops:>5} "
+            f"{outcome.failed_records:>7} {desired:>7} {lost:>4} {duplicates:>5} {stray:>5}"
+        )
+    print("  OK: every run ended with the CRM equal to refnet" if not bad else f"  FAILED: {bad}")
+
+
+if __name__ == "__main__":
+    main()
