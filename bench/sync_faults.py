@@ -10,9 +10,10 @@ with the records refnet wants there:
 * **duplicates**: refnet ids the CRM holds more than once;
 * **stray**: records the CRM holds that refnet does not want.
 
-All three must be 0 in every row. ``errors`` counts the HTTP error answers the sandbox
-gave (the faults as the client saw them), ``stops`` the runs that stopped cleanly to be
-resumed, ``refused`` the records a validation rule refused before it was fixed.
+All three must be 0 in every row. ``errors`` counts the requests the sandbox marked as
+failed (a connection it cut counts as one; a late answer is a 200 the client no longer
+waited for), ``stops`` the runs that stopped cleanly to be resumed, ``refused`` the records
+a validation rule refused before it was fixed.
 
 The process killed mid-sync is in ``tests/e2e/test_kill_during_sync.py`` (four kill
 points, same checks) and the webhook server killed mid-load in
@@ -67,6 +68,7 @@ class Scenario:
     inject: Callable[[Sandbox], None]  # before the first run
     heal: Callable[[Sandbox], None]  # before each later run: the fault has passed
     renewable_login: bool = False
+    request_timeout: float | None = None  # seconds the client waits for an answer
 
 
 def _nothing(sandbox: Sandbox) -> None:
@@ -99,8 +101,10 @@ def _network(store: Store) -> None:
         )
 
 
-def _adapter(sandbox: Sandbox, renewable: bool) -> SalesforceAdapter:
+def _adapter(sandbox: Sandbox, renewable: bool, timeout: float | None) -> SalesforceAdapter:
     settings = load_settings()
+    if timeout is not None:
+        settings.salesforce.request_timeout = timeout
     if not renewable:
         return salesforce_adapter(settings, sandbox)
     # The OAuth client-credentials flow, so an expired session can be renewed.
@@ -114,7 +118,11 @@ def _adapter(sandbox: Sandbox, renewable: bool) -> SalesforceAdapter:
         }
     )
     os.environ["REQUESTS_CA_BUNDLE"] = sandbox.combined_ca_bundle  # zeep, as the target does
-    return SalesforceAdapter(oauth, session=sandbox.salesforce_session())
+    return SalesforceAdapter(
+        oauth,
+        session=sandbox.salesforce_session(),
+        request_timeout=settings.salesforce.request_timeout,
+    )
 
 
 def _desired(store: Store, objects: list[MappedObject]) -> dict[str, set[str]]:
@@ -148,7 +156,7 @@ def run(scenario: Scenario) -> tuple[Outcome, int, int, int, int]:
         _network(store)
         with run_sandbox(root / "sandbox") as sandbox:
             salesforce_adapter(load_settings(), sandbox).provision()
-            adapter = _adapter(sandbox, scenario.renewable_login)
+            adapter = _adapter(sandbox, scenario.renewable_login, scenario.request_timeout)
             objects = [
                 o
                 for o in mapped_objects(adapter.mappings, RulesConfig().multiplier)
@@ -214,6 +222,19 @@ SCENARIOS = [
         _faults,
     ),
     Scenario(
+        "connection resets",
+        "3 upserts cut off without an answer",
+        lambda s: s.faults.reset_next(UPSERT, times=3),
+        _nothing,
+    ),
+    Scenario(
+        "timeouts after the CRM wrote",
+        "2 upserts answered after 1.5 s, client waits 0.5 s",
+        lambda s: s.faults.slow_next(UPSERT, times=2, seconds=1.5),
+        _nothing,
+        request_timeout=0.5,
+    ),
+    Scenario(
         "partial batch failures",
         "validation rule on 1 of 7 statuses",
         lambda s: s.faults.reject_records(
@@ -250,7 +271,7 @@ def main() -> None:
     print(f"faults during refnet sync to the sandbox's Salesforce ({MEMBERS} members, "
           f"{REFERRALS:,} referrals; Contact, Account and referral objects)")  # fmt: skip
     header = (
-        f"  {'fault':<32} {'injected':<38} {'errors':>6} {'runs':>4} {'stops':>5} {'refused':>7} "
+        f"  {'fault':<32} {'injected':<50} {'errors':>6} {'runs':>4} {'stops':>5} {'refused':>7} "
         f"{'desired':>7} {'lost':>4} {'dupes':>5} {'stray':>5}"
     )
     print(header)
@@ -259,7 +280,7 @@ def main() -> None:
         outcome, desired, lost, duplicates, stray = run(scenario)
         bad += lost + duplicates + stray
         print(
-            f"  {scenario.name:<32} {scenario.injected:<38} {outcome.error_answers:>6} "
+            f"  {scenario.name:<32} {scenario.injected:<50} {outcome.error_answers:>6} "
             f"{outcome.runs:>4} {outcome.stops:>5} "
             f"{outcome.failed_records:>7} {desired:>7} {lost:>4} {duplicates:>5} {stray:>5}"
         )

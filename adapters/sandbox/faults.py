@@ -7,7 +7,8 @@ What a test can ask for:
   :meth:`Faults.request_count` takes an fnmatch pattern (``"hubspot.*"``).
 - **scripted failures**: "the next N calls to endpoint X answer 503" (:meth:`fail_next`),
   "... answer HubSpot 429 with policy DAILY" (:meth:`rate_limit_next`), "... answer
-  Salesforce 403 REQUEST_LIMIT_EXCEEDED" (:meth:`request_limit_next`).
+  Salesforce 403 REQUEST_LIMIT_EXCEEDED" (:meth:`request_limit_next`), "... lose their
+  connection" (:meth:`reset_next`), "... are answered late" (:meth:`slow_next`).
 - **sessions**: :meth:`expire_sessions` makes every Salesforce session id and HubSpot token
   stop working, as an expired session does.
 - **record rules**: :meth:`reject_records` makes records whose field has a given value fail
@@ -40,7 +41,7 @@ __all__ = [
     "ScriptedFault",
 ]
 
-FaultKind = Literal["status", "hubspot_rate_limit", "salesforce_request_limit"]
+FaultKind = Literal["status", "hubspot_rate_limit", "salesforce_request_limit", "reset", "slow"]
 Crm = Literal["salesforce", "hubspot"]
 HubSpotPolicy = Literal["TEN_SECONDLY_ROLLING", "DAILY"]
 
@@ -55,6 +56,7 @@ class ScriptedFault:
     status: int = 503
     policy: HubSpotPolicy = "TEN_SECONDLY_ROLLING"
     retry_after: int | None = None
+    delay: float = 0.0  # seconds, for ``slow``
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,18 @@ class Faults:
     def request_limit_next(self, endpoint: str = "salesforce.*", times: int = 1) -> None:
         """The next ``times`` Salesforce calls answer 403 ``REQUEST_LIMIT_EXCEEDED``."""
         self._script(ScriptedFault(endpoint, times, "salesforce_request_limit", 403))
+
+    def reset_next(self, endpoint: str, times: int = 1) -> None:
+        """The next ``times`` calls to ``endpoint`` get their connection closed, no answer."""
+        self._script(ScriptedFault(endpoint, times, "reset"))
+
+    def slow_next(self, endpoint: str, times: int = 1, *, seconds: float) -> None:
+        """The next ``times`` calls to ``endpoint`` are answered only after ``seconds``.
+
+        The request is carried out after the wait, as a CRM does for a client that gave up
+        waiting: a client timeout does not mean the write did not happen.
+        """
+        self._script(ScriptedFault(endpoint, times, "slow", delay=seconds))
 
     def _script(self, fault: ScriptedFault) -> None:
         if fault.remaining < 1:

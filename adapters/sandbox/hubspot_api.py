@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from adapters.sandbox.disruptions import NETWORK_FAULTS, disrupt
 from adapters.sandbox.faults import RequestRecord, ScriptedFault
 from adapters.sandbox.hubspot_admin import register_admin
 from adapters.sandbox.hubspot_assoc_api import register_associations
@@ -112,6 +113,10 @@ class _ObjectViews:
         g.record = self.faults.record_request(endpoint, request.method, request.path)
         g.rate_headers = {}
         fault = self.faults.take_scripted(endpoint)
+        if fault is not None and fault.kind in NETWORK_FAULTS:
+            if disrupt(fault):
+                return Response(status=500)  # the connection is gone; nobody reads this
+            fault = None
         if fault is not None and fault.kind == "hubspot_rate_limit":
             return _rate_limited(
                 fault.policy, _scripted_headers(fault, self.faults.hubspot_headers())

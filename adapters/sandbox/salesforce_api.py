@@ -24,6 +24,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from adapters.sandbox.auth import ORG_ID, USER_ID
+from adapters.sandbox.disruptions import NETWORK_FAULTS, disrupt
 from adapters.sandbox.faults import RequestRecord, ScriptedFault
 from adapters.sandbox.salesforce_backend import (
     LATEST_VERSIONS,
@@ -89,6 +90,10 @@ class _AppViews:
         endpoint = request.endpoint or "salesforce.unknown"
         g.record = self.backend.faults.record_request(endpoint, request.method, request.path)
         fault = self.backend.faults.take_scripted(endpoint)
+        if fault is not None and fault.kind in NETWORK_FAULTS:
+            if disrupt(fault):
+                return Response(status=500)  # the connection is gone; nobody reads this
+            fault = None
         if fault is not None:
             return _fault_response(fault)
         version = (request.view_args or {}).get("version")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+import urllib3
 from hubspot import HubSpot
 from hubspot.crm.objects import (
     ApiException,
@@ -197,3 +200,38 @@ def test_requests_are_counted_per_endpoint(sandbox: Sandbox, sf: Salesforce, hs:
     assert sandbox.request_count() == 4
     sandbox.faults.reset_counts()
     assert sandbox.request_count() == 0
+
+
+def test_a_reset_connection_gets_no_answer_and_the_next_call_works(
+    sandbox: Sandbox, sf: Salesforce, hs: HubSpot
+) -> None:
+    sandbox.faults.reset_next("salesforce.sobjects")
+    with pytest.raises(requests.ConnectionError):
+        sf.describe()
+    assert sf.describe() is not None
+    sandbox.faults.reset_next("hubspot.*")
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        _search(hs)
+    assert _search(hs)[1] == 200
+
+
+def test_a_late_answer_times_the_client_out_but_the_write_still_happens(
+    sandbox: Sandbox, sf: Salesforce, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox.combined_ca_bundle)
+    provision_referral(sf)
+    sandbox.faults.slow_next("salesforce.collections_upsert", seconds=0.6)
+    url = f"{sandbox.salesforce_url}/services/data/v{sandbox.api_version}/composite/sobjects"
+    record = {"attributes": {"type": "Referral__c"}, EXTERNAL_ID: "late-1", "Stage__c": "New"}
+    body = {"allOrNone": False, "records": [record]}
+    with pytest.raises(requests.ReadTimeout):
+        sf.session.patch(
+            f"{url}/Referral__c/{EXTERNAL_ID}", json=body, headers=sf.headers, timeout=0.2
+        )
+    deadline = time.monotonic() + 10
+    written: list[str] = []
+    while not written and time.monotonic() < deadline:  # the server is still waiting
+        time.sleep(0.05)
+        rows = sf.query(f"SELECT {EXTERNAL_ID} FROM Referral__c")["records"]
+        written = [r[EXTERNAL_ID] for r in rows]
+    assert written == ["late-1"]
