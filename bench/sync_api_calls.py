@@ -19,13 +19,14 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+
+from synthetic import referral_id, synthetic_network  # bench/synthetic.py
 
 from adapters.salesforce.adapter import COLLECTION_SIZE, SalesforceAdapter
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
-from connector.model import Circle, Member, Referral, ReferralStatus, Sentiment
+from connector.model import Referral, ReferralStatus
 from connector.rules import RulesConfig
 from connector.settings import load_settings
 from connector.store import Store
@@ -33,7 +34,6 @@ from connector.sync.engine import run_sync
 from mappings.objects import MappedObject, mapped_objects
 
 VOLUMES = (1_000, 10_000)
-T0 = datetime(2026, 1, 5, tzinfo=UTC)
 WRITES = ("salesforce.collections_upsert", "salesforce.bulk_*")
 
 
@@ -44,32 +44,6 @@ class Volume:
     @property
     def members(self) -> int:
         return max(10, self.referrals // 10)
-
-
-def _network(store: Store, volume: Volume) -> None:
-    with store.transaction() as tx:
-        tx.put_many(
-            Member(
-                id=f"m{i:06d}",
-                name=f"Member {i}",
-                organisation=f"Firma {i} GmbH",
-                circle=Circle.CUSTOMER if i % 2 else Circle.PROSPECT,
-            )
-            for i in range(volume.members)
-        )
-        tx.put_many(
-            Referral(
-                id=f"r{n:07d}",
-                referrer_id=f"m{(2 * n + 1) % volume.members:06d}",
-                referred_id=f"m{(2 * n) % volume.members:06d}",
-                circle=Circle.CUSTOMER,
-                sentiment=Sentiment.POSITIVE,
-                status=ReferralStatus.OPEN,
-                created_at=T0,
-                status_changed_at=T0,
-            )
-            for n in range(volume.referrals)
-        )
 
 
 def _writes(sandbox: Sandbox) -> int:
@@ -95,7 +69,7 @@ def measure(volume: Volume, *, bulk: bool) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         store = Store.open(f"sqlite:///{root / 'refnet.db'}")
-        _network(store, volume)
+        synthetic_network(store, members=volume.members, referrals=volume.referrals)
         with run_sandbox(root / "sandbox") as sandbox:
             adapter = _adapter(sandbox, bulk)
             objects = mapped_objects(adapter.mappings, RulesConfig().multiplier)
@@ -111,8 +85,9 @@ def measure(volume: Volume, *, bulk: bool) -> None:
             minimum = _minimum(store, objects)
             second = sync()
             with store.transaction() as tx:
-                changed = tx.get(Referral, "r0000007")
-                tx.put(changed.model_copy(update={"status": ReferralStatus.CONTACTED}))
+                changed = tx.get(Referral, referral_id(7))
+                other = next(s for s in ReferralStatus if s is not changed.status)
+                tx.put(changed.model_copy(update={"status": other}))
             one = sync()
         store.close()
     path = "Bulk 2.0 from 2,000" if bulk else "collections only"

@@ -32,24 +32,22 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
-from simple_salesforce import Salesforce
+from synthetic import synthetic_network  # bench/synthetic.py, beside this script
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
-from connector.model import Circle, Member, Referral, ReferralStatus, Sentiment
 from connector.rules import RulesConfig
 from connector.settings import load_settings
 from connector.store import Store
 from connector.sync.engine import RunSummary, run_sync
+from connector.sync.objects import desired_ids
 from mappings.objects import MappedObject, mapped_objects
 
 MEMBERS, REFERRALS = 300, 1_500
-T0 = datetime(2026, 3, 2, tzinfo=UTC)
 UPSERT = "salesforce.collections_upsert"
 
 
@@ -73,32 +71,6 @@ class Scenario:
 
 def _nothing(sandbox: Sandbox) -> None:
     return None
-
-
-def _network(store: Store) -> None:
-    with store.transaction() as tx:
-        tx.put_many(
-            Member(
-                id=f"m{i:04d}",
-                name=f"Member {i}",
-                organisation=f"Firma {i} GmbH",
-                circle=Circle.CUSTOMER if i % 3 else Circle.PROSPECT,
-            )
-            for i in range(MEMBERS)
-        )
-        tx.put_many(
-            Referral(
-                id=f"r{n:05d}",
-                referrer_id=f"m{(n * 7) % MEMBERS:04d}",
-                referred_id=f"m{(n * 7 + 1) % MEMBERS:04d}",
-                circle=Circle.CUSTOMER,
-                sentiment=Sentiment.POSITIVE,
-                status=list(ReferralStatus)[n % len(ReferralStatus)],
-                created_at=T0,
-                status_changed_at=T0,
-            )
-            for n in range(REFERRALS)
-        )
 
 
 def _adapter(sandbox: Sandbox, renewable: bool, timeout: float | None) -> SalesforceAdapter:
@@ -126,26 +98,13 @@ def _adapter(sandbox: Sandbox, renewable: bool, timeout: float | None) -> Salesf
 
 
 def _desired(store: Store, objects: list[MappedObject]) -> dict[str, set[str]]:
-    wanted: dict[str, set[str]] = {}
     with store.reading() as tx:
-        for obj in objects:
-            ids: set[str] = set()
-            after = None
-            while page := obj.page(tx, after, 1000):
-                ids.update(d.record_id for d in page)
-                after = page[-1].record_id
-            wanted[obj.name] = ids
-    return wanted
+        return {obj.name: desired_ids(tx, obj) for obj in objects}
 
 
 def _held(sandbox: Sandbox, object_name: str) -> Counter[str]:
-    crm = Salesforce(
-        instance_url=sandbox.salesforce_url,
-        session_id=sandbox.session_id,
-        session=sandbox.salesforce_session(),
-        version=sandbox.api_version,
-    )
-    rows = crm.query_all(f"SELECT Refnet_Id__c FROM {object_name}")["records"]
+    soql = f"SELECT Refnet_Id__c FROM {object_name}"
+    rows = sandbox.salesforce_client().query_all(soql)["records"]
     return Counter(str(r["Refnet_Id__c"]) for r in rows if r["Refnet_Id__c"])
 
 
@@ -153,7 +112,7 @@ def run(scenario: Scenario) -> tuple[Outcome, int, int, int, int]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         store = Store.open(f"sqlite:///{root / 'refnet.db'}")
-        _network(store)
+        synthetic_network(store, members=MEMBERS, referrals=REFERRALS)
         with run_sandbox(root / "sandbox") as sandbox:
             salesforce_adapter(load_settings(), sandbox).provision()
             adapter = _adapter(sandbox, scenario.renewable_login, scenario.request_timeout)
@@ -236,7 +195,7 @@ SCENARIOS = [
     ),
     Scenario(
         "partial batch failures",
-        "validation rule on 1 of 7 statuses",
+        "validation rule refusing status 'lost'",
         lambda s: s.faults.reject_records(
             "salesforce", "Refnet_Referral__c", "Status__c", "lost", message="sandbox rule"
         ),

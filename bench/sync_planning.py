@@ -29,12 +29,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 
+from synthetic import synthetic_network  # bench/synthetic.py, beside this script
+
 from connector.crm import BatchResult, OutboundRecord, PulledRecord, RecordOutcome
-from connector.model import Circle, Member, Referral, ReferralStatus, Sentiment
+from connector.model import Referral
 from connector.rules import RulesConfig
 from connector.store import Store
 from connector.sync.engine import SyncOptions, run_sync
@@ -43,7 +44,6 @@ from mappings.objects import MappedObject
 
 OBJECT = "Refnet_Referral__c"
 MEMBERS = 2_000
-T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 class ConfirmingCrm:
@@ -66,30 +66,7 @@ class ConfirmingCrm:
 
 def build_store(path: Path, referrals: int) -> None:
     store = Store.open(f"sqlite:///{path}")
-    with store.transaction() as tx:
-        tx.put_many(
-            Member(id=f"m{i:05d}", name=f"Member {i}", circle=Circle.CUSTOMER)
-            for i in range(MEMBERS)
-        )
-    statuses = list(ReferralStatus)
-    batch = 50_000
-    for start in range(0, referrals, batch):
-        with store.transaction() as tx:
-            tx.put_many(
-                # Known-valid data: skipping validation keeps building 1M records short.
-                Referral.model_construct(
-                    id=f"r{n:08d}",
-                    referrer_id=f"m{n % MEMBERS:05d}",
-                    referred_id=f"m{(n * 7 + 1) % MEMBERS:05d}",
-                    circle=Circle.CUSTOMER,
-                    sentiment=Sentiment.POSITIVE,
-                    status=statuses[n % len(statuses)],
-                    amount=Decimal(n % 9000) if n % 3 == 0 else None,
-                    created_at=T0 + timedelta(minutes=n),
-                    status_changed_at=T0 + timedelta(minutes=n),
-                )
-                for n in range(start, min(start + batch, referrals))
-            )
+    synthetic_network(store, members=MEMBERS, referrals=referrals)
     store.close()
 
 

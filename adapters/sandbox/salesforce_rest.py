@@ -141,6 +141,15 @@ def _errors_answer(outcome: UpsertOutcome) -> Response:
     return sf_json(errors, 400)
 
 
+def _too_many_records() -> Response:
+    return sf_error(
+        400,
+        "EXCEEDED_ID_LIMIT",
+        f"record limit reached. cannot submit more than {MAX_COLLECTION_RECORDS} "
+        "records into this call",
+    )
+
+
 def _unknown_object() -> Response:
     return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
 
@@ -304,12 +313,7 @@ class _RestViews:
         if not isinstance(body, dict) or not isinstance(items, list):
             return sf_error(400, "JSON_PARSER_ERROR", "Expected a 'records' array")
         if len(items) > MAX_COLLECTION_RECORDS:
-            return sf_error(
-                400,
-                "EXCEEDED_ID_LIMIT",
-                f"record limit reached. cannot submit more than {MAX_COLLECTION_RECORDS} "
-                "records into this call",
-            )
+            return _too_many_records()
         results: list[dict[str, Any]] = []
         for item in items:
             attributes = item.get("attributes") if isinstance(item, dict) else None
@@ -330,12 +334,7 @@ class _RestViews:
         if not ids:
             return sf_error(400, "MISSING_ARGUMENT", "The ids parameter is required")
         if len(ids) > MAX_COLLECTION_RECORDS:
-            return sf_error(
-                400,
-                "EXCEEDED_ID_LIMIT",
-                f"record limit reached. cannot submit more than {MAX_COLLECTION_RECORDS} "
-                "records into this call",
-            )
+            return _too_many_records()
         results: list[dict[str, Any]] = []
         for record_id in ids:
             if self.records.delete(record_id):
@@ -362,12 +361,7 @@ class _RestViews:
         if not isinstance(body, dict) or not isinstance(items, list):
             return sf_error(400, "JSON_PARSER_ERROR", "Expected a 'records' array")
         if len(items) > MAX_COLLECTION_RECORDS:
-            return sf_error(
-                400,
-                "EXCEEDED_ID_LIMIT",
-                f"record limit reached. cannot submit more than {MAX_COLLECTION_RECORDS} "
-                "records into this call",
-            )
+            return _too_many_records()
         # Records without the right attributes.type fail alone, as Salesforce answers them.
         typed: list[int] = []
         inputs: list[UpsertInput] = []

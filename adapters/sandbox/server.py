@@ -28,6 +28,7 @@ from typing import Any
 
 import requests
 from flask import Flask
+from simple_salesforce.api import Salesforce
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from adapters.sandbox.auth import Credentials, SalesforceLogin
@@ -168,6 +169,15 @@ class Sandbox:
         session.verify = self.ca_bundle
         session.trust_env = False
         return session
+
+    def salesforce_client(self) -> Salesforce:
+        """A simple-salesforce client on the sandbox's session: a CRM user's view of it."""
+        return Salesforce(
+            instance_url=self.salesforce_url,
+            session_id=self.session_id,
+            session=self.salesforce_session(),
+            version=self.api_version,
+        )
 
     @property
     def salesforce_login_domain(self) -> str:

@@ -10,7 +10,14 @@ from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from connector.store import Tx
 
-__all__ = ["Desired", "PullOutcome", "PullableObject", "SyncObject", "content_hash"]
+__all__ = [
+    "Desired",
+    "PullOutcome",
+    "PullableObject",
+    "SyncObject",
+    "content_hash",
+    "desired_ids",
+]
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 
@@ -88,3 +95,13 @@ def content_hash(fields: Mapping[str, Any]) -> str:
     """A stable hash of a record's CRM fields: same content, same hash, whatever the key order."""
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def desired_ids(tx: Tx, obj: SyncObject, page_size: int = 1000) -> set[str]:
+    """The refnet ids of every record ``obj`` wants in the CRM (to check what a CRM holds)."""
+    ids: set[str] = set()
+    after: str | None = None
+    while page := obj.page(tx, after, page_size):
+        ids.update(desired.record_id for desired in page)
+        after = page[-1].record_id
+    return ids

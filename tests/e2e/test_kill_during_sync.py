@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from simple_salesforce import Salesforce
 from sqlalchemy import func, select
 
 from adapters.sandbox import Sandbox, run_sandbox
@@ -29,6 +28,7 @@ from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.settings import load_settings
 from connector.store import Store
+from connector.sync.objects import desired_ids
 from connector.sync.schema import sync_failures, sync_runs, sync_state
 from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
@@ -88,27 +88,10 @@ def _kill_after(process: subprocess.Popen[bytes], sandbox: Sandbox, upserts: int
     process.wait()
 
 
-def _crm(sandbox: Sandbox) -> Salesforce:
-    return Salesforce(
-        instance_url=sandbox.salesforce_url,
-        session_id=sandbox.session_id,
-        session=sandbox.salesforce_session(),
-        version=sandbox.api_version,
-    )
-
-
 def _desired(store: Store) -> dict[str, set[str]]:
     objects = mapped_objects(load_mappings("salesforce"), RulesConfig().multiplier)
-    wanted: dict[str, set[str]] = {}
     with store.reading() as tx:
-        for obj in objects:
-            ids: set[str] = set()
-            after = None
-            while page := obj.page(tx, after, 1000):
-                ids.update(d.record_id for d in page)
-                after = page[-1].record_id
-            wanted[obj.name] = ids
-    return wanted
+        return {obj.name: desired_ids(tx, obj) for obj in objects}
 
 
 @pytest.mark.parametrize("upserts", [1, 4, 9, 15])
@@ -147,7 +130,7 @@ def test_a_sync_killed_midway_resumes_to_exactly_the_desired_records(
     assert (last.status, last.failed) == ("completed", 0), reasons.most_common(3)
     assert last.sent == total - confirmed, "only what was not confirmed is sent again"
 
-    crm = _crm(sandbox)
+    crm = sandbox.salesforce_client()
     for object_name, ids in desired.items():
         rows = crm.query_all(f"SELECT Refnet_Id__c FROM {object_name}")["records"]
         held = Counter(str(r["Refnet_Id__c"]) for r in rows if r["Refnet_Id__c"])

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from simple_salesforce import Salesforce
 
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
@@ -38,15 +37,6 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "")
     with run_sandbox(tmp_path / "sandbox") as running:
         yield running
-
-
-def _crm(sandbox: Sandbox) -> Salesforce:
-    return Salesforce(
-        instance_url=sandbox.salesforce_url,
-        session_id=sandbox.session_id,
-        session=sandbox.salesforce_session(),
-        version=sandbox.api_version,
-    )
 
 
 def test_a_won_deal_event_reaches_the_crm_without_anyone_clicking(
@@ -80,7 +70,7 @@ def test_a_won_deal_event_reaches_the_crm_without_anyone_clicking(
 
     assert (step.done, step.written_back) == (1, 2)
     assert pending_writebacks(store) == []
-    crm = _crm(sandbox)
+    crm = sandbox.salesforce_client()
     ref = crm.query("SELECT Status__c FROM Refnet_Referral__c WHERE Refnet_Id__c = 'r2'")
     assert ref["records"][0]["Status__c"] == "won"
     contact = crm.query("SELECT Refnet_Ladder_Stage__c FROM Contact WHERE Refnet_Id__c = 'c1'")[

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from simple_salesforce import Salesforce
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.metadata import ARCHIVE_FIELD
@@ -40,17 +39,8 @@ def adapter(sandbox: Sandbox) -> SalesforceAdapter:
     return made
 
 
-def _crm(sandbox: Sandbox) -> Salesforce:
-    return Salesforce(
-        instance_url=sandbox.salesforce_url,
-        session_id=sandbox.session_id,
-        session=sandbox.salesforce_session(),
-        version=sandbox.api_version,
-    )
-
-
 def _rows(sandbox: Sandbox, soql: str) -> dict[str, dict[str, Any]]:
-    return {r["Refnet_Id__c"]: r for r in _crm(sandbox).query_all(soql)["records"]}
+    return {r["Refnet_Id__c"]: r for r in sandbox.salesforce_client().query_all(soql)["records"]}
 
 
 def _network(store: Store) -> None:
@@ -134,7 +124,7 @@ def test_crm_owned_fields_are_seeded_once_then_read_back(
     contacts = _rows(sandbox, "SELECT Refnet_Id__c, Refnet_Vision__c FROM Contact")
     assert contacts["c1"]["Refnet_Vision__c"] == "Every drive in the region from us"
 
-    crm = _crm(sandbox)
+    crm = sandbox.salesforce_client()
     crm.Refnet_Referral__c.upsert("Refnet_Id__c/r1", {"Note__c": "called back, visit on Tuesday"})
     crm.Refnet_Referral__c.upsert("Refnet_Id__c/r0", {"Note__c": None})
     summary = _sync(store, adapter)
@@ -156,7 +146,7 @@ def test_archiving_a_record_a_user_deleted_creates_no_empty_shell(
     _sync(store, adapter)
     soql = f"SELECT Id, Refnet_Id__c, {ARCHIVE_FIELD} FROM {REFERRAL}"
     ids = {key: row["Id"] for key, row in _rows(sandbox, soql).items()}
-    _crm(sandbox).Refnet_Referral__c.delete(ids["r1"])  # a sales user cleans up
+    sandbox.salesforce_client().Refnet_Referral__c.delete(ids["r1"])  # a sales user cleans up
     result = adapter.archive_batch(
         REFERRAL, [RemovedRecord("r0", ids["r0"]), RemovedRecord("r1", ids["r1"])]
     )

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from simple_salesforce import Salesforce
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.sandbox import Sandbox, run_sandbox
@@ -79,12 +78,7 @@ def test_the_bulk_path_resolves_lookups_by_external_id_like_collections(
     summary = _sync(store, adapter)
     assert (summary.counts.failed, summary.counts.succeeded) == (0, 35 + 5 + 30)
     assert sandbox.request_count("salesforce.bulk_*") > 0
-    crm = Salesforce(
-        instance_url=sandbox.salesforce_url,
-        session_id=sandbox.session_id,
-        session=sandbox.salesforce_session(),
-        version=sandbox.api_version,
-    )
+    crm = sandbox.salesforce_client()
     contacts = {
         r["Id"]: r["Refnet_Id__c"]
         for r in crm.query_all("SELECT Id, Refnet_Id__c FROM Contact")["records"]
@@ -97,12 +91,7 @@ def test_the_bulk_path_resolves_lookups_by_external_id_like_collections(
 def test_new_members_link_to_the_contacts_and_accounts_sales_already_has(
     store: Store, sandbox: Sandbox
 ) -> None:
-    crm = Salesforce(
-        instance_url=sandbox.salesforce_url,
-        session_id=sandbox.session_id,
-        session=sandbox.salesforce_session(),
-        version=sandbox.api_version,
-    )
+    crm = sandbox.salesforce_client()
     adapter = _adapter(sandbox, bulk_threshold=10**6)
     anna = crm.Contact.create({"LastName": "Keller", "Email": "Anna.Keller@keller.example"})["id"]
     crm.Contact.create({"LastName": "Twin", "Email": "twin@x.example"})
