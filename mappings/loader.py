@@ -4,7 +4,9 @@ Everything that can be wrong with a mapping is found here, at load time, and rep
 :class:`~mappings.errors.MappingError` naming the file, the object and the field: an unknown
 model attribute, enum or transform, a type that cannot hold the source's values, a duplicate
 target field, an attribute or field owned by both sides, a lookup to nothing, a relationship
-name used twice on the same parent.
+name used twice on the same parent. Names are checked against the naming rule of the CRM
+being loaded (:mod:`mappings.naming`), HubSpot's ``hubspot:`` blocks by
+:mod:`mappings.hubspot_checks`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import yaml
 from pydantic import ValidationError
 
 from mappings.errors import MappingError
+from mappings.hubspot_checks import check_hubspot_options
+from mappings.naming import NAMING_CONTEXT_KEY, SALESFORCE, NamingRule, naming_rule
 from mappings.registry import ENUMS, MODELS, SourceError, SourceInfo, ValueKind, resolve_source
 from mappings.spec import (
     Direction,
@@ -27,7 +31,6 @@ from mappings.spec import (
     MappingSet,
     ObjectMapping,
     ObjectSpec,
-    is_custom_name,
 )
 from mappings.transforms import get_transform
 
@@ -83,8 +86,8 @@ def _spec_error(exc: ValidationError, raw: Any, file: Path) -> MappingError:
     )
 
 
-def parse_mapping(text: str, file: Path) -> ObjectSpec:
-    """Parse one YAML document into its spec (shape checks only)."""
+def parse_mapping(text: str, file: Path, *, crm: str = "salesforce") -> ObjectSpec:
+    """Parse one YAML document into its spec (shape checks, names by ``crm``'s rule)."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -94,7 +97,7 @@ def parse_mapping(text: str, file: Path) -> ObjectSpec:
     if not isinstance(raw, dict):
         raise MappingError("a mapping file must be a YAML mapping (key: value)", file=file)
     try:
-        return ObjectSpec.model_validate(raw)
+        return ObjectSpec.model_validate(raw, context={NAMING_CONTEXT_KEY: naming_rule(crm)})
     except ValidationError as exc:
         raise _spec_error(exc, raw, file) from None
 
@@ -102,8 +105,8 @@ def parse_mapping(text: str, file: Path) -> ObjectSpec:
 class _Resolver:
     """Resolves one spec's fields; every error names file, object and field."""
 
-    def __init__(self, spec: ObjectSpec, file: Path) -> None:
-        self.spec, self.file = spec, file
+    def __init__(self, spec: ObjectSpec, file: Path, naming: NamingRule = SALESFORCE) -> None:
+        self.spec, self.file, self.naming = spec, file, naming
 
     def fail(self, message: str, field: str | None = None) -> MappingError:
         return MappingError(message, file=self.file, obj=self.spec.object, field=field)
@@ -115,7 +118,7 @@ class _Resolver:
             raise self.fail(f"unknown model '{self.spec.model}'; known: {known}")
         fields = tuple(self._field(model, f) for f in self.spec.fields)
         self._check_unique(fields)
-        return ObjectMapping(self.spec, self.file, model, fields)
+        return ObjectMapping(self.spec, self.file, model, fields, self.naming)
 
     def _field(self, model: type[Any], spec: FieldSpec) -> MappedField:
         try:
@@ -213,7 +216,9 @@ class _Resolver:
                 raise self.fail("a Text name_field needs a pushed field with target 'Name'")
 
 
-def _resolve_lookups(mappings: list[ObjectMapping]) -> list[ObjectMapping]:
+def _resolve_lookups(
+    mappings: list[ObjectMapping], naming: NamingRule = SALESFORCE
+) -> list[ObjectMapping]:
     """Point every lookup at a CRM object (and, by external id, at its upsert key)."""
     by_object = {m.object.casefold(): m for m in mappings}
     relationships: dict[tuple[str, str], str] = {}
@@ -237,7 +242,7 @@ def _resolve_lookups(mappings: list[ObjectMapping]) -> list[ObjectMapping]:
                     )
                 target = candidates[0]
             ref_object = target.object if target is not None else reference
-            if is_custom_name(ref_object) and target is None:
+            if naming.is_custom(ref_object) and target is None:
                 raise fail(f"references '{reference}', which no mapping defines")
             ref_field = None
             if field.spec.type is FieldType.EXTERNAL_ID_LOOKUP:
@@ -258,7 +263,9 @@ def _resolve_lookups(mappings: list[ObjectMapping]) -> list[ObjectMapping]:
                     field.spec, field.source, field.enum, field.transform, ref_object, ref_field
                 )
             )
-        resolved.append(ObjectMapping(mapping.spec, mapping.file, mapping.model, tuple(fields)))
+        resolved.append(
+            ObjectMapping(mapping.spec, mapping.file, mapping.model, tuple(fields), naming)
+        )
     return resolved
 
 
@@ -291,10 +298,11 @@ def load_mappings(
         texts[name] = (folder / name, text)
     if not texts:
         raise MappingError(f"no {crm} mappings (*.yaml) found", file=folder)
+    naming = naming_rule(crm)
     mappings: list[ObjectMapping] = []
     seen: dict[str, Path] = {}
     for path, text in texts.values():
-        spec = parse_mapping(text, path)
+        spec = parse_mapping(text, path, crm=crm)
         if spec.object.casefold() in seen:
             raise MappingError(
                 f"object is already mapped in {seen[spec.object.casefold()].name}",
@@ -302,5 +310,9 @@ def load_mappings(
                 obj=spec.object,
             )
         seen[spec.object.casefold()] = path
-        mappings.append(_Resolver(spec, path).resolve())
-    return MappingSet(crm, tuple(_resolve_lookups(mappings)))
+        mappings.append(_Resolver(spec, path, naming).resolve())
+    resolved = _resolve_lookups(mappings, naming)
+    for mapping in resolved:
+        if mapping.spec.hubspot is not None:
+            check_hubspot_options(mapping)
+    return MappingSet(crm, tuple(resolved))

@@ -21,6 +21,10 @@ resolves each spec against the refnet model, its enums and the transform registr
 Field types are the CRM-neutral vocabulary below (named after Salesforce's); each adapter
 translates them. ``ExternalIdLookup`` points at another record by *its* external id (a refnet
 id), ``Lookup`` by the CRM's own record id.
+
+Names follow the naming rule of the CRM being loaded (:mod:`mappings.naming`): Salesforce
+API names by default, lower_snake_case for HubSpot. HubSpot mappings may add a ``hubspot:``
+block (:mod:`mappings.hubspot_options`).
 """
 
 from __future__ import annotations
@@ -38,10 +42,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     model_validator,
 )
 
 from connector.model import Record
+from mappings.hubspot_options import HubSpotOptions
+from mappings.naming import SALESFORCE, NameKind, NamingRule, rule_from_context
 from mappings.registry import SourceInfo
 from mappings.transforms import Transform
 
@@ -61,16 +68,16 @@ __all__ = [
 
 # Salesforce API names: a letter, then letters/digits/single underscores; custom ones end in
 # __c. The loader relies on these patterns when it splices names into SOQL and URL paths.
-_CUSTOM = r"[A-Za-z](?:[A-Za-z0-9]|_(?!_)){0,39}__c"
-_STANDARD = r"[A-Za-z][A-Za-z0-9]{0,39}"
-_API_NAME_RE = re.compile(rf"^(?:{_CUSTOM}|{_STANDARD})$")
-_CUSTOM_RE = re.compile(rf"^{_CUSTOM}$")
-_RELATIONSHIP_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_)){0,39}(?<!_)$")
+# Other CRMs' rules are in mappings.naming; validation picks the rule from its context.
+_API_NAME_RE = SALESFORCE.api_name
+_CUSTOM_RE = SALESFORCE.custom_name
+_RELATIONSHIP_RE = SALESFORCE.relationship
 
 
-def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
+def _matching(kind: NameKind) -> AfterValidator:
     # Python's re, not pydantic's Rust engine: the names need look-arounds (no "__" inside).
-    def check(value: str) -> str:
+    def check(value: str, info: ValidationInfo) -> str:
+        pattern, what = rule_from_context(info.context).pattern(kind)
         if not pattern.match(value):
             raise ValueError(f"'{value}' is not a valid {what}")
         return value
@@ -78,9 +85,9 @@ def _matching(pattern: re.Pattern[str], what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-ApiName = Annotated[str, _matching(_API_NAME_RE, "API name (letters, digits, single _)")]
-CustomApiName = Annotated[str, _matching(_CUSTOM_RE, "custom API name ending in __c")]
-RelationshipName = Annotated[str, _matching(_RELATIONSHIP_RE, "relationship name")]
+ApiName = Annotated[str, _matching("api_name")]
+CustomApiName = Annotated[str, _matching("custom_name")]
+RelationshipName = Annotated[str, _matching("relationship")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
@@ -250,17 +257,22 @@ class ObjectSpec(BaseModel):
     # Sync only records whose attribute holds one of the values, e.g. {circle: [customer]}.
     only: dict[str, list[str]] = Field(default_factory=dict)
     fields: list[FieldSpec] = Field(default_factory=list)
+    hubspot: HubSpotOptions | None = None  # HubSpot mappings only (mappings.hubspot_options)
 
     @model_validator(mode="after")
-    def _custom_objects_are_complete(self) -> Self:
-        if is_custom_name(self.object):
-            missing = [
-                name for name in ("label", "plural_label", "name_field") if not getattr(self, name)
-            ]
+    def _custom_objects_are_complete(self, info: ValidationInfo) -> Self:
+        rule = rule_from_context(info.context)
+        if rule.is_custom(self.object):
+            needed = ("label", "plural_label") + (("name_field",) if rule.name_field else ())
+            missing = [name for name in needed if not getattr(self, name)]
             if missing:
                 raise ValueError(f"a custom object needs {', '.join(missing)}")
+            if not rule.name_field and self.name_field is not None:
+                raise ValueError(f"name_field does not apply to {rule.crm} objects")
         elif self.name_field is not None:
             raise ValueError("name_field applies to custom objects only")
+        if self.hubspot is not None and rule.crm != "hubspot":
+            raise ValueError("the 'hubspot' block applies to HubSpot mappings only")
         return self
 
 
@@ -308,6 +320,7 @@ class ObjectMapping:
     file: Path
     model: type[Record]
     fields: tuple[MappedField, ...]
+    naming: NamingRule = SALESFORCE  # the CRM's naming rule: which objects are custom
 
     @property
     def name(self) -> str:
@@ -319,7 +332,7 @@ class ObjectMapping:
 
     @property
     def custom(self) -> bool:
-        return is_custom_name(self.spec.object)
+        return self.naming.is_custom(self.spec.object)
 
     @property
     def external_id_field(self) -> str:
