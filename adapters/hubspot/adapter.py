@@ -1,0 +1,191 @@
+"""``HubSpotAdapter``: refnet's :class:`~connector.crm.CrmAdapter` for HubSpot.
+
+Writes go by the refnet id, so any retry or resumed run is safe: a batch upsert with
+``idProperty=refnet_id`` (100 inputs per call; properties-only writes onto existing
+contacts use a batch update by the same property), then the records' lookups as labelled
+associations in batches (:mod:`adapters.hubspot.associations`). A 207 answer fails only
+the inputs it names; a record whose associations fail is reported failed too, so the sync
+engine sends it again. Every request passes the rate limiter
+(:mod:`adapters.hubspot.ratelimit`) and the one retry layer (:mod:`adapters.hubspot.retry`).
+
+A run stopped by the daily limit raises
+:class:`~adapters.hubspot.errors.DailyLimitReached`, which the sync engine treats as a clean,
+resumable stop; outcomes of the calls already made in that ``upsert_batch`` are not
+reported, so those records are sent again on resume (idempotent).
+
+The portal's ids (custom object types, association types, pipeline stages) come from the
+portal file provisioning writes (:mod:`adapters.hubspot.portal`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from adapters.hubspot.associations import AssociationWriter, IdCache, LinkRequest
+from adapters.hubspot.client import HubSpotApis, make_hubspot_client
+from adapters.hubspot.plans import Encoded, EncodeError, WritePlan, write_plan
+from adapters.hubspot.portal import PortalFile, PortalIds
+from adapters.hubspot.provision import Provisioner, ProvisionReport
+from adapters.hubspot.pull import PullReader
+from adapters.hubspot.ratelimit import RateLimiter
+from adapters.hubspot.retry import RetryPolicy
+from adapters.hubspot.writes import BATCH_SIZE, RecordWriter
+from connector.crm import BatchResult, OutboundRecord, PulledRecord, RecordOutcome
+from connector.errors import ConfigError
+from connector.settings import HubSpotSettings
+from mappings.loader import load_mappings
+from mappings.spec import MappingSet
+
+__all__ = ["HubSpotAdapter"]
+
+
+class HubSpotAdapter:
+    """HubSpot behind refnet's small adapter interface."""
+
+    name = "hubspot"
+    max_batch_size = BATCH_SIZE
+
+    def __init__(
+        self,
+        settings: HubSpotSettings,
+        mappings: MappingSet | None = None,
+        *,
+        portal_file: Path,
+        host: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        limiter: RateLimiter | None = None,
+        policy: RetryPolicy | None = None,
+        request_timeout: float = 60.0,
+    ) -> None:
+        self.settings = settings
+        self.mappings = mappings or load_mappings("hubspot")
+        self.host = (host or settings.host).rstrip("/")
+        self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
+        self.client = make_hubspot_client(settings, host=self.host, observer=self.limiter)
+        self.apis = HubSpotApis(self.client)
+        self.policy = policy or RetryPolicy(sleep=sleep)
+        self.portal = PortalFile(portal_file)
+        self.timeout = request_timeout
+        self.ids = IdCache()
+        self.writer = RecordWriter(
+            self.apis, self.policy, self.ids, request_timeout=request_timeout
+        )
+        self.linker = AssociationWriter(
+            self.apis, self.policy, self.ids, request_timeout=request_timeout
+        )
+        self.reader = PullReader(
+            self.apis, self.policy, self.mappings, self.portal_ids, request_timeout=request_timeout
+        )
+        self._portal_ids: PortalIds | None = None
+        self._plans: dict[str, WritePlan] = {}
+
+    @property
+    def write_chunk_size(self) -> int:
+        return BATCH_SIZE
+
+    @property
+    def bulk_threshold(self) -> int | None:
+        return None  # HubSpot has no bulk path for CRM records
+
+    @property
+    def api_calls(self) -> int:
+        """HTTP requests made so far, every attempt counted (as HubSpot counts them)."""
+        return self.limiter.requests
+
+    # -- portal ----------------------------------------------------------------------------
+
+    def portal_ids(self) -> PortalIds:
+        """The provisioned portal's ids (read once from the portal file)."""
+        if self._portal_ids is None:
+            self._portal_ids = self.portal.require()
+        return self._portal_ids
+
+    def writable(self, object_name: str) -> bool:
+        """Whether the provisioned portal can hold ``object_name``'s records."""
+        try:
+            self._plan(object_name)
+        except ConfigError:
+            return False
+        return True
+
+    def _plan(self, object_name: str) -> WritePlan:
+        plan = self._plans.get(object_name)
+        if plan is None:
+            mapping = self.mappings.by_object(object_name)
+            if mapping is None:
+                known = ", ".join(self.mappings.objects)
+                raise ConfigError(f"hubspot: no mapping for object '{object_name}'; known: {known}")
+            plan = self._plans[object_name] = write_plan(mapping, self.portal_ids())
+        return plan
+
+    # -- CrmAdapter ------------------------------------------------------------------------
+
+    def provision(self) -> list[str]:
+        """Create or update the schema from the mappings; return what changed."""
+        return self.provision_report().changed
+
+    def provision_report(self, *, dry_run: bool = False, redetect: bool = False) -> ProvisionReport:
+        provisioner = Provisioner(
+            self.apis, self.policy, self.portal, host=self.host, request_timeout=self.timeout
+        )
+        report = provisioner.run(self.mappings, dry_run=dry_run, redetect=redetect)
+        self._portal_ids, self._plans = None, {}  # provisioning may have found new ids
+        return report
+
+    def upsert_batch(self, object_name: str, records: Sequence[OutboundRecord]) -> BatchResult:
+        """Upsert ``records`` by refnet id, then their associations; one outcome per record."""
+        plan = self._plan(object_name)
+        start = self.api_calls
+        outcomes: dict[int, RecordOutcome] = {}
+        encoded: list[tuple[int, Encoded]] = []
+        seen: set[str] = set()
+        for index, record in enumerate(records):
+            if record.key in seen:
+                outcomes[index] = RecordOutcome(
+                    record.key, ok=False, code="DUPLICATE_KEY", message="key repeated in batch"
+                )
+                continue
+            seen.add(record.key)
+            try:
+                encoded.append((index, plan.encode(record)))
+            except EncodeError as refused:
+                outcomes[index] = RecordOutcome(
+                    record.key, ok=False, code=refused.code, message=refused.message
+                )
+        written = self.writer.write(plan, [item for _, item in encoded])
+        failures = self._link(plan, [item for _, item in encoded], written)
+        for index, item in encoded:
+            outcome = written[item.record_key]
+            if outcome.ok and item.record_key in failures:
+                code, message = failures[item.record_key]
+                outcome = RecordOutcome(
+                    item.record_key, ok=False, crm_id=outcome.crm_id, code=code, message=message
+                )
+            outcomes[index] = outcome
+        return BatchResult(
+            [outcomes[index] for index in range(len(records))], api_calls=self.api_calls - start
+        )
+
+    def _link(
+        self, plan: WritePlan, items: list[Encoded], written: dict[str, RecordOutcome]
+    ) -> dict[str, tuple[str, str]]:
+        requests = [
+            LinkRequest(item.record_key, str(written[item.record_key].crm_id), link, to_key)
+            for item in items
+            if written[item.record_key].ok and written[item.record_key].crm_id
+            for link, to_key in item.links
+        ]
+        return self.linker.link(plan.api_type, requests) if requests else {}
+
+    def fetch_changes(self, object_name: str, since: datetime | None) -> Iterator[PulledRecord]:
+        """Records of ``object_name`` changed at or after ``since``, with their pulled fields.
+
+        Mapped objects yield their pull-owned fields (by mapped field name; turn them into
+        model updates with :func:`mappings.from_crm_fields`); ``deals`` (and unmapped
+        contacts and companies) yield the properties in ``pull.LINKED_PROPERTIES``.
+        """
+        return self.reader.fetch(object_name, since)

@@ -1,0 +1,78 @@
+"""``refnet hubspot …``: provision the schema (custom objects, properties, labels, pipelines).
+
+Loaded by refnet's CLI through the ``refnet.commands`` entry point, so the core commands
+never import hubspot-api-client. Errors are refnet errors; the main CLI turns them into
+messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adapters.hubspot.adapter import HubSpotAdapter
+from adapters.hubspot.portal import default_portal_file
+from connector.settings import load_settings
+from mappings.loader import load_mappings
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="HubSpot: provision the refnet schema from the mappings.",
+    no_args_is_help=True,
+    add_completion=False,  # the main refnet command owns shell completion
+)
+
+
+@app.command()
+def provision(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Read and compare only; change nothing.")
+    ] = False,
+    redetect: Annotated[
+        bool,
+        typer.Option(
+            "--redetect",
+            help="Check again whether the portal has custom objects (after an upgrade).",
+        ),
+    ] = False,
+    portal_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--portal-file",
+            help="Where to keep the portal's ids (default: <database>.hubspot.json).",
+            dir_okay=False,
+        ),
+    ] = None,
+    mappings_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--mappings",
+            help="Directory of HubSpot mapping YAML files (default: the shipped ones).",
+            file_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Create or update custom objects, properties, association labels and pipelines."""
+    settings = load_settings()
+    adapter = HubSpotAdapter(
+        settings.hubspot,
+        load_mappings("hubspot", mappings_dir),
+        portal_file=portal_file or default_portal_file(settings),
+    )
+    report = adapter.provision_report(dry_run=dry_run, redetect=redetect)
+    prefix = "would " if dry_run else ""
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    for line in report.changed:
+        typer.echo(f"{prefix}{line}")
+    for skipped in report.skipped:
+        typer.echo(f"skipped {skipped} (needs custom objects)")
+    typer.echo(
+        f"{len(report.changed)} change(s){' planned' if dry_run else ''}, "
+        f"{report.unchanged} unchanged, mode {report.mode}, {adapter.api_calls} API call(s)"
+    )
+    if not dry_run:
+        typer.echo(f"portal ids in {adapter.portal.path}")

@@ -1,0 +1,140 @@
+"""Build hubspot-api-client from refnet's settings, with one choke point for every request.
+
+Two things the SDK does by default that refnet does not want:
+
+* **retries in urllib3.** ``HubSpot(retry=…)`` becomes ``Configuration.retries`` and then
+  the ``retries`` of each urllib3 ``PoolManager``; left at ``None``, urllib3's own default
+  (three retries of connection and read errors) applies. refnet retries in exactly one
+  place (:mod:`adapters.hubspot.retry`), so the factory passes ``Retry(total=0)``: one
+  attempt per request, and a transport failure surfaces at once as ``MaxRetryError``.
+* **a new API client per property access.** ``client.crm.objects.batch_api`` builds a fresh
+  ``Configuration``, ``ApiClient`` and connection pool each time; :class:`HubSpotApis`
+  builds each API once.
+
+The SDK's ``api_factory=`` hook builds every sub-API through :func:`_observed_factory`,
+which wraps the REST client's ``request``: an :class:`Observer` (the rate limiter) runs
+before each request and sees the headers of each answer, failures included. The token is
+read from :class:`~pydantic.SecretStr` only here and never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any, Protocol
+
+from hubspot import HubSpot
+from hubspot.discovery.discovery_base import DiscoveryBase
+from urllib3.util.retry import Retry
+
+from connector.errors import ConfigError
+from connector.settings import HubSpotSettings
+
+__all__ = ["HubSpotApis", "Observer", "make_hubspot_client", "no_urllib3_retries"]
+
+
+class Observer(Protocol):
+    """Sees every HTTP request the SDK makes: before it is sent and the answer's headers."""
+
+    def before_request(self) -> None: ...
+
+    def after_response(self, headers: Mapping[str, str] | None) -> None: ...
+
+
+def no_urllib3_retries() -> Retry:
+    """One attempt per request: the tenacity layer is the only one that retries."""
+    return Retry(total=0, redirect=0, raise_on_redirect=True, raise_on_status=False)
+
+
+def _observed_factory(observer: Observer | None) -> Callable[[Any, str, dict[str, Any]], Any]:
+    def factory(package: Any, api_name: str, config: dict[str, Any]) -> Any:
+        api = DiscoveryBase._default_api_factory(package, api_name, config)
+        if observer is None:
+            return api
+        rest = api.api_client.rest_client
+        send = rest.request
+
+        def request(*args: Any, **kwargs: Any) -> Any:
+            observer.before_request()
+            try:
+                response = send(*args, **kwargs)
+            except Exception as exc:
+                # ApiException carries the answer's headers; transport errors have none.
+                observer.after_response(getattr(exc, "headers", None))
+                raise
+            observer.after_response(response.getheaders())
+            return response
+
+        # GET/POST/... of the REST client call self.request: an instance attribute wins.
+        rest.request = request
+        return api
+
+    return factory
+
+
+def make_hubspot_client(
+    settings: HubSpotSettings, *, host: str | None = None, observer: Observer | None = None
+) -> HubSpot:
+    """A :class:`HubSpot` client for ``settings`` (private-app or OAuth access token).
+
+    ``host`` overrides ``settings.host`` (tests and the sandbox pass the loopback URL);
+    ``observer`` sees every request of every sub-API (the adapter passes its rate limiter).
+    """
+    if settings.access_token is None or not settings.access_token.get_secret_value():
+        raise ConfigError(
+            "no hubspot access token configured: set hubspot.access_token "
+            "(REFNET_HUBSPOT__ACCESS_TOKEN), a private app's token or an OAuth access token"
+        )
+    return HubSpot(
+        access_token=settings.access_token.get_secret_value(),
+        host=(host or settings.host).rstrip("/"),
+        retry=no_urllib3_retries(),
+        api_factory=_observed_factory(observer),
+    )
+
+
+class HubSpotApis:
+    """The sub-APIs refnet uses, each built once (each owns a connection pool)."""
+
+    def __init__(self, client: HubSpot) -> None:
+        self.client = client
+
+    @cached_property
+    def objects_batch(self) -> Any:
+        return self.client.crm.objects.batch_api
+
+    @cached_property
+    def objects_search(self) -> Any:
+        return self.client.crm.objects.search_api
+
+    @cached_property
+    def schemas(self) -> Any:
+        return self.client.crm.schemas.core_api
+
+    @cached_property
+    def properties(self) -> Any:
+        return self.client.crm.properties.core_api
+
+    @cached_property
+    def properties_batch(self) -> Any:
+        return self.client.crm.properties.batch_api
+
+    @cached_property
+    def property_groups(self) -> Any:
+        return self.client.crm.properties.groups_api
+
+    @cached_property
+    def pipelines(self) -> Any:
+        return self.client.crm.pipelines.pipelines_api
+
+    @cached_property
+    def pipeline_stages(self) -> Any:
+        return self.client.crm.pipelines.pipeline_stages_api
+
+    @cached_property
+    def association_labels(self) -> Any:
+        return self.client.crm.associations.v4.schema.definitions_api
+
+    @cached_property
+    def associations(self) -> Any:
+        return self.client.crm.associations.v4.batch_api

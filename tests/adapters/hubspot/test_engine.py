@@ -1,0 +1,131 @@
+"""The sync engine, the HubSpot mappings and adapter, and the sandbox's real rate limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adapters.hubspot import HubSpotAdapter
+from adapters.sandbox import HubSpotRateLimit, Sandbox, SandboxConfig, run_sandbox
+from connector.crm import OutboundRecord
+from connector.rules import RulesConfig
+from connector.store import Store
+from connector.sync.engine import run_sync
+from mappings import MappingSet
+from mappings.objects import MappedObject
+from tests.adapters.hubspot.conftest import FakeClock, MakeAdapter, settings_for
+from tests.connector.factories import member, referral
+
+REFERRAL = "refnet_referral"
+
+
+def _objects(mappings: MappingSet) -> list[MappedObject]:
+    weights = RulesConfig().multiplier
+    return [
+        MappedObject(m, weights)
+        for m in (mappings.by_object("contacts"), mappings.by_object(REFERRAL))
+        if m is not None
+    ]
+
+
+def _network(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.put_many([member(f"m{i:02d}", circle="prospect") for i in range(20)])
+        tx.put_many([referral(f"r{i:03d}", "m00", f"m{1 + i % 19:02d}") for i in range(450)])
+
+
+def _stored_referrals(sandbox: Sandbox, adapter: HubSpotAdapter) -> list[str]:
+    kind = sandbox.hubspot.schema.resolve(adapter.portal_ids().object_type(REFERRAL))
+    assert kind is not None
+    return sorted(str(r.properties["refnet_id"]) for r in sandbox.hubspot.records.all(kind))
+
+
+def test_a_daily_429_stops_the_run_cleanly_and_the_next_run_resumes(
+    adapter: HubSpotAdapter,
+    make_adapter: MakeAdapter,
+    sandbox: Sandbox,
+    store: Store,
+    hubspot_mappings: MappingSet,
+) -> None:
+    _network(store)
+    objects = _objects(hubspot_mappings)
+    # The first referral batch is written, then its associations hit the daily limit.
+    sandbox.faults.rate_limit_next("hubspot.associations_batch_create", policy="DAILY")
+
+    stopped = run_sync(store, adapter, objects, target="hubspot")
+
+    assert stopped.status == "stopped"
+    assert "DailyLimitReached" in (stopped.stop_reason or "")
+    assert "HTTP 429 policy DAILY" in (stopped.stop_reason or "")
+    assert stopped.counts.succeeded == 20  # the contacts; the interrupted batch is not counted
+    assert [r.status for r in sandbox.faults.requests() if r.status == 429] == [429]
+
+    before = sandbox.request_count("hubspot.batch_upsert")
+    resumed = run_sync(store, make_adapter(), objects, target="hubspot")
+
+    assert resumed.status == "completed"
+    assert resumed.counts.sent == 450 and resumed.counts.failed == 0
+    assert resumed.counts.skipped == 20  # contacts unchanged since their checkpoint
+    assert sandbox.request_count("hubspot.batch_upsert") - before == 5
+    assert _stored_referrals(sandbox, adapter) == [f"r{i:03d}" for i in range(450)]
+
+
+def test_a_used_up_daily_allowance_stops_before_a_429_and_the_next_run_resumes(
+    adapter: HubSpotAdapter,
+    make_adapter: MakeAdapter,
+    sandbox: Sandbox,
+    store: Store,
+    hubspot_mappings: MappingSet,
+) -> None:
+    _network(store)
+    objects = _objects(hubspot_mappings)
+    # The pull's 2 searches (contacts, referrals), 1 contacts upsert, then 2 referral batches
+    # of 3 calls each (upsert, 200 links in 2 association calls): 9 calls in the day.
+    allowance = 2 + 1 + 2 * 3
+    sandbox.faults.set_hubspot_rate_limit(HubSpotRateLimit(per_interval=10_000, daily=allowance))
+
+    stopped = run_sync(store, adapter, objects, target="hubspot")
+
+    assert stopped.status == "stopped"
+    assert "DailyLimitReached" in (stopped.stop_reason or "")
+    assert stopped.counts.succeeded == 20 + 200
+    assert not [r for r in sandbox.faults.requests() if r.status == 429]
+    assert stopped.counts.api_calls == allowance  # every call of the day, none refused
+
+    sandbox.faults.set_hubspot_rate_limit(None)  # midnight in the portal's time zone
+    before = sandbox.request_count("hubspot.batch_upsert")
+    resumed = run_sync(store, make_adapter(), objects, target="hubspot")
+
+    assert resumed.status == "completed"
+    assert resumed.counts.sent == 250 and resumed.counts.failed == 0
+    assert sandbox.request_count("hubspot.batch_upsert") - before == 3
+    assert _stored_referrals(sandbox, adapter) == [f"r{i:03d}" for i in range(450)]
+
+
+def test_the_limiter_keeps_under_the_window_so_no_request_is_refused(
+    tmp_path: Path, clock: FakeClock, hubspot_mappings: MappingSet
+) -> None:
+    state = tmp_path
+    limit = HubSpotRateLimit(per_interval=20, interval_ms=10_000)
+    config = SandboxConfig(hubspot_rate_limit=limit, now=clock.time)
+    with run_sandbox(state / "sandbox", config) as sandbox:
+        adapter = HubSpotAdapter(
+            settings_for(sandbox),
+            hubspot_mappings,
+            portal_file=state / "portal.json",
+            sleep=clock.sleep,
+            clock=clock.time,
+        )
+        adapter.provision()
+        start, calls = clock.now, adapter.api_calls
+        for batch in range(60):
+            adapter.upsert_batch(
+                "contacts", [OutboundRecord(f"c{batch}-{i}", {"lastname": "X"}) for i in range(5)]
+            )
+
+        assert not [r for r in sandbox.faults.requests() if r.status == 429]
+        assert adapter.limiter.allowed == 19  # 20 per window less 5 % headroom
+        assert adapter.limiter.waited == sum(clock.sleeps) > 0
+        sent, windows = adapter.api_calls - calls, (clock.now - start) / 10.0
+        # Never more than allowed per window, and no slower than that either.
+        assert sent <= 19 * (windows + 1)
+        assert sent >= 19 * windows
