@@ -17,6 +17,7 @@ names every refused component with its codes.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,10 @@ from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.errors import ProvisioningError
 from adapters.salesforce.metadata import Component
 from adapters.salesforce.retry import RetryPolicy
+
+# zeep logs every SOAP envelope it sends at DEBUG, and a Metadata API envelope carries the
+# session id in its SessionHeader: keep that logger above DEBUG whatever the root level.
+logging.getLogger("zeep.transports").setLevel(logging.INFO)
 
 __all__ = [
     "MAX_COMPONENTS_PER_CALL",
