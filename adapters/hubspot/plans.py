@@ -142,9 +142,11 @@ def write_plan(mapping: ObjectMapping, ids: PortalIds) -> WritePlan:
     """How ``mapping``'s records are written in the portal ``ids`` describe."""
     options = mapping.spec.hubspot or HubSpotOptions()
     ext = mapping.external_id_field
+    # Pulled fields are writable too: the engine seeds them when it creates a record, so
+    # the first pull does not read the new record's empty properties back over refnet's.
     plain = [
         f
-        for f in mapping.push_fields
+        for f in (*mapping.push_fields, *mapping.pull_fields)
         if f.spec.type not in (FieldType.LOOKUP, FieldType.EXTERNAL_ID_LOOKUP)
     ]
     lookups = [f for f in mapping.push_fields if f.spec.type is FieldType.EXTERNAL_ID_LOOKUP]

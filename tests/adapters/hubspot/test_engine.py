@@ -7,6 +7,7 @@ from pathlib import Path
 from adapters.hubspot import HubSpotAdapter
 from adapters.sandbox import HubSpotRateLimit, Sandbox, SandboxConfig, run_sandbox
 from connector.crm import OutboundRecord
+from connector.model import Member
 from connector.rules import RulesConfig
 from connector.store import Store
 from connector.sync.engine import run_sync
@@ -129,3 +130,40 @@ def test_the_limiter_keeps_under_the_window_so_no_request_is_refused(
         # Never more than allowed per window, and no slower than that either.
         assert sent <= 19 * (windows + 1)
         assert sent >= 19 * windows
+
+
+def test_fields_crm_users_own_start_from_refnets_values_and_come_back_when_edited(
+    adapter: HubSpotAdapter, sandbox: Sandbox, store: Store, hubspot_mappings: MappingSet
+) -> None:
+    with store.transaction() as tx:
+        tx.put_many(
+            [
+                member("m1", circle="prospect", email="ada@example.com"),
+                member("m2", circle="prospect", email="bob@example.com"),
+            ]
+        )
+    objects = _objects(hubspot_mappings)
+
+    first = run_sync(store, adapter, objects, target="hubspot")
+    second = run_sync(store, adapter, objects, target="hubspot")
+
+    assert first.status == second.status == "completed"
+    # The e-mail is the contact owner's, but a contact refnet creates starts with refnet's,
+    # so reading it back changes nothing.
+    contacts = sandbox.hubspot.schema.resolve("contacts")
+    assert contacts is not None
+    ada = sandbox.hubspot.records.find(contacts, "refnet_id", "m1")
+    assert ada is not None and ada.properties["email"] == "ada@example.com"
+    assert second.counts.pulled == 0 and second.counts.sent == 0
+    with store.reading() as tx:
+        assert tx.get(Member, "m1").email == "ada@example.com"
+
+    sandbox.hubspot.records.update(
+        contacts, [{"id": ada.id, "properties": {"email": "ada@new.example.com"}}]
+    )
+    third = run_sync(store, adapter, objects, target="hubspot")
+
+    assert third.counts.pulled == 1
+    with store.reading() as tx:
+        assert tx.get(Member, "m1").email == "ada@new.example.com"
+        assert tx.get(Member, "m2").email == "bob@example.com"
