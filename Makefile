@@ -27,6 +27,10 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
 	@echo "--- second sync: nothing changed, so nothing is sent"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
+	@echo "--- the same into the sandbox's HubSpot portal (custom objects, partner pipeline, records)"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
+	@echo "--- HubSpot again: nothing changed, so nothing is sent"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs
 	cd $(DEMO_DIR) && ../$(BIN)/refnet report
 

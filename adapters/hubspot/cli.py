@@ -26,6 +26,13 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def hubspot() -> None:
+    """HubSpot: provision the refnet schema from the mappings."""
+    # A callback keeps `provision` a subcommand: a one-command Typer app would run it
+    # as `refnet hubspot` itself.
+
+
 @app.command()
 def provision(
     dry_run: Annotated[

@@ -14,15 +14,22 @@ from adapters.hubspot.portal import default_portal_file
 from connector.settings import Settings
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
-from mappings.objects import mapped_objects
+from mappings.objects import MappedObject, mapped_objects
 
-__all__ = ["build_target"]
+__all__ = ["build_target", "writable_objects"]
 
 
 def build_target(settings: Settings) -> SyncTarget:
     mappings = load_mappings("hubspot")
     adapter = HubSpotAdapter(settings.hubspot, mappings, portal_file=default_portal_file(settings))
-    objects = [
-        o for o in mapped_objects(mappings, settings.rules.multiplier) if adapter.writable(o.name)
-    ]
-    return SyncTarget("hubspot", adapter, objects)
+    return SyncTarget("hubspot", adapter, writable_objects(adapter, settings))
+
+
+def writable_objects(adapter: HubSpotAdapter, settings: Settings) -> list[MappedObject]:
+    """The adapter's mapped objects, parents first, less those the portal cannot hold."""
+    objects = mapped_objects(
+        adapter.mappings,
+        settings.rules.multiplier,
+        connector_config=settings.intelligence.connector,
+    )
+    return [o for o in objects if adapter.writable(o.name)]
