@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR := demo
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test test-postgres lint typecheck unit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The same suite against a real PostgreSQL server: a throw-away cluster on loopback
+# (.ci/postgres.sh installs Debian's postgresql when it is missing and this is root).
+test-postgres: $(STAMP)
+	@dir=$$(mktemp -d) && url=$$(.ci/postgres.sh start $$dir) && \
+	  trap ".ci/postgres.sh stop $$dir" EXIT && \
+	  echo "--- test suite on $$url" && \
+	  REFNET_TEST_DATABASE_URL=$$url $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -126,13 +126,15 @@ class NetworkGraph:
             select(member_table.c.id, member_table.c.name, member_table.c.circle)
         )
         member_rows = [MemberRow(i, name, Circle(circle)) for i, name, circle in members]
-        result = tx.connection.execution_options(yield_per=_FETCH_ROWS).execute(
+        # Streamed by a statement option: on the connection it would stay set for every
+        # later statement of the transaction (PostgreSQL cannot run an INSERT as a cursor).
+        result = tx.connection.execute(
             select(
                 connection_table.c.from_id,
                 connection_table.c.to_id,
                 connection_table.c.strength,
                 connection_table.c.willing_to_introduce,
-            )
+            ).execution_options(yield_per=_FETCH_ROWS)
         )
         return cls(member_rows, (ConnectionRow(*row) for row in result))
 

@@ -172,7 +172,9 @@ class Tx:
         query = select(table).order_by(table.c.id)
         for name, value in equals.items():
             query = query.where(table.c[name] == value)
-        result = self.connection.execution_options(yield_per=1000).execute(query)
+        # On the statement, not the connection: Connection.execution_options changes the
+        # connection itself, and PostgreSQL cannot run later INSERTs through a cursor.
+        result = self.connection.execute(query.execution_options(yield_per=1000))
         for row in result.mappings():
             yield model.model_validate(dict(row))
 

@@ -9,16 +9,16 @@ import pytest
 from typer.testing import CliRunner
 
 from connector.cli.app import app
-from connector.store import head_revision
+from connector.store import create_store_engine, current_revision, head_revision
 from tests.conftest import SAMPLE_DIR
 
 SAMPLE_FILES = ["members.csv", "connections.csv", "referrals.csv", "programme.json"]
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str):  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("REFNET_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("REFNET_DATABASE_URL", database_url)
     runner = CliRunner()
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]
@@ -34,12 +34,12 @@ def sample(run):  # type: ignore[no-untyped-def]
     return json.loads(result.stdout)
 
 
-def test_init_creates_the_store_and_reports_the_schema_revision(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_init_creates_the_store_and_reports_the_schema_revision(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
     result = run("init", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["schema_revision"] == head_revision() is not None
-    assert (tmp_path / "cli.db").is_file()
+    assert current_revision(create_store_engine(database_url)) == head_revision()
 
 
 def test_sample_network_imports_completely(sample) -> None:  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from connector.model import (
 from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.store import Store
+from tests.conftest import NewDatabaseUrl
 
 MEMBERS = """\
 id,name,email,organisation,circle,industry,region,size,offers,needs
@@ -249,7 +250,7 @@ def test_malformed_files_are_clear_errors(store: Store, tmp_path: Path) -> None:
 
 
 def test_export_reimports_into_an_identical_network(
-    store: Store, members_file: Path, tmp_path: Path
+    store: Store, members_file: Path, tmp_path: Path, new_database_url: NewDatabaseUrl
 ) -> None:
     _import(store, members_file)
     rows = (
@@ -260,7 +261,7 @@ def test_export_reimports_into_an_identical_network(
     out = tmp_path / "export"
     counts = export_network(store, out)
     assert counts["member"] == 6 and counts["referral"] == 1
-    copy = Store.open(f"sqlite:///{tmp_path / 'copy.db'}")
+    copy = Store.open(new_database_url())
     for name in ("members.csv", "connections.csv", "referrals.csv", "programme.json"):
         _import(copy, out / name)
     with store.reading() as a, copy.reading() as b:

@@ -122,8 +122,8 @@ def test_audit_trail_records_who_what_when_why(store: Store) -> None:
     assert entry.at.tzinfo is UTC
 
 
-def test_schema_is_created_by_migrations_and_matches_the_model(tmp_path: Path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'new.db'}")
+def test_schema_is_created_by_migrations_and_matches_the_model(database_url: str) -> None:
+    store = Store.open(database_url)
     assert current_revision(store.engine) == head_revision()
     with store.engine.connect() as connection:
         diff = compare_metadata(
@@ -132,7 +132,7 @@ def test_schema_is_created_by_migrations_and_matches_the_model(tmp_path: Path) -
     assert diff == []
     assert "audit_log" in inspect(store.engine).get_table_names()
     # Opening again is a no-op, not an error.
-    Store.open(f"sqlite:///{tmp_path / 'new.db'}")
+    Store.open(database_url)
 
 
 def test_a_bad_database_url_is_a_config_error_without_the_url(tmp_path: Path) -> None:

@@ -32,20 +32,39 @@ from connector.sync.objects import desired_ids
 from connector.sync.schema import sync_failures, sync_runs, sync_state
 from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
-from tests.conftest import SAMPLE_DIR
+from tests.conftest import SAMPLE_DIR, NewDatabaseUrl, on_postgres
 
 SAMPLE_FILES = ["members.csv", "connections.csv", "referrals.csv", "programme.json"]
 UPSERT = "salesforce.collections_upsert"
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "sample.db"
-    store = Store.open(f"sqlite:///{path}")
+def _import_sample(url: str) -> None:
+    store = Store.open(url)
     for name in SAMPLE_FILES:
         import_file(store, SAMPLE_DIR / name, rules=RulesConfig(), actor=Actor("test"))
     store.close()
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample imported once into a SQLite file that each test copies (importing is slow)."""
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
+    _import_sample(f"sqlite:///{path}")
     return path
+
+
+@pytest.fixture
+def sample_url(
+    tmp_path: Path, new_database_url: NewDatabaseUrl, request: pytest.FixtureRequest
+) -> str:
+    """A store holding the sample network: a copy of the file, or imported into PostgreSQL."""
+    if on_postgres():
+        url = new_database_url()
+        _import_sample(url)
+        return url
+    db = tmp_path / "refnet.db"
+    shutil.copy(request.getfixturevalue("sample_db"), db)
+    return f"sqlite:///{db}"
 
 
 @pytest.fixture
@@ -56,10 +75,10 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
         yield running
 
 
-def _sync_process(db: Path, sandbox: Sandbox, cwd: Path) -> subprocess.Popen[bytes]:
+def _sync_process(url: str, sandbox: Sandbox, cwd: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "REFNET_DATABASE_URL": f"sqlite:///{db}",
+        "REFNET_DATABASE_URL": url,
         "REFNET_SALESFORCE__INSTANCE_URL": sandbox.salesforce_url,
         "REFNET_SALESFORCE__SESSION_ID": sandbox.session_id,
         "REFNET_SALESFORCE__VERIFY": sandbox.ca_bundle,
@@ -96,13 +115,11 @@ def _desired(store: Store) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("upserts", [1, 4, 9, 15])
 def test_a_sync_killed_midway_resumes_to_exactly_the_desired_records(
-    sample_db: Path, sandbox: Sandbox, tmp_path: Path, upserts: int
+    sample_url: str, sandbox: Sandbox, tmp_path: Path, upserts: int
 ) -> None:
-    db = tmp_path / "refnet.db"
-    shutil.copy(sample_db, db)
-    _kill_after(_sync_process(db, sandbox, tmp_path), sandbox, upserts)
+    _kill_after(_sync_process(sample_url, sandbox, tmp_path), sandbox, upserts)
 
-    store = Store.open(f"sqlite:///{db}")
+    store = Store.open(sample_url)
     with store.reading() as tx:
         confirmed = tx.connection.execute(
             select(func.count()).select_from(sync_state).where(sync_state.c.status == "synced")
@@ -110,7 +127,7 @@ def test_a_sync_killed_midway_resumes_to_exactly_the_desired_records(
         killed = tx.connection.execute(select(sync_runs.c.status)).scalars().all()
     assert killed == ["running"], "the killed run never finished"
 
-    resumed = _sync_process(db, sandbox, tmp_path)
+    resumed = _sync_process(sample_url, sandbox, tmp_path)
     _out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err.decode()
 

@@ -19,9 +19,9 @@ AS_OF = "2026-11-20"
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str):  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("REFNET_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("REFNET_DATABASE_URL", database_url)
     runner = CliRunner()
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]
