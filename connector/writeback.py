@@ -10,23 +10,28 @@ called after the change has committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from connector.inbox.schema import writeback_outbox
 from connector.model import utcnow
 from connector.store import Store, Tx
 
 __all__ = [
+    "OutboxClaim",
     "OutboxEntry",
     "OutboxWriteBack",
     "RecordKey",
     "TransactionalWriteBack",
     "WriteBack",
+    "claim_writebacks",
     "mark_written",
     "pending_writebacks",
 ]
@@ -100,12 +105,12 @@ class OutboxEntry:
     created_at: datetime
 
 
-def pending_writebacks(store: Store, *, limit: int = 500) -> list[OutboxEntry]:
-    """The oldest entries not yet written back, in the order they were recorded."""
+def _pending_query(limit: int) -> Any:
     table = writeback_outbox
-    query = select(table).where(table.c.processed_at.is_(None)).order_by(table.c.id).limit(limit)
-    with store.reading() as tx:
-        rows = tx.connection.execute(query).mappings().all()
+    return select(table).where(table.c.processed_at.is_(None)).order_by(table.c.id).limit(limit)
+
+
+def _entries(rows: Iterable[Any]) -> list[OutboxEntry]:
     return [
         OutboxEntry(
             id=row["id"],
@@ -119,16 +124,85 @@ def pending_writebacks(store: Store, *, limit: int = 500) -> list[OutboxEntry]:
     ]
 
 
+def pending_writebacks(store: Store, *, limit: int = 500) -> list[OutboxEntry]:
+    """The oldest entries not yet written back, in the order they were recorded."""
+    with store.reading() as tx:
+        return _entries(tx.connection.execute(_pending_query(limit)).mappings().all())
+
+
+@dataclass
+class OutboxClaim:
+    """Pending entries one drainer holds; :meth:`mark_written` settles them once sent."""
+
+    entries: list[OutboxEntry]
+    _mark: Callable[[list[int]], int] = field(repr=False)
+
+    def mark_written(self) -> int:
+        return self._mark([entry.id for entry in self.entries])
+
+
+# A fixed key of a PostgreSQL advisory lock: one outbox drain at a time across processes.
+_DRAIN_LOCK_KEY = 0x7265666E65740001  # "refnet" + 1
+_SQLITE_DRAIN_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_SQLITE_GUARD = threading.Lock()
+
+
+@contextmanager
+def claim_writebacks(store: Store, *, limit: int = 500) -> Iterator[OutboxClaim | None]:
+    """Hold the oldest pending entries for one drain; ``None`` if another drainer is busy.
+
+    A drain runs the sync engine for whole object kinds, so two drains at once would only
+    send the same records twice: the claim is exclusive, and a worker that finds it taken
+    skips its drain (the entries stay pending for the holder or the next pass).
+
+    On PostgreSQL the claim is a transaction holding a transaction-level advisory lock and
+    the entries' rows (``FOR UPDATE SKIP LOCKED``); it ends, and the entries are marked,
+    when the block ends, and a worker that dies mid-drain releases both with its
+    connection. SQLite has a single writer and the sync needs it, so there the claim is a
+    lock per engine in this process (SQLite stores serve one process's workers).
+    """
+    if store.engine.dialect.name == "postgresql":
+        with store.transaction() as tx:
+            held = tx.connection.execute(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _DRAIN_LOCK_KEY}
+            ).scalar_one()
+            if not held:
+                yield None
+                return
+            rows = tx.connection.execute(
+                _pending_query(limit).with_for_update(skip_locked=True)
+            ).mappings()
+            yield OutboxClaim(_entries(rows), lambda ids: _mark(tx.connection, ids, utcnow()))
+        return
+    with _SQLITE_GUARD:
+        lock = _SQLITE_DRAIN_LOCKS.setdefault(store.engine, threading.Lock())
+    if not lock.acquire(blocking=False):
+        yield None
+        return
+    try:
+        yield OutboxClaim(
+            pending_writebacks(store, limit=limit), lambda ids: mark_written(store, ids)
+        )
+    finally:
+        lock.release()
+
+
+def _mark(connection: Any, ids: list[int], at: datetime) -> int:
+    if not ids:
+        return 0
+    table = writeback_outbox
+    result = connection.execute(
+        update(table)
+        .where(table.c.id.in_(ids), table.c.processed_at.is_(None))
+        .values(processed_at=at)
+    )
+    return int(result.rowcount)
+
+
 def mark_written(store: Store, entry_ids: Iterable[int], *, at: datetime | None = None) -> int:
     """Mark entries as written back (after the CRM confirmed); returns how many were open."""
     ids = list(entry_ids)
     if not ids:
         return 0
-    table = writeback_outbox
     with store.transaction() as tx:
-        result = tx.connection.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c.processed_at.is_(None))
-            .values(processed_at=at or utcnow())
-        )
-    return int(result.rowcount)
+        return _mark(tx.connection, ids, at or utcnow())

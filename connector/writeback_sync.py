@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from connector.store import Store
 from connector.sync.engine import RunSummary, run_sync
 from connector.sync.targets import SyncTarget
-from connector.writeback import mark_written, pending_writebacks
+from connector.writeback import claim_writebacks
 
 __all__ = ["DrainResult", "OutboxDrainer"]
 
@@ -36,19 +36,22 @@ class OutboxDrainer:
         self.limit = limit
 
     def drain_once(self) -> DrainResult:
-        entries = pending_writebacks(self.store, limit=self.limit)
-        result = DrainResult(entries=len(entries))
-        if not entries or not self.targets:
-            return result
-        kinds = {entry.kind for entry in entries}
-        for target in self.targets:
-            objects = [o for o in target.objects if o.kind in kinds]
-            if not objects:
-                continue
-            summary = run_sync(self.store, target.adapter, objects, target=target.name)
-            result.runs.append(summary)
-            if summary.status != "completed":
-                # A limit or outage: keep the entries; the next pass tries again.
+        """One drain; does nothing while another worker (thread or process) is draining."""
+        with claim_writebacks(self.store, limit=self.limit) as claim:
+            if claim is None or not claim.entries:
+                return DrainResult()
+            result = DrainResult(entries=len(claim.entries))
+            if not self.targets:
                 return result
-        result.written = mark_written(self.store, [entry.id for entry in entries])
-        return result
+            kinds = {entry.kind for entry in claim.entries}
+            for target in self.targets:
+                objects = [o for o in target.objects if o.kind in kinds]
+                if not objects:
+                    continue
+                summary = run_sync(self.store, target.adapter, objects, target=target.name)
+                result.runs.append(summary)
+                if summary.status != "completed":
+                    # A limit or outage: keep the entries; the next pass tries again.
+                    return result
+            result.written = claim.mark_written()
+            return result

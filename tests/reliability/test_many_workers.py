@@ -1,0 +1,144 @@
+"""Several workers on one store: every event applied exactly once, one outbox drain at a time.
+
+The worker *processes* here are real ``refnet worker --drain`` runs sharing a backlog. On
+PostgreSQL (the suite's second leg) they claim with ``FOR UPDATE SKIP LOCKED``; on SQLite
+the same claims run under the file's single write lock. Either way each event must end
+``done`` after exactly one claim and leave exactly one audit entry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from connector.inbox import InboxStore
+from connector.inbox.schema import webhook_inbox
+from connector.model import Referral, utcnow
+from connector.store import Store
+from connector.store.schema import audit_log
+from connector.writeback import OutboxWriteBack, claim_writebacks, pending_writebacks
+from tests.connector.factories import member
+from tests.webhooks.conftest import hubspot_event
+from webhooks.events import hubspot_to_inbound, parse_hubspot_batch
+
+BACKLOG = 400
+PROCESSES = 3
+
+
+def referred_contacts(count: int) -> bytes:
+    """HubSpot events: ``count`` new contacts each referred by member c1."""
+    return json.dumps(
+        [
+            hubspot_event(
+                50_000 + i,
+                "contact.propertyChange",
+                70_000 + i,
+                property_name="referred_by",
+                property_value="c1",
+            )
+            for i in range(count)
+        ]
+    ).encode()
+
+
+def test_worker_processes_share_a_backlog_and_apply_every_event_once(
+    store: Store, database_url: str
+) -> None:
+    with store.transaction() as tx:
+        tx.put_many([member("c1")])
+    events = [hubspot_to_inbound(e) for e in parse_hubspot_batch(referred_contacts(BACKLOG))]
+    assert InboxStore(store).receive(events, now=utcnow()).accepted == BACKLOG
+
+    env = {
+        **os.environ,
+        "REFNET_DATABASE_URL": database_url,
+        "REFNET_WEBHOOK_WORKER_BATCH_SIZE": "25",  # many small claims: more chances to collide
+    }
+    workers = [
+        subprocess.Popen(
+            [str(Path(sys.executable).with_name("refnet")), "worker", "--drain"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    outputs = [worker.communicate(timeout=240) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * PROCESSES, outputs
+    claimed = [int(out.split("claimed ")[1].split(":")[0]) for out, _err in outputs]
+    assert sum(claimed) == BACKLOG
+
+    with store.reading() as tx:
+        statuses = dict(
+            tx.connection.execute(
+                select(webhook_inbox.c.status, func.count()).group_by(webhook_inbox.c.status)
+            ).all()
+        )
+        attempts = set(tx.connection.execute(select(webhook_inbox.c.attempts)).scalars())
+        per_event = tx.connection.execute(
+            select(audit_log.c.event_ref, func.count())
+            .where(audit_log.c.kind == "referral")
+            .group_by(audit_log.c.event_ref)
+        ).all()
+        referrals = tx.count(Referral, referrer_id="c1")
+    assert statuses == {"done": BACKLOG}
+    assert attempts == {1}  # no event was ever claimed twice
+    assert len(per_event) == BACKLOG and {count for _ref, count in per_event} == {1}
+    assert referrals == BACKLOG
+
+
+@contextmanager
+def second_store(store: Store, database_url: str) -> Iterator[Store]:
+    """Another worker's view of the store: its own engine on PostgreSQL (as another
+    process has), the same engine on SQLite (whose stores serve one process)."""
+    if store.engine.dialect.name != "postgresql":
+        yield store
+        return
+    other = Store.open(database_url)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def in_thread(function: object) -> object:
+    box: list[object] = []
+    thread = threading.Thread(target=lambda: box.append(function()))  # type: ignore[operator]
+    thread.start()
+    thread.join(timeout=30)
+    return box[0]
+
+
+def test_only_one_worker_drains_the_outbox_at_a_time(store: Store, database_url: str) -> None:
+    OutboxWriteBack(store).records_changed([("member", "c1"), ("referral", "r1")], reason="t")
+    with second_store(store, database_url) as other:
+
+        def try_claim() -> object:
+            with claim_writebacks(other) as claim:
+                return claim
+
+        with claim_writebacks(store) as first:
+            assert first is not None and len(first.entries) == 2
+            assert in_thread(try_claim) is None  # busy: the other worker skips its drain
+            assert first.mark_written() == 2
+        # Released and settled: the next drain finds nothing left to send.
+        later = in_thread(try_claim)
+        assert later is not None and later.entries == []  # type: ignore[attr-defined]
+
+
+def test_a_drain_that_fails_leaves_its_entries_pending(store: Store) -> None:
+    OutboxWriteBack(store).records_changed([("member", "c1")], reason="t")
+    with pytest.raises(RuntimeError), claim_writebacks(store) as claim:
+        assert claim is not None and len(claim.entries) == 1
+        raise RuntimeError("the CRM went away mid-drain")
+    assert [entry.record_id for entry in pending_writebacks(store)] == ["c1"]
