@@ -1,0 +1,171 @@
+"""API calls and request rate of `refnet sync` against the sandbox's HubSpot, per volume.
+
+The real engine, HubSpot adapter and hubspot-api-client talk HTTP to the local sandbox,
+which counts every request it serves. Two measurements:
+
+* **calls per volume**: for each volume of referrals (plus their members, as contacts and
+  companies) a first sync with the pull off, against the minimum: per object
+  ceil(records / 100) batch upserts plus ceil(links / 100) association calls, links being
+  the lookups to other records (a referral's referrer and referred party). The ratio must
+  be 1.00. A second sync with nothing changed must make no call.
+* **request rate**: the sandbox enforces a per-10-second limit and answers with the
+  ``X-HubSpot-RateLimit-*`` headers; a sync of three windows' worth of calls runs against
+  it. The limit (50 per 10 s) is set well below the rate the sandbox serves unthrottled on
+  a small machine (printed with the volumes), so the limiter, not the sandbox, is what
+  sets the pace. Printed: requests sent in the full 10-second windows of the run against
+  the limit (the limiter keeps 5 % headroom, so 0.95 is the ceiling), the busiest rolling
+  10 seconds (must not exceed the limit), and the 429s the sandbox answered (must be 0).
+
+    .venv/bin/python bench/hubspot_api_calls.py
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from bisect import bisect_left
+from pathlib import Path
+
+from synthetic import synthetic_network  # bench/synthetic.py
+
+from adapters.hubspot import HubSpotAdapter, RateLimiter
+from adapters.hubspot.writes import BATCH_SIZE
+from adapters.sandbox import HubSpotRateLimit, Sandbox, SandboxConfig, run_sandbox
+from connector.rules import RulesConfig
+from connector.settings import HubSpotSettings
+from connector.store import Store
+from connector.sync.engine import SyncOptions, run_sync
+from mappings import load_mappings
+from mappings.objects import MappedObject, mapped_objects
+from mappings.spec import FieldType
+
+VOLUMES = (1_000, 10_000)
+RATE_LIMIT = HubSpotRateLimit(per_interval=50, interval_ms=10_000)
+RATE_VOLUME = 5_000  # about three windows' worth of calls at 50 per 10 s
+NO_PULL = SyncOptions(pull=False)
+
+
+class TimedLimiter(RateLimiter):
+    """The adapter's limiter, noting when each request left."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent_at: list[float] = []
+
+    def before_request(self) -> None:
+        super().before_request()
+        self.sent_at.append(time.monotonic())
+
+
+def _adapter(sandbox: Sandbox, root: Path, limiter: RateLimiter | None = None) -> HubSpotAdapter:
+    settings = HubSpotSettings.model_validate(
+        {"access_token": sandbox.hubspot_token, "host": sandbox.hubspot_url}
+    )
+    adapter = HubSpotAdapter(
+        settings, load_mappings("hubspot"), portal_file=root / "portal.json", limiter=limiter
+    )
+    adapter.provision()
+    return adapter
+
+
+def _objects(adapter: HubSpotAdapter) -> list[MappedObject]:
+    objects = mapped_objects(adapter.mappings, RulesConfig().multiplier)
+    return [o for o in objects if o.kind in ("member", "referral")]
+
+
+def _minimum(store: Store, objects: list[MappedObject]) -> int:
+    """Batch upserts plus association calls no client could do with fewer."""
+    calls = 0
+    with store.reading() as tx:
+        for obj in objects:
+            mapping = obj.mapping
+            only = {k: v for k, v in mapping.spec.only.items()}
+            records = [
+                r
+                for r in tx.find(mapping.model)
+                if all(str(getattr(r, k)) in values for k, values in only.items())
+            ]
+            lookups = [
+                f for f in mapping.push_fields if f.spec.type is FieldType.EXTERNAL_ID_LOOKUP
+            ]
+            links = sum(
+                1 for r in records for f in lookups if getattr(r, f.source.path) is not None
+            )
+            calls += math.ceil(len(records) / BATCH_SIZE) + math.ceil(links / BATCH_SIZE)
+    return calls
+
+
+def calls_per_volume(referrals: int) -> None:
+    members = max(10, referrals // 10)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = Store.open(f"sqlite:///{root / 'refnet.db'}")
+        synthetic_network(store, members=members, referrals=referrals)
+        with run_sandbox(root / "sandbox") as sandbox:
+            adapter = _adapter(sandbox, root)
+            objects = _objects(adapter)
+            before, started = sandbox.request_count("hubspot.*"), time.monotonic()
+            first = run_sync(store, adapter, objects, target="hubspot", options=NO_PULL)
+            elapsed = time.monotonic() - started
+            assert first.counts.failed == 0, first
+            calls = sandbox.request_count("hubspot.*") - before
+            minimum = _minimum(store, objects)
+            before = sandbox.request_count("hubspot.*")
+            second = run_sync(store, adapter, objects, target="hubspot", options=NO_PULL)
+            unchanged = sandbox.request_count("hubspot.*") - before
+            assert second.counts.failed == 0, second
+        store.close()
+    print(
+        f"  {referrals:>6,} referrals + {members:>5,} members  first sync {calls:>3} calls "
+        f"({first.counts.succeeded:>6,} records; minimum {minimum:>3}) "
+        f"ratio {calls / minimum:4.2f}  no change {unchanged} calls  "
+        f"(unthrottled {calls / elapsed:.1f} requests/s)"
+    )
+
+
+def request_rate() -> None:
+    limit = RATE_LIMIT
+    window = limit.interval_ms / 1000
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = Store.open(f"sqlite:///{root / 'refnet.db'}")
+        synthetic_network(store, members=RATE_VOLUME // 10, referrals=RATE_VOLUME)
+        config = SandboxConfig(hubspot_rate_limit=limit)
+        with run_sandbox(root / "sandbox", config) as sandbox:
+            limiter = TimedLimiter()
+            adapter = _adapter(sandbox, root, limiter)
+            sandbox.faults.set_hubspot_rate_limit(limit)  # a fresh window for the sync
+            limiter.sent_at.clear()
+            summary = run_sync(store, adapter, _objects(adapter), target="hubspot", options=NO_PULL)
+            refused = [r for r in sandbox.faults.requests() if r.status == 429]
+        store.close()
+    assert summary.counts.failed == 0, summary
+    sent = limiter.sent_at
+    start = sent[0]
+    windows = int((sent[-1] - start) // window)
+    in_full_windows = bisect_left(sent, start + windows * window)
+    busiest = max(bisect_left(sent, t + window) - i for i, t in enumerate(sent))
+    per_window = in_full_windows / windows if windows else float("nan")
+    print(
+        f"  limit {limit.per_interval} requests per {window:.0f} s; sync of "
+        f"{summary.counts.succeeded:,} records, {len(sent)} requests over "
+        f"{sent[-1] - start:.1f} s"
+    )
+    print(
+        f"  achieved {per_window:.1f} requests per {window:.0f} s over {windows} full windows "
+        f"= {per_window / limit.per_interval:.2f} of the limit; busiest rolling {window:.0f} s: "
+        f"{busiest}; 429 answers: {len(refused)}; limiter waited {limiter.waited:.1f} s"
+    )
+
+
+def main() -> None:
+    print("API calls of refnet sync against the sandbox's HubSpot (members, referrals):")
+    for referrals in VOLUMES:
+        calls_per_volume(referrals)
+    print("request rate against the sandbox's per-10-second limit:")
+    request_rate()
+
+
+if __name__ == "__main__":
+    main()
