@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import math
 
+from hubspot import HubSpot
+from hubspot.crm.associations.v4 import (
+    BatchInputPublicDefaultAssociationMultiPost,
+    PublicDefaultAssociationMultiPost,
+    PublicObjectId,
+)
+from hubspot.crm.objects import (
+    BatchInputSimplePublicObjectBatchInputForCreate,
+    SimplePublicObjectBatchInputForCreate,
+)
+
 from adapters.hubspot import HubSpotAdapter
 from adapters.sandbox import Sandbox
 from connector.crm import OutboundRecord
@@ -53,3 +64,45 @@ def test_a_pull_since_a_time_reads_only_what_changed_from_then(
 
     assert [p.key for p in changed] == keys[300:]
     assert len(sandbox.faults.requests()[before:]) == 1  # 150 results: one page of 200
+
+
+def test_deals_and_a_referrals_deal_link_made_by_sales_users_are_pulled(
+    adapter: HubSpotAdapter, sandbox: Sandbox
+) -> None:
+    contacts = [OutboundRecord(k, {"firstname": "Ada", "lastname": k}) for k in ("a", "b")]
+    adapter.upsert_batch("contacts", contacts)
+    fields = {"referrer": {"refnet_id": "a"}, "referred": {"refnet_id": "b"}, "status": "won"}
+    (written,) = adapter.upsert_batch("refnet_referral", [OutboundRecord("r1", fields)]).outcomes
+    assert written.ok and written.crm_id
+    # A sales user creates the deal, names the referral and associates the two.
+    user = HubSpot(access_token=sandbox.hubspot_token, host=sandbox.hubspot_url)
+    deal = user.crm.objects.batch_api.create(
+        "deals",
+        BatchInputSimplePublicObjectBatchInputForCreate(
+            inputs=[
+                SimplePublicObjectBatchInputForCreate(
+                    properties={"dealname": "Big order", "refnet_referral_id": "r1"}
+                )
+            ]
+        ),
+    ).results[0]
+    referral_type = adapter.portal_ids().object_type("refnet_referral")
+    user.crm.associations.v4.batch_api.create_default(
+        referral_type,
+        "deals",
+        BatchInputPublicDefaultAssociationMultiPost(
+            inputs=[
+                PublicDefaultAssociationMultiPost(
+                    _from=PublicObjectId(id=written.crm_id), to=PublicObjectId(id=deal.id)
+                )
+            ]
+        ),
+    )
+
+    (pulled_deal,) = adapter.fetch_changes("deals", None)
+    (pulled_referral,) = adapter.fetch_changes("refnet_referral", None)
+
+    assert pulled_deal.crm_id == str(deal.id)
+    assert pulled_deal.fields["dealname"] == "Big order"
+    assert pulled_deal.fields["refnet_referral_id"] == "r1"
+    assert pulled_referral.key == "r1" and pulled_referral.fields["deal"] == str(deal.id)
