@@ -7,6 +7,7 @@ or not at all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,20 +111,26 @@ class AuditEntry:
     event_ref: str | None
 
 
+@functools.cache
+def _upsert_statement(dialect: str, table: Table) -> Any:
+    """``INSERT … ON CONFLICT (id) DO UPDATE`` of every column, for executemany."""
+    module: Any = sqlite if dialect == "sqlite" else postgresql
+    statement = module.insert(table)
+    updates = {c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key}
+    return statement.on_conflict_do_update(index_elements=["id"], set_=updates)
+
+
 class Tx:
     """Reads and writes on one connection; inside :meth:`Store.transaction` they commit together."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def _upsert_statement(self, table: Table, rows: list[dict[str, Any]]) -> Any:
+    def _upsert_statement(self, table: Table) -> Any:
         dialect = self.connection.dialect.name
         if dialect not in ("sqlite", "postgresql"):
             return None
-        module: Any = sqlite if dialect == "sqlite" else postgresql
-        statement = module.insert(table).values(rows)
-        updates = {c.name: statement.excluded[c.name] for c in table.columns if not c.primary_key}
-        return statement.on_conflict_do_update(index_elements=["id"], set_=updates)
+        return _upsert_statement(dialect, table)
 
     def put_many(self, records: Iterable[Record]) -> int:
         """Insert or update records (by id); returns how many were written."""
@@ -139,10 +146,12 @@ class Tx:
             table = _TABLES[model]
             for start in range(0, len(rows), 500):
                 chunk = rows[start : start + 500]
-                statement = self._upsert_statement(table, chunk)
+                statement = self._upsert_statement(table)
                 try:
                     if statement is not None:
-                        self.connection.execute(statement)
+                        # One statement, rows as parameters: compiled once per table and
+                        # sent as multi-row batches (a webhook worker writes one row a time).
+                        self.connection.execute(statement, chunk)
                     else:
                         self._upsert_portable(table, chunk)
                 except IntegrityError as exc:
