@@ -72,6 +72,12 @@ members = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+# Every webhook about a contact looks its member up by CRM contact id (a JSON key); without
+# these expression indexes each lookup reads the whole table.
+_CRM_CONTACT_INDEXES = tuple(
+    Index(f"ix_members_{key}", members.c.crm[key].as_string())
+    for key in ("hubspot_contact_id", "salesforce_contact_id")
+)
 
 connections = Table(
     "connections",
