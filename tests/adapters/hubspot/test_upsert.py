@@ -216,3 +216,18 @@ def test_pipeline_stages_are_written_as_the_portals_stage_ids(
     (record,) = sandbox.hubspot.records.all(kind)
     assert record.properties["hs_pipeline"] == pipeline.pipeline_id
     assert record.properties["hs_pipeline_stage"] == pipeline.stages["agreement"]
+
+
+def test_a_dropped_connection_is_retried_by_tenacity_alone(
+    make_adapter: MakeAdapter, sandbox: Sandbox
+) -> None:
+    # Left at its default, urllib3 retries a GET whose connection dropped three times on
+    # its own (POSTs it never retries); refnet hands it Retry(total=0), so each tenacity
+    # attempt is exactly one request.
+    sandbox.faults.reset_next("hubspot.list_schemas", times=2)
+    adapter = make_adapter()
+
+    adapter.provision()
+
+    assert sandbox.request_count("hubspot.list_schemas") == 3
+    assert adapter.policy.retries == 2
