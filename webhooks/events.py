@@ -95,11 +95,33 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
     return InputError(f"{source}: {where}: {first['msg']}")
 
 
+def _contains_nul(data: object) -> bool:
+    """Whether any key or text in decoded JSON holds U+0000 (walked without recursion)."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def _load_json(body: bytes, source: str) -> object:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        data = json.loads(body)
+    # RecursionError: nesting deeper than the parser's stack, e.g. 100,000 open brackets.
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise InputError(f"{source}: the body is not valid JSON") from None
+    # No CRM sends U+0000 ("\u0000" in JSON), and PostgreSQL text cannot store it: without
+    # this check the event would be answered 503 and redelivered forever.
+    if _contains_nul(data):
+        raise InputError(f"{source}: the body contains a NUL character (\\u0000)")
+    return data
 
 
 def parse_hubspot_batch(body: bytes) -> list[HubSpotEvent]:

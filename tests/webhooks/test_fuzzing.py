@@ -258,3 +258,26 @@ def test_huge_bodies_are_refused_before_they_are_read(client: FlaskClient, store
     )
     assert response.status_code in {400, 401, 413}
     assert stored(store) == 0
+
+
+def test_deep_nesting_and_nul_characters_are_malformed_not_server_errors(
+    client: FlaskClient, store: Store
+) -> None:
+    nul_type = json.dumps([hubspot_event(11, "deal.x\x00y", 42)]).encode()
+    nul_value = json.dumps(
+        [
+            hubspot_event(
+                12, "deal.propertyChange", 42, property_name="dealstage", property_value="a\x00"
+            )
+        ]
+    ).encode()
+    nul_callout = json.dumps({"organizationId": ORG_ID, "events": [{"id": "a\x00"}]}).encode()
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for body in (nul_type, nul_value, deep):
+        # PostgreSQL cannot store U+0000: accepting it would mean a 503 and redelivery forever.
+        response = post_signed_hubspot(client, body)
+        assert (response.status_code, response.json["error"]) == (400, "malformed")
+    for body in (nul_callout, deep):
+        response = post_signed_callout(client, body)
+        assert (response.status_code, response.json["error"]) == (400, "malformed")
+    assert stored(store) == 0
