@@ -32,14 +32,19 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from pydantic import SecretStr
 from synthetic import synthetic_network  # bench/synthetic.py, beside this script
 
+from adapters.hubspot.adapter import HubSpotAdapter
+from adapters.hubspot.target import writable_objects
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.sandbox import Sandbox, run_sandbox
+from adapters.sandbox.hubspot_target import hubspot_adapter
 from adapters.sandbox.target import salesforce_adapter
+from connector.crm import CrmAdapter
 from connector.rules import RulesConfig
 from connector.settings import load_settings
 from connector.store import Store
@@ -49,6 +54,7 @@ from mappings.objects import MappedObject, mapped_objects
 
 MEMBERS, REFERRALS = 300, 1_500
 UPSERT = "salesforce.collections_upsert"
+HUBSPOT_UPSERT = "hubspot.batch_upsert"
 
 
 @dataclass
@@ -67,6 +73,7 @@ class Scenario:
     heal: Callable[[Sandbox], None]  # before each later run: the fault has passed
     renewable_login: bool = False
     request_timeout: float | None = None  # seconds the client waits for an answer
+    crm: str = "salesforce"
 
 
 def _nothing(sandbox: Sandbox) -> None:
@@ -108,38 +115,64 @@ def _held(sandbox: Sandbox, object_name: str) -> Counter[str]:
     return Counter(str(r["Refnet_Id__c"]) for r in rows if r["Refnet_Id__c"])
 
 
+def _held_in_hubspot(sandbox: Sandbox, adapter: HubSpotAdapter, name: str) -> Counter[str]:
+    kind = sandbox.hubspot.schema.resolve(adapter.portal_ids().object_type(name))
+    assert kind is not None, name
+    records = sandbox.hubspot.records.all(kind)
+    return Counter(
+        str(r.properties.get("refnet_id")) for r in records if r.properties.get("refnet_id")
+    )
+
+
+def _target(
+    scenario: Scenario, sandbox: Sandbox, root: Path
+) -> tuple[CrmAdapter, list[MappedObject], Callable[[str], Counter[str]]]:
+    """The adapter, the member and referral objects, and how to read what the CRM holds."""
+    if scenario.crm == "hubspot":
+        settings = load_settings(sandbox_dir=root / "sandbox")
+        hubspot = hubspot_adapter(settings, sandbox)
+        hubspot.provision()
+        objects = writable_objects(hubspot, settings)
+        return hubspot, _members_and_referrals(objects), partial(_held_in_hubspot, sandbox, hubspot)
+    salesforce_adapter(load_settings(), sandbox).provision()
+    adapter = _adapter(sandbox, scenario.renewable_login, scenario.request_timeout)
+    objects = mapped_objects(adapter.mappings, RulesConfig().multiplier)
+    return adapter, _members_and_referrals(objects), partial(_held, sandbox)
+
+
+def _members_and_referrals(objects: list[MappedObject]) -> list[MappedObject]:
+    return [o for o in objects if o.kind in ("member", "referral")]
+
+
 def run(scenario: Scenario) -> tuple[Outcome, int, int, int, int]:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         store = Store.open(f"sqlite:///{root / 'refnet.db'}")
         synthetic_network(store, members=MEMBERS, referrals=REFERRALS)
         with run_sandbox(root / "sandbox") as sandbox:
-            salesforce_adapter(load_settings(), sandbox).provision()
-            adapter = _adapter(sandbox, scenario.renewable_login, scenario.request_timeout)
-            objects = [
-                o
-                for o in mapped_objects(adapter.mappings, RulesConfig().multiplier)
-                if o.kind in ("member", "referral")
-            ]
+            adapter, objects, held_in_crm = _target(scenario, sandbox, root)
             outcome = Outcome()
             scenario.inject(sandbox)
             summary: RunSummary | None = None
             while summary is None or summary.status != "completed" or summary.counts.failed:
                 if outcome.runs:
                     scenario.heal(sandbox)
+                    # Run again as an admin or a scheduler would: a new process, so a new
+                    # adapter (whatever the last one learnt about limits starts afresh).
+                    adapter, objects, held_in_crm = _target(scenario, sandbox, root)
                 assert outcome.runs < 10, f"{scenario.name}: no complete run after 10 tries"
                 summary = run_sync(store, adapter, objects, target="sandbox")
                 outcome.runs += 1
                 outcome.stops += summary.status == "stopped"
                 outcome.failed_records += summary.counts.failed
             outcome.error_answers = sum(
-                1 for r in sandbox.faults.requests("salesforce.*") if (r.status or 0) >= 400
+                1 for r in sandbox.faults.requests(f"{scenario.crm}.*") if (r.status or 0) >= 400
             )
             sandbox.faults.restore_sessions()  # so the check itself can read the CRM
             desired = _desired(store, objects)
             lost = duplicates = stray = 0
             for name, ids in desired.items():
-                held = _held(sandbox, name)
+                held = held_in_crm(name)
                 lost += len(ids - set(held))
                 stray += len(set(held) - ids)
                 duplicates += sum(1 for count in held.values() if count > 1)
@@ -220,29 +253,69 @@ SCENARIOS = [
         lambda s: s.faults.request_limit_next(UPSERT, times=4),
         _nothing,
     ),
+    Scenario("none", "-", _nothing, _nothing, crm="hubspot"),
+    Scenario(
+        "5xx burst",
+        "3 x 502 on batch upserts",
+        lambda s: s.faults.fail_next(HUBSPOT_UPSERT, times=3, status=502, retry_after=0),
+        _nothing,
+        crm="hubspot",
+    ),
+    Scenario(
+        "429 storm (ten-secondly)",
+        "4 x 429 TEN_SECONDLY_ROLLING",
+        lambda s: s.faults.rate_limit_next("hubspot.*", times=4),
+        _nothing,
+        crm="hubspot",
+    ),
+    Scenario(
+        "429 DAILY",
+        "1 x 429 DAILY, next day fine",
+        lambda s: s.faults.rate_limit_next(HUBSPOT_UPSERT, times=1, policy="DAILY"),
+        _nothing,
+        crm="hubspot",
+    ),
+    Scenario(
+        "207 partial batch failures",
+        "validation rule refusing status 'lost'",
+        lambda s: s.faults.reject_records("hubspot", "refnet_referral", "status", "lost"),
+        _faults,
+        crm="hubspot",
+    ),
+    Scenario(
+        "connection resets",
+        "3 batch upserts cut off without an answer",
+        lambda s: s.faults.reset_next(HUBSPOT_UPSERT, times=3),
+        _nothing,
+        crm="hubspot",
+    ),
 ]
+
+
+def _row(cells: tuple[object, ...], widths: tuple[int, ...]) -> str:
+    """Cells padded to ``widths`` (negative: left-aligned)."""
+    return "  " + " ".join(
+        f"{cell!s:<{-w}}" if w < 0 else f"{cell!s:>{w}}"
+        for cell, w in zip(cells, widths, strict=True)
+    )
 
 
 def main() -> None:
     os.environ.pop("REQUESTS_CA_BUNDLE", None)
     # The adapter logs each retry as a warning; the table says how runs went.
     logging.basicConfig(level=logging.ERROR)
-    print(f"faults during refnet sync to the sandbox's Salesforce ({MEMBERS} members, "
-          f"{REFERRALS:,} referrals; Contact, Account and referral objects)")  # fmt: skip
-    header = (
-        f"  {'fault':<32} {'injected':<50} {'errors':>6} {'runs':>4} {'stops':>5} {'refused':>7} "
-        f"{'desired':>7} {'lost':>4} {'dupes':>5} {'stray':>5}"
-    )
-    print(header)
+    print(f"faults during refnet sync to the sandbox ({MEMBERS} members, {REFERRALS:,} "
+          "referrals: contacts, accounts or companies, and referrals)")  # fmt: skip
+    columns = ("crm", "fault", "injected", "errors", "runs", "stops", "refused", "desired")
+    widths = (-10, -32, -50, 6, 4, 5, 7, 7, 4, 5, 5)
+    print(_row((*columns, "lost", "dupes", "stray"), widths))
     bad = 0
     for scenario in SCENARIOS:
         outcome, desired, lost, duplicates, stray = run(scenario)
         bad += lost + duplicates + stray
-        print(
-            f"  {scenario.name:<32} {scenario.injected:<50} {outcome.error_answers:>6} "
-            f"{outcome.runs:>4} {outcome.stops:>5} "
-            f"{outcome.failed_records:>7} {desired:>7} {lost:>4} {duplicates:>5} {stray:>5}"
-        )
+        cells = (scenario.crm, scenario.name, scenario.injected, outcome.error_answers)
+        counts = (outcome.runs, outcome.stops, outcome.failed_records, desired)
+        print(_row((*cells, *counts, lost, duplicates, stray), widths))
     print("  OK: every run ended with the CRM equal to refnet" if not bad else f"  FAILED: {bad}")
 
 
