@@ -3,16 +3,20 @@
 The worker *processes* here are real ``refnet worker --drain`` runs sharing a backlog. On
 PostgreSQL (the suite's second leg) they claim with ``FOR UPDATE SKIP LOCKED``; on SQLite
 the same claims run under the file's single write lock. Either way each event must end
-``done`` after exactly one claim and leave exactly one audit entry.
+``done`` after exactly one claim and leave exactly one audit entry. A worker killed with
+SIGKILL mid-backlog loses nothing: what it held is claimed again when its lease runs out,
+and nothing it committed is applied twice.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,28 +54,58 @@ def referred_contacts(count: int) -> bytes:
     ).encode()
 
 
+REFNET = str(Path(sys.executable).with_name("refnet"))
+
+
+def store_backlog(store: Store, count: int) -> None:
+    with store.transaction() as tx:
+        tx.put_many([member("c1")])
+    events = [hubspot_to_inbound(e) for e in parse_hubspot_batch(referred_contacts(count))]
+    assert InboxStore(store).receive(events, now=utcnow()).accepted == count
+
+
+def worker_process(database_url: str, *args: str, **settings: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "REFNET_DATABASE_URL": database_url}
+    env.update({f"REFNET_WEBHOOK_{name.upper()}": value for name, value in settings.items()})
+    return subprocess.Popen(
+        [REFNET, "worker", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def inbox_statuses(store: Store) -> dict[str, int]:
+    with store.reading() as tx:
+        return dict(
+            tx.connection.execute(
+                select(webhook_inbox.c.status, func.count()).group_by(webhook_inbox.c.status)
+            ).all()
+        )
+
+
+def applied_once(store: Store, count: int) -> None:
+    """Every event done, with exactly one referral audit entry and one referral each."""
+    with store.reading() as tx:
+        per_event = tx.connection.execute(
+            select(audit_log.c.event_ref, func.count())
+            .where(audit_log.c.kind == "referral")
+            .group_by(audit_log.c.event_ref)
+        ).all()
+        referrals = tx.count(Referral, referrer_id="c1")
+    assert inbox_statuses(store) == {"done": count}
+    assert len(per_event) == count and {n for _ref, n in per_event} == {1}
+    assert referrals == count
+
+
 def test_worker_processes_share_a_backlog_and_apply_every_event_once(
     store: Store, database_url: str
 ) -> None:
-    with store.transaction() as tx:
-        tx.put_many([member("c1")])
-    events = [hubspot_to_inbound(e) for e in parse_hubspot_batch(referred_contacts(BACKLOG))]
-    assert InboxStore(store).receive(events, now=utcnow()).accepted == BACKLOG
-
-    env = {
-        **os.environ,
-        "REFNET_DATABASE_URL": database_url,
-        "REFNET_WEBHOOK_WORKER_BATCH_SIZE": "25",  # many small claims: more chances to collide
-    }
+    store_backlog(store, BACKLOG)
+    # Many small claims: more chances for two workers to collide.
     workers = [
-        subprocess.Popen(
-            [str(Path(sys.executable).with_name("refnet")), "worker", "--drain"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(PROCESSES)
+        worker_process(database_url, "--drain", worker_batch_size="25") for _ in range(PROCESSES)
     ]
     outputs = [worker.communicate(timeout=240) for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * PROCESSES, outputs
@@ -95,6 +129,29 @@ def test_worker_processes_share_a_backlog_and_apply_every_event_once(
     assert attempts == {1}  # no event was ever claimed twice
     assert len(per_event) == BACKLOG and {count for _ref, count in per_event} == {1}
     assert referrals == BACKLOG
+    applied_once(store, BACKLOG)
+
+
+def test_a_worker_killed_mid_backlog_loses_nothing_and_repeats_nothing(
+    store: Store, database_url: str
+) -> None:
+    store_backlog(store, 1000)
+    lease = 5  # the shortest the settings allow: the dead worker's claim expires soon
+    settings = {"worker_batch_size": "20", "worker_lease_seconds": str(lease)}
+    victim = worker_process(database_url, **settings)
+    deadline = time.monotonic() + 120
+    while inbox_statuses(store).get("done", 0) < 100:
+        assert victim.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)  # mid-backlog, most likely holding a claim
+    victim.wait(timeout=30)
+    assert inbox_statuses(store).get("pending", 0) > 0
+
+    time.sleep(lease + 0.5)  # what it held becomes claimable again
+    survivor = worker_process(database_url, "--drain", **settings)
+    out, err = survivor.communicate(timeout=240)
+    assert survivor.returncode == 0, (out, err)
+    applied_once(store, 1000)
 
 
 @contextmanager
