@@ -99,6 +99,10 @@ def parse_outbound_message(body: bytes) -> OutboundMessage:
         ) from None
     except ET.ParseError:
         raise InputError("salesforce outbound message: the body is not well-formed XML") from None
+    # An encoding Python does not know (LookupError: encoding="ATF-8") or expat cannot use
+    # (ValueError: "multi-byte encodings are not supported").
+    except (LookupError, ValueError):
+        raise InputError("salesforce outbound message: unsupported XML encoding") from None
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
         raise InputError("salesforce outbound message: not a SOAP envelope")
     notifications = root.find(f"{{{SOAP_ENV}}}Body/{{{OM_NS}}}notifications")

@@ -204,6 +204,10 @@ HOSTILE_XML = {
     "parameter entity": XXE_PARAMETER,
     "quadratic blowup": QUADRATIC_BLOWUP,
     "utf-16 declared, utf-8 sent": OUTBOUND_MESSAGE.replace(b"UTF-8", b"UTF-16", 1),
+    # Found by fuzzing: an unknown codec (LookupError) and one expat refuses (ValueError)
+    # were both a 500.
+    "unknown encoding": OUTBOUND_MESSAGE.replace(b"UTF-8", b"ATF-8", 1),
+    "encoding expat cannot use": OUTBOUND_MESSAGE.replace(b"UTF-8", b"UTF-7", 1),
     "latin-1 bytes in utf-8": OUTBOUND_MESSAGE.replace(b"Weber", b"W\xe9ber"),
     "truncated": OUTBOUND_MESSAGE[: len(OUTBOUND_MESSAGE) // 2],
     "not xml": b"\x00\xff\xfe garbage",
