@@ -41,31 +41,39 @@ MAX_BATCH = 1000  # far above HubSpot's batch size; a guard against absurd bodie
 _HUBSPOT_OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
 
 
+# HubSpot ids are 64-bit integers; a bigger number would not fit the inbox's id columns.
+_HubSpotId = Annotated[int, Field(ge=0, le=2**63 - 1)]
+# 9999-12-31T23:59:59.999Z: the last instant a datetime can hold.
+_LAST_EPOCH_MS = 253_402_300_799_999
+
+
 class HubSpotEvent(BaseModel):
     """One event of a HubSpot webhook batch (the documented fields; others are ignored)."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 
-    event_id: int = Field(alias="eventId", ge=0)
-    subscription_id: int | None = Field(default=None, alias="subscriptionId")
-    portal_id: int | None = Field(default=None, alias="portalId")
-    app_id: int | None = Field(default=None, alias="appId")
-    occurred_at: int = Field(alias="occurredAt", ge=0, description="epoch milliseconds")
+    event_id: _HubSpotId = Field(alias="eventId")
+    subscription_id: _HubSpotId | None = Field(default=None, alias="subscriptionId")
+    portal_id: _HubSpotId | None = Field(default=None, alias="portalId")
+    app_id: _HubSpotId | None = Field(default=None, alias="appId")
+    occurred_at: int = Field(
+        alias="occurredAt", ge=0, le=_LAST_EPOCH_MS, description="epoch milliseconds"
+    )
     subscription_type: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
         alias="subscriptionType"
     )
     attempt_number: int | None = Field(default=None, alias="attemptNumber")
-    object_id: int | None = Field(default=None, alias="objectId")
+    object_id: _HubSpotId | None = Field(default=None, alias="objectId")
     object_type_id: str | None = Field(default=None, alias="objectTypeId", max_length=32)
     property_name: str | None = Field(default=None, alias="propertyName", max_length=255)
     property_value: Scalar = Field(default=None, alias="propertyValue")
     change_source: str | None = Field(default=None, alias="changeSource", max_length=64)
     change_flag: str | None = Field(default=None, alias="changeFlag", max_length=32)
     association_type: str | None = Field(default=None, alias="associationType", max_length=64)
-    from_object_id: int | None = Field(default=None, alias="fromObjectId")
-    to_object_id: int | None = Field(default=None, alias="toObjectId")
+    from_object_id: _HubSpotId | None = Field(default=None, alias="fromObjectId")
+    to_object_id: _HubSpotId | None = Field(default=None, alias="toObjectId")
     association_removed: bool | None = Field(default=None, alias="associationRemoved")
-    primary_object_id: int | None = Field(default=None, alias="primaryObjectId")
+    primary_object_id: _HubSpotId | None = Field(default=None, alias="primaryObjectId")
 
     @property
     def dedupe_id(self) -> str:

@@ -40,6 +40,11 @@ def receive_events() -> Response:
     except InputError as exc:
         context.metrics.inc("rejected_malformed")
         return error_response(400, str(exc), provider="hubspot", code="malformed")
+    except ValueError:  # a field the neutral event refuses; the model above should catch all
+        context.metrics.inc("rejected_malformed")
+        return error_response(
+            400, "an event has an invalid field", provider="hubspot", code="malformed"
+        )
     stored = store_events(context, "hubspot", events)
     if isinstance(stored, Response):
         return stored

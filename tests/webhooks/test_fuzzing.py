@@ -285,3 +285,20 @@ def test_deep_nesting_and_nul_characters_are_malformed_not_server_errors(
         response = post_signed_callout(client, body)
         assert (response.status_code, response.json["error"]) == (400, "malformed")
     assert stored(store) == 0
+
+
+def test_out_of_range_numbers_are_malformed_not_server_errors(
+    client: FlaskClient, store: Store
+) -> None:
+    # Found by probing past the fuzzing: an objectId of 81 digits broke the neutral event's
+    # id length, an occurredAt past year 9999 the datetime conversion; both were a 500.
+    for field, value in (
+        ("objectId", 10**80),
+        ("portalId", 2**64),
+        ("eventId", 2**63),
+        ("occurredAt", 10**15),
+    ):
+        event = {**hubspot_event(13, "deal.creation", 42), field: value}
+        response = post_signed_hubspot(client, json.dumps([event]).encode())
+        assert (response.status_code, response.json["error"]) == (400, "malformed"), field
+    assert stored(store) == 0
