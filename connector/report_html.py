@@ -25,6 +25,20 @@ from typing import Any
 import igraph
 
 from connector.intelligence import IntelligenceConfig
+from connector.intelligence.tables import (
+    CANDIDATE_COLUMNS,
+    COMPANY_COLUMNS,
+    EMPLOYEE_COLUMNS,
+    OVERLAP_COLUMNS,
+    SUGGESTION_COLUMNS,
+    UNACTIVATED_COLUMNS,
+    candidate_rows,
+    company_rows,
+    employee_rows,
+    overlap_rows,
+    suggestion_rows,
+    unactivated_rows,
+)
 from connector.model import Circle, Member, Referral, ReferralStatus
 from connector.report import NetworkReport
 from connector.rules import RulesConfig
@@ -227,7 +241,6 @@ def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
     intel = report.intelligence
     names = {**report.names, **intel.names}
     analysis = intel.analysis
-    company = analysis.company
     sections = [
         _table(
             "network",
@@ -270,44 +283,17 @@ def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
         ),
         _table(
             "company network (step 1: every employee's network)",
-            ["employees", "direct contacts", "warm reach", "unreached", "never activated"],
-            [
-                (
-                    company.employees,
-                    company.direct,
-                    ", ".join(f"{h} hop(s): {n}" for h, n in company.warm_by_hops.items()),
-                    company.unreached,
-                    company.unactivated,
-                )
-            ],
+            COMPANY_COLUMNS,
+            company_rows(analysis),
         ),
+        _table("employee networks", EMPLOYEE_COLUMNS, employee_rows(analysis)),
         _table(
-            "employee networks",
-            [
-                "employee",
-                "contacts",
-                "strong",
-                "only they know",
-                "warm 2nd degree",
-                "never activated",
-            ],
-            (
-                (e.name, e.direct, e.strong, e.unique, e.warm_second_degree, e.unactivated)
-                for e in analysis.employees
-            ),
-        ),
-        _table(
-            "overlap between employees' contacts",
-            ["employee", "employee", "shared contacts", "jaccard"],
-            ((names[o.a], names[o.b], o.shared, f"{o.jaccard:.2f}") for o in analysis.overlaps),
+            "overlap between employees' contacts", OVERLAP_COLUMNS, overlap_rows(analysis, names)
         ),
         _table(
             "contacts nobody has activated yet",
-            ["member", "circle", "strongest tie", "known by", "reach"],
-            (
-                (u.name, u.circle, u.best_strength, names[u.known_by], u.reach)
-                for u in analysis.unactivated
-            ),
+            UNACTIVATED_COLUMNS,
+            unactivated_rows(analysis, names),
         ),
         _table(
             "top connectors outside the company"
@@ -330,30 +316,16 @@ def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
         sections.append(
             _table(
                 f"partner candidates for '{target.target_name}'",
-                ["#", "candidate", "circle", "score", "pipeline", "warm path", "why"],
-                (
-                    (
-                        c.rank,
-                        c.name,
-                        c.circle,
-                        f"{c.match.score:.1f}",
-                        c.partnership_stage or "new",
-                        c.path.describe(names) if c.path else "-",
-                        c.match.summary,
-                    )
-                    for c in target.candidates
-                ),
+                CANDIDATE_COLUMNS,
+                candidate_rows(target.candidates, names),
             )
         )
     for club in intel.clubs:
         sections.append(
             _table(
                 f"suggested introductions in '{club.club_name}'",
-                ["member", "member", "score", "why"],
-                (
-                    (names[s.match.a], names[s.match.b], f"{s.match.score:g}", s.reason)
-                    for s in club.suggestions
-                ),
+                SUGGESTION_COLUMNS,
+                suggestion_rows(club.suggestions, names),
             )
         )
     sections.append(

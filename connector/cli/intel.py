@@ -18,7 +18,6 @@ from connector.cli.output import table as plain_table
 from connector.cli.state import CliState
 from connector.errors import InputError
 from connector.intelligence import (
-    Candidate,
     IntroRouter,
     connector_scores,
     top_connectors,
@@ -32,6 +31,20 @@ from connector.intelligence.service import (
     rank_candidates,
 )
 from connector.intelligence.summary import IntelligenceReport, RankedConnector
+from connector.intelligence.tables import (
+    CANDIDATE_COLUMNS,
+    COMPANY_COLUMNS,
+    EMPLOYEE_COLUMNS,
+    OVERLAP_COLUMNS,
+    SUGGESTION_COLUMNS,
+    UNACTIVATED_COLUMNS,
+    candidate_rows,
+    company_rows,
+    employee_rows,
+    overlap_rows,
+    suggestion_rows,
+    unactivated_rows,
+)
 
 __all__ = ["intel_app", "print_intelligence", "register"]
 
@@ -51,24 +64,6 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) 
         columns,
         ([escape(str(cell)) if cell is not None else None for cell in row] for row in rows),
     )
-
-
-def _candidate_rows(candidates: list[Candidate], names: dict[str, str]) -> list[tuple[object, ...]]:
-    return [
-        (
-            c.rank,
-            c.name,
-            c.circle,
-            f"{c.match.score:.1f}",
-            c.partnership_stage or "new",
-            c.path.describe(names) if c.path else "-",
-            c.match.summary,
-        )
-        for c in candidates
-    ]
-
-
-CANDIDATE_COLUMNS = ["#", "candidate", "circle", "score", "pipeline", "warm path", "why"]
 
 
 @intel_app.command("candidates")
@@ -102,7 +97,7 @@ def candidates(
         table(
             f"partner candidates for '{profile.name}'",
             CANDIDATE_COLUMNS,
-            _candidate_rows(ranked, names),
+            candidate_rows(ranked, names),
         )
     )
     if add:
@@ -246,47 +241,24 @@ def _names(state: CliState) -> dict[str, str]:
 def print_intelligence(data: IntelligenceReport) -> None:
     """The report's intelligence sections as tables."""
     analysis, names = data.analysis, data.names
-    company = analysis.company
-    hops = ", ".join(f"{h} hop(s): {n}" for h, n in company.warm_by_hops.items())
     console.print(
         table(
             "company network (step 1: every employee's network)",
-            ["employees", "direct contacts", "warm reach", "unreached", "never activated"],
-            [(company.employees, company.direct, hops, company.unreached, company.unactivated)],
+            COMPANY_COLUMNS,
+            company_rows(analysis),
         )
     )
     console.print(
-        table(
-            "employee networks (widest first)",
-            [
-                "employee",
-                "contacts",
-                "strong",
-                "only they know",
-                "warm 2nd degree",
-                "never activated",
-            ],
-            (
-                (e.name, e.direct, e.strong, e.unique, e.warm_second_degree, e.unactivated)
-                for e in analysis.employees
-            ),
-        )
+        table("employee networks (widest first)", EMPLOYEE_COLUMNS, employee_rows(analysis))
     )
     console.print(
-        table(
-            "overlap between employees' contacts",
-            ["employee", "employee", "shared contacts", "jaccard"],
-            ((names[o.a], names[o.b], o.shared, f"{o.jaccard:.2f}") for o in analysis.overlaps),
-        )
+        table("overlap between employees' contacts", OVERLAP_COLUMNS, overlap_rows(analysis, names))
     )
     console.print(
         table(
             "contacts nobody has activated yet (no referral, no introduction)",
-            ["member", "circle", "strongest tie", "known by", "reach"],
-            (
-                (u.name, u.circle, u.best_strength, names[u.known_by], u.reach)
-                for u in analysis.unactivated
-            ),
+            UNACTIVATED_COLUMNS,
+            unactivated_rows(analysis, names),
         )
     )
     console.print(
@@ -298,7 +270,7 @@ def print_intelligence(data: IntelligenceReport) -> None:
                 f"partner candidates for '{target.target_name}' (add with `refnet intel "
                 f"candidates --target {target.target_id} --add N`)",
                 CANDIDATE_COLUMNS,
-                _candidate_rows(target.candidates, names),
+                candidate_rows(target.candidates, names),
             )
         )
     for club in data.clubs:
@@ -308,11 +280,8 @@ def print_intelligence(data: IntelligenceReport) -> None:
                 f"suggested introductions in '{club.club_name}' ({stats.suggestions} in all, "
                 f"{stats.pairs_compared} of {stats.all_pairs} pairs compared; write them with "
                 f"`refnet intel suggest --club {club.club_id} --apply`)",
-                ["member", "member", "score", "why"],
-                (
-                    (names[s.match.a], names[s.match.b], f"{s.match.score:g}", s.reason)
-                    for s in club.suggestions
-                ),
+                SUGGESTION_COLUMNS,
+                suggestion_rows(club.suggestions, names),
             )
         )
     console.print(
