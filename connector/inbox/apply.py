@@ -47,7 +47,7 @@ from connector.model import (
 from connector.rules import RulesConfig, StageChange
 from connector.services import Actor, advance
 from connector.store import Store, Tx
-from connector.store.schema import members
+from connector.store.schema import CrmKeyText, members
 
 __all__ = ["Applied", "JoinedStore", "apply_intents", "settle_outcome"]
 
@@ -366,7 +366,7 @@ def _member_by_crm_contact(tx: Tx, provider: str, contact_id: str) -> Member | N
     row = (
         tx.connection.execute(
             select(members)
-            .where(members.c.crm[field_name].as_string() == contact_id)
+            .where(CrmKeyText(field_name) == contact_id)
             .order_by(members.c.id)
             .limit(1)
         )

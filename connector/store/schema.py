@@ -7,6 +7,8 @@ to this file need a new Alembic revision under ``migrations/versions``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -22,6 +24,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal, _TraverseInternalsType
 
 from connector.store.types import Money, UtcDateTime
 
@@ -78,6 +84,31 @@ _CRM_CONTACT_INDEXES = tuple(
     Index(f"ix_members_{key}", members.c.crm[key].as_string())
     for key in ("hubspot_contact_id", "salesforce_contact_id")
 )
+
+
+class CrmKeyText(ColumnElement[str]):
+    """``members.crm[key]`` as text, with the key written into the SQL.
+
+    SQLAlchemy binds a JSON path as a parameter (``JSON_EXTRACT(crm, ?)``), and SQLite
+    never matches a parameterised expression to an expression index, so every lookup read
+    the whole members table. Rendered with the key inline, the expression is the index's
+    own, and both SQLite and PostgreSQL plan an index search.
+    """
+
+    inherit_cache = True
+    type = String()
+    # SQLAlchemy's own declaration style (a list it reads, never mutates); the key is part of
+    # the statement's cache key, so two keys never share a cached statement.
+    _traverse_internals: _TraverseInternalsType = [("key", InternalTraversal.dp_string)]  # noqa: RUF012
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+@compiles(CrmKeyText)
+def _compile_crm_key_text(element: CrmKeyText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(members.c.crm[element.key].as_string(), **{**kw, "literal_binds": True})
+
 
 connections = Table(
     "connections",
