@@ -3,6 +3,12 @@
 Read what exists, create what is missing, update what differs, leave the rest alone, and say
 which of the three happened to each component. Run twice, the second run only reads.
 
+Updates are read, merge, write: the Metadata API replaces a whole component on
+``updateMetadata`` ("the full definition of the component is replaced", Metadata API
+Developer Guide, updateMetadata()), so refnet's values are merged into the component as read
+(:func:`merged`) and the result is written back. Help text, history tracking, extra picklist
+values, related lists or tabs an admin added survive every provision.
+
 Deciding is a pure function (:func:`plan`) of the desired components and what
 ``readMetadata`` returned; comparing looks only at the properties refnet sets, so properties
 an admin added (help text, history tracking, extra permissions) never cause an update. The
@@ -41,6 +47,7 @@ __all__ = [
     "ProvisionReport",
     "Provisioner",
     "differences",
+    "merged",
     "plan",
 ]
 
@@ -51,7 +58,7 @@ MAX_COMPONENTS_PER_CALL = 10  # createMetadata / readMetadata / updateMetadata l
 Action = Literal["create", "update", "unchanged"]
 
 # List items are matched by their identity key; picklist values must also keep their order.
-_IDENTITY_KEYS = ("fullName", "field", "object")
+_IDENTITY_KEYS = ("fullName", "field", "object", "relatedList", "tab", "apexClass")
 _ORDERED_LISTS = {"value"}
 
 
@@ -68,15 +75,58 @@ def _same(want: Any, have: Any, name: str = "") -> bool:
         have_list = list(have or [])
         if want and isinstance(want[0], dict) and (key := _identity(want[0])):
             found = {item.get(key): item for item in have_list if isinstance(item, dict)}
-            if name in _ORDERED_LISTS and [w[key] for w in want] != [
-                h.get(key) for h in have_list if isinstance(h, dict)
+            wanted = [w[key] for w in want]
+            # refnet's values in refnet's order; values an admin added may sit anywhere.
+            if name in _ORDERED_LISTS and wanted != [
+                h.get(key) for h in have_list if isinstance(h, dict) and h.get(key) in wanted
             ]:
                 return False
             return all(_same(item, found.get(item[key])) for item in want)
-        return bool(want == have_list)
+        return all(item in have_list for item in want)  # e.g. an app's tabs: extras are kept
     if want is False and have is None:
         return True  # reads leave out some false flags
     return bool(want == have)
+
+
+def _pruned(value: Any) -> Any:
+    """``value`` without the empty elements a read reports for everything left unset."""
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None and v not in ([], {})}
+    if isinstance(value, list):
+        return [_pruned(item) for item in value if item is not None]
+    return value
+
+
+def _merge(have: Any, want: Any) -> Any:
+    if isinstance(want, dict) and isinstance(have, dict):
+        result = dict(have)
+        for key, value in want.items():
+            result[key] = _merge(have.get(key), value)
+        return result
+    if isinstance(want, list) and isinstance(have, list):
+        if want and isinstance(want[0], dict) and (key := _identity(want[0])):
+            found = {item.get(key): item for item in have if isinstance(item, dict)}
+            ours = [_merge(found.get(item[key]), item) for item in want]
+            names = {item[key] for item in want}
+            # Items only the org has (an admin's picklist value, related list, permission)
+            # stay, after refnet's.
+            theirs = [i for i in have if not (isinstance(i, dict) and i.get(key) in names)]
+            return [*ours, *theirs]
+        return [*want, *(item for item in have if item not in want)]
+    return want
+
+
+def merged(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> dict[str, Any]:
+    """``existing`` (as read) with refnet's ``desired`` values laid over it, ready to write.
+
+    Dicts merge key by key, lists of components by their identity key (refnet's items first,
+    in refnet's order, then the org's own), plain lists by union; refnet's scalars win.
+    """
+    body = _pruned(dict(existing))
+    body.pop("fullName", None)
+    result: dict[str, Any] = _merge(body, dict(desired))
+    return result
 
 
 def differences(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
@@ -106,8 +156,12 @@ def plan(
             changes.append(PlannedChange("create", component))
             continue
         diff = differences(component.body, current)
-        action: Action = "update" if diff else "unchanged"
-        changes.append(PlannedChange(action, component, tuple(diff)))
+        if not diff:
+            changes.append(PlannedChange("unchanged", component))
+            continue
+        # What gets written is the whole component as read, with refnet's values merged in.
+        writable = Component(component.type, component.full_name, merged(component.body, current))
+        changes.append(PlannedChange("update", writable, tuple(diff)))
     return changes
 
 
