@@ -58,7 +58,8 @@ MAX_COMPONENTS_PER_CALL = 10  # createMetadata / readMetadata / updateMetadata l
 Action = Literal["create", "update", "unchanged"]
 
 # List items are matched by their identity key; picklist values must also keep their order.
-_IDENTITY_KEYS = ("fullName", "field", "object", "relatedList", "tab", "apexClass")
+# Lists of items without one (a layout section's columns) are refnet's as a whole.
+_IDENTITY_KEYS = ("fullName", "field", "object", "relatedList", "tab", "name", "label")
 _ORDERED_LISTS = {"value"}
 
 
@@ -82,6 +83,8 @@ def _same(want: Any, have: Any, name: str = "") -> bool:
             ]:
                 return False
             return all(_same(item, found.get(item[key])) for item in want)
+        if want and isinstance(want[0], dict):
+            return len(want) == len(have_list) and all(map(_same, want, have_list))
         return all(item in have_list for item in want)  # e.g. an app's tabs: extras are kept
     if want is False and have is None:
         return True  # reads leave out some false flags
@@ -113,6 +116,8 @@ def _merge(have: Any, want: Any) -> Any:
             # stay, after refnet's.
             theirs = [i for i in have if not (isinstance(i, dict) and i.get(key) in names)]
             return [*ours, *theirs]
+        if want and isinstance(want[0], dict):
+            return want
         return [*want, *(item for item in have if item not in want)]
     return want
 

@@ -1,15 +1,24 @@
-"""Write the refnet schema as an sfdx source-format project (``sf project deploy start``).
+"""Write what refnet ships as an sfdx source-format project (``sf project deploy start``).
 
-Layout::
+Layout (``force-app/main/default/…``)::
 
-    sfdx-project.json
-    force-app/main/default/objects/<Object>/<Object>.object-meta.xml     (custom objects)
-    force-app/main/default/objects/<Object>/fields/<Field>.field-meta.xml (also Contact, Account)
-    force-app/main/default/permissionsets/Refnet_Admin.permissionset-meta.xml
+    objects/<Object>/<Object>.object-meta.xml                  custom objects
+    objects/<Object>/fields/<Field>.field-meta.xml             also on Contact, Account, Opportunity
+    objects/<Object>/compactLayouts/<Name>.compactLayout-meta.xml
+    objects/<Object>/listViews/<Name>.listView-meta.xml
+    layouts/<Object>-<Label> Layout.layout-meta.xml
+    tabs/<Object>.tab-meta.xml
+    applications/Refnet.app-meta.xml
+    workflows/<Object>.workflow-meta.xml                       Outbound Messages only
+    flows/<Name>.flow-meta.xml
+    permissionsets/<Name>.permissionset-meta.xml
 
 XML is built with ElementTree in the Metadata API namespace, elements in the order a
-``sf project retrieve`` writes them (``fullName`` first, then alphabetical; lists keep their
-order, which is the picklist order). Pure apart from writing files under ``directory``.
+``sf project retrieve`` writes them (``fullName`` first, then alphabetical, or the body's
+own order for an :class:`~adapters.salesforce.metadata.InOrder` body; lists keep their
+order, which is the picklist order). Components that are only ever merged into the org's
+own (``merge_only``: Contact's and Opportunity's layouts) are not written: a deploy would
+replace the admin's layout. Pure apart from writing files under ``directory``.
 """
 
 from __future__ import annotations
@@ -19,7 +28,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from adapters.salesforce.metadata import Component, desired_components
+from adapters.salesforce.deal_events import OutboundEndpoint
+from adapters.salesforce.metadata import Component, InOrder
+from adapters.salesforce.package import package_components
 from mappings.spec import MappingSet
 
 __all__ = ["METADATA_NS", "render_component", "write_sfdx_project"]
@@ -35,6 +46,8 @@ def _text(value: Any) -> str:
 
 
 def _ordered(body: dict[str, Any]) -> list[tuple[str, Any]]:
+    if isinstance(body, InOrder):
+        return list(body.items())
     return sorted(body.items(), key=lambda item: (item[0] != "fullName", item[0]))
 
 
@@ -73,22 +86,71 @@ def _write(tree: ET.ElementTree, path: Path) -> Path:
     return path
 
 
-def _path(component: Component) -> tuple[Path, str | None]:
-    """Where a component lives in source format, and the ``fullName`` it carries there."""
-    if component.type == "CustomObject":
-        name = component.full_name
-        return _SOURCE_ROOT / "objects" / name / f"{name}.object-meta.xml", None
+# Children of a custom object that source format keeps in files of their own.
+_OBJECT_CHILDREN = {"compactLayouts": "CompactLayout", "listViews": "ListView"}
+_CHILD_FOLDERS = {"CompactLayout": "compactLayouts", "ListView": "listViews"}
+_SUFFIXES = {
+    "Layout": ("layouts", "layout"),
+    "CustomTab": ("tabs", "tab"),
+    "CustomApplication": ("applications", "app"),
+    "Workflow": ("workflows", "workflow"),
+    "Flow": ("flows", "flow"),
+    "PermissionSet": ("permissionsets", "permissionset"),
+}
+
+
+def _split(component: Component) -> list[tuple[Path, ET.ElementTree]]:
+    """A component as source-format files: a custom object's compact layouts and list views
+    go into files of their own, named by their ``fullName`` without the object."""
     if component.type == "CustomField":
         obj, field = component.full_name.split(".", 1)
         # In source format a field's fullName is the field name alone; the folder names
         # the object.
-        return _SOURCE_ROOT / "objects" / obj / "fields" / f"{field}.field-meta.xml", field
-    name = component.full_name
-    return _SOURCE_ROOT / "permissionsets" / f"{name}.permissionset-meta.xml", None
+        path = _SOURCE_ROOT / "objects" / obj / "fields" / f"{field}.field-meta.xml"
+        return [(path, render_component(component, full_name=field))]
+    if component.type == "CustomObject":
+        name = component.full_name
+        folder = _SOURCE_ROOT / "objects" / name
+        body = {k: v for k, v in component.body.items() if k not in _OBJECT_CHILDREN}
+        files = [
+            (
+                folder / f"{name}.object-meta.xml",
+                render_component(Component("CustomObject", name, body)),
+            )
+        ]
+        for key, kind in _OBJECT_CHILDREN.items():
+            for child in component.body.get(key, []):
+                child_name = str(child["fullName"])
+                child_body = {k: v for k, v in child.items() if k != "fullName"}
+                suffix = kind[0].lower() + kind[1:]
+                path = folder / _CHILD_FOLDERS[kind] / f"{child_name}.{suffix}-meta.xml"
+                files.append((path, _render_child(kind, child_name, child_body)))
+        return files
+    directory, extension = _SUFFIXES[component.type]
+    path = _SOURCE_ROOT / directory / f"{component.full_name}.{extension}-meta.xml"
+    return [(path, render_component(component))]
 
 
-def write_sfdx_project(mappings: MappingSet, directory: Path, *, api_version: str) -> list[Path]:
-    """Write the project for ``mappings`` into ``directory``; return the files written."""
+def _render_child(kind: str, full_name: str, body: dict[str, Any]) -> ET.ElementTree:
+    root = ET.Element(f"{{{METADATA_NS}}}{kind}")
+    for key, value in _ordered({**body, "fullName": full_name}):
+        _append(root, key, value)
+    ET.indent(root, space="    ")
+    return ET.ElementTree(root)
+
+
+def write_sfdx_project(
+    mappings: MappingSet,
+    directory: Path,
+    *,
+    api_version: str,
+    endpoint: OutboundEndpoint | None = None,
+) -> list[Path]:
+    """Write the project for ``mappings`` into ``directory``; return the files written.
+
+    With ``endpoint`` the deal-event Outbound Messages and Flows are written too (the
+    workflow files then hold the endpoint's token: keep the project out of version control).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     project = {
         "packageDirectories": [{"path": "force-app", "default": True}],
@@ -99,9 +161,9 @@ def write_sfdx_project(mappings: MappingSet, directory: Path, *, api_version: st
     project_file = directory / "sfdx-project.json"
     project_file.write_text(json.dumps(project, indent=2) + "\n", encoding="utf-8")
     written = [project_file]
-    for component in desired_components(mappings):
-        relative, full_name = _path(component)
-        written.append(
-            _write(render_component(component, full_name=full_name), directory / relative)
-        )
+    for component in package_components(mappings, endpoint=endpoint):
+        if component.merge_only:
+            continue
+        for relative, tree in _split(component):
+            written.append(_write(tree, directory / relative))
     return written

@@ -1,0 +1,45 @@
+"""Everything refnet ships to a Salesforce org, in the order it can be created.
+
+One list for both writers (the sfdx export and provisioning): the schema from
+:mod:`adapters.salesforce.metadata` (objects gain their compact layout and list views), the
+fields deal events need, the sales team's app (:mod:`adapters.salesforce.app_metadata`),
+the deal-event Outbound Messages and Flows when an endpoint is given
+(:mod:`adapters.salesforce.deal_events`), and the permission sets last, since they name
+everything before them.
+"""
+
+from __future__ import annotations
+
+from adapters.salesforce.app_metadata import app_components, object_app_parts
+from adapters.salesforce.deal_events import OutboundEndpoint, deal_event_components, event_fields
+from adapters.salesforce.metadata import Component, desired_components
+from mappings.spec import MappingSet
+
+__all__ = ["package_components"]
+
+
+def package_components(
+    mappings: MappingSet, *, endpoint: OutboundEndpoint | None = None
+) -> list[Component]:
+    """Every component; without ``endpoint`` the Outbound Messages and Flows are left out."""
+    schema = desired_components(mappings)
+    objects = []
+    for component in schema:
+        if component.type != "CustomObject":
+            continue
+        mapping = mappings.by_object(component.full_name)
+        assert mapping is not None  # desired_components derives every object from a mapping
+        body = {**component.body, **object_app_parts(mapping)}
+        objects.append(Component("CustomObject", component.full_name, body))
+    fields = [c for c in schema if c.type == "CustomField"]
+    # Permission sets and whatever else names the objects and fields comes after the app.
+    rest = [c for c in schema if c.type not in ("CustomObject", "CustomField")]
+    events = deal_event_components(endpoint) if endpoint is not None else []
+    return [
+        *objects,
+        *fields,
+        *event_fields(mappings),
+        *app_components(mappings),
+        *events,
+        *rest,
+    ]
