@@ -172,7 +172,7 @@ def _flow(
         actionCalls=[action],
         apiVersion=float(endpoint.api_version.removeprefix("v")),
         description=f"refnet: sends {obj} changes to the referral network (Outbound Message).",
-        environments="Default",
+        environments=["Default"],
         interviewLabel=f"{label} {{!$Flow.CurrentDateTime}}",
         label=label,
         processMetadataValues=[

@@ -8,6 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from adapters.salesforce.deal_events import event_fields
 from adapters.salesforce.metadata import ARCHIVE_FIELD
 from adapters.salesforce.sfdx import METADATA_NS, write_sfdx_project
 from mappings.spec import FieldType, MappingSet
@@ -77,6 +78,12 @@ def test_fields_types_and_picklist_values_come_from_the_mappings_and_enums(
         expected = {
             f"{mapping.external_id_field}.field-meta.xml",
             f"{ARCHIVE_FIELD}.field-meta.xml",
+            # the fields deal events read (Contact.Referred_By__c)
+            *(
+                f"{c.full_name.split('.')[1]}.field-meta.xml"
+                for c in event_fields(mappings)
+                if c.full_name.startswith(f"{mapping.object}.")
+            ),
         }
         for field in mapping.fields:
             path = folder / f"{field.target}.field-meta.xml"
