@@ -11,7 +11,7 @@ export and provisioning ship the same components. What a sales user gets:
 * on Contact and Opportunity, related lists only (referrals given, received and naming the
   Contact, partnerships, memberships; referrals of an Opportunity), merged into the org's
   existing layouts by provisioning and never exported (a deploy would replace the layout);
-* compact layouts (the record highlights) and list views, embedded in the objects.
+* compact layouts (the record highlights, assigned to each object) and list views.
 
 Record names: refnet keeps the auto-numbers (``REF-000042``): stable, unique and never
 rewritten when a person is renamed. What makes a record readable is the compact layout and
@@ -33,10 +33,9 @@ __all__ = [
     "TAB_MOTIFS",
     "app_components",
     "application",
-    "compact_layout",
+    "compact_layouts",
     "layout_name",
     "list_views",
-    "object_app_parts",
 ]
 
 APP_NAME = "Refnet"
@@ -105,38 +104,44 @@ def _summary_fields(mapping: ObjectMapping) -> list[str]:
     return [f.target for f in ranked]
 
 
-def compact_layout(mapping: ObjectMapping) -> dict[str, Any]:
+def _compact_layout(mapping: ObjectMapping) -> Component:
     """The highlights of a record: its name, the people it links and its status."""
     fields = ["Name", *_summary_fields(mapping)][:_MAX_COMPACT_FIELDS]
-    return {"fullName": COMPACT_LAYOUT, "fields": fields, "label": "Refnet"}
+    return Component(
+        "CompactLayout",
+        f"{mapping.object}.{COMPACT_LAYOUT}",
+        {"fields": fields, "label": "Refnet"},
+    )
 
 
-def list_views(mapping: ObjectMapping) -> list[dict[str, Any]]:
+def compact_layouts(mappings: MappingSet) -> list[Component]:
+    return [_compact_layout(m) for m in mappings.mappings if m.custom]
+
+
+def _list_views(mapping: ObjectMapping) -> list[Component]:
     """``All`` for every refnet object, plus the sales team's views for this one."""
     summary = _summary_fields(mapping)
     views = [
-        {
-            "fullName": "Refnet_All",
-            "columns": ["NAME", *summary],
-            "filterScope": "Everything",
-            "label": f"All {mapping.spec.plural_label}",
-        }
+        Component(
+            "ListView",
+            f"{mapping.object}.Refnet_All",
+            {
+                "columns": ["NAME", *summary],
+                "filterScope": "Everything",
+                "label": f"All {mapping.spec.plural_label}",
+            },
+        )
     ]
     for view in _LIST_VIEWS.get(mapping.name, []):
         first = list(view.get("first_columns", []))
-        body = {k: v for k, v in view.items() if k != "first_columns"}
+        body = {k: v for k, v in view.items() if k not in ("first_columns", "fullName")}
         body["columns"] = ["NAME", *first, *(f for f in summary if f not in first)]
-        views.append(body)
+        views.append(Component("ListView", f"{mapping.object}.{view['fullName']}", body))
     return views
 
 
-def object_app_parts(mapping: ObjectMapping) -> dict[str, Any]:
-    """What a custom object's body gains for the app: compact layout and list views."""
-    return {
-        "compactLayoutAssignment": COMPACT_LAYOUT,
-        "compactLayouts": [compact_layout(mapping)],
-        "listViews": list_views(mapping),
-    }
+def list_views(mappings: MappingSet) -> list[Component]:
+    return [view for m in mappings.mappings if m.custom for view in _list_views(m)]
 
 
 def layout_name(mapping: ObjectMapping) -> str:
@@ -248,5 +253,12 @@ def application(mappings: MappingSet) -> Component:
 
 
 def app_components(mappings: MappingSet) -> list[Component]:
-    """Layouts, tabs and the app, in the order they can be created (tabs before the app)."""
-    return [*layouts(mappings), *tabs(mappings), application(mappings)]
+    """Compact layouts, list views, layouts, tabs and the app, in the order they can be
+    created (they name fields, and the app names the tabs)."""
+    return [
+        *compact_layouts(mappings),
+        *list_views(mappings),
+        *layouts(mappings),
+        *tabs(mappings),
+        application(mappings),
+    ]

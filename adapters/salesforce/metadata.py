@@ -40,6 +40,8 @@ ARCHIVE_FIELD = "Refnet_Archived__c"
 ComponentType = Literal[
     "CustomObject",
     "CustomField",
+    "CompactLayout",
+    "ListView",
     "Layout",
     "CustomTab",
     "CustomApplication",
@@ -83,6 +85,10 @@ class Component:
     # Only merged into what the org already has (a standard object's page layout): the
     # export leaves it out, since a deploy would replace the admin's component with it.
     merge_only: bool = False
+    # Properties that name components created after this one (an object's compact layout
+    # assignment names a compact layout, which needs the object's fields): provisioning
+    # writes them in a last pass, once everything else exists.
+    deferred: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

@@ -1,7 +1,7 @@
 """Everything refnet ships to a Salesforce org, in the order it can be created.
 
 One list for both writers (the sfdx export and provisioning): the schema from
-:mod:`adapters.salesforce.metadata` (objects gain their compact layout and list views), the
+:mod:`adapters.salesforce.metadata` (each object assigned its compact layout), the
 fields deal events need, the sales team's app (:mod:`adapters.salesforce.app_metadata`),
 the deal-event Outbound Messages and Flows when an endpoint is given
 (:mod:`adapters.salesforce.deal_events`), and the permission sets last, since they name
@@ -10,7 +10,7 @@ everything before them.
 
 from __future__ import annotations
 
-from adapters.salesforce.app_metadata import app_components, object_app_parts
+from adapters.salesforce.app_metadata import COMPACT_LAYOUT, app_components
 from adapters.salesforce.deal_events import OutboundEndpoint, deal_event_components, event_fields
 from adapters.salesforce.metadata import Component, desired_components
 from mappings.spec import MappingSet
@@ -23,14 +23,16 @@ def package_components(
 ) -> list[Component]:
     """Every component; without ``endpoint`` the Outbound Messages and Flows are left out."""
     schema = desired_components(mappings)
-    objects = []
-    for component in schema:
-        if component.type != "CustomObject":
-            continue
-        mapping = mappings.by_object(component.full_name)
-        assert mapping is not None  # desired_components derives every object from a mapping
-        body = {**component.body, **object_app_parts(mapping)}
-        objects.append(Component("CustomObject", component.full_name, body))
+    objects = [
+        Component(
+            "CustomObject",
+            c.full_name,
+            {**c.body, "compactLayoutAssignment": COMPACT_LAYOUT},
+            deferred=("compactLayoutAssignment",),
+        )
+        for c in schema
+        if c.type == "CustomObject"
+    ]
     fields = [c for c in schema if c.type == "CustomField"]
     # Permission sets and whatever else names the objects and fields comes after the app.
     rest = [c for c in schema if c.type not in ("CustomObject", "CustomField")]

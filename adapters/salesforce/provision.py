@@ -12,8 +12,9 @@ values, related lists or tabs an admin added survive every provision.
 Deciding is a pure function (:func:`plan`) of the desired components and what
 ``readMetadata`` returned; comparing looks only at the properties refnet sets, so properties
 an admin added (help text, history tracking, extra permissions) never cause an update. The
-Metadata API takes at most 10 components of one type per call; objects go first, then fields
-(lookups need their target object), then the permission set (it names the fields).
+Metadata API takes at most 10 components of one type per call; components go in the order
+given (objects, then fields, since lookups need their target object, then what names the
+fields), and properties a component marks ``deferred`` are written in a last pass.
 
 simple-salesforce reports refused components as a plain ``Exception`` whose message lists
 ``fullName: (statusCode, message)``; it is parsed into per-component failures, the rest of
@@ -26,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from simple_salesforce.metadata import SfdcMetadataApi
@@ -165,7 +166,7 @@ def plan(
             changes.append(PlannedChange("unchanged", component))
             continue
         # What gets written is the whole component as read, with refnet's values merged in.
-        writable = Component(component.type, component.full_name, merged(component.body, current))
+        writable = replace(component, body=merged(component.body, current))
         changes.append(PlannedChange("update", writable, tuple(diff)))
     return changes
 
@@ -200,6 +201,13 @@ def _parse_failures(message: str) -> dict[str, list[str]]:
         codes = _FAILURE_CODE.findall(line.group("errors")) or ["UNKNOWN"]
         failures[line.group("name").strip()] = codes
     return failures or {"(unnamed)": ["UNKNOWN"]}
+
+
+def _without_deferred(component: Component) -> Component:
+    if not component.deferred:
+        return component
+    body = {k: v for k, v in component.body.items() if k not in component.deferred}
+    return replace(component, body=body)
 
 
 def _batches(items: Sequence[Component]) -> list[list[Component]]:
@@ -248,12 +256,23 @@ class Provisioner:
         for kind in dict.fromkeys(c.type for c in components):
             for action in ("create", "update"):
                 todo = [
-                    change.component
+                    _without_deferred(change.component)
                     for change in report.planned
                     if change.action == action and change.component.type == kind
                 ]
                 for batch in _batches(todo):
                     report.failures.update(self._write(action, kind, batch))
+        # Last, what names components created after its own (an object's compact layout).
+        last = [
+            change.component
+            for change in report.planned
+            if change.action != "unchanged"
+            and change.component.deferred
+            and change.component.full_name not in report.failures
+        ]
+        for kind in dict.fromkeys(c.type for c in last):
+            for batch in _batches([c for c in last if c.type == kind]):
+                report.failures.update(self._write("update", kind, batch))
         if report.failures:
             raise ProvisioningError(report.failures, report.changed)
         return report

@@ -86,10 +86,14 @@ def _write(tree: ET.ElementTree, path: Path) -> Path:
     return path
 
 
-# Children of a custom object that source format keeps in files of their own.
-_OBJECT_CHILDREN = {"compactLayouts": "CompactLayout", "listViews": "ListView"}
-_CHILD_FOLDERS = {"CompactLayout": "compactLayouts", "ListView": "listViews"}
+# Children of a custom object, in files of their own under the object's folder.
+_OBJECT_CHILDREN = {
+    "CustomField": ("fields", "field"),
+    "CompactLayout": ("compactLayouts", "compactLayout"),
+    "ListView": ("listViews", "listView"),
+}
 _SUFFIXES = {
+    "CustomObject": ("objects", "object"),
     "Layout": ("layouts", "layout"),
     "CustomTab": ("tabs", "tab"),
     "CustomApplication": ("applications", "app"),
@@ -99,44 +103,19 @@ _SUFFIXES = {
 }
 
 
-def _split(component: Component) -> list[tuple[Path, ET.ElementTree]]:
-    """A component as source-format files: a custom object's compact layouts and list views
-    go into files of their own, named by their ``fullName`` without the object."""
-    if component.type == "CustomField":
-        obj, field = component.full_name.split(".", 1)
-        # In source format a field's fullName is the field name alone; the folder names
-        # the object.
-        path = _SOURCE_ROOT / "objects" / obj / "fields" / f"{field}.field-meta.xml"
-        return [(path, render_component(component, full_name=field))]
+def _path(component: Component) -> tuple[Path, str | None]:
+    """Where a component lives in source format, and the ``fullName`` it carries there."""
+    if component.type in _OBJECT_CHILDREN:
+        obj, child = component.full_name.split(".", 1)
+        folder, suffix = _OBJECT_CHILDREN[component.type]
+        # In source format a child's fullName is its own name alone; the folder names the
+        # object.
+        return _SOURCE_ROOT / "objects" / obj / folder / f"{child}.{suffix}-meta.xml", child
+    folder, suffix = _SUFFIXES[component.type]
+    name = component.full_name
     if component.type == "CustomObject":
-        name = component.full_name
-        folder = _SOURCE_ROOT / "objects" / name
-        body = {k: v for k, v in component.body.items() if k not in _OBJECT_CHILDREN}
-        files = [
-            (
-                folder / f"{name}.object-meta.xml",
-                render_component(Component("CustomObject", name, body)),
-            )
-        ]
-        for key, kind in _OBJECT_CHILDREN.items():
-            for child in component.body.get(key, []):
-                child_name = str(child["fullName"])
-                child_body = {k: v for k, v in child.items() if k != "fullName"}
-                suffix = kind[0].lower() + kind[1:]
-                path = folder / _CHILD_FOLDERS[kind] / f"{child_name}.{suffix}-meta.xml"
-                files.append((path, _render_child(kind, child_name, child_body)))
-        return files
-    directory, extension = _SUFFIXES[component.type]
-    path = _SOURCE_ROOT / directory / f"{component.full_name}.{extension}-meta.xml"
-    return [(path, render_component(component))]
-
-
-def _render_child(kind: str, full_name: str, body: dict[str, Any]) -> ET.ElementTree:
-    root = ET.Element(f"{{{METADATA_NS}}}{kind}")
-    for key, value in _ordered({**body, "fullName": full_name}):
-        _append(root, key, value)
-    ET.indent(root, space="    ")
-    return ET.ElementTree(root)
+        return _SOURCE_ROOT / "objects" / name / f"{name}.{suffix}-meta.xml", None
+    return _SOURCE_ROOT / folder / f"{name}.{suffix}-meta.xml", None
 
 
 def write_sfdx_project(
@@ -164,6 +143,8 @@ def write_sfdx_project(
     for component in package_components(mappings, endpoint=endpoint):
         if component.merge_only:
             continue
-        for relative, tree in _split(component):
-            written.append(_write(tree, directory / relative))
+        relative, full_name = _path(component)
+        written.append(
+            _write(render_component(component, full_name=full_name), directory / relative)
+        )
     return written

@@ -44,8 +44,8 @@ def test_provisioning_twice_creates_once_then_changes_nothing(
     assert all(count <= 10 for _, _, count in first_calls)  # the Metadata API's limit
     # objects before fields before the app's components before the permission set
     kinds = [kind for operation, kind, _ in first_calls if operation == "createMetadata"]
-    order = ["CustomObject", "CustomField", "Layout", "CustomTab", "CustomApplication"]
-    assert kinds == sorted(kinds, key=[*order, "PermissionSet"].index)
+    order = ["CustomObject", "CustomField", "CompactLayout", "ListView", "Layout", "CustomTab"]
+    assert kinds == sorted(kinds, key=[*order, "CustomApplication", "PermissionSet"].index)
 
     assert second == []
     assert _writes(org) == []
