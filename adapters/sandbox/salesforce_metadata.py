@@ -19,6 +19,7 @@ from flask import Flask, Response, request
 from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.metadata_schema import schema_errors
 from adapters.sandbox.salesforce_backend import SalesforceBackend
+from adapters.sandbox.salesforce_metadata_refs import reference_error
 from adapters.sandbox.salesforce_schema import field_from_metadata
 from adapters.sandbox.store import iso_salesforce
 
@@ -143,6 +144,9 @@ class _MetadataViews:
         spec = _as_dict(component)
         full_name = str(spec.get("fullName", ""))
         xml = ET.tostring(_plain(component), encoding="unicode")
+        refused = reference_error(kind, full_name, spec, self.schema, self.read_stored)
+        if refused is not None:
+            return refused
         if kind == "CustomObject":
             if not full_name.endswith("__c"):
                 return ("FIELD_INTEGRITY_EXCEPTION", "Custom object names must end with __c")
@@ -180,6 +184,15 @@ class _MetadataViews:
             (kind, full_name, xml),
         )
         return None
+
+    def read_stored(self, kind: str, full_name: str) -> dict[str, Any] | None:
+        """A stored component of a type the org keeps as plain XML, as a dict."""
+        row = self.store.query_one(
+            "SELECT xml FROM sf_metadata WHERE type = ? AND full_name = ?", (kind, full_name)
+        )
+        if row is None:
+            return None
+        return _as_dict(ET.fromstring(str(row["xml"])))  # noqa: S314 - XML the sandbox wrote
 
     def save_field(self, full_name: str, component: ET.Element) -> tuple[str, str] | None:
         object_name, _, field_name = full_name.partition(".")
