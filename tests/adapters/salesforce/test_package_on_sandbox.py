@@ -56,7 +56,10 @@ def test_everything_is_created_once_and_a_second_run_only_reads(
 
 
 def test_the_flow_sends_the_outbound_message_to_the_token_url(adapter: SalesforceAdapter) -> None:
-    adapter.provision(endpoint=ENDPOINT)
+    report = adapter.provision_report(endpoint=ENDPOINT)
+
+    assert TOKEN not in repr(ENDPOINT)
+    assert not [line for line in report.changed if TOKEN in line]  # what the CLI prints
 
     workflow = _read(adapter, "Workflow", "Opportunity")
     (message,) = workflow["outboundMessages"]
