@@ -113,6 +113,24 @@ class _Checker:
                 return _missing("INVALID_CROSS_REFERENCE_KEY", "related list", list_name)
         return None
 
+    def custom_field(self, name: str, spec: dict[str, Any]) -> Error | None:
+        # "trackHistory: … history tracking must be enabled for the object" (CustomField,
+        # Metadata API Developer Guide): a custom object tracks history only with
+        # enableHistory. Standard objects switch it on in Setup, which the sandbox allows.
+        if str(spec.get("trackHistory", "false")).lower() != "true":
+            return None
+        obj = name.partition(".")[0]
+        found = self.schema.object(obj)
+        if found is None or not found.custom:
+            return None
+        xml = self.schema.object_xml(obj) or ""
+        if "<enableHistory>true</enableHistory>" not in xml:
+            return (
+                "FIELD_INTEGRITY_EXCEPTION",
+                f"{name}: field history tracking needs enableHistory on {obj}",
+            )
+        return None
+
     def custom_tab(self, name: str, spec: dict[str, Any]) -> Error | None:
         if str(spec.get("customObject", "false")).lower() == "true":
             found = self.schema.object(name)
@@ -162,6 +180,7 @@ def reference_error(
     checker = _Checker(schema, read_stored)
     check: dict[str, Callable[[str, dict[str, Any]], Error | None]] = {
         "CustomObject": checker.custom_object,
+        "CustomField": checker.custom_field,
         "CompactLayout": checker.compact_layout,
         "ListView": checker.list_view,
         "Layout": checker.layout,

@@ -191,3 +191,36 @@ def test_bulk_api_sharing_and_streaming_go_together(sf: Salesforce) -> None:
 def test_zeep_itself_refuses_an_element_the_wsdl_lacks(sf: Salesforce) -> None:
     with pytest.raises((TypeError, Fault)):
         sf.mdapi.CustomTab(fullName=REFERRAL, colour="red")
+
+
+def test_field_history_needs_the_objects_history_switched_on(sf: Salesforce) -> None:
+    provision_referral(sf)
+    md = sf.mdapi
+    tracked = md.CustomField(
+        fullName=f"{REFERRAL}.Amount__c",
+        label="Amount",
+        type=md.FieldType("Number"),
+        precision=16,
+        scale=2,
+        trackHistory=True,
+    )
+    with pytest.raises(Exception, match="FIELD_INTEGRITY_EXCEPTION"):
+        md.CustomField.update([tracked])
+
+    md.CustomObject.update(
+        [
+            md.CustomObject(
+                fullName=REFERRAL,
+                label="Referral",
+                pluralLabel="Referrals",
+                nameField=md.CustomField(
+                    label="Referral Name", type=md.FieldType("AutoNumber"), displayFormat="R-{0}"
+                ),
+                deploymentStatus=md.DeploymentStatus("Deployed"),
+                sharingModel=md.SharingModel("ReadWrite"),
+                enableHistory=True,
+            )
+        ]
+    )
+    md.CustomField.update([tracked])
+    assert md.CustomField.read([f"{REFERRAL}.Amount__c"]).trackHistory is True
