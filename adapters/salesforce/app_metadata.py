@@ -31,6 +31,7 @@ __all__ = [
     "COMPACT_LAYOUT",
     "STANDARD_LAYOUTS",
     "TAB_MOTIFS",
+    "app_access",
     "app_components",
     "application",
     "compact_layouts",
@@ -250,6 +251,16 @@ def application(mappings: MappingSet) -> Component:
             "uiType": "Lightning",
         },
     )
+
+
+def app_access(mappings: MappingSet) -> dict[str, Any]:
+    """What a permission set needs so its users see the app and its tabs."""
+    return {
+        "applicationVisibilities": [{"application": APP_NAME, "visible": True}],
+        "tabSettings": [
+            {"tab": m.object, "visibility": "Visible"} for m in mappings.mappings if m.custom
+        ],
+    }
 
 
 def app_components(mappings: MappingSet) -> list[Component]:

@@ -10,7 +10,9 @@ everything before them.
 
 from __future__ import annotations
 
-from adapters.salesforce.app_metadata import COMPACT_LAYOUT, app_components
+from dataclasses import replace
+
+from adapters.salesforce.app_metadata import COMPACT_LAYOUT, app_access, app_components
 from adapters.salesforce.deal_events import OutboundEndpoint, deal_event_components, event_fields
 from adapters.salesforce.metadata import Component, desired_components
 from mappings.spec import MappingSet
@@ -34,8 +36,14 @@ def package_components(
         if c.type == "CustomObject"
     ]
     fields = [c for c in schema if c.type == "CustomField"]
-    # Permission sets and whatever else names the objects and fields comes after the app.
-    rest = [c for c in schema if c.type not in ("CustomObject", "CustomField")]
+    # Permission sets and whatever else names the objects and fields comes after the app;
+    # every permission set refnet ships shows the app and its tabs to its users.
+    access = app_access(mappings)
+    rest = [
+        replace(c, body={**c.body, **access}) if c.type == "PermissionSet" else c
+        for c in schema
+        if c.type not in ("CustomObject", "CustomField")
+    ]
     events = deal_event_components(endpoint) if endpoint is not None else []
     return [
         *objects,

@@ -60,7 +60,16 @@ Action = Literal["create", "update", "unchanged"]
 
 # List items are matched by their identity key; picklist values must also keep their order.
 # Lists of items without one (a layout section's columns) are refnet's as a whole.
-_IDENTITY_KEYS = ("fullName", "field", "object", "relatedList", "tab", "name", "label")
+_IDENTITY_KEYS = (
+    "fullName",
+    "field",
+    "object",
+    "relatedList",
+    "tab",
+    "application",
+    "name",
+    "label",
+)
 _ORDERED_LISTS = {"value"}
 
 

@@ -224,6 +224,11 @@ def test_the_project_holds_tabs_an_app_layouts_and_list_views(
     tabs = [t.text for t in app.findall("md:tabs", NS)]
     assert set(custom) <= set(tabs) and "standard-Contact" in tabs
     assert _text(app, "uiType") == "Lightning"
+    for permission_set in (source / "permissionsets").iterdir():  # users see app and tabs
+        granted = _parse(permission_set)
+        assert _text(granted, "applicationVisibilities/application") == "Refnet"
+        shown = {t.findtext("md:tab", namespaces=NS) for t in granted.findall("md:tabSettings", NS)}
+        assert shown == set(custom)
     layouts = sorted(p.name for p in (source / "layouts").iterdir())
     assert len(layouts) == len(custom)
     # Contact's and Opportunity's layouts are the admin's: provisioning merges into them,
