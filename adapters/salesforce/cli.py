@@ -53,7 +53,8 @@ OutboundUserOption = Annotated[
         "(default: REFNET_SALESFORCE__USERNAME).",
     ),
 ]
-# The token is the webhook's own setting; read from the environment only, never an argument
+# The token is the webhook service's own setting, read here from the same environment
+# variable; the option is hidden so no one is shown a way to pass it as an argument
 # (arguments show up in process lists and shell history).
 OutboundTokenOption = Annotated[
     str | None,
