@@ -38,7 +38,9 @@ from simple_salesforce.format import format_soql
 from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.bulk import BulkOptions, BulkUpsert
 from adapters.salesforce.client import choose_flow, make_salesforce_client
-from adapters.salesforce.metadata import ARCHIVE_FIELD, desired_components
+from adapters.salesforce.deal_events import OutboundEndpoint
+from adapters.salesforce.metadata import ARCHIVE_FIELD
+from adapters.salesforce.package import package_components
 from adapters.salesforce.provision import Provisioner, ProvisionReport
 from adapters.salesforce.pull import PullReader
 from adapters.salesforce.retry import RetryPolicy
@@ -405,10 +407,16 @@ class SalesforceAdapter:
         """
         return self.reader.fetch(object_name, since)
 
-    def provision(self) -> list[str]:
-        """Create or update the schema from the mappings; return what changed."""
-        return self.provision_report().changed
+    def provision(self, *, endpoint: OutboundEndpoint | None = None) -> list[str]:
+        """Create or update the schema and the sales app; return what changed.
 
-    def provision_report(self, *, dry_run: bool = False) -> ProvisionReport:
+        With ``endpoint`` the deal-event Outbound Messages and Flows are provisioned too.
+        """
+        return self.provision_report(endpoint=endpoint).changed
+
+    def provision_report(
+        self, *, dry_run: bool = False, endpoint: OutboundEndpoint | None = None
+    ) -> ProvisionReport:
         provisioner = Provisioner(lambda: self.client().mdapi, self.policy, self.budget)
-        return provisioner.run(desired_components(self.mappings), dry_run=dry_run)
+        components = package_components(self.mappings, endpoint=endpoint)
+        return provisioner.run(components, dry_run=dry_run)

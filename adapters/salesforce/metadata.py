@@ -20,9 +20,11 @@ from mappings.spec import FieldType, MappedField, MappingSet, ObjectMapping
 
 __all__ = [
     "ARCHIVE_FIELD",
+    "OBJECT_FEATURES",
     "PERMISSION_SET",
     "Component",
     "ComponentType",
+    "InOrder",
     "desired_components",
     "field_components",
     "object_component",
@@ -35,7 +37,42 @@ PERMISSION_SET = "Refnet_Admin"
 # views can filter them out while nothing a sales user wrote is lost.
 ARCHIVE_FIELD = "Refnet_Archived__c"
 
-ComponentType = Literal["CustomObject", "CustomField", "PermissionSet"]
+ComponentType = Literal[
+    "CustomObject",
+    "CustomField",
+    "CompactLayout",
+    "ListView",
+    "Layout",
+    "CustomTab",
+    "CustomApplication",
+    "Workflow",
+    "Flow",
+    "PermissionSet",
+]
+
+# The object features Salesforce's own generator switches on for a new custom object
+# (Object Manager "Optional Features" and "Object Classification"; Metadata API Developer
+# Guide, CustomObject). Bulk API, sharing and streaming go together: all three make an
+# "Enterprise Application" object, and Salesforce refuses a mix.
+OBJECT_FEATURES: dict[str, bool] = {
+    "enableActivities": True,
+    "enableBulkApi": True,
+    "enableFeeds": False,
+    "enableHistory": True,
+    "enableReports": True,
+    "enableSearch": True,
+    "enableSharing": True,
+    "enableStreamingApi": True,
+}
+
+
+class InOrder(dict[str, Any]):
+    """A body whose elements are written in this order, not alphabetically.
+
+    Most metadata types list their elements alphabetically, but a type that extends another
+    (a Flow's elements extend ``FlowNode``) lists the base type's elements first; the schema
+    is a sequence, so the order matters.
+    """
 
 
 @dataclass(frozen=True)
@@ -45,6 +82,13 @@ class Component:
     type: ComponentType
     full_name: str
     body: dict[str, Any]
+    # Only merged into what the org already has (a standard object's page layout): the
+    # export leaves it out, since a deploy would replace the admin's component with it.
+    merge_only: bool = False
+    # Properties that name components created after this one (an object's compact layout
+    # assignment names a compact layout, which needs the object's fields): provisioning
+    # writes them in a last pass, once everything else exists.
+    deferred: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -65,6 +109,7 @@ def object_component(mapping: ObjectMapping) -> Component | None:
         "nameField": name_field,
         "deploymentStatus": "Deployed",
         "sharingModel": spec.sharing_model,
+        **OBJECT_FEATURES,
     }
     if spec.description:
         body["description"] = spec.description

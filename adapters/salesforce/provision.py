@@ -3,11 +3,18 @@
 Read what exists, create what is missing, update what differs, leave the rest alone, and say
 which of the three happened to each component. Run twice, the second run only reads.
 
+Updates are read, merge, write: the Metadata API replaces a whole component on
+``updateMetadata`` ("the full definition of the component is replaced", Metadata API
+Developer Guide, updateMetadata()), so refnet's values are merged into the component as read
+(:func:`merged`) and the result is written back. Help text, history tracking, extra picklist
+values, related lists or tabs an admin added survive every provision.
+
 Deciding is a pure function (:func:`plan`) of the desired components and what
 ``readMetadata`` returned; comparing looks only at the properties refnet sets, so properties
 an admin added (help text, history tracking, extra permissions) never cause an update. The
-Metadata API takes at most 10 components of one type per call; objects go first, then fields
-(lookups need their target object), then the permission set (it names the fields).
+Metadata API takes at most 10 components of one type per call; components go in the order
+given (objects, then fields, since lookups need their target object, then what names the
+fields), and properties a component marks ``deferred`` are written in a last pass.
 
 simple-salesforce reports refused components as a plain ``Exception`` whose message lists
 ``fullName: (statusCode, message)``; it is parsed into per-component failures, the rest of
@@ -20,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from simple_salesforce.metadata import SfdcMetadataApi
@@ -41,6 +48,7 @@ __all__ = [
     "ProvisionReport",
     "Provisioner",
     "differences",
+    "merged",
     "plan",
 ]
 
@@ -51,7 +59,17 @@ MAX_COMPONENTS_PER_CALL = 10  # createMetadata / readMetadata / updateMetadata l
 Action = Literal["create", "update", "unchanged"]
 
 # List items are matched by their identity key; picklist values must also keep their order.
-_IDENTITY_KEYS = ("fullName", "field", "object")
+# Lists of items without one (a layout section's columns) are refnet's as a whole.
+_IDENTITY_KEYS = (
+    "fullName",
+    "field",
+    "object",
+    "relatedList",
+    "tab",
+    "application",
+    "name",
+    "label",
+)
 _ORDERED_LISTS = {"value"}
 
 
@@ -68,15 +86,62 @@ def _same(want: Any, have: Any, name: str = "") -> bool:
         have_list = list(have or [])
         if want and isinstance(want[0], dict) and (key := _identity(want[0])):
             found = {item.get(key): item for item in have_list if isinstance(item, dict)}
-            if name in _ORDERED_LISTS and [w[key] for w in want] != [
-                h.get(key) for h in have_list if isinstance(h, dict)
+            wanted = [w[key] for w in want]
+            # refnet's values in refnet's order; values an admin added may sit anywhere.
+            if name in _ORDERED_LISTS and wanted != [
+                h.get(key) for h in have_list if isinstance(h, dict) and h.get(key) in wanted
             ]:
                 return False
             return all(_same(item, found.get(item[key])) for item in want)
-        return bool(want == have_list)
+        if want and isinstance(want[0], dict):
+            return len(want) == len(have_list) and all(map(_same, want, have_list))
+        return all(item in have_list for item in want)  # e.g. an app's tabs: extras are kept
     if want is False and have is None:
         return True  # reads leave out some false flags
     return bool(want == have)
+
+
+def _pruned(value: Any) -> Any:
+    """``value`` without the empty elements a read reports for everything left unset."""
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None and v not in ([], {})}
+    if isinstance(value, list):
+        return [_pruned(item) for item in value if item is not None]
+    return value
+
+
+def _merge(have: Any, want: Any) -> Any:
+    if isinstance(want, dict) and isinstance(have, dict):
+        result = dict(have)
+        for key, value in want.items():
+            result[key] = _merge(have.get(key), value)
+        return result
+    if isinstance(want, list) and isinstance(have, list):
+        if want and isinstance(want[0], dict) and (key := _identity(want[0])):
+            found = {item.get(key): item for item in have if isinstance(item, dict)}
+            ours = [_merge(found.get(item[key]), item) for item in want]
+            names = {item[key] for item in want}
+            # Items only the org has (an admin's picklist value, related list, permission)
+            # stay, after refnet's.
+            theirs = [i for i in have if not (isinstance(i, dict) and i.get(key) in names)]
+            return [*ours, *theirs]
+        if want and isinstance(want[0], dict):
+            return want
+        return [*want, *(item for item in have if item not in want)]
+    return want
+
+
+def merged(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> dict[str, Any]:
+    """``existing`` (as read) with refnet's ``desired`` values laid over it, ready to write.
+
+    Dicts merge key by key, lists of components by their identity key (refnet's items first,
+    in refnet's order, then the org's own), plain lists by union; refnet's scalars win.
+    """
+    body = _pruned(dict(existing))
+    body.pop("fullName", None)
+    result: dict[str, Any] = _merge(body, dict(desired))
+    return result
 
 
 def differences(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
@@ -106,8 +171,12 @@ def plan(
             changes.append(PlannedChange("create", component))
             continue
         diff = differences(component.body, current)
-        action: Action = "update" if diff else "unchanged"
-        changes.append(PlannedChange(action, component, tuple(diff)))
+        if not diff:
+            changes.append(PlannedChange("unchanged", component))
+            continue
+        # What gets written is the whole component as read, with refnet's values merged in.
+        writable = replace(component, body=merged(component.body, current))
+        changes.append(PlannedChange("update", writable, tuple(diff)))
     return changes
 
 
@@ -141,6 +210,13 @@ def _parse_failures(message: str) -> dict[str, list[str]]:
         codes = _FAILURE_CODE.findall(line.group("errors")) or ["UNKNOWN"]
         failures[line.group("name").strip()] = codes
     return failures or {"(unnamed)": ["UNKNOWN"]}
+
+
+def _without_deferred(component: Component) -> Component:
+    if not component.deferred:
+        return component
+    body = {k: v for k, v in component.body.items() if k not in component.deferred}
+    return replace(component, body=body)
 
 
 def _batches(items: Sequence[Component]) -> list[list[Component]]:
@@ -189,12 +265,23 @@ class Provisioner:
         for kind in dict.fromkeys(c.type for c in components):
             for action in ("create", "update"):
                 todo = [
-                    change.component
+                    _without_deferred(change.component)
                     for change in report.planned
                     if change.action == action and change.component.type == kind
                 ]
                 for batch in _batches(todo):
                     report.failures.update(self._write(action, kind, batch))
+        # Last, what names components created after its own (an object's compact layout).
+        last = [
+            change.component
+            for change in report.planned
+            if change.action != "unchanged"
+            and change.component.deferred
+            and change.component.full_name not in report.failures
+        ]
+        for kind in dict.fromkeys(c.type for c in last):
+            for batch in _batches([c for c in last if c.type == kind]):
+                report.failures.update(self._write("update", kind, batch))
         if report.failures:
             raise ProvisioningError(report.failures, report.changed)
         return report

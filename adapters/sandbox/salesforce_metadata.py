@@ -17,7 +17,9 @@ from xml.sax.saxutils import escape
 from flask import Flask, Response, request
 
 from adapters.sandbox.auth import USER_ID
+from adapters.sandbox.metadata_schema import schema_errors
 from adapters.sandbox.salesforce_backend import SalesforceBackend
+from adapters.sandbox.salesforce_metadata_refs import reference_error
 from adapters.sandbox.salesforce_schema import field_from_metadata
 from adapters.sandbox.store import iso_salesforce
 
@@ -30,10 +32,11 @@ _MAX_COMPONENTS = 10
 
 
 class _Fault(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, prefix: str = "sf") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.prefix = prefix
 
 
 def _local(tag: str) -> str:
@@ -75,12 +78,32 @@ def _soap(body: str, status: int = 200) -> Response:
     return Response(_envelope(body), status=status, mimetype="text/xml")
 
 
-def _fault(code: str, message: str) -> Response:
+def _fault(code: str, message: str, prefix: str = "sf") -> Response:
+    text = f"{code}: {message}" if prefix == "sf" else message
     return _soap(
-        f'<soapenv:Fault xmlns:sf="{METADATA_NS}"><faultcode>sf:{code}</faultcode>'
-        f"<faultstring>{escape(code)}: {escape(message)}</faultstring></soapenv:Fault>",
+        f'<soapenv:Fault xmlns:sf="{METADATA_NS}"><faultcode>{prefix}:{code}</faultcode>'
+        f"<faultstring>{escape(text)}</faultstring></soapenv:Fault>",
         500,
     )
+
+
+def _refuse_what_the_schema_refuses(kind: str, component: ET.Element) -> None:
+    """Fault the call when a component is not what the WSDL declares for its type.
+
+    Salesforce parses the request against the Metadata WSDL before it looks at any
+    component, and answers a whole-call ``soapenv:Client`` fault for an element the type
+    does not declare or a value outside an enumeration (e.g. "'massAction' is not a valid
+    value for the enum 'WebLinkDisplayType'", certinia/apex-mdapi#54). The sandbox checks
+    each component with the same schema (simple-salesforce's ``metadata.wsdl``); its message
+    names the component and the element but, unlike Salesforce, never the value (an
+    Outbound Message's endpoint carries a token).
+    """
+    document = ET.Element(f"{{{METADATA_NS}}}{kind}")
+    document.extend(list(component))
+    errors = schema_errors(ET.tostring(document))
+    if errors:
+        full_name = str(_as_dict(component).get("fullName", ""))
+        raise _Fault("Client", f"{kind} {full_name}: {errors[0]}", prefix="soapenv")
 
 
 def _save_result(full_name: str, error: tuple[str, str] | None, created: bool | None) -> str:
@@ -121,6 +144,9 @@ class _MetadataViews:
         spec = _as_dict(component)
         full_name = str(spec.get("fullName", ""))
         xml = ET.tostring(_plain(component), encoding="unicode")
+        refused = reference_error(kind, full_name, spec, self.schema, self.read_stored)
+        if refused is not None:
+            return refused
         if kind == "CustomObject":
             if not full_name.endswith("__c"):
                 return ("FIELD_INTEGRITY_EXCEPTION", "Custom object names must end with __c")
@@ -158,6 +184,15 @@ class _MetadataViews:
             (kind, full_name, xml),
         )
         return None
+
+    def read_stored(self, kind: str, full_name: str) -> dict[str, Any] | None:
+        """A stored component of a type the org keeps as plain XML, as a dict."""
+        row = self.store.query_one(
+            "SELECT xml FROM sf_metadata WHERE type = ? AND full_name = ?", (kind, full_name)
+        )
+        if row is None:
+            return None
+        return _as_dict(ET.fromstring(str(row["xml"])))  # noqa: S314 - XML the sandbox wrote
 
     def save_field(self, full_name: str, component: ET.Element) -> tuple[str, str] | None:
         object_name, _, field_name = full_name.partition(".")
@@ -266,6 +301,9 @@ class _MetadataViews:
                 raise _Fault(
                     "EXCEEDED_ID_LIMIT", f"Cannot submit more than {_MAX_COMPONENTS} components"
                 )
+            for component in components:
+                kind = _local(component.get(f"{{{_XSI_NS}}}type", "")).split(":")[-1]
+                _refuse_what_the_schema_refuses(kind, component)
             return self.write(operation, components)
         values = _as_dict(call)
         if operation == "readMetadata":
@@ -317,7 +355,7 @@ class _MetadataViews:
         try:
             return _soap(self.handle(_local(call.tag), call))
         except _Fault as fault:
-            return _fault(fault.code, fault.message)
+            return _fault(fault.code, fault.message, fault.prefix)
 
 
 def register_metadata(app: Flask, backend: SalesforceBackend) -> None:

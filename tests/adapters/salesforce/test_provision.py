@@ -9,7 +9,7 @@ import responses
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.errors import ProvisioningError
-from adapters.salesforce.metadata import desired_components
+from adapters.salesforce.package import package_components as desired_components
 from adapters.salesforce.provision import differences, plan
 from mappings.spec import MappingSet
 from tests.adapters.salesforce.fakes import MetadataOrg
@@ -42,9 +42,10 @@ def test_provisioning_twice_creates_once_then_changes_nothing(
     assert all(line.startswith("create ") for line in first)
     assert {name for _, name in org.components} == {c.full_name for c in components}
     assert all(count <= 10 for _, _, count in first_calls)  # the Metadata API's limit
-    # objects before fields before the permission set
+    # objects before fields before the app's components before the permission set
     kinds = [kind for operation, kind, _ in first_calls if operation == "createMetadata"]
-    assert kinds == sorted(kinds, key=["CustomObject", "CustomField", "PermissionSet"].index)
+    order = ["CustomObject", "CustomField", "CompactLayout", "ListView", "Layout", "CustomTab"]
+    assert kinds == sorted(kinds, key=[*order, "CustomApplication", "PermissionSet"].index)
 
     assert second == []
     assert _writes(org) == []

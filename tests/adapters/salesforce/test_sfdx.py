@@ -7,9 +7,12 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from pydantic import SecretStr
 
+from adapters.salesforce.deal_events import OutboundEndpoint, event_fields
 from adapters.salesforce.metadata import ARCHIVE_FIELD
 from adapters.salesforce.sfdx import METADATA_NS, write_sfdx_project
+from adapters.sandbox.metadata_schema import schema_errors
 from mappings.spec import FieldType, MappingSet
 
 NS = {"md": METADATA_NS}
@@ -77,6 +80,12 @@ def test_fields_types_and_picklist_values_come_from_the_mappings_and_enums(
         expected = {
             f"{mapping.external_id_field}.field-meta.xml",
             f"{ARCHIVE_FIELD}.field-meta.xml",
+            # the fields deal events read (Contact.Referred_By__c)
+            *(
+                f"{c.full_name.split('.')[1]}.field-meta.xml"
+                for c in event_fields(mappings)
+                if c.full_name.startswith(f"{mapping.object}.")
+            ),
         }
         for field in mapping.fields:
             path = folder / f"{field.target}.field-meta.xml"
@@ -147,3 +156,150 @@ def test_the_permission_set_grants_every_object_and_custom_field(
     }
     expected |= {f"{m.object}.{ARCHIVE_FIELD}" for m in mappings.mappings}
     assert fields == expected
+
+
+# --- The whole package: every file against the Metadata API schema, and the sales app ---
+
+TOKEN = "tok-0123456789abcdefghijklmnopqrstuv"
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory, mappings: MappingSet) -> Path:
+    directory = tmp_path_factory.mktemp("package")
+    endpoint = OutboundEndpoint(
+        "https://refnet.vogel.example", SecretStr(TOKEN), "integration@vogel.example", "62.0"
+    )
+    write_sfdx_project(mappings, directory, api_version="62.0", endpoint=endpoint)
+    return directory
+
+
+def test_every_exported_file_passes_the_metadata_wsdl_schema(package: Path) -> None:
+    files = sorted(package.rglob("*-meta.xml"))
+    kinds = {ET.parse(path).getroot().tag.rpartition("}")[2] for path in files}
+
+    refused = {str(path.relative_to(package)): schema_errors(path.read_bytes()) for path in files}
+
+    assert {name: errors for name, errors in refused.items() if errors} == {}
+    assert len(files) >= 130
+    assert kinds == {
+        "CustomObject",
+        "CustomField",
+        "CompactLayout",
+        "ListView",
+        "Layout",
+        "CustomTab",
+        "CustomApplication",
+        "Workflow",
+        "Flow",
+        "PermissionSet",
+    }
+
+
+def test_the_schema_check_refuses_what_salesforce_refuses() -> None:
+    tab = '<CustomTab xmlns="{ns}"><customObject>true</customObject>{extra}</CustomTab>'
+    assert schema_errors(tab.format(ns=METADATA_NS, extra="").encode()) == []
+    unknown = schema_errors(tab.format(ns=METADATA_NS, extra="<colour>red</colour>").encode())
+    assert unknown and "colour" in unknown[0]
+    out_of_order = (
+        f'<ListView xmlns="{METADATA_NS}"><label>x</label><filterScope>Mine</filterScope>'
+        "</ListView>"
+    )
+    assert schema_errors(out_of_order.encode())
+    bad_scope = (
+        f'<ListView xmlns="{METADATA_NS}"><filterScope>Everyone</filterScope><label>x</label>'
+        "</ListView>"
+    )
+    assert schema_errors(bad_scope.encode())
+
+
+def test_the_project_holds_tabs_an_app_layouts_and_list_views(
+    package: Path, mappings: MappingSet
+) -> None:
+    source = package / SOURCE
+    custom = [m.object for m in mappings.mappings if m.custom]
+    assert sorted(p.name for p in (source / "tabs").iterdir()) == sorted(
+        f"{name}.tab-meta.xml" for name in custom
+    )
+    app = _parse(source / "applications/Refnet.app-meta.xml")
+    tabs = [t.text for t in app.findall("md:tabs", NS)]
+    assert set(custom) <= set(tabs) and "standard-Contact" in tabs
+    assert _text(app, "uiType") == "Lightning"
+    for permission_set in (source / "permissionsets").iterdir():  # users see app and tabs
+        granted = _parse(permission_set)
+        assert _text(granted, "applicationVisibilities/application") == "Refnet"
+        shown = {t.findtext("md:tab", namespaces=NS) for t in granted.findall("md:tabSettings", NS)}
+        assert shown == set(custom)
+    layouts = sorted(p.name for p in (source / "layouts").iterdir())
+    assert len(layouts) == len(custom)
+    # Contact's and Opportunity's layouts are the admin's: provisioning merges into them,
+    # a deploy would replace them, so they are not exported.
+    assert not [name for name in layouts if name.startswith(("Contact-", "Opportunity-"))]
+    views = {p.name for p in source.glob("objects/*/listViews/*.listView-meta.xml")}
+    assert {
+        "Refnet_My_Open_Referrals.listView-meta.xml",
+        "Refnet_Partners_By_Stage.listView-meta.xml",
+        "Refnet_Club_Members_In_Trial.listView-meta.xml",
+    } <= views
+    for name in custom:
+        root = _parse(source / "objects" / name / f"{name}.object-meta.xml")
+        assert _text(root, "compactLayoutAssignment") == "Refnet_Compact"
+        assert (
+            source / "objects" / name / "compactLayouts/Refnet_Compact.compactLayout-meta.xml"
+        ).is_file()
+        for flag in ("enableActivities", "enableReports", "enableSearch", "enableHistory"):
+            assert _text(root, flag) == "true", (name, flag)
+        for flag in ("enableBulkApi", "enableSharing", "enableStreamingApi"):
+            assert _text(root, flag) == "true", (name, flag)
+
+
+def test_my_open_referrals_are_mine_and_open(package: Path) -> None:
+    view = _parse(
+        package / SOURCE / "objects/Refnet_Referral__c/listViews/Refnet_My_Open_Referrals"
+        ".listView-meta.xml"
+    )
+    assert _text(view, "filterScope") == "Mine"
+    assert (_text(view, "filters/field"), _text(view, "filters/value")) == ("Status__c", "open")
+    columns = [c.text for c in view.findall("md:columns", NS)]
+    assert columns[:3] == ["NAME", "Referrer__c", "Referred__c"]  # who referred whom
+
+
+def test_a_referral_layout_shows_pushed_fields_read_only_and_pulled_ones_editable(
+    package: Path,
+) -> None:
+    layout = _parse(package / SOURCE / "layouts/Refnet_Referral__c-Referral Layout.layout-meta.xml")
+    behaviour = {
+        item.findtext("md:field", namespaces=NS): item.findtext("md:behavior", namespaces=NS)
+        for item in layout.iter(f"{{{METADATA_NS}}}layoutItems")
+    }
+    assert behaviour["Status__c"] == "Readonly"  # refnet moves the status
+    assert behaviour["Note__c"] == "Edit"  # sales users own notes
+    assert behaviour["Opportunity__c"] == "Edit"  # and link the deal
+    assert behaviour["Name"] == "Readonly"  # an auto-number
+
+
+def test_deal_events_ship_an_outbound_message_and_the_flow_that_sends_it(package: Path) -> None:
+    source = package / SOURCE
+    workflow = _parse(source / "workflows/Opportunity.workflow-meta.xml")
+    assert _text(workflow, "outboundMessages/endpointUrl") == (
+        f"https://refnet.vogel.example/salesforce/outbound/{TOKEN}"
+    )
+    assert _text(workflow, "outboundMessages/includeSessionId") == "false"
+    # Workflow Rules are retired: the Workflow file carries the message and nothing else.
+    assert [child.tag.rpartition("}")[2] for child in workflow] == ["outboundMessages"]
+    flow = _parse(source / "flows/Refnet_Deal_Event.flow-meta.xml")
+    assert _text(flow, "start/object") == "Opportunity"
+    assert _text(flow, "start/triggerType") == "RecordAfterSave"
+    assert "ISCHANGED({!$Record.StageName})" in (_text(flow, "start/filterFormula") or "")
+    assert _text(flow, "actionCalls/actionType") == "outboundMessage"
+    assert _text(flow, "actionCalls/actionName") == "Opportunity.Refnet_Deal_Event"
+    contact_flow = _parse(source / "flows/Refnet_Contact_Event.flow-meta.xml")
+    assert "Referred_By__c" in (_text(contact_flow, "start/filterFormula") or "")
+    assert not list(source.glob("classes/*"))  # no Apex, so no test class to keep covered
+    field = _parse(source / "objects/Opportunity/fields/Refnet_Referral_Id__c.field-meta.xml")
+    assert _text(field, "type") == "Text"
+
+
+def test_without_an_endpoint_no_deal_event_is_written(project: Path) -> None:
+    assert not (project / SOURCE / "flows").exists()
+    assert not (project / SOURCE / "workflows").exists()
+    assert (project / SOURCE / "objects/Contact/fields/Referred_By__c.field-meta.xml").is_file()
