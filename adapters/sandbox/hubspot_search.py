@@ -24,6 +24,9 @@ MAX_LIMIT = 200
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 10
 MAX_FILTERS = 25
+# "Only one sorting rule can be applied to any search." (HubSpot, CRM search guide, "Sort
+# search results", developers.hubspot.com/docs/api/crm/search)
+MAX_SORTS = 1
 _OPERATORS = {
     "EQ",
     "NEQ",
@@ -146,7 +149,10 @@ def search(
         )
         and (not text or any(text in str(v).lower() for v in record.properties.values() if v))
     ]
-    for sort in reversed(body.get("sorts") or []):
+    sorts = body.get("sorts") or []
+    if len(sorts) > MAX_SORTS:
+        raise SearchError(f"Only one sorting rule can be applied to any search; got {len(sorts)}")
+    for sort in sorts:
         if isinstance(sort, Mapping):
             name = str(sort.get("propertyName", ""))
             descending = str(sort.get("direction", "ASCENDING")).upper() == "DESCENDING"
