@@ -128,11 +128,15 @@ class HubSpotAdapter:
         """Create or update the schema from the mappings; return what changed."""
         return self.provision_report().changed
 
-    def provision_report(self, *, dry_run: bool = False, redetect: bool = False) -> ProvisionReport:
+    def provision_report(
+        self, *, dry_run: bool = False, redetect: bool = False, properties_only: bool = False
+    ) -> ProvisionReport:
         provisioner = Provisioner(
             self.apis, self.policy, self.portal, host=self.host, request_timeout=self.timeout
         )
-        report = provisioner.run(self.mappings, dry_run=dry_run, redetect=redetect)
+        report = provisioner.run(
+            self.mappings, dry_run=dry_run, redetect=redetect, properties_only=properties_only
+        )
         self._portal_ids, self._plans = None, {}  # provisioning may have found new ids
         return report
 
