@@ -33,6 +33,7 @@ from adapters.hubspot.provision import Provisioner, ProvisionReport
 from adapters.hubspot.pull import PullReader
 from adapters.hubspot.ratelimit import RateLimiter
 from adapters.hubspot.retry import RetryPolicy
+from adapters.hubspot.stages import DealStages
 from adapters.hubspot.writes import BATCH_SIZE, RecordWriter
 from connector.crm import BatchResult, LinkPreview, OutboundRecord, PulledRecord, RecordOutcome
 from connector.errors import ConfigError
@@ -79,6 +80,9 @@ class HubSpotAdapter:
             self.apis, self.policy, self.ids, request_timeout=request_timeout
         )
         self.existing = Linker(self.apis, self.policy, request_timeout=request_timeout)
+        self.deal_stages = DealStages(
+            self.apis, self.policy, request_timeout=request_timeout, clock=clock
+        )
         self.reader = PullReader(
             self.apis, self.policy, self.mappings, self.portal_ids, request_timeout=request_timeout
         )
@@ -123,6 +127,12 @@ class HubSpotAdapter:
                 raise ConfigError(f"hubspot: no mapping for object '{object_name}'; known: {known}")
             plan = self._plans[object_name] = write_plan(mapping, self.portal_ids())
         return plan
+
+    # -- DealStageOutcomes -------------------------------------------------------------------
+
+    def stage_outcome(self, stage: str) -> bool | None:
+        """Whether deal stage ``stage`` (of any pipeline) is won, lost or neither."""
+        return self.deal_stages.stage_outcome(stage)
 
     # -- CrmAdapter ------------------------------------------------------------------------
 
