@@ -31,8 +31,8 @@ demo: $(STAMP)
 	@echo "    the dry run shows which members link to them (and one ambiguous), the sync creates no duplicate"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot --dry-run --object member
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
-	@echo "--- HubSpot again: only the ambiguous company is tried again (refused until an admin picks one);"
-	@echo "    refnet reads back the HubSpot ids of the records it linked or created"
+	@echo "--- HubSpot again: nothing changed, so only the ambiguous company is tried again"
+	@echo "    (refused until an admin sets its hubspot_company_id)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs
 	cd $(DEMO_DIR) && ../$(BIN)/refnet report
