@@ -2,15 +2,18 @@
 
 Every request is counted under its endpoint name (``hubspot.<name>``), may be answered by
 a scripted fault, must carry the private-app token (``Authorization: Bearer …``; missing
-or wrong → 401 ``INVALID_AUTHENTICATION``, expired → 401 ``EXPIRED_AUTHENTICATION``), and
+or wrong → 401 ``INVALID_AUTHENTICATION``, expired → 401 ``EXPIRED_AUTHENTICATION``), must
+need no scope the token was started without (403 ``MISSING_SCOPES``, see
+:mod:`hubspot_scopes`), and
 passes the rate limits when they are on (429 ``RATE_LIMIT`` with ``policyName``
 ``TEN_SECONDLY_ROLLING`` or ``DAILY``; ``X-HubSpot-RateLimit-*`` headers on every answer).
 
 Objects: batch ``upsert`` (200, or 207 with ``errors``/``numErrors``), ``create`` (201/207;
 partial success only when every input has an ``objectWriteTraceId``, else the batch fails
 400 and nothing is written, as documented), ``update``, ``read``; ``search``; single read
-and list. Schemas and properties live in :mod:`hubspot_admin`, pipelines and associations in
-:mod:`hubspot_pipelines_api` and :mod:`hubspot_assoc_api`.
+and list (every repeated ``properties`` query parameter read); the limits tracking API's
+custom object limit. Schemas and properties live in :mod:`hubspot_admin`, pipelines and
+associations in :mod:`hubspot_pipelines_api` and :mod:`hubspot_assoc_api`.
 """
 
 from __future__ import annotations

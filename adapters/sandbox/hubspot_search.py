@@ -4,9 +4,9 @@ Filter groups are ORed, the filters inside a group ANDed; a free-text ``query`` 
 any property value containing it (HubSpot matches default searchable properties only).
 Date/datetime properties compare as instants (values as epoch milliseconds or ISO 8601),
 numbers as numbers, text without case. Results page with ``after`` (an offset, as
-HubSpot's opaque cursor happens to be); ``limit`` is at most 200, and asking for results
-past the 10,000th fails with 400, as HubSpot's search does, so callers must re-window by
-timestamp.
+HubSpot's opaque cursor happens to be); one sort rule at most; ``limit`` is at most 200,
+and asking for results past the 10,000th fails with 400, as HubSpot's search does, so
+callers must re-window by timestamp.
 """
 
 from __future__ import annotations

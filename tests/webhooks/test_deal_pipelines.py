@@ -1,4 +1,4 @@
-"""Deals won or lost in any HubSpot pipeline: stage ids judged by the pipelines' metadata."""
+"""A live HubSpot portal seen from the webhooks: deals in any pipeline, prospects of contacts."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.hubspot import HubSpotAdapter
+from adapters.hubspot.target import writable_objects
 from adapters.sandbox import Sandbox, SandboxConfig, run_sandbox
 from adapters.sandbox.hubspot_portal_seed import PROJECT_PIPELINE
 from connector.events import EventRules
-from connector.model import Referral, ReferralStatus
+from connector.model import Member, Referral, ReferralStatus
 from connector.rules import RulesConfig
-from connector.settings import HubSpotSettings
+from connector.settings import HubSpotSettings, load_settings
 from connector.store import Store
+from connector.sync.engine import run_sync
 from connector.sync.targets import SyncTarget
 from tests.connector.factories import member, referral
 from tests.webhooks.conftest import (
@@ -163,3 +165,34 @@ def test_an_unknown_stage_makes_the_pipelines_be_read_again_once(
     assert adapter.stage_outcome("no-such-stage") is None  # not read again for the same id
     assert adapter.deal_stages.reads == 3
     assert sandbox.request_count("hubspot.list_pipelines") == 3
+
+
+def test_a_prospect_from_a_webhook_is_written_onto_its_contact_not_duplicated(
+    store: Store, sandbox: Sandbox, adapter: HubSpotAdapter
+) -> None:
+    """A sales user names a referrer on a contact the portal had: no second contact."""
+    with store.transaction() as tx:
+        tx.put_many([member("c1")])
+    contacts = sandbox.hubspot.schema.resolve("contacts")
+    assert contacts is not None
+    (made,) = sandbox.hubspot.records.create(contacts, [{"properties": {"lastname": "Vogel"}}])
+    assert made.record is not None
+    contact_id = made.record.id  # a contact without e-mail: only its id can find it
+    app = create_app(make_settings(), store=store, rules=RulesConfig(), clock=Clock())
+    event = hubspot_event(
+        1, "contact.propertyChange", contact_id, property_name="referred_by", property_value="c1"
+    )
+    post_hubspot(app.test_client(), [event], at=T0)
+    assert context_of(app).worker.step().done == 1
+    adapter.provision()
+    objects = [o for o in writable_objects(adapter, load_settings()) if o.name == "contacts"]
+    before = len(sandbox.hubspot.records.all(contacts))
+
+    synced = run_sync(store, adapter, objects, target="hubspot")
+
+    assert synced.counts.failed == 0 and synced.counts.succeeded == 2  # c1 and the prospect
+    assert len(sandbox.hubspot.records.all(contacts)) == before + 1  # c1 only is new
+    with store.reading() as tx:
+        (prospect,) = [m for m in tx.find(Member) if m.circle == "prospect"]
+    written = sandbox.hubspot.records.get(contacts, str(contact_id))
+    assert written is not None and written.properties["refnet_id"] == prospect.id
