@@ -103,6 +103,9 @@ class WritePlan:
     onto: str | None = None  # lookup naming an existing record to update instead
     links: tuple[Link, ...] = ()
     link_property: str | None = None  # e-mail / domain: how existing records are found
+    # Properties CRM users own (pulled fields): sent only when refnet creates the record,
+    # never written onto a record the portal already had.
+    seed_properties: frozenset[str] = frozenset()
 
     @property
     def links_existing(self) -> bool:
@@ -203,6 +206,7 @@ def write_plan(mapping: ObjectMapping, ids: PortalIds) -> WritePlan:
             {f.target: f.target for f in plain if f.target != RECORD_ID_PROPERTY},
             links=links,
             link_property=None if mapping.custom else LINK_PROPERTY.get(mapping.object),
+            seed_properties=frozenset(f.target for f in mapping.pull_fields),
             **extra,
         )
     mode = options.properties_only

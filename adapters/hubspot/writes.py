@@ -134,7 +134,8 @@ class RecordWriter:
         """Write records onto existing HubSpot records (``(record, HubSpot id)``), 100 a call.
 
         A batch update by record id: the properties, ``refnet_id`` among them, land on the
-        record the portal already had, so later writes find it by the refnet id. Outcomes by
+        record the portal already had, so later writes find it by the refnet id; the
+        CRM-owned ones (seeds of a create) are left as the portal has them. Outcomes by
         record key; a HubSpot id that no longer exists fails its record (OBJECT_NOT_FOUND).
         """
         outcomes: dict[str, RecordOutcome] = {}
@@ -143,7 +144,15 @@ class RecordWriter:
             ids = [hubspot_id for _, hubspot_id in chunk]
             update = BatchInputSimplePublicObjectBatchInput(
                 inputs=[
-                    SimplePublicObjectBatchInput(id=hubspot_id, properties=item.properties)
+                    SimplePublicObjectBatchInput(
+                        id=hubspot_id,
+                        # What the portal's users own stays theirs (e-mail, vision, ...).
+                        properties={
+                            k: v
+                            for k, v in item.properties.items()
+                            if k not in plan.seed_properties
+                        },
+                    )
                     for item, hubspot_id in chunk
                 ]
             )

@@ -62,6 +62,8 @@ def test_new_members_are_written_onto_the_contacts_with_their_email(
     by_id = {str(r["hs_object_id"]): r for r in after}
     assert by_id[eva]["refnet_id"] == "m-eva" and by_id[eva]["lastname"] == "Ott"
     assert by_id[anna]["refnet_id"] == "m-anna"
+    # The e-mail is the contact owner's: refnet's spelling is not written over it.
+    assert by_id[anna]["email"] == "Anna.Weber@Weber-Antriebe.example"
     # Written once linked: the next write goes by refnet_id, with no lookup.
     since = len(sandbox.faults.requests())
     again = adapter.upsert_batch("contacts", [OutboundRecord("m-eva", {"lastname": "Ott-Ko"})])
