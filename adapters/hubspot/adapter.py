@@ -5,7 +5,9 @@ Writes go by the refnet id, so any retry or resumed run is safe: a batch upsert 
 contacts use a batch update by the same property), then the records' lookups as labelled
 associations in batches (:mod:`adapters.hubspot.associations`). A 207 answer fails only
 the inputs it names; a record whose associations fail is reported failed too, so the sync
-engine sends it again. Every request passes the rate limiter
+engine sends it again. New contacts and companies are first matched to the records the
+portal already holds (:mod:`adapters.hubspot.linking`): a match is written onto by its
+HubSpot id, an ambiguous one is not written at all. Every request passes the rate limiter
 (:mod:`adapters.hubspot.ratelimit`) and the one retry layer (:mod:`adapters.hubspot.retry`).
 
 A run stopped by the daily limit raises
