@@ -32,7 +32,7 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot --dry-run --object member
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
 	@echo "--- HubSpot again: nothing changed, so only the ambiguous company is tried again"
-	@echo "    (refused until an admin sets its hubspot_company_id)"
+	@echo "    (refused until an admin sets its hubspot_company_id); one e-mail sales spelled otherwise is read back"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs
 	cd $(DEMO_DIR) && ../$(BIN)/refnet report

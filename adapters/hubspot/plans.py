@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 _PIPELINE_PROPERTY = {"deals": "pipeline"}  # the stage's pipeline; custom objects: hs_pipeline
+_REFNET_PREFIX = "refnet_"  # refnet's own properties on standard objects (see the mappings)
 RECORD_ID_PROPERTY = "hs_object_id"  # read-only in HubSpot: never sent, it says where to write
 # What finds the record a portal already has for a new member: contacts by e-mail (unique
 # in HubSpot, so a batch read by ``idProperty=email``), companies by domain (not unique: a
@@ -103,8 +104,9 @@ class WritePlan:
     onto: str | None = None  # lookup naming an existing record to update instead
     links: tuple[Link, ...] = ()
     link_property: str | None = None  # e-mail / domain: how existing records are found
-    # Properties CRM users own (pulled fields): sent only when refnet creates the record,
-    # never written onto a record the portal already had.
+    # HubSpot's own properties that CRM users own (pulled, e.g. email): sent only when refnet
+    # creates the record, never written onto a record the portal already had. Pulled
+    # refnet_* properties (new to the portal) still get refnet's value there.
     seed_properties: frozenset[str] = frozenset()
 
     @property
@@ -206,7 +208,9 @@ def write_plan(mapping: ObjectMapping, ids: PortalIds) -> WritePlan:
             {f.target: f.target for f in plain if f.target != RECORD_ID_PROPERTY},
             links=links,
             link_property=None if mapping.custom else LINK_PROPERTY.get(mapping.object),
-            seed_properties=frozenset(f.target for f in mapping.pull_fields),
+            seed_properties=frozenset(
+                f.target for f in mapping.pull_fields if not f.target.startswith(_REFNET_PREFIX)
+            ),
             **extra,
         )
     mode = options.properties_only
