@@ -27,9 +27,12 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
 	@echo "--- second sync: nothing changed, so nothing is sent"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
-	@echo "--- the same into the sandbox's HubSpot portal (custom objects, partner pipeline, records)"
+	@echo "--- the same into the sandbox's HubSpot portal, which already holds contacts and companies:"
+	@echo "    the dry run shows which members link to them (and one ambiguous), the sync creates no duplicate"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot --dry-run --object member
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
-	@echo "--- HubSpot again: nothing changed, so nothing is sent"
+	@echo "--- HubSpot again: nothing changed, so only the ambiguous company is tried again"
+	@echo "    (refused until an admin sets its hubspot_company_id); one e-mail sales spelled otherwise is read back"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs
 	cd $(DEMO_DIR) && ../$(BIN)/refnet report

@@ -15,6 +15,14 @@ which counts every request it serves. Two measurements:
   sets the pace. Printed: requests sent in the full 10-second windows of the run against
   the limit (the limiter keeps 5 % headroom, so 0.95 is the ceiling), the busiest rolling
   10 seconds (must not exceed the limit), and the 429s the sandbox answered (must be 0).
+* **a populated portal**: the sample network (``examples/sample``) into a portal that
+  already holds contacts and companies (``adapters.sandbox.hubspot_portal_seed``). New
+  members are first looked up (contacts by e-mail, companies by domain), the matches are
+  written onto, the rest created. The minimum, linking included, per object: the lookups
+  (ceil(new records with an e-mail or domain / 100): one batch read or one search of 100
+  values each), ceil(linked / 100) updates onto existing records, ceil(created / 100)
+  upserts, ceil(links / 100) association calls. Printed with the records before and after
+  (duplicates: created records whose e-mail or domain the portal already had).
 
     .venv/bin/python bench/hubspot_api_calls.py
 """
@@ -32,13 +40,17 @@ from synthetic import synthetic_network  # bench/synthetic.py
 from adapters.hubspot import HubSpotAdapter, RateLimiter
 from adapters.hubspot.writes import BATCH_SIZE
 from adapters.sandbox import HubSpotRateLimit, Sandbox, SandboxConfig, run_sandbox
+from connector.importing.importer import import_file
+from connector.model import Member
 from connector.rules import RulesConfig
+from connector.services import Actor
 from connector.settings import HubSpotSettings
 from connector.store import Store
 from connector.sync.engine import SyncOptions, run_sync
 from mappings import load_mappings
 from mappings.objects import MappedObject, mapped_objects
 from mappings.spec import FieldType
+from mappings.transforms import get_transform
 
 VOLUMES = (1_000, 10_000)
 RATE_LIMIT = HubSpotRateLimit(per_interval=50, interval_ms=10_000)
@@ -159,12 +171,95 @@ def request_rate() -> None:
     )
 
 
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "examples" / "sample"
+SAMPLE_FILES = ("members.csv", "connections.csv", "referrals.csv", "programme.json")
+
+
+def _portal(sandbox: Sandbox, object_name: str) -> list[dict[str, str | None]]:
+    object_type = sandbox.hubspot.schema.resolve(object_name)
+    assert object_type is not None
+    return [r.properties for r in sandbox.hubspot.records.all(object_type)]
+
+
+def _calls_by_object(sandbox: Sandbox, since: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for request in sandbox.faults.requests()[since:]:
+        parts = request.path.split("/")
+        name = parts[4] if parts[1:4] == ["crm", "v3", "objects"] else "associations"
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def populated_portal() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        store = Store.open(f"sqlite:///{root / 'refnet.db'}")
+        for name in SAMPLE_FILES:
+            import_file(store, SAMPLE_DIR / name, rules=RulesConfig(), actor=Actor("bench"))
+        with store.reading() as tx:
+            members = list(tx.find(Member))
+        config = SandboxConfig(hubspot_populated=True)
+        with run_sandbox(root / "sandbox", config) as sandbox:
+            adapter = _adapter(sandbox, root)
+            objects = _objects(adapter)
+            held = {n: _portal(sandbox, n) for n in ("contacts", "companies")}
+            emails = {str(r["email"]).casefold() for r in held["contacts"] if r.get("email")}
+            domains = [str(r["domain"]) for r in held["companies"] if r.get("domain")]
+            since = len(sandbox.faults.requests())
+            first = run_sync(store, adapter, objects, target="hubspot", options=NO_PULL)
+            calls = _calls_by_object(sandbox, since)
+            after = {n: _portal(sandbox, n) for n in ("contacts", "companies")}
+            outcomes = {o.name: o for o in first.objects}
+        store.close()
+    contacts = [m for m in members if m.email]
+    companies = [m for m in members if str(m.circle) in ("customer", "partner")]
+    email_domain = get_transform("email_domain")
+    assert email_domain is not None
+    company_domains = [d for m in companies if m.email and (d := email_domain.forward(m.email))]
+    linked_contacts = sum(1 for m in contacts if str(m.email).casefold() in emails)
+    linked_companies = sum(1 for d in company_domains if domains.count(d) == 1)
+    ambiguous = sum(1 for d in company_domains if domains.count(d) > 1)
+    minimum = {
+        "contacts": math.ceil(len(contacts) / BATCH_SIZE)  # lookups by e-mail
+        + math.ceil(linked_contacts / BATCH_SIZE)
+        + math.ceil((len(members) - linked_contacts) / BATCH_SIZE),
+        "companies": math.ceil(len(company_domains) / BATCH_SIZE)  # lookups by domain
+        + math.ceil(linked_companies / BATCH_SIZE)
+        + math.ceil((len(companies) - linked_companies - ambiguous) / BATCH_SIZE),
+    }
+    print(
+        f"  portal before: {len(held['contacts'])} contacts, {len(held['companies'])} companies; "
+        f"after: {len(after['contacts'])} contacts, {len(after['companies'])} companies"
+    )
+    for name in ("contacts", "companies"):
+        carrying = [r for r in after[name] if r.get("refnet_id")]
+        key = "email" if name == "contacts" else "domain"
+        known = {str(r.get(key) or "").casefold() for r in held[name]} - {""}
+        duplicates = [
+            r
+            for r in after[name]
+            if str(r.get(key) or "").casefold() in known
+            and str(r["hs_object_id"]) not in {str(h["hs_object_id"]) for h in held[name]}
+        ]
+        plan = outcomes[name]
+        print(
+            f"  {name:<9} {plan.succeeded:>3} written ({len(carrying)} carry a refnet id), "
+            f"{plan.failed} failed (ambiguous), duplicates {len(duplicates)}; "
+            f"calls {calls.get(name, 0)} against a minimum of {minimum[name]} "
+            f"(ratio {calls.get(name, 0) / minimum[name]:.2f})"
+        )
+    total = sum(calls.values())
+    print(f"  all objects of the sync: {total} calls ({calls})")
+
+
 def main() -> None:
     print("API calls of refnet sync against the sandbox's HubSpot (members, referrals):")
     for referrals in VOLUMES:
         calls_per_volume(referrals)
     print("request rate against the sandbox's per-10-second limit:")
     request_rate()
+    print("first sync of the sample network into a populated portal (linking included):")
+    populated_portal()
 
 
 if __name__ == "__main__":

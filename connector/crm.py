@@ -16,8 +16,10 @@ __all__ = [
     "BatchResult",
     "CallCounter",
     "CrmAdapter",
+    "LinkPreview",
     "OutboundRecord",
     "PulledRecord",
+    "RecordLinker",
     "RecordOutcome",
     "RecordRemover",
     "RemovalMode",
@@ -165,3 +167,26 @@ class CallCounter(Protocol):
 
     @property
     def api_calls(self) -> int: ...
+
+
+@dataclass
+class LinkPreview:
+    """What a write of new records would do: link them to existing CRM records or create them.
+
+    ``linked`` maps a record key to the CRM record it would be written onto; ``ambiguous``
+    to the candidates when more than one fits (nothing is written for those).
+    """
+
+    linked: dict[str, str] = field(default_factory=dict)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    new: list[str] = field(default_factory=list)
+    api_calls: int = 0
+
+
+@runtime_checkable
+class RecordLinker(Protocol):
+    """An adapter that links new records to records the CRM already has (e.g. by e-mail)."""
+
+    def preview_links(self, object_name: str, records: Sequence[OutboundRecord]) -> LinkPreview:
+        """Resolve ``records`` (all new) without writing; used by the dry run."""
+        ...

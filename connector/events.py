@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol, runtime_checkable
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -26,6 +26,7 @@ __all__ = [
     "ContactReferred",
     "DealClosed",
     "DealLinked",
+    "DealStageOutcomes",
     "EventRules",
     "InboundEvent",
     "Intent",
@@ -94,8 +95,14 @@ class EventRules(BaseModel):
         default=_names("contact", "0-1"), description="object types that are contacts"
     )
     stage_properties: tuple[str, ...] = _names("dealstage", "StageName")
+    # Overrides; every other stage is judged by its pipeline's metadata where the CRM
+    # reports it (DealStageOutcomes: HubSpot's closed stages with probability 1.0 / 0.0).
     won_stages: tuple[str, ...] = _names("closedwon", "Closed Won")
     lost_stages: tuple[str, ...] = _names("closedlost", "Closed Lost")
+    open_stages: tuple[str, ...] = Field(
+        default=(),
+        description="stages that never count as won or lost, whatever their metadata says",
+    )
     won_flag_properties: tuple[str, ...] = Field(
         default=_names("hs_is_closed_won", "IsWon"), description="'true' means the deal is won"
     )
@@ -157,17 +164,38 @@ class ContactReferred:
 Intent = DealClosed | DealLinked | ContactReferred
 
 
+@runtime_checkable
+class DealStageOutcomes(Protocol):
+    """What a CRM's deal stage means, from its pipelines: won, lost or neither.
+
+    An adapter reads the pipelines (and reads them again when a stage is new to it); the
+    settings' ``won_stages`` / ``lost_stages`` / ``open_stages`` override it.
+    """
+
+    def stage_outcome(self, stage: str) -> bool | None:
+        """True: a won stage, False: a lost one, None: open or unknown."""
+        ...
+
+
 def _matches(value: str | None, allowed: Iterable[str]) -> bool:
     return value is not None and value.casefold() in {a.casefold() for a in allowed}
 
 
-def _deal_outcome(event: InboundEvent, rules: EventRules) -> bool | None:
+def _deal_outcome(
+    event: InboundEvent, rules: EventRules, stages: DealStageOutcomes | None = None
+) -> bool | None:
     """True for won, False for lost, None when the event does not close the deal."""
     stage = event.prop(rules.stage_properties)
+    if _matches(stage, rules.open_stages):
+        return None
     if _matches(stage, rules.won_stages):
         return True
     if _matches(stage, rules.lost_stages):
         return False
+    if stage is not None and stages is not None:
+        verdict = stages.stage_outcome(stage)
+        if verdict is not None:
+            return verdict
     won_flag = event.prop(rules.won_flag_properties)
     if _matches(won_flag, ("true",)):
         return True
@@ -194,8 +222,13 @@ def _contact_name(event: InboundEvent, rules: EventRules) -> str | None:
     return name[:255] or None
 
 
-def interpret(event: InboundEvent, rules: EventRules) -> list[Intent]:
-    """The intents an event carries, links before outcomes; empty when refnet has nothing to do."""
+def interpret(
+    event: InboundEvent, rules: EventRules, stages: DealStageOutcomes | None = None
+) -> list[Intent]:
+    """The intents an event carries, links before outcomes; empty when refnet has nothing to do.
+
+    ``stages`` says what the provider's deal stages mean (see :class:`DealStageOutcomes`).
+    """
     object_type = event.object_type.casefold()
     intents: list[Intent] = []
     if object_type in {t.casefold() for t in rules.deal_types}:
@@ -208,7 +241,7 @@ def interpret(event: InboundEvent, rules: EventRules) -> list[Intent]:
         contact = _associated_contact(event, rules)
         if contact is not None:
             intents.append(DealLinked(event.object_id, contact_id=contact))
-        outcome = _deal_outcome(event, rules)
+        outcome = _deal_outcome(event, rules, stages)
         if outcome is not None:
             intents.append(DealClosed(event.object_id, won=outcome))
     elif object_type in {t.casefold() for t in rules.contact_types}:

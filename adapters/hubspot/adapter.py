@@ -5,7 +5,9 @@ Writes go by the refnet id, so any retry or resumed run is safe: a batch upsert 
 contacts use a batch update by the same property), then the records' lookups as labelled
 associations in batches (:mod:`adapters.hubspot.associations`). A 207 answer fails only
 the inputs it names; a record whose associations fail is reported failed too, so the sync
-engine sends it again. Every request passes the rate limiter
+engine sends it again. New contacts and companies are first matched to the records the
+portal already holds (:mod:`adapters.hubspot.linking`): a match is written onto by its
+HubSpot id, an ambiguous one is not written at all. Every request passes the rate limiter
 (:mod:`adapters.hubspot.ratelimit`) and the one retry layer (:mod:`adapters.hubspot.retry`).
 
 A run stopped by the daily limit raises
@@ -26,14 +28,16 @@ from pathlib import Path
 
 from adapters.hubspot.associations import AssociationWriter, IdCache, LinkRequest
 from adapters.hubspot.client import HubSpotApis, make_hubspot_client
+from adapters.hubspot.linking import Linker, LinkResolution
 from adapters.hubspot.plans import Encoded, EncodeError, WritePlan, write_plan
 from adapters.hubspot.portal import PortalFile, PortalIds
 from adapters.hubspot.provision import Provisioner, ProvisionReport
 from adapters.hubspot.pull import PullReader
 from adapters.hubspot.ratelimit import RateLimiter
 from adapters.hubspot.retry import RetryPolicy
+from adapters.hubspot.stages import DealStages
 from adapters.hubspot.writes import BATCH_SIZE, RecordWriter
-from connector.crm import BatchResult, OutboundRecord, PulledRecord, RecordOutcome
+from connector.crm import BatchResult, LinkPreview, OutboundRecord, PulledRecord, RecordOutcome
 from connector.errors import ConfigError
 from connector.settings import HubSpotSettings
 from mappings.loader import load_mappings
@@ -76,6 +80,10 @@ class HubSpotAdapter:
         )
         self.linker = AssociationWriter(
             self.apis, self.policy, self.ids, request_timeout=request_timeout
+        )
+        self.existing = Linker(self.apis, self.policy, request_timeout=request_timeout)
+        self.deal_stages = DealStages(
+            self.apis, self.policy, request_timeout=request_timeout, clock=clock
         )
         self.reader = PullReader(
             self.apis, self.policy, self.mappings, self.portal_ids, request_timeout=request_timeout
@@ -122,17 +130,27 @@ class HubSpotAdapter:
             plan = self._plans[object_name] = write_plan(mapping, self.portal_ids())
         return plan
 
+    # -- DealStageOutcomes -------------------------------------------------------------------
+
+    def stage_outcome(self, stage: str) -> bool | None:
+        """Whether deal stage ``stage`` (of any pipeline) is won, lost or neither."""
+        return self.deal_stages.stage_outcome(stage)
+
     # -- CrmAdapter ------------------------------------------------------------------------
 
     def provision(self) -> list[str]:
         """Create or update the schema from the mappings; return what changed."""
         return self.provision_report().changed
 
-    def provision_report(self, *, dry_run: bool = False, redetect: bool = False) -> ProvisionReport:
+    def provision_report(
+        self, *, dry_run: bool = False, redetect: bool = False, properties_only: bool = False
+    ) -> ProvisionReport:
         provisioner = Provisioner(
             self.apis, self.policy, self.portal, host=self.host, request_timeout=self.timeout
         )
-        report = provisioner.run(self.mappings, dry_run=dry_run, redetect=redetect)
+        report = provisioner.run(
+            self.mappings, dry_run=dry_run, redetect=redetect, properties_only=properties_only
+        )
         self._portal_ids, self._plans = None, {}  # provisioning may have found new ids
         return report
 
@@ -156,7 +174,20 @@ class HubSpotAdapter:
                 outcomes[index] = RecordOutcome(
                     record.key, ok=False, code=refused.code, message=refused.message
                 )
-        written = self.writer.write(plan, [item for _, item in encoded])
+        resolution = self._resolve(plan, records, encoded)
+        for index, item in encoded:
+            candidates = resolution.ambiguous.get(item.record_key)
+            if candidates is not None:
+                outcomes[index] = _ambiguous(item.record_key, plan, candidates)
+        encoded = [(i, item) for i, item in encoded if i not in outcomes]
+        onto = [
+            (item, resolution.linked[item.record_key])
+            for _, item in encoded
+            if item.record_key in resolution.linked
+        ]
+        rest = [item for _, item in encoded if item.record_key not in resolution.linked]
+        written = self.writer.write(plan, rest)
+        written.update(self.writer.write_onto(plan, onto))
         failures = self._link(plan, [item for _, item in encoded], written)
         for index, item in encoded:
             outcome = written[item.record_key]
@@ -168,6 +199,43 @@ class HubSpotAdapter:
             outcomes[index] = outcome
         return BatchResult(
             [outcomes[index] for index in range(len(records))], api_calls=self.api_calls - start
+        )
+
+    def _resolve(
+        self,
+        plan: WritePlan,
+        records: Sequence[OutboundRecord],
+        encoded: list[tuple[int, Encoded]],
+    ) -> LinkResolution:
+        """Existing contacts / companies for the batch's new records (see ``linking``)."""
+        if not plan.links_existing:
+            return LinkResolution()
+        fresh = [item for index, item in encoded if records[index].new]
+        return self.existing.resolve(plan, fresh) if fresh else LinkResolution()
+
+    def preview_links(self, object_name: str, records: Sequence[OutboundRecord]) -> LinkPreview:
+        """What a sync would do with new records: link, leave (ambiguous) or create. Reads only."""
+        plan = self._plan(object_name)
+        start = self.api_calls
+        encoded: list[tuple[int, Encoded]] = []
+        for index, record in enumerate(records):
+            try:
+                encoded.append((index, plan.encode(record)))
+            except EncodeError:
+                continue  # the real run reports it failed; nothing to link
+        resolution = LinkResolution()
+        for begin in range(0, len(encoded), BATCH_SIZE):
+            part = self._resolve(plan, records, encoded[begin : begin + BATCH_SIZE])
+            resolution.linked.update(part.linked)
+            resolution.ambiguous.update(part.ambiguous)
+            resolution.new.extend(part.new)
+        if not plan.links_existing:
+            resolution.new = [item.record_key for _, item in encoded]
+        return LinkPreview(
+            linked=dict(resolution.linked),
+            ambiguous=dict(resolution.ambiguous),
+            new=list(resolution.new),
+            api_calls=self.api_calls - start,
         )
 
     def _link(
@@ -189,3 +257,16 @@ class HubSpotAdapter:
         contacts and companies) yield the properties in ``pull.LINKED_PROPERTIES``.
         """
         return self.reader.fetch(object_name, since)
+
+
+def _ambiguous(key: str, plan: WritePlan, candidates: list[str]) -> RecordOutcome:
+    what = "hubspot_contact_id" if plan.api_type == "contacts" else "hubspot_company_id"
+    return RecordOutcome(
+        key,
+        ok=False,
+        code="AMBIGUOUS_MATCH",
+        message=(
+            f"more than one existing {plan.api_type} record fits ({', '.join(candidates)}); "
+            f"set the member's {what} to the right one"
+        ),
+    )

@@ -45,6 +45,13 @@ def provision(
             help="Check again whether the portal has custom objects (after an upgrade).",
         ),
     ] = False,
+    properties_only: Annotated[
+        bool,
+        typer.Option(
+            "--properties-only",
+            help="Use properties-only mode (no custom objects) even if the portal has them.",
+        ),
+    ] = False,
     portal_file: Annotated[
         Path | None,
         typer.Option(
@@ -69,7 +76,9 @@ def provision(
         load_mappings("hubspot", mappings_dir),
         portal_file=portal_file or default_portal_file(settings),
     )
-    report = adapter.provision_report(dry_run=dry_run, redetect=redetect)
+    report = adapter.provision_report(
+        dry_run=dry_run, redetect=redetect, properties_only=properties_only
+    )
     prefix = "would " if dry_run else ""
     for note in report.notes:
         typer.echo(f"note: {note}")

@@ -42,6 +42,7 @@ __all__ = [
     "RULES",
     "AccessDenied",
     "DailyLimitReached",
+    "MissingScopes",
     "ProvisioningError",
     "RequestRejected",
     "Rule",
@@ -60,11 +61,36 @@ class DailyLimitReached(TransientError):
 
 
 class AccessDenied(PermanentError):
-    """HubSpot refused with 403: a missing scope or a feature the portal's tier lacks."""
+    """HubSpot refused with 403: a missing scope or a feature the portal's tier lacks.
 
-    def __init__(self, message: str, *, category: str | None = None) -> None:
+    ``required_scopes`` are the scopes a ``MISSING_SCOPES`` answer names (its error details'
+    ``context.requiredScopes`` / ``requiredGranularScopes``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        category: str | None = None,
+        required_scopes: tuple[str, ...] = (),
+    ) -> None:
         self.category = category
+        self.required_scopes = required_scopes
         super().__init__(message)
+
+
+class MissingScopes(ConfigError):
+    """The access token lacks scopes refnet needs; nothing was stored. ``scopes``: the missing."""
+
+    def __init__(self, missing: tuple[str, ...], needed: tuple[str, ...]) -> None:
+        self.scopes = missing
+        named = ", ".join(missing) if missing else "(HubSpot named none)"
+        super().__init__(
+            f"hubspot: the access token lacks scope(s) {named}. refnet needs these scopes: "
+            f"{', '.join(needed)}. Grant them to the app (private app: Settings → "
+            "Integrations → Private Apps → Scopes), use the new token and run "
+            "`refnet hubspot provision` again. Nothing was stored."
+        )
 
 
 class RequestRejected(PermanentError):
@@ -111,6 +137,7 @@ class Signal:
     code: str | None = None  # first error detail code, or a transport code (TIMEOUT)
     retry_after: float | None = None  # the Retry-After header, seconds
     reason: str | None = None  # HubSpot's message: for per-record outcomes, never logged
+    scopes: tuple[str, ...] = ()  # the scopes a MISSING_SCOPES answer names
 
 
 @dataclass(frozen=True)
@@ -198,6 +225,21 @@ def _first_code(body: dict[str, Any]) -> str | None:
     return str(sub) if isinstance(sub, str) else None
 
 
+def _required_scopes(body: dict[str, Any]) -> tuple[str, ...]:
+    """Scopes a ``MISSING_SCOPES`` body names in its details' context (in order, once)."""
+    found: list[str] = []
+    details = body.get("errors")
+    for detail in details if isinstance(details, list) else []:
+        context = detail.get("context") if isinstance(detail, dict) else None
+        if not isinstance(context, dict):
+            continue
+        for key in ("requiredScopes", "requiredGranularScopes"):
+            values = context.get(key)
+            if isinstance(values, list):
+                found.extend(str(v) for v in values if str(v) not in found)
+    return tuple(dict.fromkeys(found))
+
+
 def _is_api_exception(exc: BaseException) -> bool:
     # One class tree per SDK sub-package and no common base: recognise them by shape.
     return type(exc).__module__.startswith("hubspot.") and hasattr(exc, "status")
@@ -221,6 +263,7 @@ def signal_of(exc: BaseException) -> Signal | None:
             code=_first_code(body),
             retry_after=_seconds(_header(headers, "Retry-After")),
             reason=str(message)[:_MAX_REASON] if message else None,
+            scopes=_required_scopes(body),
         )
     if isinstance(exc, MaxRetryError):
         timed_out = isinstance(exc.reason, TransportTimeout)
@@ -273,7 +316,11 @@ def classify(exc: BaseException, *, operation: str) -> RefnetError | None:
             "(REFNET_HUBSPOT__ACCESS_TOKEN)"
         )
     if verdict is Verdict.ACCESS:
-        return AccessDenied(f"{where}: access denied ({what})", category=signal.category)
+        return AccessDenied(
+            f"{where}: access denied ({what})",
+            category=signal.category,
+            required_scopes=signal.scopes,
+        )
     if verdict is Verdict.TRANSIENT:
         return TransientError(
             f"{where}: temporary failure ({what})", retry_after=signal.retry_after

@@ -27,9 +27,24 @@ from mappings.hubspot_checks import PIPELINE_STAGE_PROPERTY
 from mappings.hubspot_options import HubSpotOptions
 from mappings.spec import FieldType, ObjectMapping
 
-__all__ = ["EncodeError", "Encoded", "Link", "WritePlan", "encode_value", "write_plan"]
+__all__ = [
+    "LINK_PROPERTY",
+    "RECORD_ID_PROPERTY",
+    "EncodeError",
+    "Encoded",
+    "Link",
+    "WritePlan",
+    "encode_value",
+    "write_plan",
+]
 
 _PIPELINE_PROPERTY = {"deals": "pipeline"}  # the stage's pipeline; custom objects: hs_pipeline
+_REFNET_PREFIX = "refnet_"  # refnet's own properties on standard objects (see the mappings)
+RECORD_ID_PROPERTY = "hs_object_id"  # read-only in HubSpot: never sent, it says where to write
+# What finds the record a portal already has for a new member: contacts by e-mail (unique
+# in HubSpot, so a batch read by ``idProperty=email``), companies by domain (not unique: a
+# search, and two companies on one domain are ambiguous).
+LINK_PROPERTY = {"contacts": "email", "companies": "domain"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,8 @@ class Encoded:
     hubspot_key: str  # the refnet id written by: the record's own, or the one ``onto`` names
     properties: dict[str, str]
     links: list[tuple[Link, str]]  # (link, refnet id of the record to associate)
+    stored_id: str | None = None  # the HubSpot record id refnet already knows for it
+    link_value: str | None = None  # its e-mail / domain, to find an existing record by
 
 
 class EncodeError(Exception):
@@ -86,14 +103,27 @@ class WritePlan:
     name_property: str | None = None  # receives the record key (deals need a name)
     onto: str | None = None  # lookup naming an existing record to update instead
     links: tuple[Link, ...] = ()
+    link_property: str | None = None  # e-mail / domain: how existing records are found
+    # HubSpot's own properties that CRM users own (pulled, e.g. email): sent only when refnet
+    # creates the record, never written onto a record the portal already had. Pulled
+    # refnet_* properties (new to the portal) still get refnet's value there.
+    seed_properties: frozenset[str] = frozenset()
+
+    @property
+    def links_existing(self) -> bool:
+        """Whether new records are first matched to records the portal already has."""
+        return self.link_property is not None
 
     def encode(self, record: OutboundRecord) -> Encoded:
         """The record as HubSpot properties and links; :class:`EncodeError` if it cannot be."""
         props: dict[str, str] = {}
+        stored = record.fields.get(RECORD_ID_PROPERTY)
         for name, value in record.fields.items():
             prop = self.properties.get(name)
             if prop is None:
                 continue
+            if prop == self.link_property and value in (None, ""):
+                continue  # HubSpot's own key property: refnet never clears it
             if prop == self.stage_property and value is not None:
                 stage = self.stage_ids.get(str(value))
                 if stage is None:
@@ -118,7 +148,15 @@ class WritePlan:
             for link in self.links
             if (ref := _referenced(record.fields.get(link.field))) is not None
         ]
-        return Encoded(record.key, key, props, links)
+        link_value = props.get(self.link_property) if self.link_property else None
+        return Encoded(
+            record.key,
+            key,
+            props,
+            links,
+            stored_id=str(stored) if stored and self.onto is None else None,
+            link_value=link_value or None,
+        )
 
 
 def _referenced(value: Any) -> str | None:
@@ -164,7 +202,16 @@ def write_plan(mapping: ObjectMapping, ids: PortalIds) -> WritePlan:
             for f in lookups
         )
         return WritePlan(
-            mapping.object, api_type, ext, {f.target: f.target for f in plain}, links=links, **extra
+            mapping.object,
+            api_type,
+            ext,
+            {f.target: f.target for f in plain if f.target != RECORD_ID_PROPERTY},
+            links=links,
+            link_property=None if mapping.custom else LINK_PROPERTY.get(mapping.object),
+            seed_properties=frozenset(
+                f.target for f in mapping.pull_fields if not f.target.startswith(_REFNET_PREFIX)
+            ),
+            **extra,
         )
     mode = options.properties_only
     if mode is None:

@@ -4,9 +4,13 @@ Run twice, the second run only reads: every step compares what exists with what 
 mappings want (:mod:`adapters.hubspot.provision_steps`) and writes only the differences.
 
 Custom objects need an Enterprise subscription. A portal without them answers the schemas
-endpoint with 403 (listing or creating); provisioning then switches to the documented
-properties-only mode (``adapters/hubspot/README.md``) and remembers it in the portal file,
-so later runs do not probe again unless asked to (``redetect``).
+endpoint with 403 (listing or creating), and so does a token missing a schema scope. A 403
+is therefore checked against the limits tracking API (:func:`~adapters.hubspot.scopes.
+custom_object_limit`): only a portal whose custom object limit is 0 switches to the
+documented properties-only mode (``adapters/hubspot/README.md``), remembered in the portal
+file so later runs do not probe again unless asked to (``redetect``); ``properties_only``
+opts in without probing. Any other 403 ``MISSING_SCOPES`` stops provisioning with
+:class:`~adapters.hubspot.errors.MissingScopes` (the scopes to grant) and stores nothing.
 
 Order: custom object schemas (with their properties and unlabelled associations to
 contacts, companies and deals), associations between custom objects, properties of
@@ -32,7 +36,7 @@ from hubspot.crm.schemas import (
 )
 
 from adapters.hubspot.client import HubSpotApis
-from adapters.hubspot.errors import AccessDenied, ProvisioningError
+from adapters.hubspot.errors import AccessDenied, MissingScopes, ProvisioningError
 from adapters.hubspot.portal import PortalFile, PortalIds, PortalMode
 from adapters.hubspot.provision_steps import (
     Context,
@@ -43,6 +47,8 @@ from adapters.hubspot.provision_steps import (
 )
 from adapters.hubspot.retry import RetryPolicy
 from adapters.hubspot.schema import DesiredSchema, ObjectDef, PropertyDef, desired_schema
+from adapters.hubspot.scopes import REFNET_SCOPES, custom_object_limit
+from connector.errors import RefnetError
 from mappings.spec import MappingSet
 
 __all__ = ["ProvisionReport", "Provisioner", "schema_differences"]
@@ -53,6 +59,10 @@ _STANDARD_NAMES = {"0-1": "contacts", "0-2": "companies", "0-3": "deals"}
 
 class _NoCustomObjects(Exception):
     """The portal refused to create the first custom object schema (403)."""
+
+    def __init__(self, denied: AccessDenied) -> None:
+        super().__init__(str(denied))
+        self.denied = denied
 
 
 def schema_differences(want: ObjectDef, have: Any) -> list[str]:
@@ -142,7 +152,12 @@ class Provisioner:
         self.timeout = request_timeout
 
     def run(
-        self, mappings: MappingSet, *, dry_run: bool = False, redetect: bool = False
+        self,
+        mappings: MappingSet,
+        *,
+        dry_run: bool = False,
+        redetect: bool = False,
+        properties_only: bool = False,
     ) -> ProvisionReport:
         previous = self.portal.load()
         if previous is not None and previous.portal not in (None, self.host):
@@ -151,25 +166,48 @@ class Provisioner:
         existing: list[Any] = []
         notes: list[str] = []
         needs_custom = any(m.custom for m in mappings.mappings)
-        if previous is not None and previous.mode == "properties_only" and not redetect:
+        if properties_only:
+            mode = "properties_only"
+            notes.append("properties-only mode chosen (--properties-only)")
+        elif previous is not None and previous.mode == "properties_only" and not redetect:
             mode = "properties_only"
         elif needs_custom:
             try:
                 existing = list(self._call(self.apis.schemas.get_all, "read schemas").results or [])
-            except AccessDenied:
+            except AccessDenied as denied:
+                self._require_no_custom_objects(denied)
                 mode = "properties_only"
                 notes.append("the portal refuses custom object schemas (403)")
         try:
-            report = self._apply(mappings, mode, existing, previous, dry_run)
-        except _NoCustomObjects:
-            notes.append("the portal refused to create a custom object schema (403)")
-            report = self._apply(mappings, "properties_only", [], previous, dry_run)
+            try:
+                report = self._apply(mappings, mode, existing, previous, dry_run)
+            except _NoCustomObjects as refused:
+                self._require_no_custom_objects(refused.denied)
+                notes.append("the portal refused to create a custom object schema (403)")
+                report = self._apply(mappings, "properties_only", [], previous, dry_run)
+        except AccessDenied as denied:
+            # A scope missing for a later step: stop before the portal file is written.
+            raise MissingScopes(denied.required_scopes, REFNET_SCOPES) from None
         report.notes[:0] = notes
         if report.mode == "properties_only":
             report.notes.append("properties-only mode: custom objects need HubSpot Enterprise")
         if report.failures:
             raise ProvisioningError(report.failures, report.changed)
         return report
+
+    def _require_no_custom_objects(self, denied: AccessDenied) -> None:
+        """Accept a 403 as "no custom objects" only if the portal's limit says so."""
+        try:
+            limit = self.policy.call(
+                lambda: custom_object_limit(
+                    self.apis.schemas.api_client, request_timeout=self.timeout
+                ),
+                operation="read custom object limits",
+            )
+        except (RefnetError, ValueError):
+            limit = None  # cannot tell: refuse rather than silently drop custom objects
+        if limit != 0:
+            raise MissingScopes(denied.required_scopes, REFNET_SCOPES) from None
 
     def _call(self, fn: Any, operation: str) -> Any:
         return self.policy.call(lambda: fn(_request_timeout=self.timeout), operation=operation)
@@ -214,9 +252,9 @@ class Provisioner:
                         ),
                         f"create schema {want.name}",
                     )
-                except AccessDenied:
+                except AccessDenied as denied:
                     if first_ever:
-                        raise _NoCustomObjects from None
+                        raise _NoCustomObjects(denied) from None
                     raise
                 if created is not None:
                     by_name[want.name] = created

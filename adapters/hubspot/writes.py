@@ -14,6 +14,7 @@ HubSpot's code.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from hubspot.crm.objects import (
@@ -125,6 +126,63 @@ class RecordWriter:
                     if result.ok and result.crm_id:
                         self.ids.put(plan.api_type, item.hubspot_key, result.crm_id)
             pending = later
+        return outcomes
+
+    def write_onto(
+        self, plan: WritePlan, targets: Sequence[tuple[Encoded, str]]
+    ) -> dict[str, RecordOutcome]:
+        """Write records onto existing HubSpot records (``(record, HubSpot id)``), 100 a call.
+
+        A batch update by record id: the properties, ``refnet_id`` among them, land on the
+        record the portal already had, so later writes find it by the refnet id; the
+        CRM-owned ones (seeds of a create) are left as the portal has them. Outcomes by
+        record key; a HubSpot id that no longer exists fails its record (OBJECT_NOT_FOUND).
+        """
+        outcomes: dict[str, RecordOutcome] = {}
+        for start in range(0, len(targets), BATCH_SIZE):
+            chunk = list(targets[start : start + BATCH_SIZE])
+            ids = [hubspot_id for _, hubspot_id in chunk]
+            update = BatchInputSimplePublicObjectBatchInput(
+                inputs=[
+                    SimplePublicObjectBatchInput(
+                        id=hubspot_id,
+                        # What the portal's users own stays theirs (e-mail, vision, ...).
+                        properties={
+                            k: v
+                            for k, v in item.properties.items()
+                            if k not in plan.seed_properties
+                        },
+                    )
+                    for item, hubspot_id in chunk
+                ]
+            )
+            try:
+                answer = self.policy.call(
+                    partial(
+                        self.apis.objects_batch.update,
+                        plan.api_type,
+                        update,
+                        _request_timeout=self.timeout,
+                    ),
+                    operation=f"link {plan.object_name}",
+                )
+                by_id = outcomes_of(answer, ids, "hs_object_id")
+            except RequestRejected as refused:
+                by_id = {
+                    i: RecordOutcome(i, ok=False, code=refused.code, message=refused.reason)
+                    for i in ids
+                }
+            for item, hubspot_id in chunk:
+                result = by_id[hubspot_id]
+                outcomes[item.record_key] = RecordOutcome(
+                    item.record_key,
+                    ok=result.ok,
+                    crm_id=hubspot_id if result.ok else None,
+                    code=result.code,
+                    message=result.message,
+                )
+                if result.ok:
+                    self.ids.put(plan.api_type, item.hubspot_key, hubspot_id)
         return outcomes
 
     def _call(self, plan: WritePlan, chunk: Sequence[Encoded]) -> dict[str, RecordOutcome]:

@@ -2,15 +2,18 @@
 
 Every request is counted under its endpoint name (``hubspot.<name>``), may be answered by
 a scripted fault, must carry the private-app token (``Authorization: Bearer …``; missing
-or wrong → 401 ``INVALID_AUTHENTICATION``, expired → 401 ``EXPIRED_AUTHENTICATION``), and
+or wrong → 401 ``INVALID_AUTHENTICATION``, expired → 401 ``EXPIRED_AUTHENTICATION``), must
+need no scope the token was started without (403 ``MISSING_SCOPES``, see
+:mod:`hubspot_scopes`), and
 passes the rate limits when they are on (429 ``RATE_LIMIT`` with ``policyName``
 ``TEN_SECONDLY_ROLLING`` or ``DAILY``; ``X-HubSpot-RateLimit-*`` headers on every answer).
 
 Objects: batch ``upsert`` (200, or 207 with ``errors``/``numErrors``), ``create`` (201/207;
 partial success only when every input has an ``objectWriteTraceId``, else the batch fails
 400 and nothing is written, as documented), ``update``, ``read``; ``search``; single read
-and list. Schemas and properties live in :mod:`hubspot_admin`, pipelines and associations in
-:mod:`hubspot_pipelines_api` and :mod:`hubspot_assoc_api`.
+and list (every repeated ``properties`` query parameter read); the limits tracking API's
+custom object limit. Schemas and properties live in :mod:`hubspot_admin`, pipelines and
+associations in :mod:`hubspot_pipelines_api` and :mod:`hubspot_assoc_api`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from adapters.sandbox.hubspot_backend import (
 from adapters.sandbox.hubspot_pipelines_api import register_pipelines
 from adapters.sandbox.hubspot_records import BatchRejected, HsOutcome, not_found_error
 from adapters.sandbox.hubspot_schema import ObjectType
+from adapters.sandbox.hubspot_scopes import missing_scopes_answer, required_scope
 from adapters.sandbox.hubspot_search import SearchError, search
 
 __all__ = ["MAX_BATCH_INPUTS", "create_hubspot_app"]
@@ -84,6 +88,30 @@ def _scripted_headers(fault: ScriptedFault, current: dict[str, str]) -> dict[str
 def _token() -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token else None
+
+
+def _wanted_properties() -> list[str]:
+    """The ``properties`` query parameter, repeated and/or comma-separated (absent: none).
+
+    hubspot-api-client sends an array query parameter as one ``properties=`` per item
+    (``collection_formats={"properties": "multi"}`` in ``basic_api.get_page`` / ``get_by_id``),
+    and HubSpot's docs show the comma-separated form; both are read, every occurrence.
+    """
+    wanted = [p for value in request.args.getlist("properties") for p in value.split(",") if p]
+    return wanted
+
+
+def _limits_custom_object_types(backend: HubSpotBackend) -> Response:
+    """``GET /crm/v3/limits/custom-object-types``: ``{limit, percentage, usage}``.
+
+    Shape from HubSpot's "Read custom object limits" reference (limits tracking API); custom
+    objects are Enterprise-only ("Limits tracking" guide), so a portal without them has a
+    limit of 0. The Enterprise limit of 10 custom object definitions is the sandbox's choice.
+    """
+    usage = len([t for t in backend.schema.types() if t.custom]) if backend.custom_objects else 0
+    limit = 10 if backend.custom_objects else 0
+    percentage = round(100 * usage / limit, 2) if limit else 0
+    return hs_json({"limit": limit, "percentage": percentage, "usage": usage})
 
 
 def _inputs(body: Any) -> list[dict[str, Any]]:
@@ -137,6 +165,9 @@ class _ObjectViews:
             )
         if state != "valid":
             return hs_error(401, "INVALID_AUTHENTICATION", _NO_CREDENTIALS)
+        needed = required_scope(request.method, request.path)
+        if set(needed) & self.backend.withheld_scopes:
+            return missing_scopes_answer(needed)
         verdict = self.faults.admit_hubspot()
         g.rate_headers = verdict.headers
         if verdict.refused_policy is not None:
@@ -254,14 +285,13 @@ class _ObjectViews:
                 "Object not found.  objectId are usually numeric.",
                 context={"id": [object_id]},
             )
-        wanted = [p for p in request.args.get("properties", "").split(",") if p]
-        return hs_json(self.records.shape(object_type, record, wanted))
+        return hs_json(self.records.shape(object_type, record, _wanted_properties()))
 
     def list_objects(self, object_type: ObjectType) -> Response:
         limit = min(max(int(request.args.get("limit", "10") or 10), 1), 100)
         after = request.args.get("after", "0")
         start = int(after) if after.isdigit() else 0
-        wanted = [p for p in request.args.get("properties", "").split(",") if p]
+        wanted = _wanted_properties()
         matching = [r for r in self.records.all(object_type) if r.id > start]
         page = matching[:limit]
         answer: dict[str, Any] = {
@@ -280,6 +310,12 @@ def create_hubspot_app(backend: HubSpotBackend) -> Flask:
     register_associations(app, backend)
     register_pipelines(app, backend)
     views = _ObjectViews(backend)
+    app.add_url_rule(
+        "/crm/v3/limits/custom-object-types",
+        endpoint="hubspot.limits_custom_object_types",
+        view_func=lambda: _limits_custom_object_types(backend),
+        methods=["GET"],
+    )
     app.before_request(views.pipeline)
     app.after_request(views.finish)
     app.register_error_handler(HTTPException, views.http_error)

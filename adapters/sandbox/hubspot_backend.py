@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Response
@@ -75,6 +75,8 @@ class HubSpotBackend:
     credentials: Credentials
     portal_id: int
     custom_objects: bool = True  # False emulates a portal without an Enterprise subscription
+    # Scopes the token lacks (see :mod:`adapters.sandbox.hubspot_scopes`); empty: all granted.
+    withheld_scopes: set[str] = field(default_factory=set)
 
     def typed(self, view: Callable[..., Response]) -> Callable[..., Response]:
         """Wrap a view taking an :class:`ObjectType` as one taking the path's ``object_type``."""

@@ -32,6 +32,9 @@ __all__ = [
     "not_found_error",
 ]
 
+# "string: A plain text string, limited to 65,536 characters." (HubSpot, CRM properties
+# guide, property type table, developers.hubspot.com/docs/api/crm/properties)
+MAX_VALUE_LENGTH = 65_536
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PIPELINE_PROPERTIES = {"pipeline": "dealstage", "hs_pipeline": "hs_pipeline_stage"}
 _STAGE_PROPERTIES = {stage: pipeline for pipeline, stage in _PIPELINE_PROPERTIES.items()}
@@ -283,6 +286,12 @@ class HubSpotRecords:
             return "" if value == "" else None
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         kind, name = spec["type"], spec["name"]
+        if len(text) > MAX_VALUE_LENGTH:
+            # No documented error code for this refusal: the sandbox names the limit.
+            raise ValueError(
+                f"INVALID_STRING_LENGTH:{len(text)} characters exceed the limit of "
+                f"{MAX_VALUE_LENGTH}"
+            )
         if kind == "number":
             try:
                 float(text)

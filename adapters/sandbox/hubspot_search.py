@@ -4,9 +4,9 @@ Filter groups are ORed, the filters inside a group ANDed; a free-text ``query`` 
 any property value containing it (HubSpot matches default searchable properties only).
 Date/datetime properties compare as instants (values as epoch milliseconds or ISO 8601),
 numbers as numbers, text without case. Results page with ``after`` (an offset, as
-HubSpot's opaque cursor happens to be); ``limit`` is at most 200, and asking for results
-past the 10,000th fails with 400, as HubSpot's search does, so callers must re-window by
-timestamp.
+HubSpot's opaque cursor happens to be); one sort rule at most; ``limit`` is at most 200,
+and asking for results past the 10,000th fails with 400, as HubSpot's search does, so
+callers must re-window by timestamp.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ MAX_LIMIT = 200
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 10
 MAX_FILTERS = 25
+# "Only one sorting rule can be applied to any search." (HubSpot, CRM search guide, "Sort
+# search results", developers.hubspot.com/docs/api/crm/search)
+MAX_SORTS = 1
 _OPERATORS = {
     "EQ",
     "NEQ",
@@ -146,7 +149,10 @@ def search(
         )
         and (not text or any(text in str(v).lower() for v in record.properties.values() if v))
     ]
-    for sort in reversed(body.get("sorts") or []):
+    sorts = body.get("sorts") or []
+    if len(sorts) > MAX_SORTS:
+        raise SearchError(f"Only one sorting rule can be applied to any search; got {len(sorts)}")
+    for sort in sorts:
         if isinstance(sort, Mapping):
             name = str(sort.get("propertyName", ""))
             descending = str(sort.get("direction", "ASCENDING")).upper() == "DESCENDING"

@@ -2,7 +2,10 @@
 
 ``refnet sync --target sandbox-hubspot`` needs no HubSpot portal and nothing running: it
 starts the sandbox on loopback from its state directory (records persist between runs, next
-to the Salesforce side's), provisions the HubSpot schema from the mappings (a provisioned
+to the Salesforce side's) with a portal that already holds contacts, companies and a second
+deal pipeline, as a customer's does (:mod:`adapters.sandbox.hubspot_portal_seed`); it prints
+how many contacts and companies the portal holds before and after the sync (the proof that
+linking creates no duplicates), provisions the HubSpot schema from the mappings (a provisioned
 portal only reads) and hands the engine the real HubSpot adapter and hubspot-api-client
 pointed at it. The portal ids are kept in the sandbox's state directory, apart from a real
 portal's file. The servers stop when the command exits.
@@ -16,7 +19,7 @@ from pydantic import SecretStr
 
 from adapters.hubspot.adapter import HubSpotAdapter
 from adapters.hubspot.target import writable_objects
-from adapters.sandbox.server import Sandbox, start_sandbox
+from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
 from connector.settings import Settings
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
@@ -38,9 +41,20 @@ def hubspot_adapter(settings: Settings, sandbox: Sandbox) -> HubSpotAdapter:
     )
 
 
+def _print_counts(sandbox: Sandbox, when: str) -> None:
+    counts = sandbox.hubspot_counts()
+    print(  # the demo's evidence, on the command's own output
+        f"HubSpot portal {when}: {counts['contacts']} contacts, {counts['companies']} companies, "
+        f"{counts['deals']} deals",
+        flush=True,
+    )
+
+
 def build_target(settings: Settings) -> SyncTarget:
-    sandbox = start_sandbox(settings.sandbox_dir)
+    sandbox = start_sandbox(settings.sandbox_dir, SandboxConfig(hubspot_populated=True))
     atexit.register(sandbox.stop)
+    _print_counts(sandbox, "before the sync")
+    atexit.register(_print_counts, sandbox, "after the sync")  # runs before the stop
     adapter = hubspot_adapter(settings, sandbox)
     adapter.provision()
     return SyncTarget("sandbox-hubspot", adapter, writable_objects(adapter, settings))

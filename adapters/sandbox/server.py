@@ -37,6 +37,7 @@ from adapters.sandbox.hubspot_api import create_hubspot_app
 from adapters.sandbox.hubspot_assoc import HubSpotAssociations
 from adapters.sandbox.hubspot_backend import HubSpotBackend
 from adapters.sandbox.hubspot_pipelines import HubSpotPipelines
+from adapters.sandbox.hubspot_portal_seed import populate
 from adapters.sandbox.hubspot_records import HubSpotRecords
 from adapters.sandbox.hubspot_schema import HubSpotSchema
 from adapters.sandbox.salesforce_api import create_salesforce_app, login_domain
@@ -62,6 +63,11 @@ class SandboxConfig:
     portal_id: int = 24_680_246
     query_batch_size: int = 2000
     custom_objects: bool = True  # False: a HubSpot portal without an Enterprise subscription
+    # A portal that already holds data (contacts, companies, a second deal pipeline; see
+    # adapters.sandbox.hubspot_portal_seed); False: an empty portal, as most tests want.
+    hubspot_populated: bool = False
+    # Scopes the HubSpot token lacks (adapters.sandbox.hubspot_scopes); empty: all granted.
+    hubspot_withheld_scopes: frozenset[str] = frozenset()
     hubspot_rate_limit: HubSpotRateLimit | None = None
     salesforce_daily_limit: int = 15_000  # Developer Edition's allocation
     now: Callable[[], float] | None = None  # injectable time for rate windows and timestamps
@@ -184,6 +190,19 @@ class Sandbox:
         """``domain=`` for simple-salesforce's client-credentials/password logins."""
         return login_domain(self.salesforce_url)
 
+    def withhold_scopes(self, *scopes: str) -> None:
+        """The HubSpot token loses ``scopes`` (none given: gets every scope back)."""
+        self.hubspot.withheld_scopes = set(scopes)
+
+    def hubspot_counts(self) -> dict[str, int]:
+        """How many contacts, companies and deals the HubSpot portal holds."""
+        counts = {}
+        for name in ("contacts", "companies", "deals"):
+            object_type = self.hubspot.schema.resolve(name)
+            assert object_type is not None
+            counts[name] = len(self.hubspot.records.all(object_type))
+        return counts
+
     def set_custom_objects(self, enabled: bool) -> None:
         """Switch between an Enterprise portal and one without custom objects."""
         self.hubspot.custom_objects = enabled
@@ -219,16 +238,20 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
     )
     hs_schema = HubSpotSchema(store, config.portal_id)
     pipelines = HubSpotPipelines(store)
+    hs_records = HubSpotRecords(store, hs_schema, pipelines, faults)
+    if config.hubspot_populated:
+        populate(store, hs_schema, hs_records, pipelines)
     hubspot = HubSpotBackend(
         store,
         hs_schema,
-        HubSpotRecords(store, hs_schema, pipelines, faults),
+        hs_records,
         pipelines,
         HubSpotAssociations(store),
         faults,
         credentials,
         config.portal_id,
         custom_objects=config.custom_objects,
+        withheld_scopes=set(config.hubspot_withheld_scopes),
     )
     tls = ensure_tls(state_dir)
     servers: list[_ServerThread] = []

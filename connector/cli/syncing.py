@@ -98,6 +98,21 @@ def _print_summary(summary: RunSummary) -> None:
         f"skipped {c.skipped}, pulled {c.pulled}, removed {c.removed}, API calls {c.api_calls}",
         highlight=False,
     )
+    linking = [p for p in summary.objects if p.linked or p.ambiguous]
+    if summary.dry_run and linking:
+        console.print(
+            table(
+                "creates matched against records the CRM already has",
+                ["object", "linked (existing record)", "ambiguous", "new"],
+                ((p.name, p.linked, len(p.ambiguous), p.new_records) for p in linking),
+            )
+        )
+        for plan in linking:
+            for record_id, candidates in plan.ambiguous.items():
+                console.print(
+                    f"ambiguous: {plan.name} {record_id} fits {', '.join(candidates)}",
+                    highlight=False,
+                )
     if summary.dry_run:
         for plan in summary.objects:
             for record in plan.sample:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, update
 
 from connector.errors import IllegalTransition, InputError, NotFoundError, RefnetError
-from connector.events import DealClosed, EventRules, Intent, interpret
+from connector.events import DealClosed, DealStageOutcomes, EventRules, Intent, interpret
 from connector.inbox.apply import Applied, apply_intents, settle_outcome
 from connector.inbox.schema import deal_outcomes
 from connector.inbox.store import ClaimedEvent, InboxStore, LeaseLost
@@ -76,11 +76,14 @@ class InboxWorker:
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 10,
         poll_interval: float = 1.0,
+        stage_outcomes: Mapping[str, DealStageOutcomes] | None = None,
     ) -> None:
         self.store = store
         self.inbox = InboxStore(store)
         self.rules = rules
         self.event_rules = event_rules
+        # Per provider: what its deal stages mean, read from its pipelines.
+        self.stage_outcomes = dict(stage_outcomes or {})
         self.writeback = writeback
         # Sends what the rules changed to the CRMs after each step (None: leave it queued).
         self.drainer = drainer
@@ -130,7 +133,13 @@ class InboxWorker:
 
     def _process_group(self, group: list[ClaimedEvent], now: datetime, result: StepResult) -> None:
         # Already sorted by occurrence time; only the latest outcome of a deal counts.
-        interpreted = [(c, interpret(c.event, self.event_rules)) for c in group]
+        interpreted: list[tuple[ClaimedEvent, list[Intent]]] = []
+        for claimed in group:
+            try:
+                stages = self.stage_outcomes.get(claimed.event.provider)
+                interpreted.append((claimed, interpret(claimed.event, self.event_rules, stages)))
+            except Exception as exc:  # the pipelines could not be read: try the event later
+                self._release(claimed, now, type(exc).__name__, result)
         latest: dict[str, datetime] = {}
         for claimed, intents in interpreted:
             for intent in intents:

@@ -22,6 +22,7 @@ from connector.crm import (
     BatchResult,
     CrmAdapter,
     OutboundRecord,
+    RecordLinker,
     RecordOutcome,
     RecordRemover,
     RemovalMode,
@@ -104,6 +105,12 @@ class ObjectPlan:
     gone: int = 0  # records the CRM holds that refnet no longer has
     removed: int = 0  # of those, archived or deleted in this run
     sample: list[PlannedRecord] = field(default_factory=list)
+    # Dry run, adapters that link new records to existing CRM records (RecordLinker): of
+    # the creates, how many would be written onto an existing record, be left because
+    # several fit (record id → candidates), or be created.
+    linked: int = 0
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+    new_records: int = 0
 
     @property
     def to_send(self) -> int:
@@ -172,6 +179,8 @@ class _ObjectRun:
         self.pending: list[_Pending] = []
         self.removing: list[RemovedRecord] = []
         self.remover = adapter if isinstance(adapter, RecordRemover) else None
+        self.linker = adapter if isinstance(adapter, RecordLinker) else None
+        self.previewing: list[OutboundRecord] = []  # dry run: creates to resolve
         self.archive_field = self.remover.archive_field(obj.name) if self.remover else None
 
     def run(self, progress: Progress) -> ObjectPlan:
@@ -188,6 +197,9 @@ class _ObjectRun:
                 self._plan(desired, states.pop(desired.record_id, None))
             for state in states.values():  # in the range, but no longer desired
                 self._gone(state)
+            while len(self.previewing) >= self.adapter.max_batch_size:
+                self._preview(self.previewing[: self.adapter.max_batch_size])
+                del self.previewing[: self.adapter.max_batch_size]
             chunk = self.adapter.write_chunk_size
             while len(self.pending) >= chunk:
                 self._send_all(self.pending[:chunk])
@@ -201,6 +213,8 @@ class _ObjectRun:
             after = upto
             done += len(page)
             progress.advance(self.obj.name, done)
+        self._preview(self.previewing)
+        self.previewing = []
         self._send_all(self.pending)
         self.pending = []
         self._remove(self.removing)
@@ -240,14 +254,32 @@ class _ObjectRun:
             self.plan.sample.append(
                 PlannedRecord(record_id, action, _diff(state.fields if state else None, fields))
             )
+        # A record the CRM never confirmed (created now, or failing since its first try) is
+        # sent with its seeds and may be linked to a record the CRM already has.
+        first = action == "create" or (
+            action == "retry" and state is not None and state.content_hash is None
+        )
         if self.options.dry_run:
+            if first and self.linker is not None:
+                seeded = {**desired.seed_fields(), **fields}
+                self.previewing.append(OutboundRecord(record_id, seeded, new=True))
             return
         wire: dict[str, Any] = dict(fields)
-        if action == "create":
+        if first:
             wire = {**desired.seed_fields(), **fields}
             if state is not None and state.status == "archived" and self.archive_field:
                 wire[self.archive_field] = False  # back in refnet: un-archive it
-        self.pending.append(_Pending(record_id, digest, fields, wire, action == "create"))
+        self.pending.append(_Pending(record_id, digest, fields, wire, first))
+
+    def _preview(self, records: Sequence[OutboundRecord]) -> None:
+        """Dry run: ask the adapter which creates would link to existing CRM records."""
+        if not records or self.linker is None:
+            return
+        preview = self.linker.preview_links(self.obj.name, records)
+        self.counts.api_calls += preview.api_calls
+        self.plan.linked += len(preview.linked)
+        self.plan.ambiguous.update(preview.ambiguous)
+        self.plan.new_records += len(preview.new)
 
     def _gone(self, state: RecordState) -> None:
         """A record the CRM holds (or was sent) that refnet no longer has."""
