@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,6 +93,7 @@ class InboxWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heartbeat: float | None = None  # time.monotonic() of the loop's last turn
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -337,6 +339,7 @@ class InboxWorker:
     def run(self) -> None:
         """Step until :meth:`stop`; waits ``poll_interval`` (or a wake-up) when idle."""
         while not self._stop.is_set():
+            self._heartbeat = time.monotonic()
             try:
                 result = self.step()
             except Exception:  # the store may be down; keep polling
@@ -345,6 +348,12 @@ class InboxWorker:
             if result.idle:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
+
+    def heartbeat_age(self) -> float | None:
+        """Seconds since the loop last turned; None if it is not running on a thread."""
+        if self._thread is None or not self._thread.is_alive() or self._heartbeat is None:
+            return None
+        return time.monotonic() - self._heartbeat
 
     def start(self) -> threading.Thread:
         if self._thread is None or not self._thread.is_alive():
