@@ -33,7 +33,7 @@ def _plugins() -> dict[str, EntryPoint]:
 
 def _report(error: RefnetError) -> None:
     # The message is data, not markup: brackets in it must print as they are.
-    err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     if isinstance(error, ImportRejected):
         for row_error in error.errors[:_MAX_ROW_ERRORS_SHOWN]:
             err_console.print(f"  {row_error}", markup=False, highlight=False)
