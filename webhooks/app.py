@@ -204,6 +204,7 @@ def _metrics() -> Response:
             "ignored": by_status.get("ignored", 0),
             "rejected": by_status.get("rejected", 0),
             "failed": by_status.get("failed", 0),
+            "discarded": by_status.get("discarded", 0),
             "lag_seconds": round(stats.lag_seconds, 3),
         }
     return jsonify(body)

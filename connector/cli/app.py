@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from connector.cli import inbox as inbox_commands
 from connector.cli import intel, network, records, reporting, syncing
 from connector.cli.output import err_console
 from connector.cli.state import CliState
@@ -95,6 +96,7 @@ network.register(app)
 records.register(app)
 reporting.register(app)
 syncing.register(app)
+inbox_commands.register(app)
 
 
 def main() -> None:
