@@ -17,6 +17,7 @@ from connector.inbox import enable_sqlite_wal
 from connector.settings import load_settings
 from connector.store import Store
 from webhooks.app import build_worker, create_app
+from webhooks.logs import AccessLogger, configure_logging
 from webhooks.settings import load_webhook_settings
 
 __all__ = ["app", "serve", "serve_app", "worker", "worker_app"]
@@ -44,6 +45,7 @@ def serve(
     # and workers never race to create the schema.
     settings = load_webhook_settings()
     settings.require_secrets()
+    configure_logging(log_format=settings.log_format)  # inherited by the forked workers
     Store.open(load_settings().database_url).close()
     from webhooks.server import GunicornServer  # noqa: PLC0415 - gunicorn only when serving
 
@@ -58,8 +60,8 @@ def serve(
             # Acknowledge within the CRMs' timeouts (HubSpot: a few seconds).
             "graceful_timeout": 20,
             "accesslog": "-",
-            # No query strings in access logs: they may carry tokens.
-            "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+            # One structured line per request; no query strings or tokens (webhooks.logs).
+            "logger_class": AccessLogger.with_format(settings.log_format),
         },
     ).run()
 
@@ -72,6 +74,7 @@ def worker(
 ) -> None:
     """Process the webhook inbox (run several for scale; they never take the same event)."""
     settings = load_webhook_settings()
+    configure_logging(log_format=settings.log_format)
     core = load_settings()
     store = Store.open(core.database_url)
     if settings.sqlite_wal:

@@ -109,6 +109,10 @@ def store_events(
         )
         response.headers["Retry-After"] = str(int(exc.retry_after or 5))
         return response
+    log.info(
+        "events stored",
+        extra={"provider": provider, "accepted": result.accepted, "duplicates": result.duplicates},
+    )
     context.metrics.inc("events_accepted", result.accepted)
     context.metrics.inc("events_duplicate", result.duplicates)
     if result.accepted:

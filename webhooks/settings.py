@@ -75,6 +75,10 @@ class WebhookSettings(BaseSettings):
     worker_batch_size: int = Field(default=100, ge=1, le=1000)
     worker_lease_seconds: int = Field(default=60, ge=5)
     worker_max_attempts: int = Field(default=10, ge=1)
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="log lines: JSON when stderr is not a terminal, text when it is (auto)",
+    )
     ready_max_backlog_seconds: float = Field(
         default=300.0,
         gt=0,
