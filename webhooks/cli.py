@@ -8,6 +8,7 @@ points in the ``refnet.commands`` group.
 from __future__ import annotations
 
 import signal
+from enum import StrEnum
 from types import FrameType
 from typing import Annotated
 
@@ -22,6 +23,12 @@ from webhooks.settings import load_webhook_settings
 
 __all__ = ["app", "serve", "serve_app", "worker", "worker_app"]
 
+
+class WorkerClass(StrEnum):
+    GTHREAD = "gthread"
+    GEVENT = "gevent"
+
+
 app = typer.Typer(help="Serve CRM webhooks and process their inbox.", no_args_is_help=True)
 
 
@@ -34,6 +41,17 @@ def serve(
     timeout: Annotated[
         int, typer.Option(min=5, help="Seconds before a stuck worker restarts.")
     ] = 30,
+    worker_class: Annotated[
+        WorkerClass,
+        typer.Option(
+            help="gthread: a thread per request (put a buffering proxy in front); "
+            "gevent: slow clients cost a greenlet, reads time out (see webhooks/README.md)."
+        ),
+    ] = WorkerClass.GTHREAD,
+    read_timeout: Annotated[
+        float,
+        typer.Option(min=1, help="gevent: seconds a client may stay silent mid-request."),
+    ] = 10.0,
 ) -> None:
     """Serve the webhook endpoints with gunicorn (each worker also processes the inbox).
 
@@ -56,7 +74,7 @@ def serve(
             "workers": workers,
             "threads": threads,
             "timeout": timeout,
-            "worker_class": "gthread",
+            "worker_class": _worker_class(worker_class, read_timeout),
             # Acknowledge within the CRMs' timeouts (HubSpot: a few seconds).
             "graceful_timeout": 20,
             "accesslog": "-",
@@ -64,6 +82,14 @@ def serve(
             "logger_class": AccessLogger.with_format(settings.log_format),
         },
     ).run()
+
+
+def _worker_class(choice: WorkerClass, read_timeout: float) -> object:
+    if choice is WorkerClass.GEVENT:
+        from webhooks.gevent_worker import TimeoutGeventWorker  # noqa: PLC0415 - gevent on demand
+
+        return TimeoutGeventWorker.with_read_timeout(read_timeout)
+    return "gthread"
 
 
 @app.command()
