@@ -10,8 +10,18 @@ from sqlalchemy import func, select
 
 from connector.errors import ConfigError
 from connector.inbox.schema import webhook_inbox
+from connector.model import Circle, Referral, ReferralStatus
+from connector.rules import RulesConfig
 from connector.store import Store
-from tests.webhooks.conftest import ORG_ID, T0, Clock, make_settings, refnet_headers
+from tests.connector.factories import member, referral
+from tests.webhooks.conftest import (
+    ORG_ID,
+    T0,
+    Clock,
+    context_of,
+    make_settings,
+    refnet_headers,
+)
 from webhooks import create_app
 from webhooks.settings import load_webhook_settings
 
@@ -263,9 +273,18 @@ def test_with_a_token_only_the_tokened_url_takes_outbound_messages(
 def test_a_forged_outbound_message_without_the_token_changes_nothing(
     store: Store, clock: Clock
 ) -> None:
-    """The org id is public; a forged "won" message with it must not reach the inbox."""
-    client = _token_client(store, clock)
-    forged = OUTBOUND_MESSAGE.replace(b"04lxx000000AAAAAA0", b"04lxx000000FORGED0")
+    """The org id is public; a forged "Closed Won" with it must not move the referral."""
+    with store.transaction() as tx:
+        tx.put_many(
+            [
+                member("c1"),
+                member("p1", circle=Circle.PROSPECT),
+                referral("r1", "c1", "p1").model_copy(update={"deal_id": "006xx000001AAAAAA0"}),
+            ]
+        )
+    settings = make_settings(salesforce_outbound_token=TOKEN)
+    app = create_app(settings, store=store, rules=RulesConfig(), clock=clock)
+    client = app.test_client()
     for path in (
         "/salesforce/outbound",  # the token-less route refuses once a token is configured
         "/salesforce/outbound/" + "x" * len(TOKEN),
@@ -273,12 +292,24 @@ def test_a_forged_outbound_message_without_the_token_changes_nothing(
         f"/salesforce/outbound/{TOKEN}x",
         "/salesforce/outbound/%C3%A4" + TOKEN[2:],
     ):
-        response = client.post(path, data=forged, headers=XML)
+        response = client.post(path, data=OUTBOUND_MESSAGE, headers=XML)
         assert response.status_code == 401, path
         assert response.get_json()["error"] == "token"
         assert TOKEN not in response.get_data(as_text=True)
-    assert _stored(store) == 0
     assert client.get("/metrics").get_json()["rejected_requests"]["token"] == 5
+    context_of(app).worker.drain()
+    assert _stored(store) == 0
+    with store.reading() as tx:
+        assert tx.get(Referral, "r1").status is ReferralStatus.OPEN
+        assert tx.audit_trail() == []
+    # The same message with the token is the genuine article and does move it.
+    assert (
+        client.post(f"/salesforce/outbound/{TOKEN}", data=OUTBOUND_MESSAGE, headers=XML).status_code
+        == 200
+    )
+    context_of(app).worker.drain()
+    with store.reading() as tx:
+        assert tx.get(Referral, "r1").status is ReferralStatus.WON
 
 
 def test_the_token_is_checked_before_the_body_is_looked_at(store: Store, clock: Clock) -> None:
