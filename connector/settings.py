@@ -7,6 +7,8 @@ show in a repr, a log line or an error message.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -15,6 +17,7 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -147,6 +150,17 @@ def read_settings(cls: type[S], what: str, **overrides: object) -> S:
             for error in exc.errors(include_url=False, include_input=False)
         )
         raise ConfigError(f"invalid {what}: {problems}") from None
+    except SettingsError as exc:  # a list or object setting whose text is not JSON
+        raise ConfigError(f"invalid {what}: {_unparsable(cls, exc)}") from None
+
+
+def _unparsable(cls: type[BaseSettings], error: SettingsError) -> str:
+    """Which environment variables could not be read: names only, never their values."""
+    found = re.search(r'field "(\w+)"', str(error))
+    field_name = found.group(1) if found else "?"
+    prefix = f"{cls.model_config.get('env_prefix', '')}{field_name}".upper()
+    names = sorted(name for name in os.environ if name.upper().startswith(prefix)) or [prefix]
+    return f"{', '.join(names)}: not valid JSON (lists and objects are written as JSON)"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -24,3 +24,17 @@ def test_no_test_sets_a_hypothesis_deadline() -> None:
         if re.search(r"\bdeadline\s*=\s*(?!None)[\w(.]", line) and "settings" in line
     ]
     assert offenders == []
+
+
+def test_no_test_reads_a_clock_to_bound_its_work() -> None:
+    """Waiting for another process goes through tests/waiting.py, which fails only when
+    progress stalls; a test that measures elapsed time fails good work on a busy machine."""
+    allowed = {Path(__file__).name, "waiting.py"}
+    offenders = [
+        f"{path.relative_to(TESTS)}:{number}"
+        for path in TESTS.rglob("*.py")
+        if path.name not in allowed
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\b(monotonic|perf_counter|process_time)\(\)|\btime\.time\(\)", line)
+    ]
+    assert offenders == []

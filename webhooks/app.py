@@ -116,6 +116,7 @@ def create_app(
     for provider in dict.fromkeys(settings.providers):
         app.register_blueprint(_BLUEPRINTS[provider])
     app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
+    app.add_url_rule("/readyz", "readyz", _readyz, methods=["GET"])
     app.add_url_rule("/metrics", "metrics", _metrics, methods=["GET"])
     app.register_error_handler(RequestEntityTooLarge, _too_large)
 
@@ -125,12 +126,56 @@ def create_app(
     return app
 
 
-def _healthz() -> Response | tuple[Response, int]:
+def _healthz() -> Response:
+    """Liveness: the process answers requests. The store's state is /readyz's business:
+    restarting a healthy process because the database is down would only add an outage."""
+    return jsonify({"status": "alive"})
+
+
+def _readyz() -> Response | tuple[Response, int]:
+    """Readiness: an event received now would be stored and processed in time.
+
+    Three checks, each named with its reason when it fails: the inbox takes a real write
+    (rolled back), the in-process worker's loop turned recently (when one runs here), and
+    no claimable event has waited longer than the threshold.
+    """
+    context = current()
+    settings = context.settings
+    now = context.clock()
+    checks: dict[str, object] = {}
+    reasons: list[str] = []
     try:
-        current().inbox.ping()
-    except TransientError:
-        return jsonify({"status": "unavailable", "store": "unreachable"}), 503
-    return jsonify({"status": "ok", "store": "reachable"})
+        context.inbox.probe_write(now=now)
+        checks["store"] = "writable"
+    except TransientError as exc:
+        checks["store"] = "not writable"
+        reasons.append(f"store: {exc}")
+    if context.worker_running():
+        age = context.worker.heartbeat_age()
+        checks["worker_heartbeat_seconds"] = None if age is None else round(age, 3)
+        if age is None:
+            reasons.append("worker: the inbox worker thread is not running")
+        elif age > settings.ready_max_heartbeat_seconds:
+            reasons.append(
+                f"worker: last heartbeat {age:.0f} s ago "
+                f"(REFNET_WEBHOOK_READY_MAX_HEARTBEAT_SECONDS={settings.ready_max_heartbeat_seconds:g})"
+            )
+    else:
+        checks["worker_heartbeat_seconds"] = "no worker in this process"
+    try:
+        backlog = context.inbox.backlog_seconds(now=now)
+    except Exception:  # the store may be unreadable too; the store check has said so
+        checks["backlog_seconds"] = None
+    else:
+        checks["backlog_seconds"] = round(backlog, 3)
+        if backlog > settings.ready_max_backlog_seconds:
+            reasons.append(
+                f"backlog: the oldest waiting event has waited {backlog:.0f} s "
+                f"(REFNET_WEBHOOK_READY_MAX_BACKLOG_SECONDS={settings.ready_max_backlog_seconds:g})"
+            )
+    if reasons:
+        return jsonify({"status": "not ready", "reasons": reasons, "checks": checks}), 503
+    return jsonify({"status": "ready", "checks": checks})
 
 
 def _metrics() -> Response:
@@ -147,6 +192,8 @@ def _metrics() -> Response:
             "malformed": counters["rejected_malformed"],
             "too_large": counters["rejected_too_large"],
             "organization": counters["rejected_organization"],
+            "media_type": counters["rejected_media_type"],
+            "token": counters["rejected_token"],
             "store_unavailable": counters["store_unavailable"],
         },
         "worker": {"in_process": context.worker_running()},
@@ -165,6 +212,7 @@ def _metrics() -> Response:
             "ignored": by_status.get("ignored", 0),
             "rejected": by_status.get("rejected", 0),
             "failed": by_status.get("failed", 0),
+            "discarded": by_status.get("discarded", 0),
             "lag_seconds": round(stats.lag_seconds, 3),
         }
     return jsonify(body)

@@ -8,6 +8,7 @@ points in the ``refnet.commands`` group.
 from __future__ import annotations
 
 import signal
+from enum import StrEnum
 from types import FrameType
 from typing import Annotated
 
@@ -17,9 +18,16 @@ from connector.inbox import enable_sqlite_wal
 from connector.settings import load_settings
 from connector.store import Store
 from webhooks.app import build_worker, create_app
+from webhooks.logs import AccessLogger, configure_logging
 from webhooks.settings import load_webhook_settings
 
 __all__ = ["app", "serve", "serve_app", "worker", "worker_app"]
+
+
+class WorkerClass(StrEnum):
+    GTHREAD = "gthread"
+    GEVENT = "gevent"
+
 
 app = typer.Typer(help="Serve CRM webhooks and process their inbox.", no_args_is_help=True)
 
@@ -33,6 +41,17 @@ def serve(
     timeout: Annotated[
         int, typer.Option(min=5, help="Seconds before a stuck worker restarts.")
     ] = 30,
+    worker_class: Annotated[
+        WorkerClass,
+        typer.Option(
+            help="gthread: a thread per request (put a buffering proxy in front); "
+            "gevent: slow clients cost a greenlet, reads time out (see webhooks/README.md)."
+        ),
+    ] = WorkerClass.GTHREAD,
+    read_timeout: Annotated[
+        float,
+        typer.Option(min=1, help="gevent: seconds a client may stay silent mid-request."),
+    ] = 10.0,
 ) -> None:
     """Serve the webhook endpoints with gunicorn (each worker also processes the inbox).
 
@@ -44,6 +63,7 @@ def serve(
     # and workers never race to create the schema.
     settings = load_webhook_settings()
     settings.require_secrets()
+    configure_logging(log_format=settings.log_format)  # inherited by the forked workers
     Store.open(load_settings().database_url).close()
     from webhooks.server import GunicornServer  # noqa: PLC0415 - gunicorn only when serving
 
@@ -54,14 +74,22 @@ def serve(
             "workers": workers,
             "threads": threads,
             "timeout": timeout,
-            "worker_class": "gthread",
+            "worker_class": _worker_class(worker_class, read_timeout),
             # Acknowledge within the CRMs' timeouts (HubSpot: a few seconds).
             "graceful_timeout": 20,
             "accesslog": "-",
-            # No query strings in access logs: they may carry tokens.
-            "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+            # One structured line per request; no query strings or tokens (webhooks.logs).
+            "logger_class": AccessLogger.with_format(settings.log_format),
         },
     ).run()
+
+
+def _worker_class(choice: WorkerClass, read_timeout: float) -> object:
+    if choice is WorkerClass.GEVENT:
+        from webhooks.gevent_worker import TimeoutGeventWorker  # noqa: PLC0415 - gevent on demand
+
+        return TimeoutGeventWorker.with_read_timeout(read_timeout)
+    return "gthread"
 
 
 @app.command()
@@ -72,6 +100,7 @@ def worker(
 ) -> None:
     """Process the webhook inbox (run several for scale; they never take the same event)."""
     settings = load_webhook_settings()
+    configure_logging(log_format=settings.log_format)
     core = load_settings()
     store = Store.open(core.database_url)
     if settings.sqlite_wal:

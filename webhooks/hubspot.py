@@ -7,7 +7,14 @@ from flask import Blueprint, Response, jsonify, request
 from connector.errors import InputError, SignatureError
 from webhooks.context import current
 from webhooks.events import hubspot_to_inbound, parse_hubspot_batch
-from webhooks.intake import error_response, public_url, read_body, store_events
+from webhooks.intake import (
+    JSON_TYPES,
+    error_response,
+    precheck,
+    public_url,
+    read_body,
+    store_events,
+)
 from webhooks.signatures import verify_hubspot_v3
 
 __all__ = ["blueprint"]
@@ -19,6 +26,9 @@ blueprint = Blueprint("hubspot", __name__, url_prefix="/hubspot")
 def receive_events() -> Response:
     context = current()
     settings = context.settings
+    refused = precheck(context, JSON_TYPES, provider="hubspot")
+    if refused is not None:
+        return refused
     body = read_body(context)
     secret = settings.hubspot_client_secret
     assert secret is not None  # the app factory refuses to start without it

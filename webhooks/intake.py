@@ -14,9 +14,51 @@ from connector.events import InboundEvent
 from connector.inbox import ReceiveResult
 from webhooks.context import WebhookContext
 
-__all__ = ["error_response", "public_url", "read_body", "store_events"]
+__all__ = [
+    "JSON_TYPES",
+    "XML_TYPES",
+    "error_response",
+    "precheck",
+    "public_url",
+    "read_body",
+    "store_events",
+]
 
 log = logging.getLogger("refnet.webhooks")
+
+
+# What each protocol sends: HubSpot and the Apex/Flow callouts post JSON; Salesforce's
+# Outbound Messages are SOAP 1.1, whose media type is text/xml. Both are read as UTF-8:
+# a body in another charset (UTF-16, a form) is refused before it is read or parsed.
+JSON_TYPES = frozenset({"application/json"})
+XML_TYPES = frozenset({"text/xml"})
+_CHARSETS = frozenset({"utf-8", "utf8"})
+
+
+def precheck(
+    context: WebhookContext, media_types: frozenset[str], *, provider: str
+) -> Response | None:
+    """The cheap refusals before any byte of the body is read: size by header, media type.
+
+    Returns the 415 answer, or None when the request may go on; a declared size over the
+    limit raises 413 (the app's handler answers it).
+    """
+    declared = request.content_length
+    if declared is not None and declared > context.settings.max_body_bytes:
+        raise RequestEntityTooLarge()
+    mimetype = request.mimetype
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if mimetype in media_types and charset in _CHARSETS:
+        return None
+    context.metrics.inc("rejected_media_type")
+    expected = " or ".join(sorted(media_types))
+    return error_response(
+        415,
+        f"Content-Type must be {expected} (UTF-8), not {mimetype or 'missing'}"
+        + (f"; charset={charset}" if charset not in _CHARSETS else ""),
+        provider=provider,
+        code="media_type",
+    )
 
 
 def read_body(context: WebhookContext) -> bytes:
@@ -67,6 +109,10 @@ def store_events(
         )
         response.headers["Retry-After"] = str(int(exc.retry_after or 5))
         return response
+    log.info(
+        "events stored",
+        extra={"provider": provider, "accepted": result.accepted, "duplicates": result.duplicates},
+    )
     context.metrics.inc("events_accepted", result.accepted)
     context.metrics.inc("events_duplicate", result.duplicates)
     if result.accepted:

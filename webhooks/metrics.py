@@ -16,6 +16,8 @@ COUNTERS = (
     "rejected_malformed",
     "rejected_too_large",
     "rejected_organization",
+    "rejected_media_type",
+    "rejected_token",
     "store_unavailable",
 )
 

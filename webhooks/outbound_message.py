@@ -10,12 +10,14 @@ read, stored or logged.
 
 from __future__ import annotations
 
+import io
+import re
 import xml.etree.ElementTree as ET  # types and ParseError only; parsing is defused
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import iterparse
 
 from connector.errors import InputError
 from connector.events import InboundEvent
@@ -27,6 +29,7 @@ __all__ = [
     "OutboundNotification",
     "outbound_to_inbound",
     "parse_outbound_message",
+    "scan_organization_id",
 ]
 
 MAX_NOTIFICATIONS = 100  # the WSDL's maxOccurs
@@ -34,6 +37,18 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 OM_NS = "http://soap.sforce.com/2005/09/outbound"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _OCCURRED_FIELDS = ("SystemModstamp", "LastModifiedDate", "CreatedDate")
+
+# Envelope/Body/notifications/Notification/sObject/field is six levels; the WSDL allows no
+# more. A few spare levels, then the parse stops: deep nesting costs nothing beyond them.
+MAX_DEPTH = 12
+# 100 notifications of a few dozen fields each fit many times over.
+MAX_ELEMENTS = 20_000
+# Salesforce writes OrganizationId as the first child of <notifications>, a few hundred
+# bytes into the message; the scan never reads further than this.
+SCAN_BYTES = 4096
+_ORG_ID_IN_PREFIX = re.compile(
+    rb"<(?:[A-Za-z_][A-Za-z0-9_.-]*:)?OrganizationId>\s*([A-Za-z0-9]{15,18})\s*</"
+)
 
 ACK = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
@@ -89,10 +104,48 @@ def _notification(element: ET.Element, position: int) -> OutboundNotification:
     return OutboundNotification(notification_id, object_type, object_id, fields)
 
 
+def scan_organization_id(body: bytes) -> str | None:
+    """The OrganizationId found in the first :data:`SCAN_BYTES` bytes, without parsing.
+
+    Lets the endpoint refuse a sender it does not know before any XML work; the full parse
+    later must find the same id, so a decoy placed early cannot smuggle a message through.
+    """
+    found = _ORG_ID_IN_PREFIX.search(body, 0, SCAN_BYTES)
+    return found.group(1).decode("ascii") if found else None
+
+
+def _bounded_tree(body: bytes) -> ET.Element:
+    """Parse with DTDs refused, stopping as soon as the nesting or element count is over."""
+    root: ET.Element | None = None
+    depth = elements = 0
+    events = iterparse(
+        io.BytesIO(body),
+        events=("start", "end"),
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
+    )
+    for event, element in events:
+        if event == "end":
+            depth -= 1
+            continue
+        root = element if root is None else root
+        depth += 1
+        elements += 1
+        if depth > MAX_DEPTH or elements > MAX_ELEMENTS:
+            raise InputError(
+                f"salesforce outbound message: more than {MAX_DEPTH} levels or "
+                f"{MAX_ELEMENTS} elements (an Outbound Message has six levels)"
+            )
+    if root is None:
+        raise ET.ParseError("no element")
+    return root
+
+
 def parse_outbound_message(body: bytes) -> OutboundMessage:
     """The notifications of an Outbound Message; :class:`InputError` says what is wrong."""
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root = _bounded_tree(body)
     except DefusedXmlException:
         raise InputError(
             "salesforce outbound message: DTDs and entities are refused (SOAP forbids them)"

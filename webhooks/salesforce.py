@@ -1,19 +1,29 @@
-"""Salesforce: ``POST /salesforce/outbound`` (Outbound Messages) and ``/salesforce/events``.
+"""Salesforce: ``POST /salesforce/outbound[/<token>]`` (Outbound Messages) and ``/events``.
 
-Outbound Messages are authenticated by their OrganizationId only (Salesforce signs nothing),
-so only configured org ids are accepted; put the endpoint behind HTTPS. The JSON endpoint
-takes Flow/Apex callouts signed with ``X-Refnet-Signature`` (see webhooks/README.md).
+Salesforce signs no Outbound Message, and an OrganizationId is no secret (it shows in
+every Salesforce URL and e-mail header). So the Flow's Outbound Message calls a URL with a
+secret token in its path, compared in constant time before anything else is done; when a
+token is configured the token-less route refuses. The org allow-list applies on top, and
+the org id is found by a bounded scan of the first bytes before the XML is parsed at all.
+The JSON endpoint takes Flow/Apex callouts signed with ``X-Refnet-Signature``.
 """
 
 from __future__ import annotations
+
+import hmac
 
 from flask import Blueprint, Response, jsonify, request
 
 from connector.errors import InputError, SignatureError
 from webhooks.context import WebhookContext, current
 from webhooks.events import parse_salesforce_callout, salesforce_callout_to_inbound
-from webhooks.intake import error_response, read_body, store_events
-from webhooks.outbound_message import ACK, outbound_to_inbound, parse_outbound_message
+from webhooks.intake import JSON_TYPES, XML_TYPES, error_response, precheck, read_body, store_events
+from webhooks.outbound_message import (
+    ACK,
+    outbound_to_inbound,
+    parse_outbound_message,
+    scan_organization_id,
+)
 from webhooks.signatures import verify_refnet_signature
 
 __all__ = ["blueprint"]
@@ -34,17 +44,62 @@ def _refuse_org(context: WebhookContext) -> Response:
     )
 
 
+def _refuse_token(context: WebhookContext, reason: str) -> Response:
+    context.metrics.inc("rejected_token")
+    return error_response(401, reason, provider="salesforce", code="token")
+
+
 @blueprint.post("/outbound")
 def receive_outbound_message() -> Response:
     context = current()
+    if context.settings.salesforce_outbound_token is not None:
+        return _refuse_token(
+            context, "this service takes Outbound Messages only at /salesforce/outbound/<token>"
+        )
+    return _outbound(context)
+
+
+@blueprint.post("/outbound/<token>")
+def receive_outbound_message_with_token(token: str) -> Response:
+    context = current()
+    expected = context.settings.salesforce_outbound_token
+    # Bytes on both sides: compare_digest takes str only when it is all ASCII.
+    if expected is None or not hmac.compare_digest(
+        token.encode("utf-8"), expected.get_secret_value().encode("utf-8")
+    ):
+        return _refuse_token(context, "unknown Outbound Message token")
+    return _outbound(context)
+
+
+def _outbound(context: WebhookContext) -> Response:
+    refused = precheck(context, XML_TYPES, provider="salesforce")
+    if refused is not None:
+        return refused
     body = read_body(context)
+    scanned = scan_organization_id(body)
+    if scanned is None:
+        context.metrics.inc("rejected_malformed")
+        return error_response(
+            400,
+            "salesforce outbound message: no OrganizationId near the start of the message",
+            provider="salesforce",
+            code="malformed",
+        )
+    if not _org_allowed(context, scanned):
+        return _refuse_org(context)
     try:
         message = parse_outbound_message(body)
     except InputError as exc:
         context.metrics.inc("rejected_malformed")
         return error_response(400, str(exc), provider="salesforce", code="malformed")
-    if not _org_allowed(context, message.organization_id):
-        return _refuse_org(context)
+    if message.organization_id != scanned:
+        context.metrics.inc("rejected_malformed")
+        return error_response(
+            400,
+            "salesforce outbound message: more than one OrganizationId",
+            provider="salesforce",
+            code="malformed",
+        )
     received_at = context.clock()
     try:
         events = [
@@ -67,6 +122,9 @@ def receive_outbound_message() -> Response:
 def receive_callout() -> Response:
     context = current()
     settings = context.settings
+    refused = precheck(context, JSON_TYPES, provider="salesforce")
+    if refused is not None:
+        return refused
     body = read_body(context)
     secret = settings.salesforce_hmac_secret
     assert secret is not None  # the app factory refuses to start without it

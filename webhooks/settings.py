@@ -49,6 +49,11 @@ class WebhookSettings(BaseSettings):
     salesforce_org_ids: list[str] = Field(
         default_factory=list, description="Salesforce OrganizationIds whose messages are accepted"
     )
+    salesforce_outbound_token: SecretStr | None = Field(
+        default=None,
+        description="secret path segment of POST /salesforce/outbound/<token> (the URL the "
+        "Flow's Outbound Message calls); when set, the token-less route refuses",
+    )
     max_body_bytes: int = Field(default=MIB, ge=1024, le=64 * MIB)
     signature_tolerance: timedelta = Field(
         default=timedelta(minutes=5),
@@ -70,6 +75,20 @@ class WebhookSettings(BaseSettings):
     worker_batch_size: int = Field(default=100, ge=1, le=1000)
     worker_lease_seconds: int = Field(default=60, ge=5)
     worker_max_attempts: int = Field(default=10, ge=1)
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="log lines: JSON when stderr is not a terminal, text when it is (auto)",
+    )
+    ready_max_backlog_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="/readyz fails when a claimable event has waited longer than this",
+    )
+    ready_max_heartbeat_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="/readyz fails when the in-process worker has not looped for this long",
+    )
     events: EventRules = Field(default_factory=EventRules)
     writeback_targets: list[str] = Field(
         default_factory=list,
@@ -84,6 +103,18 @@ class WebhookSettings(BaseSettings):
             if len(value) not in (15, 18) or not value.isalnum():
                 raise ValueError("an OrganizationId has 15 or 18 letters and digits")
         return values
+
+    @field_validator("salesforce_outbound_token")
+    @classmethod
+    def _token_fit_for_a_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # It travels as a path segment and must be hard to guess: 32+ URL-safe characters
+        # (``python -c 'import secrets; print(secrets.token_urlsafe(32))'``).
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        if len(token) < 32 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in token):
+            raise ValueError("needs at least 32 characters of A-Z, a-z, 0-9, '-' or '_'")
+        return value
 
     @field_validator("hubspot_public_base_url")
     @classmethod

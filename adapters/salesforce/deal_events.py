@@ -47,8 +47,10 @@ OPPORTUNITY_FLOW = "Refnet_Deal_Event"
 CONTACT_FLOW = "Refnet_Contact_Event"
 REFERRAL_ID_FIELD = "Refnet_Referral_Id__c"
 REFERRED_BY_FIELD = "Referred_By__c"
-# Only characters that need no escaping in a URL path, and enough of them to be a secret.
-_TOKEN = re.compile(r"[A-Za-z0-9_\-.~]{24,}")
+# Only characters that need no escaping in a URL path, and enough of them to be a secret:
+# the same rule the webhook service applies to the setting (webhooks/settings.py), so a
+# token the package was built with is never one the service refuses to start with.
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{32,}")
 
 # What each message carries: what connector/events.py reads, plus SystemModstamp, since an
 # Outbound Message has no event time of its own.
@@ -81,8 +83,8 @@ class OutboundEndpoint:
             )
         if not _TOKEN.fullmatch(self.token.get_secret_value()):
             raise ConfigError(
-                "REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN must be at least 24 characters of "
-                "A-Z a-z 0-9 _ - . ~"
+                "REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN must be at least 32 characters of "
+                "A-Z a-z 0-9 _ -"
             )
         if not self.integration_user.strip():
             raise ConfigError("--outbound-user must name the Salesforce user the messages run as")

@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from connector.cli import inbox as inbox_commands
 from connector.cli import intel, network, records, reporting, syncing
 from connector.cli.output import err_console
 from connector.cli.state import CliState
@@ -33,7 +34,7 @@ def _plugins() -> dict[str, EntryPoint]:
 
 def _report(error: RefnetError) -> None:
     # The message is data, not markup: brackets in it must print as they are.
-    err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     if isinstance(error, ImportRejected):
         for row_error in error.errors[:_MAX_ROW_ERRORS_SHOWN]:
             err_console.print(f"  {row_error}", markup=False, highlight=False)
@@ -95,6 +96,7 @@ network.register(app)
 records.register(app)
 reporting.register(app)
 syncing.register(app)
+inbox_commands.register(app)
 
 
 def main() -> None:

@@ -312,6 +312,55 @@ class InboxStore:
         lag = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
         return InboxStats(counts, oldest, lag)
 
+    def backlog_seconds(self, *, now: datetime) -> float:
+        """How long the oldest claimable event has been waiting (0 when none waits).
+
+        Events backing off after a failure are not claimable yet, so they do not count:
+        one poisoned event must not make the whole service look stuck.
+        """
+        with self.store.reading() as tx:
+            oldest = tx.connection.execute(
+                select(func.min(_T.c.available_at)).where(
+                    _T.c.status == PENDING, _T.c.available_at <= now
+                )
+            ).scalar_one()
+        if oldest is None:
+            return 0.0
+        # SQLite hands aggregates back untyped (text, naive).
+        when = oldest if isinstance(oldest, datetime) else datetime.fromisoformat(str(oldest))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=now.tzinfo)
+        return max((now - when).total_seconds(), 0.0)
+
+    def probe_write(self, *, now: datetime) -> None:
+        """Write a row into the inbox and roll it back; :class:`TransientError` if it fails.
+
+        ``SELECT 1`` succeeds on a store that refuses every write (a read-only file, a full
+        disk, a replica); this is the same kind of write an incoming event needs.
+        """
+        probe = {
+            "provider": "readyz",
+            "event_id": secrets.token_hex(8),
+            "event_type": "probe",
+            "object_type": "probe",
+            "object_id": "probe",
+            "occurred_at": now,
+            "received_at": now,
+            "payload": {},
+            "status": "probe",
+            "attempts": 0,
+            "available_at": now,
+        }
+        try:
+            with self._write_lock, self.store.engine.connect() as connection:
+                transaction = connection.begin()
+                try:
+                    connection.execute(insert(_T).values(**probe))
+                finally:
+                    transaction.rollback()
+        except SQLAlchemyError as exc:
+            raise TransientError(f"webhook inbox not writable ({type(exc).__name__})") from None
+
     def ping(self) -> None:
         """Raise :class:`TransientError` unless the store answers a trivial query."""
         try:

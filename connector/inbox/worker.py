@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,6 +61,23 @@ class StepResult:
         return self.claimed == 0 and self.settled == 0
 
 
+def _fields(claimed: ClaimedEvent) -> dict[str, object]:
+    """What identifies an event in a log line (see webhooks.logs.FIELDS); never its content."""
+    return {
+        "provider": claimed.event.provider,
+        "event_id": claimed.event.event_id,
+        "inbox_id": claimed.row_id,
+        "event_type": claimed.event.event_type,
+    }
+
+
+def _log_finished(claimed: ClaimedEvent, status: str, started: float) -> None:
+    duration_ms = round((time.monotonic() - started) * 1000, 3)
+    log.info(
+        "event processed", extra={**_fields(claimed), "status": status, "duration_ms": duration_ms}
+    )
+
+
 class InboxWorker:
     """Processes the inbox; safe to run in many threads and processes at once."""
 
@@ -95,6 +113,7 @@ class InboxWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heartbeat: float | None = None  # time.monotonic() of the loop's last turn
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -164,11 +183,13 @@ class InboxWorker:
         result: StepResult,
     ) -> None:
         event = claimed.event
+        started = time.monotonic()
         if not intents:
             if self.inbox.finish_without_change(
                 claimed, now=now, status="ignored", outcome=f"nothing to do for {event.event_type}"
             ):
                 result.ignored += 1
+                _log_finished(claimed, "ignored", started)
             return
         transactional = isinstance(self.writeback, TransactionalWriteBack)
         try:
@@ -187,9 +208,7 @@ class InboxWorker:
                 if transactional and applied.changed:
                     self._write_back_in(tx, applied, event.event_type, event.ref)
         except LeaseLost:
-            log.info(
-                "event lease lost", extra={"provider": event.provider, "event": event.event_id}
-            )
+            log.info("event lease lost", extra=_fields(claimed))
             return
         except _FINAL_ERRORS as exc:
             outcome = f"rejected: {type(exc).__name__}"
@@ -201,11 +220,7 @@ class InboxWorker:
                 result.rejected += 1
             log.warning(
                 "event rejected by the rules",
-                extra={
-                    "provider": event.provider,
-                    "event": event.event_id,
-                    "code": type(exc).__name__,
-                },
+                extra={**_fields(claimed), "status": "rejected", "code": type(exc).__name__},
             )
             return
         except Exception as exc:  # any other failure is retried, then parked
@@ -215,6 +230,7 @@ class InboxWorker:
             result.done += 1
         else:
             result.ignored += 1
+        _log_finished(claimed, status, started)
         if not transactional and applied.changed and self.writeback is not None:
             self.writeback.records_changed(
                 list(applied.changed), reason=event.event_type, event_ref=event.ref
@@ -238,13 +254,14 @@ class InboxWorker:
                 retry_at=None if final else now + delay,
             )
         except Exception:  # the lease runs out and the event is retried anyway
-            log.exception("could not release event", extra={"event": claimed.event.event_id})
+            log.exception("could not release event", extra=_fields(claimed))
         log.error(
             "event processing failed",
             extra={
-                "provider": claimed.event.provider,
-                "event": claimed.event.event_id,
+                **_fields(claimed),
+                "status": "failed" if final else "retry",
                 "code": code,
+                "attempt": claimed.attempts,
                 "final": final,
             },
         )
@@ -346,6 +363,7 @@ class InboxWorker:
     def run(self) -> None:
         """Step until :meth:`stop`; waits ``poll_interval`` (or a wake-up) when idle."""
         while not self._stop.is_set():
+            self._heartbeat = time.monotonic()
             try:
                 result = self.step()
             except Exception:  # the store may be down; keep polling
@@ -354,6 +372,12 @@ class InboxWorker:
             if result.idle:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
+
+    def heartbeat_age(self) -> float | None:
+        """Seconds since the loop last turned; None if it is not running on a thread."""
+        if self._thread is None or not self._thread.is_alive() or self._heartbeat is None:
+            return None
+        return time.monotonic() - self._heartbeat
 
     def start(self) -> threading.Thread:
         if self._thread is None or not self._thread.is_alive():

@@ -11,9 +11,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
-from connector.errors import ConfigError
+from connector.errors import ConfigError, TransientError
 
 __all__ = ["create_store_engine", "current_revision", "head_revision", "migrate"]
 
@@ -33,7 +33,19 @@ def create_store_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError("REFNET_DATABASE_URL is not a valid SQLAlchemy URL") from exc
-    engine = create_engine(parsed, future=True)
+    try:
+        engine = create_engine(parsed, future=True)
+    except NoSuchModuleError:
+        # The scheme names no secret; the rest of the URL may.
+        raise ConfigError(
+            f"REFNET_DATABASE_URL: unknown database scheme '{parsed.drivername}' "
+            "(use sqlite:///<file> or postgresql+psycopg://…)"
+        ) from None
+    except ImportError as exc:  # a known dialect whose driver is not installed
+        raise ConfigError(
+            f"REFNET_DATABASE_URL: the driver for '{parsed.drivername}' is not installed "
+            f"({exc.name or 'unknown module'})"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_pragmas)
     return engine
@@ -48,9 +60,17 @@ def _alembic_config() -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (creates it on first use)."""
     config = _alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except (OperationalError, InterfaceError) as exc:
+        # Down, refusing connections, or a file that cannot be opened: retry later (exit 7).
+        # The driver's text may quote the URL's host and user, so only the class is named.
+        raise TransientError(
+            f"the store (REFNET_DATABASE_URL) cannot be reached ({type(exc).__name__})",
+            retry_after=5,
+        ) from None
 
 
 def head_revision() -> str | None:

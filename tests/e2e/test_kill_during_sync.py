@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from connector.sync.schema import sync_failures, sync_runs, sync_state
 from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
 from tests.conftest import SAMPLE_DIR, NewDatabaseUrl, on_postgres
+from tests.waiting import wait_until
 
 SAMPLE_FILES = ["members.csv", "connections.csv", "referrals.csv", "programme.json"]
 UPSERT = "salesforce.collections_upsert"
@@ -96,13 +96,20 @@ def _sync_process(url: str, sandbox: Sandbox, cwd: Path) -> subprocess.Popen[byt
 
 
 def _kill_after(process: subprocess.Popen[bytes], sandbox: Sandbox, upserts: int) -> None:
-    deadline = time.monotonic() + 120
-    while sandbox.request_count(UPSERT) < upserts:
+
+    def reached() -> bool:
         if process.poll() is not None:
             _, err = process.communicate()
             pytest.fail(f"the sync ended before the kill point: {err.decode()[-2000:]}")
-        assert time.monotonic() < deadline, "the sync never reached the kill point"
-        time.sleep(0.002)
+        return sandbox.request_count(UPSERT) >= upserts
+
+    # Progress is any request the sync makes (login, describe, queries, upserts).
+    wait_until(
+        reached,
+        progress=sandbox.request_count,
+        what="the sync to reach the kill point",
+        interval=0.002,
+    )
     process.send_signal(signal.SIGKILL)
     process.wait()
 

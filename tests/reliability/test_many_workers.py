@@ -31,6 +31,7 @@ from connector.store import Store
 from connector.store.schema import audit_log
 from connector.writeback import OutboxWriteBack, claim_writebacks, pending_writebacks
 from tests.connector.factories import member
+from tests.waiting import wait_until
 from tests.webhooks.conftest import hubspot_event
 from webhooks.events import hubspot_to_inbound, parse_hubspot_batch
 
@@ -139,10 +140,16 @@ def test_a_worker_killed_mid_backlog_loses_nothing_and_repeats_nothing(
     lease = 5  # the shortest the settings allow: the dead worker's claim expires soon
     settings = {"worker_batch_size": "20", "worker_lease_seconds": str(lease)}
     victim = worker_process(database_url, **settings)
-    deadline = time.monotonic() + 120
-    while inbox_statuses(store).get("done", 0) < 100:
-        assert victim.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
+
+    def reached_100() -> bool:
+        assert victim.poll() is None, victim.communicate()
+        return inbox_statuses(store).get("done", 0) >= 100
+
+    wait_until(
+        reached_100,
+        progress=lambda: inbox_statuses(store).get("done", 0),
+        what="the worker to finish 100 events",
+    )
     victim.send_signal(signal.SIGKILL)  # mid-backlog, most likely holding a claim
     victim.wait(timeout=30)
     assert inbox_statuses(store).get("pending", 0) > 0

@@ -10,6 +10,7 @@ every row of every table of the store, the webhook answers and metrics.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterator
@@ -40,6 +41,9 @@ from tests.webhooks.conftest import (
     refnet_headers,
 )
 from webhooks import create_app
+from webhooks.logs import JsonLineFormatter
+
+XML = {"Content-Type": "text/xml"}
 
 SF_PASSWORD = "SENTINEL-sf-password-7d1e"
 SF_TOKEN = "SENTINELsftoken4c2a"
@@ -51,6 +55,8 @@ HMAC_SECRET = "SENTINEL-hmac-secret-66d4"
 WRONG_SF_PASSWORD = "SENTINEL-wrong-sf-password-e19f"
 DEAD_SF_SESSION = "00Dxx0000001gPL!SENTINEL-dead-session-2b7c"
 WRONG_HS_TOKEN = "pat-na1-SENTINEL-wrong-hs-token-c4d1"
+OUTBOUND_TOKEN = "SENTINEL-sf-outbound-token-0123456789abcdef"
+WRONG_OUTBOUND_TOKEN = "SENTINEL-wrong-outbound-token-fedcba987654"
 SENTINELS = [
     SF_PASSWORD,
     SF_TOKEN,
@@ -62,6 +68,8 @@ SENTINELS = [
     WRONG_SF_PASSWORD,
     DEAD_SF_SESSION,
     WRONG_HS_TOKEN,
+    OUTBOUND_TOKEN,
+    WRONG_OUTBOUND_TOKEN,
     SF_PASSWORD + SF_TOKEN,  # how the SOAP and OAuth logins send them, joined
 ]
 
@@ -218,8 +226,16 @@ def test_webhooks_with_sentinel_secrets_leak_nothing(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # The structured log lines too (#15): every field the JSON formatter writes.
+    json_lines = io.StringIO()
+    json_handler = logging.StreamHandler(json_lines)
+    json_handler.setFormatter(JsonLineFormatter())
+    json_handler.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(json_handler)
     settings = make_settings(
-        hubspot_client_secret=HS_CLIENT_SECRET, salesforce_hmac_secret=HMAC_SECRET
+        hubspot_client_secret=HS_CLIENT_SECRET,
+        salesforce_hmac_secret=HMAC_SECRET,
+        salesforce_outbound_token=OUTBOUND_TOKEN,
     )
     clock = Clock()
     app = create_app(settings, store=store, rules=RulesConfig(), clock=clock)
@@ -237,10 +253,13 @@ def test_webhooks_with_sentinel_secrets_leak_nothing(
             b"{}", at=T0, secret=HMAC_SECRET)),
         client.post("/salesforce/events", data=b"{}", headers=refnet_headers(
             b"{}", at=T0, secret=WRONG_SF_PASSWORD)),
+        client.post(f"/salesforce/outbound/{OUTBOUND_TOKEN}", data=b"<x/>", headers=XML),
+        client.post(f"/salesforce/outbound/{WRONG_OUTBOUND_TOKEN}", data=b"<x/>", headers=XML),
         client.get("/metrics"),
         client.get("/healthz"),
+        client.get("/readyz"),
     ]  # fmt: skip
-    assert [answer.status_code for answer in answers[:5]] == [200, 401, 401, 400, 401]
+    assert [answer.status_code for answer in answers[:7]] == [200, 401, 401, 400, 401, 400, 401]
     worker = app.extensions["refnet.webhooks"].worker
     assert isinstance(worker, InboxWorker)
     worker.drain()
@@ -249,4 +268,8 @@ def test_webhooks_with_sentinel_secrets_leak_nothing(
     assert leaks("\n".join(str(dict(answer.headers)) for answer in answers)) == []
     assert leaks(repr(settings) + str(settings.model_dump())) == []
     assert leaks(caplog.text) == []
+    logging.getLogger().removeHandler(json_handler)
+    logged = [json.loads(line) for line in json_lines.getvalue().splitlines()]
+    assert {line.get("code") for line in logged} >= {"signature", "token", "malformed"}
+    assert leaks(json_lines.getvalue()) == []
     assert leaks(store_text(store)) == []

@@ -81,10 +81,13 @@ def test_settings_come_from_the_environment_and_bad_ones_name_the_setting(
     assert "not-an-org-id-secret" not in str(caught.value)
 
 
+JSON = {"Content-Type": "application/json"}
+
+
 def test_healthz_and_metrics(client: FlaskClient) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok", "store": "reachable"}
+    assert client.get("/healthz").get_json() == {"status": "alive"}
     post_hubspot(client, [hubspot_event(1, "deal.creation", 9)] * 2, at=T0)
-    client.post("/hubspot/events", data=b"[]")
+    client.post("/hubspot/events", data=b"[]", headers=JSON)
     metrics = client.get("/metrics").get_json()
     assert metrics["events"] == {"received": 2, "accepted": 1, "duplicates": 1}
     assert metrics["rejected_requests"]["signature"] == 1
@@ -106,10 +109,14 @@ def test_a_store_that_is_down_answers_503_so_the_crm_retries(tmp_path: Path, clo
     response = post_hubspot(client, [hubspot_event(1, "deal.creation", 9)], at=T0)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
-    assert client.get("/healthz").status_code == 503
+    # Alive (a restart would not help), but not ready, and it says why.
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["store"] == "not writable"
     assert client.get("/metrics").get_json()["inbox"] is None
     # Only the store decides 5xx: a bad signature is still 401 while it is down.
-    assert client.post("/hubspot/events", data=b"[]").status_code == 401
+    assert client.post("/hubspot/events", data=b"[]", headers=JSON).status_code == 401
 
 
 def test_a_body_of_exactly_the_limit_is_accepted(store: Store, clock: Clock) -> None:

@@ -1,0 +1,210 @@
+"""``refnet inbox``: see, replay and set aside webhook events (dead letters included).
+
+``list`` and ``show`` read; ``retry`` puts events back in the queue the worker processes
+(the same exactly-once path as a new event) and ``discard`` sets them aside. Both write
+an audit entry per event, naming the actor (REFNET_ACTOR) and the reason given.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from connector.cli.output import console, print_json, table
+from connector.cli.state import CliState
+from connector.errors import InputError
+from connector.inbox.admin import (
+    STATUSES,
+    InboxEntry,
+    discard_events,
+    get_entry,
+    list_entries,
+    retry_events,
+)
+from connector.model import utcnow
+
+__all__ = ["register"]
+
+inbox_app = typer.Typer(help="Webhook events: list, show, retry, discard.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+StatusOption = Annotated[
+    list[str] | None,
+    typer.Option("--status", help=f"Only these statuses (repeatable): {', '.join(STATUSES)}."),
+]
+ProviderOption = Annotated[
+    str | None, typer.Option("--provider", help="Only this provider: hubspot or salesforce.")
+]
+AgeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--older-than", help="Only events received at least this long ago: 30m, 12h, 7d, P7D."
+    ),
+]
+_SHORT_AGE = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_age(text: str) -> timedelta:
+    """``30m``/``12h``/``7d``, or what pydantic reads as a duration (``P7D``, seconds)."""
+    short = _SHORT_AGE.match(text.strip())
+    if short:
+        return timedelta(**{_UNITS[short.group(2)]: int(short.group(1))})
+    try:
+        return TypeAdapter(timedelta).validate_python(text)
+    except ValidationError:
+        raise InputError(
+            f"--older-than: '{text}' is not a duration (e.g. 30m, 12h, 7d, P7D)"
+        ) from None
+
+
+def _statuses(given: list[str] | None) -> list[str]:
+    unknown = sorted(set(given or ()) - set(STATUSES))
+    if unknown:
+        raise InputError(f"--status: unknown {', '.join(unknown)}; one of {', '.join(STATUSES)}")
+    return list(given or ())
+
+
+def _when(entry_time: object) -> str:
+    return "" if entry_time is None else f"{entry_time:%d.%m.%Y %H:%M:%S} UTC"
+
+
+def _rows(entries: list[InboxEntry]) -> list[list[object]]:
+    return [
+        [
+            e.id,
+            e.provider,
+            e.event_type,
+            f"{e.object_type} {e.object_id}",
+            e.status,
+            e.attempts,
+            _when(e.received_at),
+            e.outcome or "",
+        ]
+        for e in entries
+    ]
+
+
+_HEAD = ["id", "provider", "event", "object", "status", "attempts", "received", "outcome"]
+
+
+@inbox_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    status: StatusOption = None,
+    provider: ProviderOption = None,
+    older_than: AgeOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, oldest first.")] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """List events, oldest first (e.g. --status failed --status rejected)."""
+    state: CliState = ctx.obj
+    entries = list_entries(
+        state.store,
+        now=utcnow(),
+        statuses=_statuses(status),
+        provider=provider,
+        older_than=parse_age(older_than) if older_than else None,
+        limit=limit,
+    )
+    if as_json:
+        print_json(entries)
+        return
+    console.print(table(f"inbox: {len(entries)} event(s)", _HEAD, _rows(entries)))
+
+
+@inbox_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    entry_id: Annotated[int, typer.Argument(help="The event's inbox id (from list).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one event with its stored payload (CRM fields; never request headers)."""
+    state: CliState = ctx.obj
+    entry = get_entry(state.store, entry_id)
+    if as_json:
+        print_json(entry)
+        return
+    console.print(table(f"inbox event {entry.id}", _HEAD, _rows([entry])))
+    console.print(f"event ref: {entry.ref}", markup=False, highlight=False)
+    console.print(f"occurred: {_when(entry.occurred_at)}", markup=False)
+    console.print_json(data=entry.payload)
+
+
+def _select_ids(
+    state: CliState,
+    ids: list[int] | None,
+    status: list[str] | None,
+    provider: str | None,
+    older_than: str | None,
+) -> list[int]:
+    if ids:
+        return ids
+    if not (status or provider or older_than):
+        raise InputError("name inbox ids, or select events with --status/--provider/--older-than")
+    return [
+        e.id
+        for e in list_entries(
+            state.store,
+            now=utcnow(),
+            statuses=_statuses(status),
+            provider=provider,
+            older_than=parse_age(older_than) if older_than else None,
+            limit=10_000,
+        )
+    ]
+
+
+def _report(verb: str, entries: list[InboxEntry], as_json: bool) -> None:
+    if as_json:
+        print_json({verb: [{"id": e.id, "ref": e.ref, "from": e.status} for e in entries]})
+        return
+    console.print(f"{verb} {len(entries)} event(s)", markup=False)
+    for entry in entries:
+        console.print(f"  {entry.id} {entry.ref} (was {entry.status})", markup=False)
+
+
+@inbox_app.command("retry")
+def retry_command(
+    ctx: typer.Context,
+    ids: Annotated[list[int] | None, typer.Argument(help="Inbox ids; or use the filters.")] = None,
+    status: StatusOption = None,
+    provider: ProviderOption = None,
+    older_than: AgeOption = None,
+    reason: Annotated[str, typer.Option(help="Why; kept in the audit log.")] = "retried by hand",
+    as_json: JsonFlag = False,
+) -> None:
+    """Put failed, rejected, ignored or discarded events back in the queue (all or none)."""
+    state: CliState = ctx.obj
+    chosen = _select_ids(state, ids, status, provider, older_than)
+    entries = retry_events(
+        state.store, chosen, actor=state.settings.actor, reason=reason, now=utcnow()
+    )
+    _report("re-queued", entries, as_json)
+
+
+@inbox_app.command("discard")
+def discard_command(
+    ctx: typer.Context,
+    ids: Annotated[list[int] | None, typer.Argument(help="Inbox ids; or use the filters.")] = None,
+    status: StatusOption = None,
+    provider: ProviderOption = None,
+    older_than: AgeOption = None,
+    reason: Annotated[str, typer.Option(help="Why; kept in the audit log.")] = "discarded by hand",
+    as_json: JsonFlag = False,
+) -> None:
+    """Set pending, failed or rejected events aside for good (kept, never processed)."""
+    state: CliState = ctx.obj
+    chosen = _select_ids(state, ids, status, provider, older_than)
+    entries = discard_events(
+        state.store, chosen, actor=state.settings.actor, reason=reason, now=utcnow()
+    )
+    _report("discarded", entries, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(inbox_app, name="inbox")
