@@ -97,7 +97,7 @@ def test_export_without_a_webhook_says_what_it_left_out(tmp_path: Path) -> None:
     ("base", "token", "user", "complaint"),
     [
         (BASE, None, "u@x.example", "REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN"),
-        (BASE, "short", "u@x.example", "at least 24 characters"),
+        (BASE, "short", "u@x.example", "at least 32 characters"),
         ("http://refnet.vogel.example", TOKEN, "u@x.example", "must be https"),
         (BASE, TOKEN, None, "--outbound-user"),
     ],
