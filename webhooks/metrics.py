@@ -16,6 +16,7 @@ COUNTERS = (
     "rejected_malformed",
     "rejected_too_large",
     "rejected_organization",
+    "rejected_portal",
     "store_unavailable",
 )
 
