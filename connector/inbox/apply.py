@@ -6,7 +6,8 @@ same rules and the same audit trail as manual ones. ``advance`` opens its own un
 move, the ladder rungs, their audit entries, the inbox mark and the write-back entries
 commit together or not at all.
 
-Deal outcomes are recorded per deal with their occurrence time (``deal_outcomes``): an
+Deal outcomes are recorded per deal (provider, account = HubSpot portal or Salesforce org,
+deal id: ids repeat across portals) with their occurrence time (``deal_outcomes``): an
 outcome older than the recorded one is stale and changes nothing (a lost that occurred
 before a won never overrides it); a win waits for the hold period before its referrals are
 credited; a referral linked to a deal after the deal closed picks the outcome up.
@@ -49,7 +50,7 @@ from connector.services import Actor, advance
 from connector.store import Store, Tx
 from connector.store.schema import members
 
-__all__ = ["Applied", "JoinedStore", "apply_intents", "settle_outcome"]
+__all__ = ["Applied", "DealKey", "JoinedStore", "apply_intents", "settle_outcome"]
 
 _RECORD_KIND = {"ladder": "member"}  # state-machine kind → record kind, where they differ
 _CRM_CONTACT_FIELD = {"hubspot": "hubspot_contact_id", "salesforce": "salesforce_contact_id"}
@@ -88,6 +89,30 @@ class Applied:
     def record(self, changes: list[StageChange]) -> None:
         for change in changes:
             self.touch(_RECORD_KIND.get(change.kind, change.kind), change.record_id)
+
+
+@dataclass(frozen=True)
+class DealKey:
+    """A CRM deal: deal ids repeat across HubSpot portals (and Salesforce orgs)."""
+
+    provider: str
+    account_id: str  # the portal / org id; "" when the event named none
+    deal_id: str
+
+    @classmethod
+    def of(cls, event: InboundEvent, deal_id: str) -> DealKey:
+        return cls(event.provider, event.account_id or "", deal_id)
+
+    def matches(self, table: Any) -> Any:
+        """The WHERE clause selecting this deal's row of ``deal_outcomes``."""
+        return (
+            (table.c.provider == self.provider)
+            & (table.c.account_id == self.account_id)
+            & (table.c.deal_id == self.deal_id)
+        )
+
+    def values(self) -> dict[str, str]:
+        return {"provider": self.provider, "account_id": self.account_id, "deal_id": self.deal_id}
 
 
 @dataclass(frozen=True)
@@ -132,16 +157,14 @@ def apply_intents(
 # --- deals -------------------------------------------------------------------------------
 
 
-def _outcome_row(tx: Tx, provider: str, deal_id: str) -> Any:
-    table = deal_outcomes
-    return tx.connection.execute(
-        select(table).where(table.c.provider == provider, table.c.deal_id == deal_id)
-    ).first()
+def _outcome_row(tx: Tx, deal: DealKey) -> Any:
+    return tx.connection.execute(select(deal_outcomes).where(deal.matches(deal_outcomes))).first()
 
 
 def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
     event = ctx.event
-    recorded = _outcome_row(ctx.tx, event.provider, intent.deal_id)
+    deal = DealKey.of(event, intent.deal_id)
+    recorded = _outcome_row(ctx.tx, deal)
     if recorded is not None and not is_newer(event.occurred_at, recorded.occurred_at):
         applied.notes.append(f"deal {intent.deal_id}: stale, a newer outcome is recorded")
         return
@@ -156,14 +179,13 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
         "due_at": due,
         "settled_at": None,
     }
-    _upsert_outcome(ctx.tx, event.provider, intent.deal_id, values)
+    _upsert_outcome(ctx.tx, deal, values)
     if due > ctx.now:
         applied.notes.append(f"deal {intent.deal_id}: {outcome}, held until {due.isoformat()}")
         return
     settle_outcome(
         ctx.tx,
-        provider=event.provider,
-        deal_id=intent.deal_id,
+        deal=deal,
         rules=ctx.rules,
         event_rules=ctx.event_rules,
         now=ctx.now,
@@ -171,33 +193,28 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
     )
 
 
-def _upsert_outcome(tx: Tx, provider: str, deal_id: str, values: dict[str, Any]) -> None:
+def _upsert_outcome(tx: Tx, deal: DealKey, values: dict[str, Any]) -> None:
     dialect = tx.connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
         module: Any = sqlite if dialect == "sqlite" else postgresql
-        statement = module.insert(deal_outcomes).values(
-            provider=provider, deal_id=deal_id, **values
-        )
+        statement = module.insert(deal_outcomes).values(**deal.values(), **values)
         tx.connection.execute(
-            statement.on_conflict_do_update(index_elements=["provider", "deal_id"], set_=values)
+            statement.on_conflict_do_update(
+                index_elements=["provider", "account_id", "deal_id"], set_=values
+            )
         )
         return
     table = deal_outcomes
-    if _outcome_row(tx, provider, deal_id) is None:
-        tx.connection.execute(table.insert().values(provider=provider, deal_id=deal_id, **values))
+    if _outcome_row(tx, deal) is None:
+        tx.connection.execute(table.insert().values(**deal.values(), **values))
     else:
-        tx.connection.execute(
-            update(table)
-            .where(table.c.provider == provider, table.c.deal_id == deal_id)
-            .values(**values)
-        )
+        tx.connection.execute(update(table).where(deal.matches(table)).values(**values))
 
 
 def settle_outcome(
     tx: Tx,
     *,
-    provider: str,
-    deal_id: str,
+    deal: DealKey,
     rules: RulesConfig,
     event_rules: EventRules,
     now: datetime,
@@ -209,9 +226,10 @@ def settle_outcome(
     The audit entries name the event that closed the deal, even when a hold period or a
     late link applies it later.
     """
-    row = _outcome_row(tx, provider, deal_id)
+    row = _outcome_row(tx, deal)
     if row is None or row.due_at > now:
         return
+    provider, deal_id = deal.provider, deal.deal_id
     actor = Actor(f"webhook:{provider}", event_ref=row.event_ref)
     joined = JoinedStore(tx)
     referrals = [
@@ -240,9 +258,7 @@ def settle_outcome(
         _after_referral_closed(tx, tx.get(Referral, referral.id), event_rules, actor, applied)
     if only_referral is None:
         tx.connection.execute(
-            update(deal_outcomes)
-            .where(deal_outcomes.c.provider == provider, deal_outcomes.c.deal_id == deal_id)
-            .values(settled_at=now)
+            update(deal_outcomes).where(deal.matches(deal_outcomes)).values(settled_at=now)
         )
 
 
@@ -348,8 +364,7 @@ def _link_deal(ctx: _Context, intent: DealLinked, applied: Applied) -> None:
     # A deal that closed before it was linked hands its outcome over now.
     settle_outcome(
         tx,
-        provider=ctx.event.provider,
-        deal_id=intent.deal_id,
+        deal=DealKey.of(ctx.event, intent.deal_id),
         rules=ctx.rules,
         event_rules=ctx.event_rules,
         now=ctx.now,

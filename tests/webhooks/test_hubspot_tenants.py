@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,14 +13,17 @@ from typer.testing import CliRunner
 
 from connector.cli.app import app as refnet_cli
 from connector.errors import ConfigError
-from connector.inbox.schema import webhook_inbox
+from connector.inbox.schema import deal_outcomes, webhook_inbox
+from connector.model import Referral, ReferralStatus
 from connector.store import Store
+from tests.connector.factories import member, referral
 from tests.webhooks.conftest import (
     HUBSPOT_SECRET,
     PORTAL_ID,
     PUBLIC_BASE,
     T0,
     Clock,
+    context_of,
     hubspot_event,
     hubspot_headers,
     make_settings,
@@ -65,6 +69,40 @@ def test_a_mixed_batch_keeps_only_the_allowed_portals_events(
 def test_start_up_needs_the_portal_allow_list(store: Store) -> None:
     with pytest.raises(ConfigError, match="REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS"):
         create_app(make_settings(hubspot_portal_ids=[]), store=store, start_worker=False)
+
+
+def test_deal_outcomes_are_keyed_by_portal_and_deal(store: Store, clock: Clock) -> None:
+    settings = make_settings(hubspot_portal_ids=[PORTAL_ID, OTHER_PORTAL])
+    app = create_app(settings, store=store, clock=clock, start_worker=False)
+    with store.transaction() as tx:
+        tx.put_many([member("c1"), member("p1", circle="prospect")])
+        tx.put(referral("r1", "c1", "p1").model_copy(update={"deal_id": "9001"}))
+    won = hubspot_event(
+        1, "deal.propertyChange", 9001, property_name="dealstage", property_value="closedwon"
+    )
+    # The same deal id in another portal, closed a minute later, is another deal: keyed by
+    # deal id alone its loss would have superseded the win and marked the referral lost.
+    lost = hubspot_event(
+        2,
+        "deal.propertyChange",
+        9001,
+        occurred_at=T0 + timedelta(minutes=1),
+        property_name="dealstage",
+        property_value="closedlost",
+        portalId=OTHER_PORTAL,
+    )
+    assert post_hubspot(app.test_client(), [won, lost], at=T0).status_code == 200
+    context_of(app).worker.drain(max_steps=10)
+    with store.reading() as tx:
+        rows = tx.connection.execute(
+            select(deal_outcomes.c.account_id, deal_outcomes.c.deal_id, deal_outcomes.c.outcome)
+        ).all()
+        status = tx.get(Referral, "r1").status
+    assert sorted(tuple(row) for row in rows) == [
+        (str(PORTAL_ID), "9001", "won"),
+        (str(OTHER_PORTAL), "9001", "lost"),
+    ]
+    assert status is ReferralStatus.WON
 
 
 def test_start_up_refuses_hubspot_without_a_public_url_or_trusted_proxies(store: Store) -> None:
