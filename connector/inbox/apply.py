@@ -25,6 +25,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from connector.errors import IllegalTransition
 from connector.events import (
     ContactReferred,
     DealClosed,
@@ -32,6 +33,7 @@ from connector.events import (
     EventRules,
     InboundEvent,
     Intent,
+    PartnerStageMoved,
     club_of_referral,
     is_newer,
     outcome_due_at,
@@ -41,6 +43,7 @@ from connector.model import (
     CrmIds,
     Member,
     Membership,
+    Partnership,
     Referral,
     ReferralStatus,
     new_id,
@@ -49,6 +52,7 @@ from connector.rules import RulesConfig, StageChange
 from connector.services import Actor, advance
 from connector.store import Store, Tx
 from connector.store.schema import members
+from connector.sync.schema import sync_state
 
 __all__ = ["Applied", "DealKey", "JoinedStore", "apply_intents", "settle_outcome"]
 
@@ -149,6 +153,8 @@ def apply_intents(
                 applied.notes.append(f"deal {intent.deal_id}: superseded by a later outcome")
             else:
                 _close_deal(ctx, intent, applied)
+        elif isinstance(intent, PartnerStageMoved):
+            _partner_moved(ctx, intent, applied)
         else:
             _contact_referred(ctx, intent, applied)
     return applied
@@ -478,3 +484,94 @@ def _contact_referred(ctx: _Context, intent: ContactReferred, applied: Applied) 
     applied.touch("referral", referral.id)
     applied.touch("member", referrer.id)
     applied.notes.append(f"referral {referral.id}: opened")
+
+
+# --- the Network Partners board ----------------------------------------------------------
+
+
+def _synced_record(tx: Tx, provider: str, objects: tuple[str, ...], crm_id: str) -> Any:
+    """The sync state row (object name, refnet id) of the record the CRM knows as ``crm_id``."""
+    return tx.connection.execute(
+        select(sync_state.c.object_name, sync_state.c.record_id).where(
+            sync_state.c.target == provider,
+            sync_state.c.object_name.in_(objects),
+            sync_state.c.crm_id == crm_id,
+        )
+    ).first()
+
+
+def _partner_moved(ctx: _Context, intent: PartnerStageMoved, applied: Applied) -> None:
+    """A card moved on the board: the stage rules decide; a refused move is put back.
+
+    The CRM only knows its own record id, so the partnership is found through the sync state
+    (the id the CRM answered when refnet created the record). refnet's own write-back comes
+    back as an event naming the stage refnet already has: that is a no-op.
+    """
+    tx = ctx.tx
+    synced = _synced_record(tx, ctx.event.provider, ctx.event_rules.partner_types, intent.crm_id)
+    partnership = None if synced is None else tx.maybe(Partnership, synced.record_id)
+    if synced is None or partnership is None:
+        applied.notes.append(f"partnership {intent.crm_id}: not synced by refnet")
+        return
+    current = partnership.stage.value
+    if intent.stage == current:
+        applied.notes.append(f"partnership {partnership.id}: already {current}")
+        return
+    if intent.stage is not None:
+        try:
+            changes = advance(
+                JoinedStore(tx),
+                "partnership",
+                partnership.id,
+                intent.stage,
+                reason=f"moved on the {ctx.event.provider} board",
+                actor=ctx.actor,
+                rules=ctx.rules,
+                at=ctx.event.occurred_at,
+            )
+        except IllegalTransition as exc:
+            reason = str(exc)
+        else:
+            applied.record(changes)
+            applied.notes.append(f"partnership {partnership.id}: {current} → {intent.stage}")
+            return
+    else:
+        reason = f"partnership '{partnership.id}': the board column is not a refnet stage"
+    _put_back(ctx, partnership, synced.object_name, intent, reason, applied)
+
+
+def _put_back(
+    ctx: _Context,
+    partnership: Partnership,
+    object_name: str,
+    intent: PartnerStageMoved,
+    reason: str,
+    applied: Applied,
+) -> None:
+    """Refuse the move: audit it and make the next write-back send refnet's stage again."""
+    tx = ctx.tx
+    tx.audit(
+        StageChange(
+            "partnership",
+            partnership.id,
+            "board_move_refused",
+            intent.stage or intent.raw_stage,
+            partnership.stage.value,
+            f"refused and put back: {reason}",
+        ),
+        actor=ctx.actor.name,
+        event_ref=ctx.event.ref,
+    )
+    # The CRM now differs from what refnet last wrote; a confirmed content that matches no
+    # digest makes the sync's diff send the record (and so its stage) again, as an update.
+    tx.connection.execute(
+        update(sync_state)
+        .where(
+            sync_state.c.target == ctx.event.provider,
+            sync_state.c.object_name == object_name,
+            sync_state.c.record_id == partnership.id,
+        )
+        .values(content_hash="")
+    )
+    applied.touch("partnership", partnership.id)
+    applied.notes.append(f"partnership {partnership.id}: board move refused, put back")
