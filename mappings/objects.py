@@ -21,6 +21,7 @@ from connector.rules import MultiplierWeights
 from connector.scores import multiplier_score, win_win_balances
 from connector.store import KINDS, Tx
 from connector.sync.objects import Desired, PullOutcome
+from mappings.display import display_names
 from mappings.errors import MappingError
 from mappings.spec import MappingSet, ObjectMapping
 from mappings.values import apply_updates, from_crm_fields, seed_fields, to_crm_fields
@@ -107,12 +108,16 @@ class MappedObject:
     def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
         records: list[Record] = tx.page(self.mapping.model, after, limit, **self.mapping.spec.only)
         computed: dict[str, dict[str, Any]] = {}
-        if self.mapping.computed_sources and records:
+        sources = self.mapping.computed_sources
+        if records and any(name != "display_name" for name in sources):
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(
                 ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
             )
+        if records and "display_name" in sources:
+            for record_id, names in display_names(tx, records).items():
+                computed.setdefault(record_id, {}).update(names)
         return [
             Desired(
                 r.id,
