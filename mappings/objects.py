@@ -17,12 +17,14 @@ from typing import Any
 
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
 from connector.model import Member, Record, Referral, utcnow
-from connector.rules import MultiplierWeights
+from connector.rules import MultiplierWeights, RulesConfig
 from connector.scores import multiplier_score, win_win_balances
+from connector.services import Actor
 from connector.store import KINDS, Tx
 from connector.sync.objects import Desired, PullOutcome
 from mappings.display import display_names
 from mappings.errors import MappingError
+from mappings.read_back import read_back_stage
 from mappings.spec import MappingSet, ObjectMapping
 from mappings.values import apply_updates, from_crm_fields, seed_fields, to_crm_fields
 
@@ -81,9 +83,12 @@ class MappedObject:
         *,
         as_of: datetime | None = None,
         connector_config: ConnectorConfig | None = None,
+        rules: RulesConfig | None = None,
     ) -> None:
         self.mapping = mapping
         self.weights = weights
+        # The stage rules judge stages read back from the CRM (mappings.read_back).
+        self.rules = rules or RulesConfig().model_copy(update={"multiplier": weights})
         self.as_of = score_day(as_of)
         self.connector_config = connector_config or ConnectorConfig()
         self._connector_scores: dict[str, float] | None = None
@@ -139,7 +144,7 @@ class MappedObject:
 
     @property
     def pulls(self) -> bool:
-        return bool(self.mapping.pull_fields)
+        return bool(self.mapping.pull_fields or self.mapping.read_back_fields)
 
     def apply_pulled(
         self, tx: Tx, record_id: str, crm_fields: Mapping[str, Any], *, write: bool
@@ -150,11 +155,23 @@ class MappedObject:
         updated = apply_updates(
             record, from_crm_fields(self.mapping, crm_fields, record_key=record_id)
         )
-        if updated == record:
-            return "unchanged"
-        if write:
-            tx.put(updated)
-        return "changed"
+        outcome: PullOutcome = "unchanged"
+        if updated != record:
+            if write:
+                tx.put(updated)
+            outcome = "changed"
+        actor = Actor("sync")
+        for field in self.mapping.read_back_fields:
+            if field.target not in crm_fields:
+                continue
+            current = tx.get(self.mapping.model, record_id) if write else updated
+            judged = read_back_stage(
+                tx, self.kind, current, field, crm_fields[field.target],
+                rules=self.rules, actor=actor, write=write,
+            )  # fmt: skip
+            if judged == "refused" or (judged == "changed" and outcome == "unchanged"):
+                outcome = judged
+        return outcome
 
 
 def mapped_objects(
@@ -163,9 +180,11 @@ def mapped_objects(
     *,
     as_of: datetime | None = None,
     connector_config: ConnectorConfig | None = None,
+    rules: RulesConfig | None = None,
 ) -> list[MappedObject]:
     """Every mapping of a CRM as sync objects, parents first."""
     ordered = sorted(mappings.mappings, key=lambda m: (_ORDER.index(m.name), m.object))
     return [
-        MappedObject(m, weights, as_of=as_of, connector_config=connector_config) for m in ordered
+        MappedObject(m, weights, as_of=as_of, connector_config=connector_config, rules=rules)
+        for m in ordered
     ]

@@ -54,7 +54,14 @@ from connector.store import Store, Tx
 from connector.store.schema import members
 from connector.sync.schema import sync_state
 
-__all__ = ["Applied", "DealKey", "JoinedStore", "apply_intents", "settle_outcome"]
+__all__ = [
+    "Applied",
+    "DealKey",
+    "JoinedStore",
+    "apply_intents",
+    "audit_refused_move",
+    "settle_outcome",
+]
 
 _RECORD_KIND = {"ladder": "member"}  # state-machine kind → record kind, where they differ
 _CRM_CONTACT_FIELD = {"hubspot": "hubspot_contact_id", "salesforce": "salesforce_contact_id"}
@@ -550,7 +557,8 @@ def _put_back(
 ) -> None:
     """Refuse the move: audit it and make the next write-back send refnet's stage again."""
     tx = ctx.tx
-    tx.audit(
+    audit_refused_move(
+        tx,
         StageChange(
             "partnership",
             partnership.id,
@@ -559,8 +567,7 @@ def _put_back(
             partnership.stage.value,
             f"refused and put back: {reason}",
         ),
-        actor=ctx.actor.name,
-        event_ref=ctx.event.ref,
+        ctx.actor,
     )
     # The CRM now differs from what refnet last wrote; a confirmed content that matches no
     # digest makes the sync's diff send the record (and so its stage) again, as an update.
@@ -575,3 +582,15 @@ def _put_back(
     )
     applied.touch("partnership", partnership.id)
     applied.notes.append(f"partnership {partnership.id}: board move refused, put back")
+
+
+def audit_refused_move(tx: Tx, change: StageChange, actor: Actor) -> None:
+    """Audit a refused board move once: the webhook and a sync may both see the same move."""
+    last = tx.audit_trail(change.record_id, limit=1)
+    if last and (last[0].field, last[0].old_value, last[0].new_value) == (
+        change.field,
+        change.old,
+        change.new,
+    ):
+        return
+    tx.audit(change, actor=actor.name, event_ref=actor.event_ref)

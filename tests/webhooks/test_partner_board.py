@@ -167,3 +167,45 @@ def test_refnets_own_write_back_coming_back_as_an_event_changes_nothing(
     context_of(app).worker.step()
     with store.reading() as tx:
         assert [e for e in tx.audit_trail("pa-1") if e.actor == "webhook:hubspot"] == []
+
+
+# --- the same moves found by a sync (no webhook configured) ---------------------------------
+
+
+def _sync(store: Store, board: Board) -> Any:
+    return run_sync(store, board.adapter, board.target.objects, target="hubspot")
+
+
+def test_a_sync_reads_an_illegal_board_move_back_refuses_it_and_puts_it_back(
+    store: Store, board: Board
+) -> None:
+    board.move_card("optimisation")
+    summary = _sync(store, board)
+
+    assert summary.counts.failed == 0
+    assert board.stage_in_hubspot() == board.stage_ids["contact"]
+    with store.reading() as tx:
+        assert tx.get(Partnership, "pa-1").stage is PartnerStage.CONTACT
+        refused = [e for e in tx.audit_trail("pa-1") if e.field == "board_move_refused"]
+    assert [(e.actor, e.old_value, e.new_value) for e in refused] == [
+        ("sync", "optimisation", "contact")
+    ]
+    # Put back once: the next sync finds the board as refnet left it.
+    _sync(store, board)
+    with store.reading() as tx:
+        assert len([e for e in tx.audit_trail("pa-1") if e.field == "board_move_refused"]) == 1
+
+
+def test_a_sync_takes_a_legal_board_move_over_through_the_rules(store: Store, board: Board) -> None:
+    board.move_card("agreement")
+    assert _sync(store, board).counts.failed == 0
+
+    assert board.stage_in_hubspot() == board.stage_ids["agreement"]
+    with store.reading() as tx:
+        assert tx.get(Partnership, "pa-1").stage is PartnerStage.AGREEMENT
+        moves = [e for e in tx.audit_trail("pa-1") if e.field == "stage"]
+    assert (moves[-1].actor, moves[-1].old_value, moves[-1].new_value) == (
+        "sync",
+        "contact",
+        "agreement",
+    )
