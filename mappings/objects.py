@@ -16,13 +16,15 @@ from functools import partial
 from typing import Any
 
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
+from connector.intelligence.config import PathConfig
+from connector.intelligence.paths import IntroRouter
 from connector.model import Member, Record, Referral, utcnow
 from connector.rules import MultiplierWeights, RulesConfig
 from connector.scores import multiplier_score, win_win_balances
 from connector.services import Actor
 from connector.store import KINDS, Tx
 from connector.sync.objects import Desired, PullOutcome
-from mappings.display import display_names
+from mappings.display import MAX_DISPLAY_NAME, display_names
 from mappings.errors import MappingError
 from mappings.read_back import read_back_stage
 from mappings.spec import MappingSet, ObjectMapping
@@ -84,8 +86,11 @@ class MappedObject:
         as_of: datetime | None = None,
         connector_config: ConnectorConfig | None = None,
         rules: RulesConfig | None = None,
+        paths: PathConfig | None = None,
     ) -> None:
         self.mapping = mapping
+        self.paths = paths or PathConfig()
+        self._router: IntroRouter | None = None
         self.weights = weights
         # The stage rules judge stages read back from the CRM (mappings.read_back).
         self.rules = rules or RulesConfig().model_copy(update={"multiplier": weights})
@@ -114,7 +119,7 @@ class MappedObject:
         records: list[Record] = tx.page(self.mapping.model, after, limit, **self.mapping.spec.only)
         computed: dict[str, dict[str, Any]] = {}
         sources = self.mapping.computed_sources
-        if records and any(name != "display_name" for name in sources):
+        if records and any(name not in ("display_name", "warm_path") for name in sources):
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(
@@ -123,6 +128,9 @@ class MappedObject:
         if records and "display_name" in sources:
             for record_id, names in display_names(tx, records).items():
                 computed.setdefault(record_id, {}).update(names)
+        if records and "warm_path" in sources:
+            for record_id, path in self._warm_paths(tx, records).items():
+                computed.setdefault(record_id, {})["warm_path"] = path
         return [
             Desired(
                 r.id,
@@ -131,6 +139,23 @@ class MappedObject:
             )
             for r in records
         ]
+
+    def _warm_paths(self, tx: Tx, records: list[Record]) -> dict[str, str | None]:
+        """The company's best warm path to each member of the page, described with names.
+
+        Like the connector score, the routing graph covers the whole network, so it is built
+        once per sync object; one Dijkstra run from the company serves the whole page.
+        """
+        if self._router is None:
+            self._router = IntroRouter(NetworkGraph.load(tx), self.paths)
+        ids = [r.id for r in records if isinstance(r, Member)]
+        paths = self._router.from_company(ids)
+        on_paths = sorted({m for p in paths.values() if p is not None for m in p.members})
+        names = {m.id: m.name for m in tx.find_in(Member, {"id": on_paths})} if on_paths else {}
+        return {
+            member_id: path.describe(names)[:MAX_DISPLAY_NAME] if path is not None else None
+            for member_id, path in paths.items()
+        }
 
     def _connector(self, tx: Tx) -> dict[str, float]:
         if "connector_score" not in self.mapping.computed_sources:
@@ -181,10 +206,13 @@ def mapped_objects(
     as_of: datetime | None = None,
     connector_config: ConnectorConfig | None = None,
     rules: RulesConfig | None = None,
+    paths: PathConfig | None = None,
 ) -> list[MappedObject]:
     """Every mapping of a CRM as sync objects, parents first."""
     ordered = sorted(mappings.mappings, key=lambda m: (_ORDER.index(m.name), m.object))
     return [
-        MappedObject(m, weights, as_of=as_of, connector_config=connector_config, rules=rules)
+        MappedObject(
+            m, weights, as_of=as_of, connector_config=connector_config, rules=rules, paths=paths
+        )
         for m in ordered
     ]

@@ -88,6 +88,8 @@ COMPUTED: dict[str, ValueKind] = {
     "win_win_value_balance": ValueKind.NUMBER,
     # A readable record name ("Anna Weber → Vogel GmbH"), see mappings.display.
     "display_name": ValueKind.TEXT,
+    # The company's best warm introduction path to a member, as text (connector.intelligence).
+    "warm_path": ValueKind.TEXT,
 }
 
 

@@ -59,13 +59,14 @@ REQUIRED_SCOPES: tuple[str, ...] = (
 )
 
 # What a sales user sees on a contact: the contact properties refnet pushes for the ladder,
-# the multiplier score and the win-win balance (given / received).
+# the multiplier score, the win-win balance (given / received) and the company's warm path.
 CARD_PROPERTIES: tuple[str, ...] = (
     "refnet_ladder_stage",
     "refnet_multiplier_score",
     "refnet_is_multiplier",
     "refnet_referrals_given",
     "refnet_referrals_received",
+    "refnet_warm_path",
     "refnet_win_win_balance",
     "refnet_circle",
 )

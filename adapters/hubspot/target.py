@@ -32,5 +32,6 @@ def writable_objects(adapter: HubSpotAdapter, settings: Settings) -> list[Mapped
         settings.rules.multiplier,
         connector_config=settings.intelligence.connector,
         rules=settings.rules,
+        paths=settings.intelligence.paths,
     )
     return [o for o in objects if adapter.writable(o.name)]

@@ -83,3 +83,21 @@ def test_the_synced_referral_is_named_and_displayed_by_that_name(
     assert [(p["refnet_id"], p["refnet_name"]) for p in stored] == [
         ("r1", "Anna Weber → Vogel GmbH")
     ]
+
+
+def test_contacts_carry_the_companys_warm_path_for_the_card(
+    adapter: HubSpotAdapter, sandbox: Sandbox, store: Store, hubspot_mappings: MappingSet
+) -> None:
+    _network(store)
+    objects = mapped_objects(hubspot_mappings, RulesConfig().multiplier)
+    assert run_sync(store, adapter, objects, target="hubspot").counts.failed == 0
+    contacts = sandbox.hubspot.schema.resolve("contacts")
+    assert contacts is not None
+    paths = {
+        r.properties["refnet_id"]: r.properties.get("refnet_warm_path")
+        for r in sandbox.hubspot.records.all(contacts)
+        if r.properties.get("refnet_id")
+    }
+    # Jörg (employee) knows Vogel GmbH at strength 4: one hop, trust 0.75.
+    assert paths["p1"] == "Jörg Schäfer →(4) Vogel GmbH (quality 0.75)"
+    assert paths["e1"] in (None, "")  # an employee needs no introduction
