@@ -496,14 +496,16 @@ def _contact_referred(ctx: _Context, intent: ContactReferred, applied: Applied) 
 # --- the Network Partners board ----------------------------------------------------------
 
 
-def _synced_record(tx: Tx, provider: str, objects: tuple[str, ...], crm_id: str) -> Any:
-    """The sync state row (object name, refnet id) of the record the CRM knows as ``crm_id``."""
+def _synced_record(tx: Tx, objects: tuple[str, ...], crm_id: str) -> Any:
+    """The sync state row (target, object name, refnet id) of the CRM's record ``crm_id``.
+
+    By object name and CRM id, whatever the sync target is called (``hubspot``, or
+    ``sandbox-hubspot`` in the demo): the partner object's name is HubSpot's alone.
+    """
     return tx.connection.execute(
-        select(sync_state.c.object_name, sync_state.c.record_id).where(
-            sync_state.c.target == provider,
-            sync_state.c.object_name.in_(objects),
-            sync_state.c.crm_id == crm_id,
-        )
+        select(sync_state.c.target, sync_state.c.object_name, sync_state.c.record_id)
+        .where(sync_state.c.object_name.in_(objects), sync_state.c.crm_id == crm_id)
+        .order_by(sync_state.c.target)
     ).first()
 
 
@@ -515,7 +517,7 @@ def _partner_moved(ctx: _Context, intent: PartnerStageMoved, applied: Applied) -
     back as an event naming the stage refnet already has: that is a no-op.
     """
     tx = ctx.tx
-    synced = _synced_record(tx, ctx.event.provider, ctx.event_rules.partner_types, intent.crm_id)
+    synced = _synced_record(tx, ctx.event_rules.partner_types, intent.crm_id)
     partnership = None if synced is None else tx.maybe(Partnership, synced.record_id)
     if synced is None or partnership is None:
         applied.notes.append(f"partnership {intent.crm_id}: not synced by refnet")
@@ -544,13 +546,13 @@ def _partner_moved(ctx: _Context, intent: PartnerStageMoved, applied: Applied) -
             return
     else:
         reason = f"partnership '{partnership.id}': the board column is not a refnet stage"
-    _put_back(ctx, partnership, synced.object_name, intent, reason, applied)
+    _put_back(ctx, partnership, synced, intent, reason, applied)
 
 
 def _put_back(
     ctx: _Context,
     partnership: Partnership,
-    object_name: str,
+    synced: Any,
     intent: PartnerStageMoved,
     reason: str,
     applied: Applied,
@@ -574,8 +576,8 @@ def _put_back(
     tx.connection.execute(
         update(sync_state)
         .where(
-            sync_state.c.target == ctx.event.provider,
-            sync_state.c.object_name == object_name,
+            sync_state.c.target == synced.target,
+            sync_state.c.object_name == synced.object_name,
             sync_state.c.record_id == partnership.id,
         )
         .values(content_hash="")
