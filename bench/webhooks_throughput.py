@@ -248,6 +248,7 @@ def service_env(database_url: str, port: int, *, in_process_worker: bool) -> dic
         REFNET_WEBHOOK_PROVIDERS='["hubspot"]',
         REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET=SECRET,
         REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS="[777]",
         REFNET_WEBHOOK_RUN_WORKER="true" if in_process_worker else "false",
         PYTHONPATH=str(ROOT),
     )

@@ -20,7 +20,7 @@ from typing import Annotated, Literal, Protocol, runtime_checkable
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from connector.model import Membership, MembershipStatus, Referral
+from connector.model import Membership, MembershipStatus, PartnerStage, Referral
 
 __all__ = [
     "ContactReferred",
@@ -30,6 +30,7 @@ __all__ = [
     "EventRules",
     "InboundEvent",
     "Intent",
+    "PartnerStageMoved",
     "Provider",
     "club_of_referral",
     "interpret",
@@ -127,6 +128,18 @@ class EventRules(BaseModel):
         ge=timedelta(0),
         description="a won deal must stay won this long before its referral is credited",
     )
+    # --- the Network Partners board (HubSpot custom object refnet_partnership) ---
+    partner_types: tuple[str, ...] = Field(
+        default=_names("refnet_partnership", "p_refnet_partnership"),
+        description="object types that are refnet partnerships; add the portal's 2-… type "
+        "id (`refnet hubspot app-config` writes it to webhooks.env)",
+    )
+    partner_stage_properties: tuple[str, ...] = _names("hs_pipeline_stage")
+    partner_stage_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="the portal's pipeline stage id → partner step (analysis, profile, …); "
+        "step names are understood as they are",
+    )
 
 
 @dataclass(frozen=True)
@@ -161,7 +174,20 @@ class ContactReferred:
     name: str | None = None
 
 
-Intent = DealClosed | DealLinked | ContactReferred
+@dataclass(frozen=True)
+class PartnerStageMoved:
+    """A sales user moved a partnership's card on the board: ``stage`` is the step name.
+
+    ``crm_id`` is the CRM's record id (not refnet's id); ``stage`` is ``None`` when the
+    column it was moved to is not one of refnet's steps.
+    """
+
+    crm_id: str
+    stage: str | None
+    raw_stage: str
+
+
+Intent = DealClosed | DealLinked | ContactReferred | PartnerStageMoved
 
 
 @runtime_checkable
@@ -244,6 +270,10 @@ def interpret(
         outcome = _deal_outcome(event, rules, stages)
         if outcome is not None:
             intents.append(DealClosed(event.object_id, won=outcome))
+    elif object_type in {t.casefold() for t in rules.partner_types}:
+        raw = event.prop(rules.partner_stage_properties)
+        if raw is not None:
+            intents.append(PartnerStageMoved(event.object_id, _partner_step(raw, rules), raw))
     elif object_type in {t.casefold() for t in rules.contact_types}:
         referrer = event.prop(rules.referred_by_properties)
         if referrer:
@@ -256,6 +286,12 @@ def interpret(
                 )
             )
     return intents
+
+
+def _partner_step(raw: str, rules: EventRules) -> str | None:
+    """The partner step a board column stands for: by the portal's stage id, or its name."""
+    step = rules.partner_stage_ids.get(raw, raw).casefold()
+    return step if step in {s.value for s in PartnerStage} else None
 
 
 def outcome_due_at(

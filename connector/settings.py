@@ -79,6 +79,9 @@ class HubSpotSettings(BaseModel):
     access_token: SecretStr | None = None
     client_secret: SecretStr | None = None
     host: str = "https://api.hubapi.com"
+    # A public (OAuth) app: refnet refreshes its 30-minute access tokens with these.
+    client_id: str | None = None
+    refresh_token: SecretStr | None = None
 
 
 class SyncSettings(BaseModel):

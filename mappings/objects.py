@@ -16,12 +16,17 @@ from functools import partial
 from typing import Any
 
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
+from connector.intelligence.config import PathConfig
+from connector.intelligence.paths import IntroRouter
 from connector.model import Member, Record, Referral, utcnow
-from connector.rules import MultiplierWeights
+from connector.rules import MultiplierWeights, RulesConfig
 from connector.scores import multiplier_score, win_win_balances
+from connector.services import Actor
 from connector.store import KINDS, Tx
 from connector.sync.objects import Desired, PullOutcome
+from mappings.display import MAX_DISPLAY_NAME, display_names
 from mappings.errors import MappingError
+from mappings.read_back import read_back_stage
 from mappings.spec import MappingSet, ObjectMapping
 from mappings.values import apply_updates, from_crm_fields, seed_fields, to_crm_fields
 
@@ -80,9 +85,15 @@ class MappedObject:
         *,
         as_of: datetime | None = None,
         connector_config: ConnectorConfig | None = None,
+        rules: RulesConfig | None = None,
+        paths: PathConfig | None = None,
     ) -> None:
         self.mapping = mapping
+        self.paths = paths or PathConfig()
+        self._router: IntroRouter | None = None
         self.weights = weights
+        # The stage rules judge stages read back from the CRM (mappings.read_back).
+        self.rules = rules or RulesConfig().model_copy(update={"multiplier": weights})
         self.as_of = score_day(as_of)
         self.connector_config = connector_config or ConnectorConfig()
         self._connector_scores: dict[str, float] | None = None
@@ -107,12 +118,19 @@ class MappedObject:
     def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
         records: list[Record] = tx.page(self.mapping.model, after, limit, **self.mapping.spec.only)
         computed: dict[str, dict[str, Any]] = {}
-        if self.mapping.computed_sources and records:
+        sources = self.mapping.computed_sources
+        if records and any(name not in ("display_name", "warm_path") for name in sources):
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(
                 ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
             )
+        if records and "display_name" in sources:
+            for record_id, names in display_names(tx, records).items():
+                computed.setdefault(record_id, {}).update(names)
+        if records and "warm_path" in sources:
+            for record_id, path in self._warm_paths(tx, records).items():
+                computed.setdefault(record_id, {})["warm_path"] = path
         return [
             Desired(
                 r.id,
@@ -121,6 +139,23 @@ class MappedObject:
             )
             for r in records
         ]
+
+    def _warm_paths(self, tx: Tx, records: list[Record]) -> dict[str, str | None]:
+        """The company's best warm path to each member of the page, described with names.
+
+        Like the connector score, the routing graph covers the whole network, so it is built
+        once per sync object; one Dijkstra run from the company serves the whole page.
+        """
+        if self._router is None:
+            self._router = IntroRouter(NetworkGraph.load(tx), self.paths)
+        ids = [r.id for r in records if isinstance(r, Member)]
+        paths = self._router.from_company(ids)
+        on_paths = sorted({m for p in paths.values() if p is not None for m in p.members})
+        names = {m.id: m.name for m in tx.find_in(Member, {"id": on_paths})} if on_paths else {}
+        return {
+            member_id: path.describe(names)[:MAX_DISPLAY_NAME] if path is not None else None
+            for member_id, path in paths.items()
+        }
 
     def _connector(self, tx: Tx) -> dict[str, float]:
         if "connector_score" not in self.mapping.computed_sources:
@@ -134,7 +169,7 @@ class MappedObject:
 
     @property
     def pulls(self) -> bool:
-        return bool(self.mapping.pull_fields)
+        return bool(self.mapping.pull_fields or self.mapping.read_back_fields)
 
     def apply_pulled(
         self, tx: Tx, record_id: str, crm_fields: Mapping[str, Any], *, write: bool
@@ -145,11 +180,23 @@ class MappedObject:
         updated = apply_updates(
             record, from_crm_fields(self.mapping, crm_fields, record_key=record_id)
         )
-        if updated == record:
-            return "unchanged"
-        if write:
-            tx.put(updated)
-        return "changed"
+        outcome: PullOutcome = "unchanged"
+        if updated != record:
+            if write:
+                tx.put(updated)
+            outcome = "changed"
+        actor = Actor("sync")
+        for field in self.mapping.read_back_fields:
+            if field.target not in crm_fields:
+                continue
+            current = tx.get(self.mapping.model, record_id) if write else updated
+            judged = read_back_stage(
+                tx, self.kind, current, field, crm_fields[field.target],
+                rules=self.rules, actor=actor, write=write,
+            )  # fmt: skip
+            if judged == "refused" or (judged == "changed" and outcome == "unchanged"):
+                outcome = judged
+        return outcome
 
 
 def mapped_objects(
@@ -158,9 +205,14 @@ def mapped_objects(
     *,
     as_of: datetime | None = None,
     connector_config: ConnectorConfig | None = None,
+    rules: RulesConfig | None = None,
+    paths: PathConfig | None = None,
 ) -> list[MappedObject]:
     """Every mapping of a CRM as sync objects, parents first."""
     ordered = sorted(mappings.mappings, key=lambda m: (_ORDER.index(m.name), m.object))
     return [
-        MappedObject(m, weights, as_of=as_of, connector_config=connector_config) for m in ordered
+        MappedObject(
+            m, weights, as_of=as_of, connector_config=connector_config, rules=rules, paths=paths
+        )
+        for m in ordered
     ]

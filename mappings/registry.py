@@ -86,6 +86,10 @@ COMPUTED: dict[str, ValueKind] = {
     "win_win_given": ValueKind.NUMBER,
     "win_win_received": ValueKind.NUMBER,
     "win_win_value_balance": ValueKind.NUMBER,
+    # A readable record name ("Anna Weber → Vogel GmbH"), see mappings.display.
+    "display_name": ValueKind.TEXT,
+    # The company's best warm introduction path to a member, as text (connector.intelligence).
+    "warm_path": ValueKind.TEXT,
 }
 
 

@@ -153,6 +153,9 @@ class FieldSpec(BaseModel):
     reference_field: ApiName | None = None
     relationship_name: RelationshipName | None = None
     relationship_label: Label | None = None
+    # A pushed stage that CRM users can still move (a card on a pipeline board): a sync reads
+    # it back and the stage rules decide; a move they refuse is written back.
+    read_back: bool = False
 
     @model_validator(mode="after")
     def _attributes_fit_the_type(self) -> Self:
@@ -166,6 +169,8 @@ class FieldSpec(BaseModel):
         self._only_for("scale", t in _NUMBERS)
         self._only_for("length", t in {FieldType.TEXT, FieldType.LONG_TEXT_AREA})
         self._only_for("visible_lines", t in _WITH_LINES)
+        if self.read_back and (t not in _PICKLISTS or self.direction is not Direction.PUSH):
+            raise ValueError("'read_back' applies to pushed picklists (stages) only")
         if t in _PICKLISTS and not self.picklist:
             raise ValueError(f"a {t} needs 'picklist: <EnumName>'")
         if t in _LOOKUPS and not (self.references and self.relationship_name):
@@ -300,6 +305,10 @@ class MappedField:
         return is_custom_name(self.spec.target)
 
     @property
+    def read_back(self) -> bool:
+        return self.spec.read_back
+
+    @property
     def picklist_values(self) -> list[str]:
         return [str(member.value) for member in self.enum] if self.enum else []
 
@@ -346,6 +355,11 @@ class ObjectMapping:
     @cached_property
     def pull_fields(self) -> tuple[MappedField, ...]:
         return tuple(f for f in self.fields if not f.pushed)
+
+    @cached_property
+    def read_back_fields(self) -> tuple[MappedField, ...]:
+        """Pushed stages read back for the rules to judge (see ``FieldSpec.read_back``)."""
+        return tuple(f for f in self.fields if f.read_back)
 
     @property
     def computed_sources(self) -> list[str]:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from connector.errors import TransientError
 from connector.events import DealStageOutcomes
@@ -101,6 +102,12 @@ def create_app(
     run_worker = settings.run_worker if start_worker is None else start_worker
 
     app = Flask("refnet.webhooks")
+    hops = settings.trusted_proxy_hops
+    if hops:
+        # The operator stated how many proxies stand in front; only their headers count.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
     # Werkzeug bounds the stream of chunked bodies by this; one byte over the limit so that
     # read_body can tell "exactly the limit" (fine) from "more" (413) by what it reads.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
@@ -194,6 +201,7 @@ def _metrics() -> Response:
             "organization": counters["rejected_organization"],
             "media_type": counters["rejected_media_type"],
             "token": counters["rejected_token"],
+            "portal": counters["rejected_portal"],
             "store_unavailable": counters["store_unavailable"],
         },
         "worker": {"in_process": context.worker_running()},

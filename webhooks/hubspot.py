@@ -1,4 +1,9 @@
-"""``POST /hubspot/events``: HubSpot webhook batches, signature v3 only."""
+"""``POST /hubspot/events``: HubSpot webhook batches (signatures v3, v1, v2 as configured).
+
+Only events of the portals on ``REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS`` are stored: a correctly
+signed event of any other portal (another installation of the same app) is refused before
+it reaches the inbox, so no worker ever acts on it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from connector.errors import InputError, SignatureError
 from webhooks.context import current
-from webhooks.events import hubspot_to_inbound, parse_hubspot_batch
+from webhooks.events import HubSpotEvent, hubspot_to_inbound, parse_hubspot_batch
 from webhooks.intake import (
     JSON_TYPES,
     error_response,
@@ -15,7 +20,7 @@ from webhooks.intake import (
     read_body,
     store_events,
 )
-from webhooks.signatures import verify_hubspot_v3
+from webhooks.signatures import verify_hubspot
 
 __all__ = ["blueprint"]
 
@@ -26,14 +31,14 @@ blueprint = Blueprint("hubspot", __name__, url_prefix="/hubspot")
 def receive_events() -> Response:
     context = current()
     settings = context.settings
-    refused = precheck(context, JSON_TYPES, provider="hubspot")
-    if refused is not None:
-        return refused
+    unfit = precheck(context, JSON_TYPES, provider="hubspot")
+    if unfit is not None:
+        return unfit
     body = read_body(context)
     secret = settings.hubspot_client_secret
     assert secret is not None  # the app factory refuses to start without it
     try:
-        verify_hubspot_v3(
+        verify_hubspot(
             body,
             dict(request.headers),
             secret=secret.get_secret_value(),
@@ -41,12 +46,15 @@ def receive_events() -> Response:
             method=request.method,
             now=context.clock(),
             tolerance=settings.signature_tolerance,
+            accepted=settings.hubspot_signature_versions,
         )
     except SignatureError as exc:
         context.metrics.inc("rejected_signature")
         return error_response(401, str(exc), provider="hubspot", code="signature")
     try:
-        events = [hubspot_to_inbound(event) for event in parse_hubspot_batch(body)]
+        parsed = parse_hubspot_batch(body)
+        allowed, refused = _split_by_portal(parsed, frozenset(settings.hubspot_portal_ids))
+        events = [hubspot_to_inbound(event) for event in allowed]
     except InputError as exc:
         context.metrics.inc("rejected_malformed")
         return error_response(400, str(exc), provider="hubspot", code="malformed")
@@ -55,7 +63,24 @@ def receive_events() -> Response:
         return error_response(
             400, "an event has an invalid field", provider="hubspot", code="malformed"
         )
+    if refused:
+        context.metrics.inc("rejected_portal", refused)
+    if not events:
+        return error_response(
+            403, "no event is from a portal on the allow-list", provider="hubspot", code="portal"
+        )
     stored = store_events(context, "hubspot", events)
     if isinstance(stored, Response):
         return stored
-    return jsonify({"accepted": stored.accepted, "duplicates": stored.duplicates})
+    answer = {"accepted": stored.accepted, "duplicates": stored.duplicates}
+    if refused:
+        answer["refused"] = refused
+    return jsonify(answer)
+
+
+def _split_by_portal(
+    events: list[HubSpotEvent], allowed: frozenset[int]
+) -> tuple[list[HubSpotEvent], int]:
+    """The events of allowed portals, and how many were refused (no portal counts as other)."""
+    kept = [event for event in events if event.portal_id in allowed]
+    return kept, len(events) - len(kept)

@@ -83,7 +83,8 @@ def public_url(base_url: str | None) -> str:
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     path = raw.split("?", 1)[0] if raw else quote(request.path)
     query = request.query_string.decode("latin-1")
-    base = base_url if base_url is not None else request.host_url.rstrip("/")
+    # Without a configured base, ProxyFix (trusted hops) has set scheme, host and prefix.
+    base = base_url if base_url is not None else request.root_url.rstrip("/")
     return f"{base}{path}" + (f"?{query}" if query else "")
 
 

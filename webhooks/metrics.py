@@ -18,6 +18,7 @@ COUNTERS = (
     "rejected_organization",
     "rejected_media_type",
     "rejected_token",
+    "rejected_portal",
     "store_unavailable",
 )
 

@@ -16,12 +16,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from connector.errors import ConfigError
 from connector.events import EventRules
 from connector.settings import read_settings
+from webhooks.signatures import HubSpotSignatureVersion
 
 __all__ = ["WebhookProvider", "WebhookSettings", "load_webhook_settings"]
 
 WebhookProvider = Literal["hubspot", "salesforce"]
 MIB = 1024 * 1024
 _ALL_PROVIDERS: tuple[WebhookProvider, ...] = ("hubspot", "salesforce")
+_DEFAULT_HUBSPOT_SIGNATURES: tuple[HubSpotSignatureVersion, ...] = ("v3", "v1")
 
 
 class WebhookSettings(BaseSettings):
@@ -40,8 +42,26 @@ class WebhookSettings(BaseSettings):
     )
     hubspot_public_base_url: str | None = Field(
         default=None,
-        description="scheme://host[:port][/prefix] HubSpot calls (behind a proxy); "
-        "defaults to the host the request names",
+        description="scheme://host[:port][/prefix] HubSpot calls; required unless "
+        "TRUSTED_PROXY_HOPS says which X-Forwarded-* headers name it",
+    )
+    hubspot_portal_ids: list[int] = Field(
+        default_factory=list,
+        description="HubSpot portal (hub) ids whose events are accepted; events of any other "
+        "portal are refused and never stored",
+    )
+    hubspot_signature_versions: list[HubSpotSignatureVersion] = Field(
+        default_factory=lambda: list(_DEFAULT_HUBSPOT_SIGNATURES),
+        min_length=1,
+        description="HubSpot signature versions accepted: v3 (apps with a client secret), "
+        "v1 (webhooks-API subscriptions, legacy private apps), v2 (workflow actions)",
+    )
+    trusted_proxy_hops: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="number of reverse proxies in front whose X-Forwarded-* headers are "
+        "trusted (werkzeug ProxyFix); 0 trusts none",
     )
     salesforce_hmac_secret: SecretStr | None = Field(
         default=None, description="shared secret of the X-Refnet-Signature HMAC (Flow/Apex)"
@@ -128,8 +148,11 @@ class WebhookSettings(BaseSettings):
     def require_secrets(self) -> None:
         """Raise :class:`ConfigError` naming every secret an enabled provider lacks."""
         missing: list[str] = []
-        if "hubspot" in self.providers and not _present(self.hubspot_client_secret):
-            missing.append("REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET")
+        if "hubspot" in self.providers:
+            if not _present(self.hubspot_client_secret):
+                missing.append("REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET")
+            if not self.hubspot_portal_ids:
+                missing.append("REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS")
         if "salesforce" in self.providers:
             if not _present(self.salesforce_hmac_secret):
                 missing.append("REFNET_WEBHOOK_SALESFORCE_HMAC_SECRET")
@@ -141,6 +164,23 @@ class WebhookSettings(BaseSettings):
                 + ", ".join(missing)
                 + " (or remove the provider from REFNET_WEBHOOK_PROVIDERS)"
             )
+        self._require_public_url()
+
+    def _require_public_url(self) -> None:
+        """HubSpot signs the URL it called; behind a proxy the request alone cannot tell it.
+
+        Guessing from the Host header would answer every delivery 401 with no reason given,
+        so start-up stops unless the URL is configured or the proxy headers are trusted.
+        """
+        if "hubspot" not in self.providers or self.hubspot_public_base_url is not None:
+            return
+        if self.trusted_proxy_hops > 0:
+            return
+        raise ConfigError(
+            "HubSpot intake needs REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL (the https URL "
+            "HubSpot calls), or REFNET_WEBHOOK_TRUSTED_PROXY_HOPS=<number of proxies> to "
+            "rebuild it from their X-Forwarded-* headers"
+        )
 
     def event_rules(self) -> EventRules:
         """The event rules with this service's hold period."""

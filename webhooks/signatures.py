@@ -6,13 +6,29 @@ comparison is constant-time, and signed timestamps are accepted only within a wi
 *both* directions (a timestamp from the future is as suspicious as an old one). Verify
 first, parse second: nothing about the body is trusted before this passes.
 
-HubSpot v3 (the only HubSpot version accepted)::
+HubSpot signs with one of three versions, depending on what sends the request
+(developers.hubspot.com, "Validating requests from HubSpot", legacy-apps and developer
+platform editions):
 
-    X-HubSpot-Signature-v3 = base64(HMAC-SHA256(client_secret,
-                                    method + uri + body + X-HubSpot-Request-Timestamp))
+- **v3** (``X-HubSpot-Signature-v3`` + ``X-HubSpot-Request-Timestamp``), on requests to apps
+  with a client secret (OAuth apps, developer-platform apps)::
 
-``uri`` is the full URL HubSpot called (scheme, host, path, query) with the escapes HubSpot
-lists decoded. Behind a proxy it is rebuilt from the configured public base URL.
+      base64(HMAC-SHA256(client_secret, method + uri + body + timestamp))
+
+  ``uri`` is the full URL HubSpot called with the escapes HubSpot lists decoded.
+- **v1** (``X-HubSpot-Signature`` with ``X-HubSpot-Signature-Version: v1``), on webhooks-API
+  subscriptions to CRM object events, which legacy private apps receive::
+
+      hex(SHA-256(client_secret + body))
+
+- **v2** (same headers, ``v2``), on workflow webhook actions and CRM-card fetches::
+
+      hex(SHA-256(client_secret + method + uri + body))    # uri exactly as called
+
+v1 and v2 carry no timestamp, so they cannot be bounded in time; a replayed delivery is
+still stored once (the inbox deduplicates on the event identity). When a v3 header is
+present it alone decides: a request cannot fall back to an older version by also sending
+one. Behind a proxy ``uri`` is rebuilt from the configured public base URL.
 
 refnet HMAC (Salesforce Flow/Apex callouts; Stripe-like)::
 
@@ -27,26 +43,37 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from connector.errors import SignatureError
 
 __all__ = [
+    "HUBSPOT_LEGACY_SIGNATURE_HEADER",
     "HUBSPOT_SIGNATURE_HEADER",
+    "HUBSPOT_SIGNATURE_VERSION_HEADER",
     "HUBSPOT_TIMESTAMP_HEADER",
     "REFNET_SIGNATURE_HEADER",
+    "HubSpotSignatureVersion",
+    "hubspot_v1_signature",
+    "hubspot_v2_signature",
     "hubspot_v3_signature",
     "hubspot_v3_uri",
     "refnet_signature_header",
+    "verify_hubspot",
     "verify_hubspot_v3",
     "verify_refnet_signature",
 ]
 
 HUBSPOT_SIGNATURE_HEADER = "X-HubSpot-Signature-v3"
+HUBSPOT_LEGACY_SIGNATURE_HEADER = "X-HubSpot-Signature"
+HUBSPOT_SIGNATURE_VERSION_HEADER = "X-HubSpot-Signature-Version"
 HUBSPOT_TIMESTAMP_HEADER = "X-HubSpot-Request-Timestamp"
 REFNET_SIGNATURE_HEADER = "X-Refnet-Signature"
 DEFAULT_TOLERANCE = timedelta(minutes=5)
+
+HubSpotSignatureVersion = Literal["v1", "v2", "v3"]
 
 # The escapes HubSpot's v3 documentation says to decode in the request URI before signing.
 _HUBSPOT_DECODED = {
@@ -126,6 +153,77 @@ def verify_hubspot_v3(
     expected = hubspot_v3_signature(secret, method=method, url=url, body=body, timestamp=timestamp)
     if not hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("utf-8")):
         raise SignatureError("HubSpot v3 signature does not match")
+
+
+def hubspot_v1_signature(secret: str, *, body: bytes) -> str:
+    """The v1 signature: hex SHA-256 of client secret + body (webhooks-API subscriptions)."""
+    return hashlib.sha256(secret.encode("utf-8") + body).hexdigest()
+
+
+def hubspot_v2_signature(secret: str, *, method: str, url: str, body: bytes) -> str:
+    """The v2 signature: hex SHA-256 of secret + method + URI (as called) + body."""
+    source = (secret + method.upper() + url).encode("utf-8") + body
+    return hashlib.sha256(source).hexdigest()
+
+
+def _verify_hubspot_legacy(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    secret: str,
+    url: str,
+    method: str,
+    accepted: Collection[str],
+) -> HubSpotSignatureVersion:
+    signature = _header(headers, HUBSPOT_LEGACY_SIGNATURE_HEADER)
+    if not signature:
+        raise SignatureError(
+            "missing X-HubSpot-Signature-v3 (or X-HubSpot-Signature with its version)"
+        )
+    version = (_header(headers, HUBSPOT_SIGNATURE_VERSION_HEADER) or "").strip().lower()
+    if version not in ("v1", "v2"):
+        raise SignatureError("X-HubSpot-Signature-Version must be v1 or v2")
+    if version not in accepted:
+        raise SignatureError(f"HubSpot {version} signatures are not accepted here")
+    if version == "v1":
+        expected = hubspot_v1_signature(secret, body=body)
+    else:
+        expected = hubspot_v2_signature(secret, method=method, url=url, body=body)
+    candidate = signature.strip().lower()
+    well_formed = bool(_HEX64.fullmatch(candidate))
+    same = hmac.compare_digest(expected.encode("ascii"), candidate.encode() if well_formed else b"")
+    if not same:
+        raise SignatureError(f"HubSpot {version} signature does not match")
+    return "v1" if version == "v1" else "v2"
+
+
+def verify_hubspot(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    secret: str,
+    url: str,
+    now: datetime,
+    method: str = "POST",
+    tolerance: timedelta = DEFAULT_TOLERANCE,
+    accepted: Collection[str] = ("v3", "v1"),
+) -> HubSpotSignatureVersion:
+    """Verify whichever HubSpot signature the request carries; return the version that held.
+
+    A v3 header, when present, is the only one checked (no downgrade to v1/v2 by adding
+    an older header); otherwise ``X-HubSpot-Signature-Version`` says v1 or v2, and that
+    version must be in ``accepted``.
+    """
+    if _header(headers, HUBSPOT_SIGNATURE_HEADER) is not None:
+        if "v3" not in accepted:
+            raise SignatureError("HubSpot v3 signatures are not accepted here")
+        verify_hubspot_v3(
+            body, headers, secret=secret, url=url, now=now, method=method, tolerance=tolerance
+        )
+        return "v3"
+    return _verify_hubspot_legacy(
+        body, headers, secret=secret, url=url, method=method, accepted=accepted
+    )
 
 
 def _refnet_mac(secret: str, timestamp: str, body: bytes) -> str:

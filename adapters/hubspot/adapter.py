@@ -36,6 +36,7 @@ from adapters.hubspot.pull import PullReader
 from adapters.hubspot.ratelimit import RateLimiter
 from adapters.hubspot.retry import RetryPolicy
 from adapters.hubspot.stages import DealStages
+from adapters.hubspot.tokens import token_source
 from adapters.hubspot.writes import BATCH_SIZE, RecordWriter
 from connector.crm import BatchResult, LinkPreview, OutboundRecord, PulledRecord, RecordOutcome
 from connector.errors import ConfigError
@@ -69,7 +70,11 @@ class HubSpotAdapter:
         self.mappings = mappings or load_mappings("hubspot")
         self.host = (host or settings.host).rstrip("/")
         self.limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
-        self.client = make_hubspot_client(settings, host=self.host, observer=self.limiter)
+        # A public app's OAuth tokens (None for a static token), timed by the adapter's clock.
+        self.tokens = token_source(settings, host=self.host.rstrip("/"), clock=clock)
+        self.client = make_hubspot_client(
+            settings, host=self.host, observer=self.limiter, tokens=self.tokens
+        )
         self.apis = HubSpotApis(self.client)
         self.policy = policy or RetryPolicy(sleep=sleep)
         self.portal = PortalFile(portal_file)

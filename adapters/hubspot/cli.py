@@ -1,4 +1,4 @@
-"""``refnet hubspot …``: provision the schema (custom objects, properties, labels, pipelines).
+"""``refnet hubspot …``: provision the schema, and generate the HubSpot app (``app-config``).
 
 Loaded by refnet's CLI through the ``refnet.commands`` entry point, so the core commands
 never import hubspot-api-client. Errors are refnet errors; the main CLI turns them into
@@ -13,7 +13,9 @@ from typing import Annotated
 import typer
 
 from adapters.hubspot.adapter import HubSpotAdapter
-from adapters.hubspot.portal import default_portal_file
+from adapters.hubspot.app_config import build_app_project, write_app_project
+from adapters.hubspot.portal import PortalFile, default_portal_file
+from connector.errors import InputError
 from connector.settings import load_settings
 from mappings.loader import load_mappings
 
@@ -92,3 +94,46 @@ def provision(
     )
     if not dry_run:
         typer.echo(f"portal ids in {adapter.portal.path}")
+
+
+@app.command("app-config")
+def app_config(
+    directory: Annotated[
+        Path, typer.Argument(help="Directory to write the app project into.", file_okay=False)
+    ],
+    target_url: Annotated[
+        str,
+        typer.Option(
+            "--target-url",
+            help="The public URL of refnet's HubSpot endpoint (https://<host>/hubspot/events).",
+        ),
+    ],
+    portal_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--portal-file",
+            help="Portal ids from `refnet hubspot provision` (default: <database>.hubspot.json).",
+            dir_okay=False,
+        ),
+    ] = None,
+    mappings_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--mappings", help="Directory of HubSpot mapping YAML files.", file_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Write the HubSpot app (project, scopes, webhooks, contact card) and its setup steps."""
+    if not target_url.startswith("https://"):
+        raise InputError("--target-url must be an https:// URL (HubSpot calls only https)")
+    settings = load_settings()
+    portal = PortalFile(portal_file or default_portal_file(settings)).load()
+    project = build_app_project(
+        load_mappings("hubspot", mappings_dir), target_url=target_url, portal=portal
+    )
+    for path in write_app_project(project, directory):
+        typer.echo(f"wrote {path}")
+    typer.echo(
+        f"{len(project.subscriptions)} webhook subscription(s); "
+        + ("portal ids used" if portal is not None else "not provisioned yet: see README.md")
+    )

@@ -15,6 +15,11 @@ The SDK's ``api_factory=`` hook builds every sub-API through :func:`_observed_fa
 which wraps the REST client's ``request``: an :class:`Observer` (the rate limiter) runs
 before each request and sees the headers of each answer, failures included. The token is
 read from :class:`~pydantic.SecretStr` only here and never logged.
+
+With a refresh token configured (a public OAuth app), the same wrapper puts the current
+access token of :class:`~adapters.hubspot.tokens.OAuthTokens` on every request (refreshed
+before it expires) and, when HubSpot answers 401, sends the request once more with a fresh
+token: renewing authentication, not retrying a failure, so the retry layer never sees it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from hubspot import HubSpot
 from hubspot.discovery.discovery_base import DiscoveryBase
 from urllib3.util.retry import Retry
 
+from adapters.hubspot.tokens import OAuthTokens, token_source
 from connector.errors import ConfigError
 from connector.settings import HubSpotSettings
 
@@ -46,24 +52,46 @@ def no_urllib3_retries() -> Retry:
     return Retry(total=0, redirect=0, raise_on_redirect=True, raise_on_status=False)
 
 
-def _observed_factory(observer: Observer | None) -> Callable[[Any, str, dict[str, Any]], Any]:
+def _authorized(kwargs: dict[str, Any], token: str) -> dict[str, Any]:
+    headers = dict(kwargs.get("headers") or {})
+    headers["Authorization"] = f"Bearer {token}"
+    return {**kwargs, "headers": headers}
+
+
+def _observed_factory(
+    observer: Observer | None, tokens: OAuthTokens | None = None
+) -> Callable[[Any, str, dict[str, Any]], Any]:
     def factory(package: Any, api_name: str, config: dict[str, Any]) -> Any:
         api = DiscoveryBase._default_api_factory(package, api_name, config)
-        if observer is None:
+        if observer is None and tokens is None:
             return api
         rest = api.api_client.rest_client
         send = rest.request
 
-        def request(*args: Any, **kwargs: Any) -> Any:
-            observer.before_request()
+        def observed(*args: Any, **kwargs: Any) -> Any:
+            if observer is not None:
+                observer.before_request()
             try:
                 response = send(*args, **kwargs)
             except Exception as exc:
                 # ApiException carries the answer's headers; transport errors have none.
-                observer.after_response(getattr(exc, "headers", None))
+                if observer is not None:
+                    observer.after_response(getattr(exc, "headers", None))
                 raise
-            observer.after_response(response.getheaders())
+            if observer is not None:
+                observer.after_response(response.getheaders())
             return response
+
+        def request(*args: Any, **kwargs: Any) -> Any:
+            if tokens is None:
+                return observed(*args, **kwargs)
+            token = tokens.token()
+            try:
+                return observed(*args, **_authorized(kwargs, token))
+            except Exception as exc:
+                if getattr(exc, "status", None) != 401:
+                    raise
+            return observed(*args, **_authorized(kwargs, tokens.rejected(token)))
 
         # GET/POST/... of the REST client call self.request: an instance attribute wins.
         rest.request = request
@@ -73,24 +101,42 @@ def _observed_factory(observer: Observer | None) -> Callable[[Any, str, dict[str
 
 
 def make_hubspot_client(
-    settings: HubSpotSettings, *, host: str | None = None, observer: Observer | None = None
+    settings: HubSpotSettings,
+    *,
+    host: str | None = None,
+    observer: Observer | None = None,
+    tokens: OAuthTokens | None = None,
 ) -> HubSpot:
-    """A :class:`HubSpot` client for ``settings`` (private-app or OAuth access token).
+    """A :class:`HubSpot` client for ``settings``: a static token, or refreshed OAuth tokens.
 
     ``host`` overrides ``settings.host`` (tests and the sandbox pass the loopback URL);
-    ``observer`` sees every request of every sub-API (the adapter passes its rate limiter).
+    ``observer`` sees every request of every sub-API (the adapter passes its rate limiter);
+    ``tokens`` are the OAuth tokens to use (by default built from ``settings`` when they
+    hold a refresh token).
     """
-    if settings.access_token is None or not settings.access_token.get_secret_value():
+    base = (host or settings.host).rstrip("/")
+    tokens = tokens if tokens is not None else token_source(settings, host=base)
+    if tokens is None and (
+        settings.access_token is None or not settings.access_token.get_secret_value()
+    ):
         raise ConfigError(
             "no hubspot access token configured: set hubspot.access_token "
-            "(REFNET_HUBSPOT__ACCESS_TOKEN), a private app's token or an OAuth access token"
+            "(REFNET_HUBSPOT__ACCESS_TOKEN, a private app's static token), or a public app's "
+            "client_id, client_secret and refresh_token (REFNET_HUBSPOT__REFRESH_TOKEN)"
         )
     return HubSpot(
-        access_token=settings.access_token.get_secret_value(),
-        host=(host or settings.host).rstrip("/"),
+        # With OAuth the wrapper sets the current token on every request; the SDK's own
+        # copy only has to be present.
+        access_token=tokens.token() if tokens is not None else _static(settings),
+        host=base,
         retry=no_urllib3_retries(),
-        api_factory=_observed_factory(observer),
+        api_factory=_observed_factory(observer, tokens),
     )
+
+
+def _static(settings: HubSpotSettings) -> str:
+    assert settings.access_token is not None
+    return settings.access_token.get_secret_value()
 
 
 class HubSpotApis:

@@ -20,7 +20,7 @@ few seconds: a record written just before a pull may show up only in the next on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -81,6 +81,8 @@ class _Source:
     key_property: str | None
     filters: tuple[Filter, ...]
     deal_lookups: tuple[MappedField, ...] = ()  # pulled Lookups read from associations
+    # Read-back stages: field target → {portal stage id → refnet step}.
+    stage_steps: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _normalise(field: MappedField | None, raw: Any) -> Any:
@@ -118,7 +120,13 @@ class PullReader:
     def fetch(self, object_name: str, since: datetime | None) -> Iterator[PulledRecord]:
         """Records of ``object_name`` modified at or after ``since`` (all when ``None``)."""
         source = self._source(object_name)
-        fields = {f.target: f for m in self._mapping_of(object_name) for f in m.pull_fields}
+        if source is None:
+            return
+        fields = {
+            f.target: f
+            for m in self._mapping_of(object_name)
+            for f in (*m.pull_fields, *m.read_back_fields)
+        }
         modified = modified_property(source.api_type)
         keys = [source.key_property] if source.key_property else []
         wanted = sorted({*source.properties, modified, *keys})
@@ -133,6 +141,10 @@ class PullReader:
                 }
                 for lookup in source.deal_lookups:
                     values[lookup.target] = deals.get(str(result.id))
+                for target, steps in source.stage_steps.items():
+                    # The board answers the portal's stage id; refnet's rules speak steps.
+                    if values.get(target) is not None:
+                        values[target] = steps.get(str(values[target]), values[target])
                 key = props.get(source.key_property) if source.key_property else None
                 yield PulledRecord(
                     crm_id=str(result.id),
@@ -145,7 +157,7 @@ class PullReader:
         found = self.mappings.by_object(object_name)
         return [found] if found is not None else []
 
-    def _source(self, object_name: str) -> _Source:
+    def _source(self, object_name: str) -> _Source | None:
         mapping = self.mappings.by_object(object_name)
         if mapping is None:
             if object_name not in LINKED_PROPERTIES:
@@ -158,10 +170,19 @@ class PullReader:
         lookups = tuple(f for f in mapping.pull_fields if f.spec.type is FieldType.LOOKUP)
         linked_only = (Filter(property_name=ext, operator="HAS_PROPERTY"),)
         if not mapping.custom or ids.mode == "custom_objects":
-            props = {f.target: f.target for f in plain}
+            read_back = list(mapping.read_back_fields)
+            props = {f.target: f.target for f in (*plain, *read_back)}
             api_type = ids.object_type(mapping.object)
             filters = () if mapping.custom else linked_only
-            return _Source(api_type, props, ext, filters, lookups)
+            pipeline = ids.pipelines.get(mapping.object)
+            steps = (
+                {f.target: {sid: step for step, sid in pipeline.stages.items()} for f in read_back}
+                if pipeline is not None
+                else {}
+            )
+            return _Source(api_type, props, ext, filters, lookups, steps)
+        if not mapping.pull_fields:
+            return None  # only read-back stages, which properties-only mode does not hold
         degraded = mapping.spec.hubspot.properties_only if mapping.spec.hubspot else None
         if degraded is None or degraded.onto is not None:
             raise ConfigError(f"hubspot: '{object_name}' is not pulled in properties-only mode")

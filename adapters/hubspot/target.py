@@ -31,5 +31,7 @@ def writable_objects(adapter: HubSpotAdapter, settings: Settings) -> list[Mapped
         adapter.mappings,
         settings.rules.multiplier,
         connector_config=settings.intelligence.connector,
+        rules=settings.rules,
+        paths=settings.intelligence.paths,
     )
     return [o for o in objects if adapter.writable(o.name)]

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from adapters.sandbox.ids import salesforce_id
 from adapters.sandbox.store import Store
 
-__all__ = ["Credentials", "SalesforceLogin"]
+__all__ = ["HUBSPOT_ACCESS_TOKEN_SECONDS", "Credentials", "HubSpotOAuthApp", "SalesforceLogin"]
+
+# HubSpot OAuth access tokens expire after 30 minutes ("expires_in": 1800 in the token
+# answer; HubSpot, "OAuth — Refresh an access token").
+HUBSPOT_ACCESS_TOKEN_SECONDS = 1800
 
 ORG_ID = salesforce_id("00D", 1)
 USER_ID = salesforce_id("005", 1)
@@ -31,6 +35,15 @@ class SalesforceLogin:
     security_token: str
     client_id: str
     client_secret: str
+
+
+@dataclass(frozen=True)
+class HubSpotOAuthApp:
+    """The one public (OAuth) app the fake portal has installed, and its refresh token."""
+
+    client_id: str
+    client_secret: str
+    refresh_token: str
 
 
 class Credentials:
@@ -50,6 +63,29 @@ class Credentials:
         self._sessions = {self.salesforce_session}
         self._tokens = {self.hubspot_token}
         self._expired: set[str] = set()
+        self.hubspot_oauth = HubSpotOAuthApp(
+            client_id=store.meta("hs.client_id", lambda: str(uuid.uuid4())),
+            client_secret=store.meta("hs.client_secret", lambda: str(uuid.uuid4())),
+            refresh_token=store.meta("hs.refresh_token", lambda: f"na1-{uuid.uuid4()}"),
+        )
+        self._clock = store.clock
+        self._oauth_expiry: dict[str, float] = {}  # issued access token → expiry (seconds)
+
+    def issue_hubspot_access_token(self) -> tuple[str, int]:
+        """A new OAuth access token and its lifetime in seconds, as the token endpoint answers."""
+        token = f"CO{secrets.token_urlsafe(48)}"
+        with self._lock:
+            self._oauth_expiry[token] = self._clock.seconds() + HUBSPOT_ACCESS_TOKEN_SECONDS
+            self._tokens.add(token)
+        return token, HUBSPOT_ACCESS_TOKEN_SECONDS
+
+    def check_hubspot_refresh(self, client_id: str, client_secret: str, refresh: str) -> bool:
+        app = self.hubspot_oauth
+        return (
+            secrets.compare_digest(client_id, app.client_id)
+            & secrets.compare_digest(client_secret, app.client_secret)
+            & secrets.compare_digest(refresh, app.refresh_token)
+        )
 
     @staticmethod
     def _new_session_id() -> str:
@@ -72,6 +108,10 @@ class Credentials:
 
     def hubspot_token_state(self, token: str | None) -> str:
         with self._lock:
+            expiry = self._oauth_expiry.get(token or "")
+            if expiry is not None and token in self._tokens and self._clock.seconds() >= expiry:
+                self._tokens.discard(token or "")
+                self._expired.add(token or "")
             if token in self._tokens:
                 return "valid"
             return "expired" if token in self._expired else "invalid"

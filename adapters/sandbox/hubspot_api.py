@@ -35,6 +35,7 @@ from adapters.sandbox.hubspot_backend import (
     hs_error,
     hs_json,
 )
+from adapters.sandbox.hubspot_oauth import register_oauth
 from adapters.sandbox.hubspot_pipelines_api import register_pipelines
 from adapters.sandbox.hubspot_records import BatchRejected, HsOutcome, not_found_error
 from adapters.sandbox.hubspot_schema import ObjectType
@@ -306,6 +307,7 @@ def create_hubspot_app(backend: HubSpotBackend) -> Flask:
     """The fake HubSpot: CRM objects v3, schemas, properties, pipelines, associations v4."""
     app = Flask("refnet_sandbox_hubspot")
     app.url_map.strict_slashes = False
+    register_oauth(app, backend)  # before the pipeline: the token endpoint takes no token
     register_admin(app, backend)
     register_associations(app, backend)
     register_pipelines(app, backend)

@@ -6,7 +6,8 @@ same rules and the same audit trail as manual ones. ``advance`` opens its own un
 move, the ladder rungs, their audit entries, the inbox mark and the write-back entries
 commit together or not at all.
 
-Deal outcomes are recorded per deal with their occurrence time (``deal_outcomes``): an
+Deal outcomes are recorded per deal (provider, account = HubSpot portal or Salesforce org,
+deal id: ids repeat across portals) with their occurrence time (``deal_outcomes``): an
 outcome older than the recorded one is stale and changes nothing (a lost that occurred
 before a won never overrides it); a win waits for the hold period before its referrals are
 credited; a referral linked to a deal after the deal closed picks the outcome up.
@@ -24,6 +25,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from connector.errors import IllegalTransition
 from connector.events import (
     ContactReferred,
     DealClosed,
@@ -31,6 +33,7 @@ from connector.events import (
     EventRules,
     InboundEvent,
     Intent,
+    PartnerStageMoved,
     club_of_referral,
     is_newer,
     outcome_due_at,
@@ -40,6 +43,7 @@ from connector.model import (
     CrmIds,
     Member,
     Membership,
+    Partnership,
     Referral,
     ReferralStatus,
     new_id,
@@ -48,8 +52,16 @@ from connector.rules import RulesConfig, StageChange
 from connector.services import Actor, advance
 from connector.store import Store, Tx
 from connector.store.schema import CrmKeyText, members
+from connector.sync.schema import sync_state
 
-__all__ = ["Applied", "JoinedStore", "apply_intents", "settle_outcome"]
+__all__ = [
+    "Applied",
+    "DealKey",
+    "JoinedStore",
+    "apply_intents",
+    "audit_refused_move",
+    "settle_outcome",
+]
 
 _RECORD_KIND = {"ladder": "member"}  # state-machine kind → record kind, where they differ
 _CRM_CONTACT_FIELD = {"hubspot": "hubspot_contact_id", "salesforce": "salesforce_contact_id"}
@@ -91,6 +103,30 @@ class Applied:
 
 
 @dataclass(frozen=True)
+class DealKey:
+    """A CRM deal: deal ids repeat across HubSpot portals (and Salesforce orgs)."""
+
+    provider: str
+    account_id: str  # the portal / org id; "" when the event named none
+    deal_id: str
+
+    @classmethod
+    def of(cls, event: InboundEvent, deal_id: str) -> DealKey:
+        return cls(event.provider, event.account_id or "", deal_id)
+
+    def matches(self, table: Any) -> Any:
+        """The WHERE clause selecting this deal's row of ``deal_outcomes``."""
+        return (
+            (table.c.provider == self.provider)
+            & (table.c.account_id == self.account_id)
+            & (table.c.deal_id == self.deal_id)
+        )
+
+    def values(self) -> dict[str, str]:
+        return {"provider": self.provider, "account_id": self.account_id, "deal_id": self.deal_id}
+
+
+@dataclass(frozen=True)
 class _Context:
     tx: Tx
     event: InboundEvent
@@ -124,6 +160,8 @@ def apply_intents(
                 applied.notes.append(f"deal {intent.deal_id}: superseded by a later outcome")
             else:
                 _close_deal(ctx, intent, applied)
+        elif isinstance(intent, PartnerStageMoved):
+            _partner_moved(ctx, intent, applied)
         else:
             _contact_referred(ctx, intent, applied)
     return applied
@@ -132,16 +170,14 @@ def apply_intents(
 # --- deals -------------------------------------------------------------------------------
 
 
-def _outcome_row(tx: Tx, provider: str, deal_id: str) -> Any:
-    table = deal_outcomes
-    return tx.connection.execute(
-        select(table).where(table.c.provider == provider, table.c.deal_id == deal_id)
-    ).first()
+def _outcome_row(tx: Tx, deal: DealKey) -> Any:
+    return tx.connection.execute(select(deal_outcomes).where(deal.matches(deal_outcomes))).first()
 
 
 def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
     event = ctx.event
-    recorded = _outcome_row(ctx.tx, event.provider, intent.deal_id)
+    deal = DealKey.of(event, intent.deal_id)
+    recorded = _outcome_row(ctx.tx, deal)
     if recorded is not None and not is_newer(event.occurred_at, recorded.occurred_at):
         applied.notes.append(f"deal {intent.deal_id}: stale, a newer outcome is recorded")
         return
@@ -156,14 +192,13 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
         "due_at": due,
         "settled_at": None,
     }
-    _upsert_outcome(ctx.tx, event.provider, intent.deal_id, values)
+    _upsert_outcome(ctx.tx, deal, values)
     if due > ctx.now:
         applied.notes.append(f"deal {intent.deal_id}: {outcome}, held until {due.isoformat()}")
         return
     settle_outcome(
         ctx.tx,
-        provider=event.provider,
-        deal_id=intent.deal_id,
+        deal=deal,
         rules=ctx.rules,
         event_rules=ctx.event_rules,
         now=ctx.now,
@@ -171,33 +206,28 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
     )
 
 
-def _upsert_outcome(tx: Tx, provider: str, deal_id: str, values: dict[str, Any]) -> None:
+def _upsert_outcome(tx: Tx, deal: DealKey, values: dict[str, Any]) -> None:
     dialect = tx.connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
         module: Any = sqlite if dialect == "sqlite" else postgresql
-        statement = module.insert(deal_outcomes).values(
-            provider=provider, deal_id=deal_id, **values
-        )
+        statement = module.insert(deal_outcomes).values(**deal.values(), **values)
         tx.connection.execute(
-            statement.on_conflict_do_update(index_elements=["provider", "deal_id"], set_=values)
+            statement.on_conflict_do_update(
+                index_elements=["provider", "account_id", "deal_id"], set_=values
+            )
         )
         return
     table = deal_outcomes
-    if _outcome_row(tx, provider, deal_id) is None:
-        tx.connection.execute(table.insert().values(provider=provider, deal_id=deal_id, **values))
+    if _outcome_row(tx, deal) is None:
+        tx.connection.execute(table.insert().values(**deal.values(), **values))
     else:
-        tx.connection.execute(
-            update(table)
-            .where(table.c.provider == provider, table.c.deal_id == deal_id)
-            .values(**values)
-        )
+        tx.connection.execute(update(table).where(deal.matches(table)).values(**values))
 
 
 def settle_outcome(
     tx: Tx,
     *,
-    provider: str,
-    deal_id: str,
+    deal: DealKey,
     rules: RulesConfig,
     event_rules: EventRules,
     now: datetime,
@@ -209,9 +239,10 @@ def settle_outcome(
     The audit entries name the event that closed the deal, even when a hold period or a
     late link applies it later.
     """
-    row = _outcome_row(tx, provider, deal_id)
+    row = _outcome_row(tx, deal)
     if row is None or row.due_at > now:
         return
+    provider, deal_id = deal.provider, deal.deal_id
     actor = Actor(f"webhook:{provider}", event_ref=row.event_ref)
     joined = JoinedStore(tx)
     referrals = [
@@ -240,9 +271,7 @@ def settle_outcome(
         _after_referral_closed(tx, tx.get(Referral, referral.id), event_rules, actor, applied)
     if only_referral is None:
         tx.connection.execute(
-            update(deal_outcomes)
-            .where(deal_outcomes.c.provider == provider, deal_outcomes.c.deal_id == deal_id)
-            .values(settled_at=now)
+            update(deal_outcomes).where(deal.matches(deal_outcomes)).values(settled_at=now)
         )
 
 
@@ -348,8 +377,7 @@ def _link_deal(ctx: _Context, intent: DealLinked, applied: Applied) -> None:
     # A deal that closed before it was linked hands its outcome over now.
     settle_outcome(
         tx,
-        provider=ctx.event.provider,
-        deal_id=intent.deal_id,
+        deal=DealKey.of(ctx.event, intent.deal_id),
         rules=ctx.rules,
         event_rules=ctx.event_rules,
         now=ctx.now,
@@ -463,3 +491,108 @@ def _contact_referred(ctx: _Context, intent: ContactReferred, applied: Applied) 
     applied.touch("referral", referral.id)
     applied.touch("member", referrer.id)
     applied.notes.append(f"referral {referral.id}: opened")
+
+
+# --- the Network Partners board ----------------------------------------------------------
+
+
+def _synced_record(tx: Tx, objects: tuple[str, ...], crm_id: str) -> Any:
+    """The sync state row (target, object name, refnet id) of the CRM's record ``crm_id``.
+
+    By object name and CRM id, whatever the sync target is called (``hubspot``, or
+    ``sandbox-hubspot`` in the demo): the partner object's name is HubSpot's alone.
+    """
+    return tx.connection.execute(
+        select(sync_state.c.target, sync_state.c.object_name, sync_state.c.record_id)
+        .where(sync_state.c.object_name.in_(objects), sync_state.c.crm_id == crm_id)
+        .order_by(sync_state.c.target)
+    ).first()
+
+
+def _partner_moved(ctx: _Context, intent: PartnerStageMoved, applied: Applied) -> None:
+    """A card moved on the board: the stage rules decide; a refused move is put back.
+
+    The CRM only knows its own record id, so the partnership is found through the sync state
+    (the id the CRM answered when refnet created the record). refnet's own write-back comes
+    back as an event naming the stage refnet already has: that is a no-op.
+    """
+    tx = ctx.tx
+    synced = _synced_record(tx, ctx.event_rules.partner_types, intent.crm_id)
+    partnership = None if synced is None else tx.maybe(Partnership, synced.record_id)
+    if synced is None or partnership is None:
+        applied.notes.append(f"partnership {intent.crm_id}: not synced by refnet")
+        return
+    current = partnership.stage.value
+    if intent.stage == current:
+        applied.notes.append(f"partnership {partnership.id}: already {current}")
+        return
+    if intent.stage is not None:
+        try:
+            changes = advance(
+                JoinedStore(tx),
+                "partnership",
+                partnership.id,
+                intent.stage,
+                reason=f"moved on the {ctx.event.provider} board",
+                actor=ctx.actor,
+                rules=ctx.rules,
+                at=ctx.event.occurred_at,
+            )
+        except IllegalTransition as exc:
+            reason = str(exc)
+        else:
+            applied.record(changes)
+            applied.notes.append(f"partnership {partnership.id}: {current} → {intent.stage}")
+            return
+    else:
+        reason = f"partnership '{partnership.id}': the board column is not a refnet stage"
+    _put_back(ctx, partnership, synced, intent, reason, applied)
+
+
+def _put_back(
+    ctx: _Context,
+    partnership: Partnership,
+    synced: Any,
+    intent: PartnerStageMoved,
+    reason: str,
+    applied: Applied,
+) -> None:
+    """Refuse the move: audit it and make the next write-back send refnet's stage again."""
+    tx = ctx.tx
+    audit_refused_move(
+        tx,
+        StageChange(
+            "partnership",
+            partnership.id,
+            "board_move_refused",
+            intent.stage or intent.raw_stage,
+            partnership.stage.value,
+            f"refused and put back: {reason}",
+        ),
+        ctx.actor,
+    )
+    # The CRM now differs from what refnet last wrote; a confirmed content that matches no
+    # digest makes the sync's diff send the record (and so its stage) again, as an update.
+    tx.connection.execute(
+        update(sync_state)
+        .where(
+            sync_state.c.target == synced.target,
+            sync_state.c.object_name == synced.object_name,
+            sync_state.c.record_id == partnership.id,
+        )
+        .values(content_hash="")
+    )
+    applied.touch("partnership", partnership.id)
+    applied.notes.append(f"partnership {partnership.id}: board move refused, put back")
+
+
+def audit_refused_move(tx: Tx, change: StageChange, actor: Actor) -> None:
+    """Audit a refused board move once: the webhook and a sync may both see the same move."""
+    last = tx.audit_trail(change.record_id, limit=1)
+    if last and (last[0].field, last[0].old_value, last[0].new_value) == (
+        change.field,
+        change.old,
+        change.new,
+    ):
+        return
+    tx.audit(change, actor=actor.name, event_ref=actor.event_ref)

@@ -74,6 +74,8 @@ deal_outcomes = Table(
     "deal_outcomes",
     metadata,
     Column("provider", String(16), nullable=False),
+    # The HubSpot portal / Salesforce org: deal ids are only unique within one.
+    Column("account_id", String(64), nullable=False, server_default=""),
     Column("deal_id", String(64), nullable=False),
     Column("outcome", String(8), nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
@@ -81,6 +83,6 @@ deal_outcomes = Table(
     # When the outcome may be applied to the deal's referrals (won + hold period).
     Column("due_at", UtcDateTime, nullable=False),
     Column("settled_at", UtcDateTime),
-    PrimaryKeyConstraint("provider", "deal_id"),
+    PrimaryKeyConstraint("provider", "account_id", "deal_id"),
     Index("ix_deal_outcomes_due", "settled_at", "due_at"),
 )

@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 
 from connector.errors import IllegalTransition, InputError, NotFoundError, RefnetError
 from connector.events import DealClosed, DealStageOutcomes, EventRules, Intent, interpret
-from connector.inbox.apply import Applied, apply_intents, settle_outcome
+from connector.inbox.apply import Applied, DealKey, apply_intents, settle_outcome
 from connector.inbox.schema import deal_outcomes
 from connector.inbox.store import ClaimedEvent, InboxStore, LeaseLost
 from connector.model import utcnow
@@ -151,7 +151,9 @@ class InboxWorker:
         return total
 
     def _process_group(self, group: list[ClaimedEvent], now: datetime, result: StepResult) -> None:
-        # Already sorted by occurrence time; only the latest outcome of a deal counts.
+        # Already sorted by occurrence time; only the latest outcome of a deal counts. A deal
+        # is known by its account (HubSpot portal, Salesforce org) and id: ids repeat across
+        # portals.
         interpreted: list[tuple[ClaimedEvent, list[Intent]]] = []
         for claimed in group:
             try:
@@ -159,18 +161,21 @@ class InboxWorker:
                 interpreted.append((claimed, interpret(claimed.event, self.event_rules, stages)))
             except Exception as exc:  # the pipelines could not be read: try the event later
                 self._release(claimed, now, type(exc).__name__, result)
-        latest: dict[str, datetime] = {}
+        latest: dict[tuple[str, str], datetime] = {}
         for claimed, intents in interpreted:
             for intent in intents:
                 if isinstance(intent, DealClosed):
-                    seen = latest.get(intent.deal_id)
+                    key = (claimed.event.account_id or "", intent.deal_id)
+                    seen = latest.get(key)
                     if seen is None or claimed.event.occurred_at > seen:
-                        latest[intent.deal_id] = claimed.event.occurred_at
+                        latest[key] = claimed.event.occurred_at
         for claimed, intents in interpreted:
+            account = claimed.event.account_id or ""
             superseded = frozenset(
                 i.deal_id
                 for i in intents
-                if isinstance(i, DealClosed) and claimed.event.occurred_at < latest[i.deal_id]
+                if isinstance(i, DealClosed)
+                and claimed.event.occurred_at < latest[(account, i.deal_id)]
             )
             self._process(claimed, intents, superseded, now, result)
 
@@ -277,23 +282,24 @@ class InboxWorker:
         table = deal_outcomes
         with self.store.reading() as tx:
             due = tx.connection.execute(
-                select(table.c.provider, table.c.deal_id, table.c.occurred_at)
+                select(table.c.provider, table.c.account_id, table.c.deal_id, table.c.occurred_at)
                 .where(table.c.settled_at.is_(None), table.c.due_at <= now)
                 .order_by(table.c.due_at)
                 .limit(limit)
             ).all()
         settled = 0
-        for provider, deal_id, occurred_at in due:
+        for provider, account_id, deal_id, occurred_at in due:
+            deal = DealKey(provider, account_id, deal_id)
             try:
-                settled += self._settle_one(provider, deal_id, occurred_at, now)
+                settled += self._settle_one(deal, occurred_at, now)
             except _FINAL_ERRORS as exc:
                 log.warning(
                     "held outcome rejected", extra={"deal": deal_id, "code": type(exc).__name__}
                 )
-                self._mark_settled(provider, deal_id, occurred_at, now)
+                self._mark_settled(deal, occurred_at, now)
         return settled
 
-    def _settle_one(self, provider: str, deal_id: str, occurred_at: datetime, now: datetime) -> int:
+    def _settle_one(self, deal: DealKey, occurred_at: datetime, now: datetime) -> int:
         table = deal_outcomes
         with self.store.transaction() as tx:
             # Claim the settlement first (and with it SQLite's write lock); an outcome
@@ -301,8 +307,7 @@ class InboxWorker:
             claimed = tx.connection.execute(
                 update(table)
                 .where(
-                    table.c.provider == provider,
-                    table.c.deal_id == deal_id,
+                    deal.matches(table),
                     table.c.occurred_at == occurred_at,
                     table.c.settled_at.is_(None),
                 )
@@ -313,17 +318,14 @@ class InboxWorker:
             applied = Applied()
             settle_outcome(
                 tx,
-                provider=provider,
-                deal_id=deal_id,
+                deal=deal,
                 rules=self.rules,
                 event_rules=self.event_rules,
                 now=now,
                 applied=applied,
             )
             event_ref = tx.connection.execute(
-                select(table.c.event_ref).where(
-                    table.c.provider == provider, table.c.deal_id == deal_id
-                )
+                select(table.c.event_ref).where(deal.matches(table))
             ).scalar_one()
             if isinstance(self.writeback, TransactionalWriteBack) and applied.changed:
                 self.writeback.records_changed_in(
@@ -339,18 +341,12 @@ class InboxWorker:
             )
         return 1
 
-    def _mark_settled(
-        self, provider: str, deal_id: str, occurred_at: datetime, now: datetime
-    ) -> None:
+    def _mark_settled(self, deal: DealKey, occurred_at: datetime, now: datetime) -> None:
         table = deal_outcomes
         with self.store.transaction() as tx:
             tx.connection.execute(
                 update(table)
-                .where(
-                    table.c.provider == provider,
-                    table.c.deal_id == deal_id,
-                    table.c.occurred_at == occurred_at,
-                )
+                .where(deal.matches(table), table.c.occurred_at == occurred_at)
                 .values(settled_at=now)
             )
 

@@ -38,7 +38,8 @@ class Desired(NamedTuple):
         return self.seed() if callable(self.seed) else self.seed
 
 
-PullOutcome = Literal["changed", "unchanged", "unknown"]
+# "refused": the CRM holds a stage the rules do not allow; refnet's value must be re-sent.
+PullOutcome = Literal["changed", "unchanged", "unknown", "refused"]
 
 
 class SyncObject(Protocol):

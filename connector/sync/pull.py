@@ -34,6 +34,7 @@ class PullPlan:
     unchanged: int = 0
     unknown: int = 0  # records the CRM has that refnet does not (e.g. created by users)
     failed: int = 0
+    refused: int = 0  # stages moved in the CRM against the rules, to be put back
 
 
 class _Puller:
@@ -76,6 +77,10 @@ class _Puller:
                     self.counts.pulled += 1
                 elif outcome == "unchanged":
                     self.plan.unchanged += 1
+                elif outcome == "refused":
+                    self.plan.refused += 1
+                    if not self.dry_run:
+                        states.mark_stale(self.obj.name, record.key)
                 else:
                     self.plan.unknown += 1
             if not self.dry_run:

@@ -63,6 +63,21 @@ class StateStore:
         self.connection = connection
         self.target = target
 
+    def mark_stale(self, object_name: str, record_id: str) -> None:
+        """The CRM no longer holds what refnet last wrote: the next push sends the record.
+
+        A confirmed content of "" matches no digest, so the diff plans an update.
+        """
+        self.connection.execute(
+            update(sync_state)
+            .where(
+                sync_state.c.target == self.target,
+                sync_state.c.object_name == object_name,
+                sync_state.c.record_id == record_id,
+            )
+            .values(content_hash="")
+        )
+
     def states(self, object_name: str, record_ids: Sequence[str]) -> dict[str, RecordState]:
         query = select(sync_state).where(
             sync_state.c.target == self.target,

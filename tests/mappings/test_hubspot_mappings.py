@@ -48,7 +48,7 @@ def test_a_display_property_must_be_a_mapped_property(tmp_path: Path) -> None:
     folder = _copy_with(
         tmp_path,
         "referral.yaml",
-        "primary_display_property: refnet_id",
+        "primary_display_property: refnet_name",
         "primary_display_property: nowhere",
     )
 

@@ -32,6 +32,7 @@ HUBSPOT_SECRET = "hs-client-secret-for-tests"
 SALESFORCE_SECRET = "sf-hmac-secret-for-tests"
 ORG_ID = "00Dxx0000001gPLEAA"
 PUBLIC_BASE = "https://hooks.example.com"
+PORTAL_ID = 62515
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -52,6 +53,7 @@ def make_settings(**overrides: Any) -> WebhookSettings:
         "hubspot_public_base_url": PUBLIC_BASE,
         "salesforce_hmac_secret": SecretStr(SALESFORCE_SECRET),
         "salesforce_org_ids": [ORG_ID],
+        "hubspot_portal_ids": [PORTAL_ID],
         "run_worker": False,
     }
     values.update(overrides)
@@ -126,7 +128,7 @@ def hubspot_event(
     event: dict[str, Any] = {
         "eventId": event_id,
         "subscriptionId": 4711,
-        "portalId": 62515,
+        "portalId": PORTAL_ID,
         "appId": 99,
         "occurredAt": int(occurred_at.timestamp() * 1000),
         "subscriptionType": subscription_type,

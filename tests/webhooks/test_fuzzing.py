@@ -99,8 +99,9 @@ def test_signed_hubspot_events_with_wrong_field_types_store_only_on_success(
 ) -> None:
     before = stored(store)
     response = post_signed_hubspot(client, json.dumps(events).encode())
-    assert response.status_code in {200, 400}
-    if response.status_code == 400:
+    # 403: every event names a portal off the allow-list (a mutated portalId).
+    assert response.status_code in {200, 400, 403}
+    if response.status_code in {400, 403}:
         assert stored(store) == before
 
 

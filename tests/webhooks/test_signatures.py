@@ -11,8 +11,11 @@ import pytest
 
 from connector.errors import SignatureError
 from webhooks.signatures import (
+    hubspot_v1_signature,
+    hubspot_v2_signature,
     hubspot_v3_signature,
     refnet_signature_header,
+    verify_hubspot,
     verify_hubspot_v3,
     verify_refnet_signature,
 )
@@ -175,3 +178,100 @@ def test_refnet_tampered_body_fails() -> None:
             secret=RF_SECRET,
             now=RF_NOW,
         )
+
+
+# --- HubSpot v1 / v2 and the version dispatch ---------------------------------------------
+# Known answers from HubSpot's documentation ("v1 request validation", "v2 request
+# validation") and from hubspot-api-client's tests/spec/utils/test_signature.py.
+DOC_SECRET = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"
+DOC_V1_BODY = (
+    b'[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,'
+    b'"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,'
+    b'"changeSource":"CRM","changeFlag":"NEW","appId":54321}]'
+)
+DOC_V1_SIGNATURE = "232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de"
+SDK_BODY = b"{'example_field':'example_value'}"
+SDK_URL = "https://www.example.com/webhook_uri"
+SDK_V1 = "69fc6631a867edd4f9e9e627fc5c1148e3fbdd8b21837b6d2b8901c1fa57f750"
+SDK_V2 = "4fe4e3a7d3cf09db53be39d0a58130e2aaba074ec123a9e355b876a689a1c383"
+SDK_V2_GET = "eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e"
+SDK_V3 = "K36dawei4A+QBNolUOqo7s91KQDWQ5MXZ/QufNYuk/Y="
+SDK_V3_TS = "1693657560000"
+
+
+def _legacy(signature: str, version: str) -> dict[str, str]:
+    return {"X-HubSpot-Signature": signature, "X-HubSpot-Signature-Version": version}
+
+
+def test_hubspot_v1_known_answers_from_the_docs_and_the_sdk() -> None:
+    assert hubspot_v1_signature(DOC_SECRET, body=DOC_V1_BODY) == DOC_V1_SIGNATURE
+    assert hubspot_v1_signature(DOC_SECRET, body=SDK_BODY) == SDK_V1
+    version = verify_hubspot(
+        DOC_V1_BODY, _legacy(DOC_V1_SIGNATURE, "v1"), secret=DOC_SECRET, url=SDK_URL, now=HS_NOW
+    )
+    assert version == "v1"
+
+
+def test_hubspot_v2_known_answers_post_and_get() -> None:
+    post = hubspot_v2_signature(DOC_SECRET, method="POST", url=SDK_URL, body=SDK_BODY)
+    get = hubspot_v2_signature(DOC_SECRET, method="GET", url=SDK_URL, body=b"")
+    assert (post, get) == (SDK_V2, SDK_V2_GET)
+    headers = _legacy(SDK_V2.upper(), "V2")  # hex and version compared case-insensitively
+    assert (
+        verify_hubspot(
+            SDK_BODY,
+            headers,
+            secret=DOC_SECRET,
+            url=SDK_URL,
+            now=HS_NOW,
+            accepted=("v3", "v2", "v1"),
+        )
+        == "v2"
+    )
+
+
+def test_hubspot_v3_known_answer_of_the_sdk_goes_through_the_dispatch() -> None:
+    signed_at = datetime.fromtimestamp(int(SDK_V3_TS) / 1000, tz=UTC)
+    headers = {"X-HubSpot-Signature-v3": SDK_V3, "X-HubSpot-Request-Timestamp": SDK_V3_TS}
+    assert verify_hubspot(SDK_BODY, headers, secret=DOC_SECRET, url=SDK_URL, now=signed_at) == "v3"
+
+
+def test_hubspot_v2_is_refused_unless_accepted() -> None:
+    with pytest.raises(SignatureError, match="v2 signatures are not accepted"):
+        verify_hubspot(SDK_BODY, _legacy(SDK_V2, "v2"), secret=DOC_SECRET, url=SDK_URL, now=HS_NOW)
+
+
+def test_hubspot_a_bad_v3_cannot_fall_back_to_a_good_v1() -> None:
+    headers = {
+        **_legacy(SDK_V1, "v1"),
+        "X-HubSpot-Signature-v3": "bm90LWEtc2lnbmF0dXJl",
+        "X-HubSpot-Request-Timestamp": HS_TS,
+    }
+    with pytest.raises(SignatureError, match="v3 signature does not match"):
+        verify_hubspot(SDK_BODY, headers, secret=DOC_SECRET, url=SDK_URL, now=HS_NOW)
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "missing X-HubSpot-Signature-v3"),
+        (_legacy(SDK_V1, ""), "must be v1 or v2"),
+        (_legacy(SDK_V1, "v4"), "must be v1 or v2"),
+        (_legacy("zz" * 32, "v1"), "v1 signature does not match"),
+        (_legacy(SDK_V1[:-1], "v1"), "v1 signature does not match"),
+    ],
+)
+def test_hubspot_legacy_malformed_headers_are_signature_errors(
+    headers: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SignatureError, match=message):
+        verify_hubspot(SDK_BODY, headers, secret=DOC_SECRET, url=SDK_URL, now=HS_NOW)
+
+
+def test_hubspot_v1_with_a_tampered_body_or_another_secret_fails() -> None:
+    with pytest.raises(SignatureError):
+        verify_hubspot(
+            SDK_BODY + b" ", _legacy(SDK_V1, "v1"), secret=DOC_SECRET, url=SDK_URL, now=HS_NOW
+        )
+    with pytest.raises(SignatureError):
+        verify_hubspot(SDK_BODY, _legacy(SDK_V1, "v1"), secret="other", url=SDK_URL, now=HS_NOW)
