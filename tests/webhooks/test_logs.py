@@ -22,6 +22,8 @@ from tests.waiting import wait_until
 from tests.webhooks.conftest import (
     HUBSPOT_SECRET,
     ORG_ID,
+    PORTAL_ID,
+    PUBLIC_BASE,
     SALESFORCE_SECRET,
     T0,
     hubspot_event,
@@ -111,6 +113,8 @@ def test_gunicorn_access_and_error_lines_are_json_too(tmp_path: Path) -> None:
     env.update(
         REFNET_DATABASE_URL=f"sqlite:///{tmp_path / 'refnet.db'}",
         REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
+        REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS=f"[{PORTAL_ID}]",
+        REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL=PUBLIC_BASE,
         REFNET_WEBHOOK_SALESFORCE_HMAC_SECRET=SALESFORCE_SECRET,
         REFNET_WEBHOOK_SALESFORCE_ORG_IDS=f'["{ORG_ID}"]',
         REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN=token,

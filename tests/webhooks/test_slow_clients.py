@@ -25,6 +25,7 @@ from tests.waiting import wait_until
 from tests.webhooks.conftest import (
     HUBSPOT_SECRET,
     ORG_ID,
+    PORTAL_ID,
     SALESFORCE_SECRET,
     hubspot_event,
     hubspot_headers,
@@ -47,6 +48,7 @@ def serving(tmp_path: Path, *options: str) -> Iterator[str]:
     env.update(
         REFNET_DATABASE_URL=f"sqlite:///{tmp_path / 'refnet.db'}",
         REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
+        REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS=f"[{PORTAL_ID}]",
         REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         REFNET_WEBHOOK_SALESFORCE_HMAC_SECRET=SALESFORCE_SECRET,
         REFNET_WEBHOOK_SALESFORCE_ORG_IDS=f'["{ORG_ID}"]',

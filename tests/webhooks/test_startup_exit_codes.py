@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.webhooks.conftest import HUBSPOT_SECRET, ORG_ID, SALESFORCE_SECRET
+from tests.webhooks.conftest import (
+    HUBSPOT_SECRET,
+    ORG_ID,
+    PORTAL_ID,
+    PUBLIC_BASE,
+    SALESFORCE_SECRET,
+)
 
 REFNET = str(Path(sys.executable).with_name("refnet"))
 
@@ -35,6 +41,8 @@ def run(tmp_path: Path, command: list[str], **env: str) -> subprocess.CompletedP
     environment.update(
         REFNET_DATABASE_URL=f"sqlite:///{tmp_path / 'refnet.db'}",
         REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
+        REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS=f"[{PORTAL_ID}]",
+        REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL=PUBLIC_BASE,
         REFNET_WEBHOOK_SALESFORCE_HMAC_SECRET=SALESFORCE_SECRET,
         REFNET_WEBHOOK_SALESFORCE_ORG_IDS=f'["{ORG_ID}"]',
     )
