@@ -67,7 +67,7 @@ def open_csv(
         header = next(reader, [])
     except UnicodeDecodeError as exc:
         handle.close()
-        raise _not_encoded(path, layout, layout.header_index + 1, exc) from None
+        raise _not_encoded(path, layout, exc) from None
     header_line = layout.header_index + 1
     address_book = kind == "contact" and any(
         _ADDRESS_BOOK_KEYS.get(header_key(h)) in ("first_name", "last_name") for h in header
@@ -141,12 +141,25 @@ def _describe_delimiter(header: list[str]) -> str:
     return f"{len(header)} column(s): {', '.join(repr(h) for h in header[:4])}"
 
 
-def _not_encoded(path: Path, layout: CsvLayout, line: int, exc: UnicodeDecodeError) -> InputError:
+def _not_encoded(path: Path, layout: CsvLayout, exc: UnicodeDecodeError) -> InputError:
     other = "cp1252" if layout.encoding.startswith("utf") else "utf-8"
     return InputError(
-        f"{path.name} line {line}: not {layout.encoding} text ({exc.reason}); "
-        f"save the file as CSV UTF-8 or pass --encoding {other}"
+        f"{path.name} line {_first_undecodable_line(path, layout.encoding)}: not "
+        f"{layout.encoding} text ({exc.reason}); save the file as CSV UTF-8 or pass "
+        f"--encoding {other}"
     )
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | str:
+    # The decoder reads ahead in blocks, so the reader's line count is not where the bad
+    # byte is; only on this error path is the file scanned again, line by line.
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return number
+    return "?"
 
 
 def _rows(
@@ -188,7 +201,7 @@ def _rows(
                     kind, path.name, line, "line", data, fmt.column_for, tuple(problems), headers
                 )
         except UnicodeDecodeError as exc:
-            raise _not_encoded(path, layout, line + 1, exc) from None
+            raise _not_encoded(path, layout, exc) from None
         except csv.Error as exc:
             raise ImportRejected(
                 path.name, [RowError(path.name, line, "(row)", str(exc))]
