@@ -14,7 +14,15 @@ import pytest
 
 from connector.errors import ImportRejected, InputError
 from connector.importing import ImportReport, import_file, import_files
-from connector.model import Circle, Connection, LadderStage, Member, Referral, ReferralStatus
+from connector.model import (
+    Circle,
+    Connection,
+    LadderStage,
+    Member,
+    Referral,
+    ReferralStatus,
+    new_id,
+)
 from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.store import Store
@@ -325,6 +333,4 @@ def test_linkedin_connections_with_preamble_and_without_emails(
 
 
 def _link_id(employee: str, member: str) -> str:
-    from connector.model import new_id
-
     return new_id("con", f"{employee}->{member}")
