@@ -9,6 +9,7 @@ thousands that way, and ``1.5`` is read as one and a half; see :func:`parse_amou
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -51,17 +52,29 @@ _DATETIME_FORMATS = (
 
 def parse_datetime(text: str, zone: ZoneInfo) -> object:
     """A date or date-time; one without a zone is taken in ``zone`` (default Europe/Berlin)."""
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        parsed = _first_format(text)
+    parsed = _parse(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.isoformat()
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> datetime:
+    # Cached: exports repeat the same dates on many rows, and a failed strptime is slow.
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return _first_format(text)
+
+
 def _first_format(text: str) -> datetime:
-    for fmt in (*_DATE_FORMATS, *_DATETIME_FORMATS):
+    # A time has a colon: try the formats of its shape first.
+    shaped = (
+        (*_DATETIME_FORMATS, *_DATE_FORMATS)
+        if ":" in text
+        else (*_DATE_FORMATS, *_DATETIME_FORMATS)
+    )
+    for fmt in shaped:
         try:
             return datetime.strptime(text, fmt)
         except ValueError:
