@@ -190,6 +190,12 @@ def import_files(
     return reports
 
 
+def _first_state(kind: str) -> object:
+    """The state a new record of ``kind`` starts in (its model's default)."""
+    state_field = _STATEFUL[kind][0]
+    return KINDS[kind].model_fields[state_field].default
+
+
 def _chunks(rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
     while chunk := list(islice(rows, CHUNK_ROWS)):
         yield chunk
@@ -309,10 +315,12 @@ class _FileImport:
         before = getattr(old, state_field) if old is not None else None
         reason = f"imported from {row.file} {row.unit} {row.number}"
         if old is None:
-            if isinstance(record, Member) and after not in (None, LadderStage.CUSTOMER):
-                # A member who comes in higher than the first rung is audited too.
+            # A new record that comes in past its first state (a member imported as partner,
+            # a referral imported as won) is audited too; one in its first state is not.
+            first = LadderStage.CUSTOMER if machine is LADDER else _first_state(row.kind)
+            if after is not None and after != first:
                 self._audit(
-                    StageChange("ladder", record.id, state_field, None, after.value, reason)
+                    StageChange(machine.kind, record.id, state_field, None, after.value, reason)
                 )
             return record
         if before == after or before is None or after is None:

@@ -161,9 +161,13 @@ def test_imported_referrals_move_their_referrers_up_the_ladder_with_audit(
         for i in (1, 2, 3)
     )
     report = _import(store, _write(tmp_path, "referrals.csv", REFERRALS_HEADER + rows))
-    assert [(c.old, c.new) for c in report.changes] == [  # type: ignore[attr-defined]
-        ("customer", "referrer"),
-        ("referrer", "partner"),
+    assert [(c.record_id, c.old, c.new) for c in report.changes] == [  # type: ignore[attr-defined]
+        # Each referral came in as won: audited with the file as its reason.
+        ("r1", None, "won"),
+        ("r2", None, "won"),
+        ("r3", None, "won"),
+        ("cus-1", "customer", "referrer"),
+        ("cus-1", "referrer", "partner"),
     ]
     with store.reading() as tx:
         assert tx.get(Member, "cus-1").ladder_stage is LadderStage.PARTNER

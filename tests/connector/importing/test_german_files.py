@@ -140,6 +140,14 @@ def test_german_values_in_referrals(store: Store, excel_members: Path, tmp_path:
         assert (won.status, won.amount) == (ReferralStatus.WON, Decimal("12500.00"))
         assert tx.get(Referral, "r2").amount == Decimal("12500.50")
         assert tx.get(Referral, "r3").amount == Decimal("99.5")
+        # Imported past its first state: audited with the file as the reason.
+        (entry,) = tx.audit_trail("r1")
+        assert (entry.old_value, entry.new_value, entry.reason) == (
+            None,
+            "won",
+            "imported from referrals.csv line 2",
+        )
+        assert tx.audit_trail("r2") == []
 
 
 def test_every_error_of_every_file_in_one_pass_and_nothing_written(

@@ -45,3 +45,21 @@ def test_member_names_with_markup_print_literally(run, tmp_path: Path) -> None: 
     audit = run("audit")
     assert audit.exit_code == 0, audit.output
     assert "members [x].csv" in audit.stdout
+
+
+def test_two_files_one_command_all_or_nothing_with_exit_3(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    members = tmp_path / "members.csv"
+    members.write_bytes("Nr;Name;Kreis\r\nk1;Jürgen Müller;Kunde\r\n".encode("cp1252"))
+    referrals = tmp_path / "referrals.csv"
+    referrals.write_bytes(
+        "Nr;Empfehler;Empfohlen;Kreis;Betrag\r\nr1;k1;k2;Kunde;12.500,00\r\n".encode("cp1252")
+    )
+    rejected = run("import", str(members), str(referrals))
+    assert rejected.exit_code == 3
+    assert "referrals.csv line 2: field 'Empfohlen': unknown member 'k2'" in rejected.stderr
+    assert "members.csv" not in rejected.stdout, "nothing reported as imported"
+    listed = run("members", "list", "--json")
+    assert listed.exit_code == 0 and '"total": 0' in listed.stdout
+    done = run("import", str(members), "--delimiter", "semicolon", "--encoding", "cp1252")
+    assert done.exit_code == 0, done.output
+    assert "imported members.csv (cp1252, semicolon-separated): member: 1 new" in done.stdout
