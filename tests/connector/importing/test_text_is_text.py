@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from connector.cli.app import app
+from connector.rules import StageChange
+from connector.store import Store
 
 NASTY = "[/]"
 STYLED = "[bold red]Mallory[/bold red]"
@@ -27,7 +29,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str):  # 
     return invoke
 
 
-def test_member_names_with_markup_print_literally(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_member_names_with_markup_print_literally(run, tmp_path: Path, database_url: str) -> None:  # type: ignore[no-untyped-def]
     members = tmp_path / "members [x].csv"
     members.write_text(
         f'id,name,circle,ladder_stage\nm1,{NASTY},customer,referrer\nm2,"{STYLED}",prospect,\n',
@@ -42,9 +44,17 @@ def test_member_names_with_markup_print_literally(run, tmp_path: Path) -> None: 
     shown = run("members", "show", "m1")
     assert shown.exit_code == 0, shown.output
     assert f"{NASTY} (m1)" in shown.stdout
+    # A reason and an actor from a CRM event, as the webhook worker would write them.
+    store = Store.open(database_url)
+    with store.transaction() as tx:
+        tx.audit(
+            StageChange("ladder", "m1", "ladder_stage", "referrer", "partner", NASTY), actor=STYLED
+        )
+    store.close()
     audit = run("audit")
     assert audit.exit_code == 0, audit.output
     assert "members [x].csv" in audit.stdout
+    assert NASTY in audit.stdout and STYLED in audit.stdout
 
 
 def test_two_files_one_command_all_or_nothing_with_exit_3(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
