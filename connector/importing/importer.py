@@ -14,6 +14,7 @@ proposal), and every stage a file sets is audited with the file and line as its 
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -296,7 +297,9 @@ class _FileImport:
         self.seen[row.kind][record_id] = row.number
         if record is not None and row.kind in _UNIQUE_PAIRS:
             left, right = _UNIQUE_PAIRS[row.kind]
-            pair = (getattr(record, left), getattr(record, right))
+            # Interned: a million connections name only the members' ids, so the pairs kept
+            # to find duplicates share those strings instead of holding two copies each.
+            pair = (sys.intern(getattr(record, left)), sys.intern(getattr(record, right)))
             earlier = self.pairs[row.kind].get(pair)
             if earlier is not None:
                 self.errors.append(
