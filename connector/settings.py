@@ -11,8 +11,9 @@ import os
 import re
 from pathlib import Path
 from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -123,6 +124,21 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+    # Import of files (issue #14): dates and times written without a zone are in this one.
+    import_timezone: str = Field(
+        default="Europe/Berlin", description="IANA zone of import dates written without one"
+    )
+
+    @field_validator("import_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone '{value}' (use an IANA name like Europe/Berlin)"
+            ) from None
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -104,7 +104,10 @@ def candidates(
         if not changes:
             console.print(f"no new candidate scores {min_score:g} or more; nothing added")
         for change in changes:
-            console.print(f"partnership {change.record_id}: {change.old or '(new)'} → {change.new}")
+            console.print(
+                f"partnership {change.record_id}: {change.old or '(new)'} → {change.new}",
+                markup=False,
+            )
 
 
 @intel_app.command("suggest")
@@ -182,7 +185,7 @@ def path(
             + (f" from '{from_}'" if from_ else "")
         )
     names = dict(zip(graph.ids, graph.names, strict=True))
-    console.print(found.describe(names))
+    console.print(found.describe(names), markup=False)  # names are CRM text
     console.print(
         table(
             "hops",

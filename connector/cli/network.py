@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
-from connector.importing import ImportReport, export_network, import_file
+from connector.importing import ImportReport, export_network, import_files
+from connector.importing.sniffing import DELIMITERS, parse_delimiter
 from connector.store import current_revision
 
 __all__ = ["register"]
@@ -30,13 +32,44 @@ def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 def _summary(report: ImportReport) -> dict[str, object]:
     return {
         "file": report.file,
+        "encoding": report.encoding,
+        "delimiter": report.delimiter,
+        "ignored_columns": list(report.ignored_columns),
         "created": dict(report.created),
         "updated": dict(report.updated),
         "stage_changes": [
             {"kind": c.kind, "id": c.record_id, "from": c.old, "to": c.new, "reason": c.reason}
             for c in report.changes
         ],
+        "demotions_proposed": list(report.proposals),
     }
+
+
+def _print_report(report: ImportReport) -> None:
+    counts = ", ".join(
+        f"{name}: {report.created.get(name, 0)} new, {report.updated.get(name, 0)} updated"
+        for name in sorted({*report.created, *report.updated})
+    )
+    how = report.encoding
+    if report.delimiter is not None:
+        how += f", {DELIMITERS.get(report.delimiter, report.delimiter)}-separated"
+    # File names and CRM text are data: printed without markup.
+    console.print(f"imported {report.file} ({how}): {counts or 'nothing'}", markup=False)
+    if report.ignored_columns:
+        console.print(
+            f"  not read (refnet has no use for them): {', '.join(report.ignored_columns)}",
+            markup=False,
+        )
+    for proposal in report.proposals:
+        console.print(f"  demotion proposed, not made: {proposal}", markup=False)
+    if report.changes:
+        console.print(
+            table(
+                "stage changes",
+                ["kind", "id", "from", "to", "reason"],
+                ((c.kind, c.record_id, c.old, c.new, c.reason) for c in report.changes),
+            )
+        )
 
 
 def import_(
@@ -48,39 +81,39 @@ def import_(
     ] = None,
     employee: Annotated[
         str | None,
-        typer.Option(help="For a contact list: the employee (member id) whose contacts these are."),
+        typer.Option(
+            help="For a contact list (refnet, Outlook or LinkedIn CSV): the employee (member "
+            "id) whose contacts these are."
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="CSV delimiter: comma, semicolon or tab (default: detected)."),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding, e.g. utf-8 or cp1252 (default: detected)."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import files, each all or nothing: one bad row rejects its file and names every error."""
+    """Import files in one transaction: one bad row rejects them all and names every error."""
     state: CliState = ctx.obj
-    summaries = []
-    for path in files:
-        report = import_file(
-            state.store,
-            path,
-            rules=state.settings.rules,
-            actor=state.actor,
-            kind=kind,
-            employee_id=employee,
-        )
-        summaries.append(_summary(report))
-        if not as_json:
-            counts = ", ".join(
-                f"{name}: {report.created.get(name, 0)} new, {report.updated.get(name, 0)} updated"
-                for name in sorted({*report.created, *report.updated})
-            )
-            console.print(f"imported {path.name}: {counts or 'nothing'}")
-            if report.changes:
-                console.print(
-                    table(
-                        "stage changes",
-                        ["kind", "id", "from", "to", "reason"],
-                        ((c.kind, c.record_id, c.old, c.new, c.reason) for c in report.changes),
-                    )
-                )
+    reports = import_files(
+        state.store,
+        files,
+        rules=state.settings.rules,
+        actor=state.actor,
+        kind=kind,
+        employee_id=employee,
+        zone=ZoneInfo(state.settings.import_timezone),
+        encoding=encoding,
+        delimiter=parse_delimiter(delimiter) if delimiter is not None else None,
+    )
     if as_json:
-        print_json(summaries)
+        print_json([_summary(report) for report in reports])
+        return
+    for report in reports:
+        _print_report(report)
 
 
 def export(

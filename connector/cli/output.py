@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 __all__ = ["console", "err_console", "print_json", "table", "to_jsonable"]
 
@@ -45,9 +46,15 @@ def print_json(value: Any) -> None:
 
 
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    rendered = Table(title=title, title_justify="left", header_style="bold")
+    """A table whose title and cells print literally.
+
+    Cells hold user and CRM text (a contact named ``[/]`` arrives from a CRM event); as plain
+    strings Rich would read them as markup and crash or restyle them, so every cell is a
+    :class:`~rich.text.Text`.
+    """
+    rendered = Table(title=Text(title), title_justify="left", header_style="bold")
     for column in columns:
-        rendered.add_column(column, overflow="fold")
+        rendered.add_column(Text(column), overflow="fold")
     for row in rows:
-        rendered.add_row(*("" if cell is None else str(cell) for cell in row))
+        rendered.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     return rendered

@@ -6,6 +6,7 @@ from itertools import islice
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
@@ -104,7 +105,10 @@ def show_member(ctx: typer.Context, member_id: str, as_json: JsonFlag = False) -
         print_json(details)
         return
     profile = member.profile
-    console.print(f"[bold]{member.name}[/] ({member.id}) — {member.circle}", highlight=False)
+    # The name is CRM text: printed as a Text so brackets in it are never read as markup.
+    console.print(
+        Text.assemble((member.name, "bold"), f" ({member.id}) — {member.circle}"), highlight=False
+    )
     rows = [
         ("organisation", member.organisation),
         ("e-mail", member.email),

@@ -124,7 +124,9 @@ def _print_summary(summary: RunSummary) -> None:
                     )
                 )
     if summary.stop_reason:
-        console.print(f"stopped: {summary.stop_reason}; run again to resume", highlight=False)
+        console.print(
+            f"stopped: {summary.stop_reason}; run again to resume", markup=False, highlight=False
+        )
 
 
 def sync(

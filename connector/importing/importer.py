@@ -1,23 +1,45 @@
 """Importing members, connections, referrals and the partner/club programme.
 
-All or nothing per file: every row is validated (fields, references to other records, the
-stage rules for records that already exist) before anything is written, and every problem
-found is reported with file, line and field. Only a file without a single bad row is written,
-in one transaction. Re-importing a file updates the same records (ids are stable).
+All or nothing per command: every file of one import runs in ONE transaction; every row is
+validated (its cells, its references, the stage rules) and every problem of every file is
+collected in one pass before anything is reported. One bad row rolls the whole command back.
+Rows are read and written in chunks inside that transaction, so memory stays bounded by the
+chunk (plus the ids seen, to find duplicates) however long the file.
+
+A re-import never loses data: a row updates only the values it sets (an empty cell or a
+missing column keeps the stored value; ``<leer>``/``<empty>`` clears one). A ladder stage
+from a file climbs at most one rung, is never lowered (a lower stage is reported as a
+proposal), and every stage a file sets is audited with the file and line as its reason.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from connector.errors import IllegalTransition, ImportRejected, RowError
-from connector.importing.readers import SourceRow, read_rows
-from connector.model import Agreement, Circle, Member, Partnership, Record, Referral, new_id
+from connector.importing.readers import open_source
+from connector.importing.rows import SourceFile, SourceRow
+from connector.model import (
+    Agreement,
+    Circle,
+    Connection,
+    LadderStage,
+    Member,
+    Partnership,
+    Record,
+    Referral,
+    new_id,
+    utcnow,
+)
 from connector.rules import (
     AGREEMENT,
     INTRODUCTION,
@@ -30,9 +52,13 @@ from connector.rules import (
     StateMachine,
 )
 from connector.services import Actor, evaluate_ladder
-from connector.store import KINDS, Store, Tx, kind_of
+from connector.store import KINDS, Store, Tx
 
-__all__ = ["ImportReport", "import_file"]
+__all__ = ["ImportReport", "import_file", "import_files"]
+
+CHUNK_ROWS = 2000
+BERLIN = ZoneInfo("Europe/Berlin")
+_RUNGS = list(LadderStage)
 
 # kind → (field, kind it refers to) for every reference a record holds.
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -67,147 +93,21 @@ _UNIQUE_PAIRS: dict[str, tuple[str, str]] = {
 
 @dataclass
 class ImportReport:
-    """What an import wrote."""
+    """What an import wrote from one file, and how the file was read."""
 
     file: str
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     changes: list[StageChange] = field(default_factory=list)
+    proposals: list[str] = field(default_factory=list)  # demotions a file asked for
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    ignored_columns: tuple[str, ...] = ()
+    ladder_candidates: set[str] = field(default_factory=set, repr=False)
 
     @property
     def total(self) -> int:
         return sum(self.created.values()) + sum(self.updated.values())
-
-
-@dataclass
-class _Parsed:
-    row: SourceRow
-    record: Record
-
-    @property
-    def kind(self) -> str:
-        """The record's kind (a contact row yields a member and a connection)."""
-        return kind_of(type(self.record))
-
-
-def _validate(row: SourceRow, errors: list[RowError]) -> Record | None:
-    model = KINDS[row.kind]
-    try:
-        return model.model_validate(row.data)
-    except ValidationError as exc:
-        for problem in exc.errors(include_url=False, include_input=False):
-            errors.append(row.error(row.column_for(tuple(problem["loc"])), problem["msg"]))
-        return None
-
-
-def _contact_records(
-    row: SourceRow, employee_id: str, errors: list[RowError], tx: Tx
-) -> list[Record]:
-    """An employee's contact: the member (found by id or e-mail, else new) and the connection."""
-    data = dict(row.data)
-    link = {k: data.pop(k) for k in ("strength", "willing_to_introduce", "context") if k in data}
-    email = (data.get("email") or "").strip()
-    if not data.get("id"):
-        if not email:
-            errors.append(row.error("email", "an id or an e-mail is needed to identify a contact"))
-            return []
-        known = tx.member_by_email(email)
-        data["id"] = known.id if known else new_id("mem", email)
-    data.setdefault("circle", Circle.PROSPECT.value)
-    member_row = SourceRow("member", row.file, row.number, row.unit, data, row.column_for)
-    member = _validate(member_row, errors)
-    if member is None:
-        return []
-    connection_row = SourceRow(
-        "connection",
-        row.file,
-        row.number,
-        row.unit,
-        {
-            "id": new_id("con", f"{employee_id}->{member.id}"),
-            "from_id": employee_id,
-            "to_id": member.id,
-            "employee_id": employee_id,
-            "strength": link.get("strength", 3),
-            **{k: v for k, v in link.items() if k != "strength"},
-        },
-        row.column_for,
-    )
-    connection = _validate(connection_row, errors)
-    return [member, connection] if connection else [member]
-
-
-def _check_unique(parsed: list[_Parsed], errors: list[RowError]) -> None:
-    seen: dict[tuple[str, str], SourceRow] = {}
-    pairs: dict[tuple[str, str, str], SourceRow] = {}
-    for item in parsed:
-        kind = item.kind
-        key = (kind, item.record.id)
-        if key in seen:
-            first = seen[key]
-            errors.append(
-                item.row.error("id", f"duplicate id; first used at {first.unit} {first.number}")
-            )
-        seen.setdefault(key, item.row)
-        if kind in _UNIQUE_PAIRS:
-            left, right = _UNIQUE_PAIRS[kind]
-            pair = (kind, getattr(item.record, left), getattr(item.record, right))
-            if pair in pairs and pairs[pair] is not item.row:
-                errors.append(item.row.error(right, f"duplicate {left}/{right} pair"))
-            pairs.setdefault(pair, item.row)
-
-
-def _check_references(tx: Tx, parsed: list[_Parsed], errors: list[RowError]) -> None:
-    in_file: dict[str, set[str]] = defaultdict(set)
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for item in parsed:
-        kind = item.kind
-        in_file[kind].add(item.record.id)
-        for attribute, target in _REFERENCES.get(kind, ()):
-            value = getattr(item.record, attribute)
-            if value is not None:
-                wanted[target].add(value)
-    known = {
-        target: in_file[target] | tx.existing_ids(KINDS[target], ids - in_file[target])
-        for target, ids in wanted.items()
-    }
-    for item in parsed:
-        for attribute, target in _REFERENCES.get(item.kind, ()):
-            value = getattr(item.record, attribute)
-            if value is not None and value not in known[target]:
-                errors.append(item.row.error(attribute, f"unknown {target} '{value}'"))
-
-
-def _stage_changes(tx: Tx, parsed: list[_Parsed], errors: list[RowError]) -> list[StageChange]:
-    """Stage changes of records that exist already, each checked against its state machine."""
-    changes: list[StageChange] = []
-    for item in parsed:
-        kind = item.kind
-        if kind not in _STATEFUL:
-            continue
-        old = tx.maybe(KINDS[kind], item.record.id)
-        if old is None:
-            continue
-        state_field, machine = _STATEFUL[kind]
-        before, after = getattr(old, state_field), getattr(item.record, state_field)
-        if before == after or before is None or after is None:
-            continue
-        try:
-            machine.check(item.record.id, before, after)
-        except IllegalTransition as exc:
-            errors.append(item.row.error(state_field, str(exc)))
-            continue
-        changes.append(
-            StageChange(
-                machine.kind,
-                item.record.id,
-                state_field,
-                before.value,
-                after.value,
-                f"imported from {item.row.file} {item.row.unit} {item.row.number}",
-            )
-        )
-    return changes
 
 
 def import_file(
@@ -218,78 +118,397 @@ def import_file(
     actor: Actor,
     kind: str | None = None,
     employee_id: str | None = None,
+    zone: ZoneInfo = BERLIN,
+    encoding: str | None = None,
+    delimiter: str | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing; raise :class:`ImportRejected` listing every bad row."""
-    report = ImportReport(path.name)
+    return import_files(
+        store,
+        [path],
+        rules=rules,
+        actor=actor,
+        kind=kind,
+        employee_id=employee_id,
+        zone=zone,
+        encoding=encoding,
+        delimiter=delimiter,
+    )[0]
+
+
+def import_files(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    rules: RulesConfig,
+    actor: Actor,
+    kind: str | None = None,
+    employee_id: str | None = None,
+    zone: ZoneInfo = BERLIN,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> list[ImportReport]:
+    """Import files in order in ONE transaction: all of them, or (on any error) nothing.
+
+    Raises :class:`ImportRejected` with every problem of every file (sorted by file, line).
+    """
     errors: list[RowError] = []
+    reports: list[ImportReport] = []
     with store.transaction() as tx:
-        parsed: list[_Parsed] = []
-        for row in read_rows(path, kind):
-            if row.kind == "contact":
-                if employee_id is None:
-                    raise ImportRejected(
-                        path.name, [row.error("(file)", "a contact list needs --employee")]
-                    )
-                records = _contact_records(row, employee_id, errors, tx)
-                parsed.extend(_Parsed(row, record) for record in records)
-            else:
-                record = _validate(row, errors)
-                if record is not None:
-                    parsed.append(_Parsed(row, record))
         if employee_id is not None and tx.maybe(Member, employee_id) is None:
-            errors.append(RowError(path.name, 0, "--employee", f"unknown member '{employee_id}'"))
-        _check_unique(parsed, errors)
-        _check_references(tx, parsed, errors)
-        changes = _stage_changes(tx, parsed, errors)
+            errors.append(
+                RowError("--employee", 0, "--employee", f"unknown member '{employee_id}'")
+            )
+        for path in paths:
+            chosen = kind or ("contact" if employee_id and path.suffix.lower() == ".csv" else None)
+            try:
+                source = open_source(
+                    path, chosen, zone=zone, encoding=encoding, delimiter=delimiter
+                )
+            except ImportRejected as exc:
+                errors.extend(exc.errors)
+                continue
+            report = ImportReport(
+                path.name,
+                encoding=source.encoding,
+                delimiter=source.delimiter,
+                ignored_columns=source.ignored_columns,
+            )
+            _FileImport(tx, source, report, actor, employee_id, errors).run()
+            reports.append(report)
         if errors:
-            raise ImportRejected(path.name, sorted(errors, key=lambda e: (e.file, e.line)))
-        records = _records_to_write(tx, parsed, report)
-        tx.put_many(records)
-        file_actor = Actor(actor.name, event_ref=actor.event_ref or f"import:{path.name}")
-        for change in changes:
-            tx.audit(change, actor=file_actor.name, event_ref=file_actor.event_ref)
-        report.changes.extend(changes)
-        for member_id in _ladder_candidates(tx, records):
-            report.changes.extend(
-                evaluate_ladder(
-                    tx, member_id, rules, cause=f"import of {path.name}", actor=file_actor
+            # Raised inside the transaction: everything written so far is rolled back.
+            label = ", ".join(p.name for p in paths)
+            raise ImportRejected(label, sorted(errors, key=lambda e: (e.file, e.line)))
+        for report in reports:
+            file_actor = Actor(actor.name, event_ref=actor.event_ref or f"import:{report.file}")
+            for member_id in sorted(report.ladder_candidates):
+                report.changes.extend(
+                    evaluate_ladder(
+                        tx, member_id, rules, cause=f"import of {report.file}", actor=file_actor
+                    )
+                )
+    return reports
+
+
+def _first_state(kind: str) -> object:
+    """The state a new record of ``kind`` starts in (its model's default)."""
+    state_field = _STATEFUL[kind][0]
+    return KINDS[kind].model_fields[state_field].default
+
+
+def _chunks(rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
+    while chunk := list(islice(rows, CHUNK_ROWS)):
+        yield chunk
+
+
+def _merge(old: Record | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The stored record with the row's values on top (nested parts merged key by key)."""
+    if old is None:
+        return data
+    merged = old.model_dump()
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    if isinstance(old, Member):
+        circle = data.get("circle")
+        if circle is not None and circle != Circle.CUSTOMER and "ladder_stage" not in data:
+            merged["ladder_stage"] = None  # leaving the customer circle leaves the ladder
+    if "updated_at" in merged:
+        merged["updated_at"] = utcnow()
+    return merged
+
+
+class _FileImport:
+    """One file's rows checked and written, chunk by chunk, inside the command's transaction."""
+
+    def __init__(
+        self,
+        tx: Tx,
+        source: SourceFile,
+        report: ImportReport,
+        actor: Actor,
+        employee_id: str | None,
+        errors: list[RowError],
+    ) -> None:
+        self.tx = tx
+        self.source = source
+        self.report = report
+        self.employee_id = employee_id
+        self.errors = errors
+        self.actor = Actor(actor.name, event_ref=actor.event_ref or f"import:{source.path.name}")
+        self.seen: dict[str, dict[str, int]] = defaultdict(dict)  # kind → id → first line
+        self.pairs: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+        self.failed: dict[str, set[str]] = defaultdict(set)  # ids of rows that had errors
+        self.contacts: dict[str, int] = {}  # contact identity → first line
+
+    def run(self) -> None:
+        for chunk in _chunks(self.source.rows):
+            if self.source.kind == "contact":
+                self._contacts(chunk)
+            else:
+                self._chunk(chunk)
+
+    # -- ordinary rows ---------------------------------------------------------------------
+    def _chunk(self, chunk: list[SourceRow]) -> None:
+        by_kind: dict[str, list[SourceRow]] = defaultdict(list)
+        for row in chunk:
+            by_kind[row.kind].append(row)
+        for kind, rows in by_kind.items():
+            model = KINDS[kind]
+            ids = [str(row.data["id"]) for row in rows if isinstance(row.data.get("id"), str)]
+            stored = {r.id: r for r in self.tx.find_in(model, {"id": ids})} if ids else {}
+            valid: list[tuple[SourceRow, Record, Record | None]] = []
+            for row in rows:
+                record_id = row.data.get("id")
+                old = stored.get(record_id) if isinstance(record_id, str) else None
+                record = self._validate(row, _merge(old, row.data))
+                if not self._unique(row, record) or row.problems or record is None:
+                    if isinstance(record_id, str):
+                        self.failed[kind].add(record_id)
+                    self.errors.extend(row.problems)
+                    continue
+                record = self._stage(row, old, record)
+                if record is not None:
+                    valid.append((row, record, old))
+            broken = self._check_references(kind, rows, valid)
+            self._write(kind, [item for item in valid if item[0].number not in broken])
+
+    def _validate(self, row: SourceRow, data: dict[str, Any]) -> Record | None:
+        try:
+            return KINDS[row.kind].model_validate(data)
+        except ValidationError as exc:
+            for problem in exc.errors(include_url=False, include_input=False):
+                self.errors.append(row.error(row.column_for(tuple(problem["loc"])), problem["msg"]))
+            return None
+
+    def _unique(self, row: SourceRow, record: Record | None) -> bool:
+        record_id = row.data.get("id")
+        if not isinstance(record_id, str):
+            return True
+        first = self.seen[row.kind].get(record_id)
+        if first is not None:
+            self.errors.append(
+                row.error("id", f"duplicate id; first used at {row.unit} {first}; keep one row")
+            )
+            return False
+        self.seen[row.kind][record_id] = row.number
+        if record is not None and row.kind in _UNIQUE_PAIRS:
+            left, right = _UNIQUE_PAIRS[row.kind]
+            # Interned: a million connections name only the members' ids, so the pairs kept
+            # to find duplicates share those strings instead of holding two copies each.
+            pair = (sys.intern(getattr(record, left)), sys.intern(getattr(record, right)))
+            earlier = self.pairs[row.kind].get(pair)
+            if earlier is not None:
+                self.errors.append(
+                    row.error(right, f"duplicate {left}/{right} pair; first at line {earlier}")
+                )
+                return False
+            self.pairs[row.kind][pair] = row.number
+        return True
+
+    def _stage(self, row: SourceRow, old: Record | None, record: Record) -> Record | None:
+        """Apply the stage rules to a row's record; None if the row is refused."""
+        if row.kind not in _STATEFUL:
+            return record
+        state_field, machine = _STATEFUL[row.kind]
+        after = getattr(record, state_field)
+        before = getattr(old, state_field) if old is not None else None
+        reason = f"imported from {row.file} {row.unit} {row.number}"
+        if old is None:
+            # A new record that comes in past its first state (a member imported as partner,
+            # a referral imported as won) is audited too; one in its first state is not.
+            first = LadderStage.CUSTOMER if machine is LADDER else _first_state(row.kind)
+            if after is not None and after != first:
+                self._audit(
+                    StageChange(machine.kind, record.id, state_field, None, after.value, reason)
+                )
+            return record
+        if before == after or before is None or after is None:
+            return record
+        if machine is LADDER and _RUNGS.index(after) < _RUNGS.index(before):
+            self.report.proposals.append(
+                f"member {record.id}: {row.file} {row.unit} {row.number} says '{after.value}', "
+                f"stays '{before.value}' (a demotion is only proposed; to make it, run "
+                f"refnet advance member {record.id} {after.value} --reason ...)"
+            )
+            return record.model_copy(update={state_field: before})
+        try:
+            machine.check(record.id, before, after)
+        except IllegalTransition as exc:
+            fix = ""
+            if machine is LADDER:
+                rung = _RUNGS[_RUNGS.index(before) + 1].value
+                fix = f"; the ladder climbs one rung at a time: set '{rung}' first"
+            self.errors.append(row.error(state_field, f"{exc}{fix}"))
+            self.failed[row.kind].add(record.id)
+            return None
+        self._audit(
+            StageChange(machine.kind, record.id, state_field, before.value, after.value, reason)
+        )
+        return record
+
+    def _audit(self, change: StageChange) -> None:
+        self.tx.audit(change, actor=self.actor.name, event_ref=self.actor.event_ref)
+        self.report.changes.append(change)
+
+    def _check_references(
+        self,
+        kind: str,
+        rows: list[SourceRow],
+        valid: list[tuple[SourceRow, Record, Record | None]],
+    ) -> set[int]:
+        """Every reference of every row (also of rows with other errors) must exist.
+
+        Returns the lines whose references are broken (they must not reach the store).
+        """
+        references = _REFERENCES.get(kind, ())
+        broken: set[int] = set()
+        if not references:
+            return broken
+        wanted: dict[str, set[str]] = defaultdict(set)
+        cited: list[tuple[SourceRow, str, str, str]] = []
+        records = {row.number: record for row, record, _ in valid}
+        for row in rows:
+            record = records.get(row.number)
+            for attribute, target in references:
+                value = (
+                    getattr(record, attribute) if record is not None else row.data.get(attribute)
+                )
+                if isinstance(value, str) and value:
+                    wanted[target].add(value)
+                    cited.append((row, attribute, target, value))
+        known = {t: self.tx.existing_ids(KINDS[t], ids) for t, ids in wanted.items()}
+        for row, attribute, target, value in cited:
+            if value in known[target]:
+                continue
+            if value in self.failed[target]:
+                message = f"{target} '{value}' has errors of its own (see above)"
+            else:
+                message = f"unknown {target} '{value}'"
+            self.errors.append(row.error(attribute, message))
+            broken.add(row.number)
+        return broken
+
+    def _write(self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]) -> None:
+        # Written even when other rows had errors: later rows may refer to these, and the
+        # command's transaction is rolled back as a whole if any error was found.
+        self.tx.put_many(record for _, record, _ in valid)
+        for _, record, old in valid:
+            if old is None:
+                self.report.created[kind] += 1
+            else:
+                self.report.updated[kind] += 1
+            self._note_ladder_candidate(record)
+
+    def _note_ladder_candidate(self, record: Record) -> None:
+        """Members whose ladder stage the imported records may move: referrers and partners."""
+        if isinstance(record, Referral):
+            self.report.ladder_candidates.add(record.referrer_id)
+        elif isinstance(record, Partnership):
+            self.report.ladder_candidates.add(record.member_id)
+        elif isinstance(record, Agreement):
+            partnership = self.tx.maybe(Partnership, record.partnership_id)
+            if partnership is not None:
+                self.report.ladder_candidates.add(partnership.member_id)
+
+    # -- an employee's contacts ------------------------------------------------------------
+    def _contacts(self, chunk: list[SourceRow]) -> None:
+        if self.employee_id is None:
+            self.errors.append(
+                RowError(self.source.path.name, 0, "(file)", "a contact list needs --employee")
+            )
+            for _ in self.source.rows:
+                pass  # the file is refused as a whole; stop reading it
+            return
+        for row in chunk:
+            self.errors.extend(row.problems)
+            if row.problems:
+                continue
+            self._contact(row, self.employee_id)
+
+    def _contact(self, row: SourceRow, employee_id: str) -> None:
+        """An employee's contact: the member (by id, e-mail or name + company) and the link."""
+        data = dict(row.data)
+        link: dict[str, Any] = {
+            k: data.pop(k) for k in ("strength", "willing_to_introduce", "context") if k in data
+        }
+        connected_on = data.pop("connected_on", None)
+        email = str(data.get("email") or "").strip()
+        name = str(data.get("name") or "").strip()
+        organisation = str(data.get("organisation") or "").strip()
+        known: Member | None = None
+        if data.get("id"):
+            identity = f"id:{data['id']}"
+            known = self.tx.maybe(Member, str(data["id"]))
+        elif email:
+            identity = f"email:{email.casefold()}"
+            known = self.tx.member_by_email(email)
+        elif name:
+            # No e-mail (most LinkedIn connections): the same name at the same company.
+            identity = f"name:{name.casefold()}|{organisation.casefold()}"
+            known = next(
+                (
+                    m
+                    for m in self.tx.find(Member, name=name)
+                    if (m.organisation or "").casefold() == organisation.casefold()
+                ),
+                None,
+            )
+        else:
+            self.errors.append(row.error("name", "a contact needs a name, an e-mail or an id"))
+            return
+        first = self.contacts.get(identity)
+        if first is not None:
+            self.errors.append(
+                row.error(
+                    "email" if identity.startswith("email") else "name",
+                    f"the same contact as line {first}; delete one of the two lines",
                 )
             )
-    return report
-
-
-def _records_to_write(tx: Tx, parsed: list[_Parsed], report: ImportReport) -> list[Record]:
-    by_kind: dict[str, dict[str, Record]] = defaultdict(dict)
-    for item in parsed:
-        kind = item.kind
-        # A contact already in the network keeps its record (a contact list must not turn a
-        # customer back into a prospect); only the connection is added.
-        if (
-            item.row.kind == "contact"
-            and kind == "member"
-            and (item.record.id in by_kind[kind] or tx.maybe(Member, item.record.id))
-        ):
-            continue
-        by_kind[kind][item.record.id] = item.record
-    records: list[Record] = []
-    for kind, items in by_kind.items():
-        existing = tx.existing_ids(KINDS[kind], items)
-        if len(items) > len(existing):
-            report.created[kind] += len(items) - len(existing)
-        if existing:
-            report.updated[kind] += len(existing)
-        records.extend(items.values())
-    return records
-
-
-def _ladder_candidates(tx: Tx, records: list[Record]) -> list[str]:
-    """Members whose ladder stage the imported records may move: referrers and partners."""
-    ids: set[str] = set()
-    for record in records:
-        if isinstance(record, Referral):
-            ids.add(record.referrer_id)
-        elif isinstance(record, Partnership):
-            ids.add(record.member_id)
-        elif isinstance(record, Agreement):
-            ids.add(tx.get(Partnership, record.partnership_id).member_id)
-    return sorted(ids)
+            return
+        self.contacts[identity] = row.number
+        if known is None:
+            data["id"] = data.get("id") or new_id("mem", identity.split(":", 1)[1])
+            data.setdefault("circle", Circle.PROSPECT.value)
+            member = self._validate(
+                SourceRow(
+                    "member", row.file, row.number, row.unit, data, row.column_for, (), row.headers
+                ),
+                data,
+            )
+            if member is None:
+                return
+        else:
+            # A contact already in the network keeps its record (a contact list must not
+            # turn a customer back into a prospect); only the connection is added.
+            member = known
+        connection_id = new_id("con", f"{employee_id}->{member.id}")
+        old_link = self.tx.maybe(Connection, connection_id)
+        link_data: dict[str, Any] = {
+            "id": connection_id,
+            "from_id": employee_id,
+            "to_id": member.id,
+            "employee_id": employee_id,
+            **link,
+        }
+        if old_link is None:
+            link_data.setdefault("strength", 3)
+            if connected_on is not None:
+                link_data["created_at"] = connected_on
+        connection_row = SourceRow(
+            "connection", row.file, row.number, row.unit, link_data, row.column_for, (), row.headers
+        )
+        connection = self._validate(connection_row, _merge(old_link, link_data))
+        if connection is None:
+            return
+        if known is None:
+            self.tx.put(member)
+            self.report.created["member"] += 1
+        self.tx.put(connection)
+        if old_link is None:
+            self.report.created["connection"] += 1
+        else:
+            self.report.updated["connection"] += 1

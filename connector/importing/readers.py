@@ -6,17 +6,17 @@ name the file, the line and the field.
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from connector.errors import ImportRejected, InputError, RowError
-from connector.importing.formats import CSV_FORMATS, MEMBERS, CsvFormat
+from connector.importing.csvfiles import open_csv
+from connector.importing.formats import CSV_FORMATS
+from connector.importing.rows import SourceFile, SourceRow
 
-__all__ = ["CONTACT_COLUMNS", "SECTIONS", "SourceRow", "infer_kind", "read_rows"]
+__all__ = ["SECTIONS", "SourceFile", "SourceRow", "infer_kind", "open_source", "read_rows"]
 
 # JSON section names (plural) → record kinds, in the order they must be written.
 SECTIONS: dict[str, str] = {
@@ -31,28 +31,9 @@ SECTIONS: dict[str, str] = {
     "introductions": "introduction",
 }
 
-# An employee's own contact list: a member per row plus how well the employee knows them.
-_LINK_COLUMNS = ("strength", "willing_to_introduce", "context")
-CONTACT_COLUMNS = (*(c for c in MEMBERS.columns if c != "ladder_stage"), *_LINK_COLUMNS)
-
 
 def _nested_column(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location) or "(record)"
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """One record's input as read from a file, with its location."""
-
-    kind: str
-    file: str
-    number: int
-    unit: str
-    data: dict[str, Any]
-    column_for: Callable[[tuple[int | str, ...]], str]
-
-    def error(self, field: str, message: str) -> RowError:
-        return RowError(self.file, self.number, field, message, self.unit)
 
 
 def infer_kind(path: Path) -> str | None:
@@ -66,73 +47,34 @@ def infer_kind(path: Path) -> str | None:
     return None
 
 
-def read_rows(path: Path, kind: str | None) -> Iterator[SourceRow]:
-    """Yield the rows of ``path``; raise :class:`ImportRejected` if the file cannot be read."""
+def open_source(
+    path: Path,
+    kind: str | None,
+    *,
+    zone: ZoneInfo,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> SourceFile:
+    """Open ``path``; raise :class:`ImportRejected` / :class:`InputError` if it cannot be read."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
+    if suffix in (".csv", ".txt"):
         chosen = kind or infer_kind(path)
         if chosen is None:
             raise InputError(
                 f"{path.name}: cannot tell what the file holds; pass --kind "
                 f"({', '.join([*CSV_FORMATS, 'contact'])})"
             )
-        yield from _read_csv(path, chosen)
-    elif suffix == ".json":
-        yield from _read_json(path, kind)
-    else:
-        raise InputError(f"{path.name}: unsupported file type '{suffix}' (use .csv or .json)")
+        return open_csv(path, chosen, zone=zone, encoding=encoding, delimiter=delimiter)
+    if suffix == ".json":
+        return SourceFile(path, kind or "json", _read_json(path, kind))
+    raise InputError(f"{path.name}: unsupported file type '{suffix}' (use .csv or .json)")
 
 
-def _read_csv(path: Path, kind: str) -> Iterator[SourceRow]:
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
-    if kind == "contact":
-        columns, required, column_for = CONTACT_COLUMNS, ("name",), MEMBERS.column_for
-        fmt: CsvFormat | None = None
-    elif kind in CSV_FORMATS:
-        fmt = CSV_FORMATS[kind]
-        columns, required, column_for = fmt.columns, fmt.required, fmt.column_for
-    else:
-        raise InputError(f"{path.name}: CSV import supports {', '.join(CSV_FORMATS)} and contact")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        problems = [
-            RowError(path.name, 1, name, "unknown column") for name in header if name not in columns
-        ] + [
-            RowError(path.name, 1, name, "required column missing")
-            for name in required
-            if name not in header
-        ]
-        if problems:
-            raise ImportRejected(path.name, problems)
-        try:
-            for row in reader:
-                if None in row:
-                    raise ImportRejected(
-                        path.name,
-                        [RowError(path.name, reader.line_num, "(row)", "more cells than columns")],
-                    )
-                data = fmt.to_input(row) if fmt else _contact_input(row)
-                yield SourceRow(kind, path.name, reader.line_num, "line", data, column_for)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
-        except csv.Error as exc:
-            raise ImportRejected(
-                path.name, [RowError(path.name, reader.line_num, "(row)", str(exc))]
-            ) from None
-
-
-def _contact_input(row: dict[str, str | None]) -> dict[str, Any]:
-    """A contact row: the member's columns nested like a members row, plus the link columns."""
-    data = MEMBERS.to_input(row)
-    for column in _LINK_COLUMNS:
-        value = (row.get(column) or "").strip()
-        if value:
-            data[column] = value
-    return data
+def read_rows(path: Path, kind: str | None) -> Iterator[SourceRow]:
+    """The rows of ``path`` (dates without a zone in Europe/Berlin)."""
+    yield from open_source(path, kind, zone=ZoneInfo("Europe/Berlin")).rows
 
 
 def _read_json(path: Path, kind: str | None) -> Iterator[SourceRow]:

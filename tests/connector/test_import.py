@@ -17,6 +17,7 @@ from connector.model import (
     PartnerStage,
     Referral,
     ReferralStatus,
+    new_id,
 )
 from connector.rules import RulesConfig
 from connector.services import Actor
@@ -43,6 +44,10 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _connection_id(employee: str, member: str) -> str:
+    return new_id("con", f"{employee}->{member}")
 
 
 def _import(store: Store, path: Path, **kwargs: object) -> object:
@@ -89,13 +94,28 @@ def test_every_bad_row_is_reported_with_line_and_field_and_nothing_is_written(
 
 
 def test_unknown_and_missing_columns_are_named(store: Store, tmp_path: Path) -> None:
-    bad = _write(tmp_path, "members.csv", "id,name,emial\nx,X,x@x.example\n")
+    bad = _write(tmp_path, "members.csv", "nr,name,emial\nx,X,x@x.example\n")
     with pytest.raises(ImportRejected) as caught:
         _import(store, bad)
-    assert {(e.field, e.message) for e in caught.value.errors} == {
-        ("emial", "unknown column"),
-        ("circle", "required column missing"),
+    assert {(e.line, e.field, e.message) for e in caught.value.errors} == {
+        (1, "emial", "unknown column; did you mean 'email'?"),
     }
+    no_id = _write(tmp_path, "members.csv", "name,circle\nX,customer\n")
+    with pytest.raises(ImportRejected) as caught:
+        _import(store, no_id)
+    (error,) = caught.value.errors
+    assert (error.line, error.field) == (1, "id")
+    assert "required column missing" in error.message
+
+
+def test_a_new_member_without_a_circle_is_a_row_error(store: Store, tmp_path: Path) -> None:
+    # Columns other than the id are optional (a re-import may update only some), so a new
+    # member lacking one is refused on its row, naming the column.
+    bad = _write(tmp_path, "members.csv", "id,name\nx,X\n")
+    with pytest.raises(ImportRejected) as caught:
+        _import(store, bad)
+    (error,) = caught.value.errors
+    assert (error.line, error.field) == (2, "circle")
 
 
 def test_references_to_unknown_members_are_row_errors(
@@ -141,9 +161,13 @@ def test_imported_referrals_move_their_referrers_up_the_ladder_with_audit(
         for i in (1, 2, 3)
     )
     report = _import(store, _write(tmp_path, "referrals.csv", REFERRALS_HEADER + rows))
-    assert [(c.old, c.new) for c in report.changes] == [  # type: ignore[attr-defined]
-        ("customer", "referrer"),
-        ("referrer", "partner"),
+    assert [(c.record_id, c.old, c.new) for c in report.changes] == [  # type: ignore[attr-defined]
+        # Each referral came in as won: audited with the file as its reason.
+        ("r1", None, "won"),
+        ("r2", None, "won"),
+        ("r3", None, "won"),
+        ("cus-1", "customer", "referrer"),
+        ("cus-1", "referrer", "partner"),
     ]
     with store.reading() as tx:
         assert tx.get(Member, "cus-1").ladder_stage is LadderStage.PARTNER
@@ -197,16 +221,24 @@ def test_an_employee_contact_list_adds_prospects_and_connections(
     assert again.created == {}  # type: ignore[attr-defined]
 
 
-def test_contact_list_needs_an_identifier_and_an_employee(
+def test_contacts_without_email_are_matched_by_name_and_company(
     store: Store, members_file: Path, tmp_path: Path
 ) -> None:
     _import(store, members_file)
-    contacts = _write(tmp_path, "contacts.csv", "name,strength\nNo Mail,3\n")
-    with pytest.raises(ImportRejected) as caught:
-        _import(store, contacts, employee_id="emp-1")
-    assert caught.value.errors[0].field == "email"
+    contacts = _write(
+        tmp_path,
+        "contacts.csv",
+        "name,organisation,strength\nNo Mail,Acme,3\nBernd Keller,Keller,4\n",
+    )
+    first = _import(store, contacts, employee_id="emp-1")
+    assert first.created == {"member": 1, "connection": 2}  # type: ignore[attr-defined]
+    again = _import(store, contacts, employee_id="emp-1")
+    assert again.created == {}  # type: ignore[attr-defined]
+    with store.reading() as tx:
+        assert tx.count(Member, name="No Mail") == 1
+        assert tx.get(Connection, _connection_id("emp-1", "cus-1")).strength == 4
     with pytest.raises(ImportRejected, match="--employee"):
-        _import(store, contacts)
+        _import(store, contacts, kind="contact")
 
 
 def test_json_sections_are_validated_with_record_numbers(
