@@ -55,7 +55,7 @@ def provision(
     ] = False,
     mappings_dir: MappingsOption = None,
 ) -> None:
-    """Create or update objects, fields and the Refnet_Admin permission set (Metadata API)."""
+    """Create or update objects, fields, permission sets; assign Refnet_Integration to you."""
     settings = load_settings()
     adapter = SalesforceAdapter(
         settings.salesforce,

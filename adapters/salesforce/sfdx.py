@@ -5,7 +5,8 @@ Layout::
     sfdx-project.json
     force-app/main/default/objects/<Object>/<Object>.object-meta.xml     (custom objects)
     force-app/main/default/objects/<Object>/fields/<Field>.field-meta.xml (also Contact, Account)
-    force-app/main/default/permissionsets/Refnet_Admin.permissionset-meta.xml
+    force-app/main/default/permissionsets/<Set>.permissionset-meta.xml    (Refnet_Integration,
+                                                                          Refnet_Sales_User)
 
 XML is built with ElementTree in the Metadata API namespace, elements in the order a
 ``sf project retrieve`` writes them (``fullName`` first, then alphabetical; lists keep their
