@@ -21,6 +21,7 @@ from typing import Any
 from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.faults import Faults
 from adapters.sandbox.ids import is_salesforce_id, salesforce_id, salesforce_id_suffix
+from adapters.sandbox.salesforce_access import Grants, SalesforceAccess, Verb
 from adapters.sandbox.salesforce_schema import SalesforceSchema, SfField, SfObject
 from adapters.sandbox.store import Store, iso_salesforce, parse_iso_ms
 
@@ -77,10 +78,31 @@ class _AllOrNoneFailed(Exception):
 
 
 class SalesforceRecords:
-    def __init__(self, store: Store, schema: SalesforceSchema, faults: Faults) -> None:
+    def __init__(
+        self, store: Store, schema: SalesforceSchema, faults: Faults, profile: str = "standard"
+    ) -> None:
         self._store = store
         self._schema = schema
         self._faults = faults
+        self.access = SalesforceAccess(store, profile)
+        if self.get(USER_ID) is None:  # the org's one user, whom assignments name
+            with store.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO sf_records (id, object, fields, created_ms, modstamp_ms) "
+                    "VALUES (?, 'User', ?, 0, 0)",
+                    (
+                        USER_ID,
+                        json.dumps(
+                            {
+                                "attributes": {"type": "User"},
+                                "Id": USER_ID,
+                                "Username": "integration@refnet.sandbox",
+                                "Name": "Refnet Integration",
+                                "IsActive": True,
+                            }
+                        ),
+                    ),
+                )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -175,7 +197,8 @@ class SalesforceRecords:
         from_csv: bool,
     ) -> tuple[str, bool]:
         fields = self._schema.field_map(obj.name)
-        values, errors = self._coerce_all(fields, obj, item.values, from_csv)
+        grants = self.access.grants()
+        values, errors = self._coerce_all(fields, obj, item.values, from_csv, grants)
         existing: dict[str, Any] | None = None
         if external_field.name == "Id":
             if item.external_value:
@@ -199,6 +222,19 @@ class SalesforceRecords:
                     [SfError("DUPLICATE_VALUE", f"Multiple records match {item.external_value}")]
                 )
             existing = self.get(matches[0]) if matches else None
+        verb: Verb = "create" if existing is None else "edit"
+        if not grants.can(obj.name, verb):
+            # DOC SOAP API, Core Data Types, StatusCode: INSUFFICIENT_ACCESS_OR_READONLY,
+            # "you don't have sufficient permissions" (the object permission is missing).
+            action = "inserted" if verb == "create" else "updated"
+            raise _RecordRejected(
+                [
+                    SfError(
+                        "INSUFFICIENT_ACCESS_OR_READONLY",
+                        f"entity type cannot be {action}: {obj.name}",
+                    )
+                ]
+            )
         merged = {**(existing or {}), **values}
         if existing is None:
             # Salesforce checkboxes are never null: a new record starts with them false.
@@ -216,9 +252,14 @@ class SalesforceRecords:
         obj: SfObject,
         raw_values: Mapping[str, Any],
         from_csv: bool,
+        grants: Grants,
     ) -> tuple[dict[str, Any], list[SfError]]:
         values: dict[str, Any] = {}
         errors: list[SfError] = []
+        # A field the user cannot see does not exist for them (INVALID_FIELD); one they see
+        # but may not edit is INVALID_FIELD_FOR_INSERT_UPDATE. DOC: "Field-Level Security"
+        # and REST API "Status Codes and Error Responses".
+        fields = {k: f for k, f in fields.items() if grants.readable(obj, f)}
         for key, raw in _relationship_columns(raw_values) if from_csv else raw_values.items():
             if key == "attributes":
                 continue
@@ -241,7 +282,7 @@ class SalesforceRecords:
                 continue  # Bulk 2.0: an empty cell leaves the field unchanged
             if spec.name == "Id":
                 continue  # the record's own id is matched, never written
-            if not spec.writable:
+            if not grants.editable(obj, spec):
                 errors.append(
                     SfError(
                         "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -348,6 +389,8 @@ class SalesforceRecords:
                     tuple(missing),
                 )
             )
+        if obj.name == "PermissionSetAssignment" and existing is None:
+            errors.extend(self._check_new_assignment(merged))
         rule = self._faults.matching_rule("salesforce", {obj.name}, merged)
         if rule is not None:
             errors.append(SfError(rule.code, rule.message, (rule.field,)))
@@ -365,6 +408,23 @@ class SalesforceRecords:
                         )
                     )
         return errors
+
+    def _check_new_assignment(self, merged: Mapping[str, Any]) -> list[SfError]:
+        """One assignment per user and permission set; a second is DUPLICATE_VALUE.
+
+        DOC Object Reference, PermissionSetAssignment (unique AssigneeId + PermissionSetId).
+        """
+        pair = (str(merged.get("AssigneeId", ""))[:15], str(merged.get("PermissionSetId", ""))[:15])
+        for other in self.all("PermissionSetAssignment"):
+            if (str(other.get("AssigneeId"))[:15], str(other.get("PermissionSetId"))[:15]) == pair:
+                return [
+                    SfError(
+                        "DUPLICATE_VALUE",
+                        f"Duplicate PermissionSetAssignment. Assignee: {pair[0]}; "
+                        f"Permission Set: {pair[1]}",
+                    )
+                ]
+        return []
 
     def _write(
         self,
