@@ -7,6 +7,7 @@ messages and exit codes.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ import typer
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.sfdx import write_sfdx_project
+from connector.errors import ConfigError
 from connector.settings import load_settings
 from mappings.loader import load_mappings
 
@@ -70,3 +72,51 @@ def provision(
         f"{len(report.changed)} change(s){' planned' if dry_run else ''}, "
         f"{report.unchanged} unchanged, {adapter.api_calls} API call(s)"
     )
+
+
+@app.command()
+def check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    mappings_dir: MappingsOption = None,
+) -> None:
+    """Check, before any write, that the connected user can do all a sync needs.
+
+    Reads describe for every object refnet touches (Salesforce filters it by the user's
+    permissions) and names each missing object or field permission. Exit code 0 when all
+    is there, 6 (configuration error) when anything is missing.
+    """
+    settings = load_settings()
+    adapter = SalesforceAdapter(
+        settings.salesforce,
+        load_mappings("salesforce", mappings_dir or settings.salesforce.mappings_dir),
+        request_timeout=settings.salesforce.request_timeout,
+    )
+    result = adapter.check_permissions()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "user_id": result.user_id,
+                    "objects_checked": result.objects_checked,
+                    "fields_checked": result.fields_checked,
+                    "missing": [m.as_json() for m in result.missing],
+                    "api_calls": adapter.api_calls,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for missing in result.missing:
+            typer.echo(f"missing: {missing.describe()}")
+        typer.echo(
+            f"{result.objects_checked} object(s), {result.fields_checked} field(s) checked: "
+            + ("all permissions present" if result.ok else f"{len(result.missing)} missing")
+        )
+    if not result.ok:
+        if as_json:
+            raise typer.Exit(ConfigError.exit_code)
+        raise ConfigError(
+            f"salesforce user lacks {len(result.missing)} permission(s); assign the "
+            "Refnet_Integration permission set (refnet salesforce provision does) or grant them"
+        )

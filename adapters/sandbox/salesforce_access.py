@@ -49,6 +49,8 @@ Verb = Literal["read", "create", "edit", "delete"]
 PROFILES = ("standard", "minimum_access")
 SETUP_OBJECTS = frozenset({"PermissionSet", "PermissionSetAssignment"})
 _STANDARD_USER_OBJECTS = ("Account", "Contact", "Opportunity")
+# The record name and the parts of a person's compound Name follow the object's access.
+_NAME_PARTS = frozenset({"Id", "Name", "FirstName", "LastName", "Salutation"})
 _ALL_VERBS: frozenset[Verb] = frozenset({"read", "create", "edit", "delete"})
 _XML_VERBS: dict[str, Verb] = {
     "allowRead": "read",
@@ -64,7 +66,7 @@ def takes_field_permission(spec: SfField) -> bool:
     Required fields, the record Name and system fields are not permissionable; they are
     visible whenever the object is (DOC Object Reference, FieldPermissions).
     """
-    if spec.required or spec.name in ("Id", "Name") or spec.auto_number:
+    if spec.required or spec.name in _NAME_PARTS or spec.auto_number:
         return False
     if spec.custom:
         return True
