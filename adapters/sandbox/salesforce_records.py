@@ -11,6 +11,7 @@ clears it).
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -527,6 +528,31 @@ def _type_error(spec: SfField, raw: Any) -> _RecordRejected:
     )
 
 
+def _in_range(spec: SfField, number: float, raw: Any) -> float:
+    """A Number/Currency/Percent value within its precision and scale.
+
+    Precision counts all digits, scale those after the point: at most ``precision - scale``
+    digits before it, or the write fails with NUMBER_OUTSIDE_VALID_RANGE; extra decimals are
+    rounded to the scale. DOC: Metadata API "CustomField" (precision, scale) and SOAP API
+    "Core Data Types", StatusCode NUMBER_OUTSIDE_VALID_RANGE.
+    """
+    if spec.precision <= 0:
+        return number
+    if not math.isfinite(number) or abs(round(number, spec.scale)) >= 10 ** (
+        spec.precision - spec.scale
+    ):
+        raise _RecordRejected(
+            [
+                SfError(
+                    "NUMBER_OUTSIDE_VALID_RANGE",
+                    f"{spec.label}: value outside of valid range on numeric field: {raw}",
+                    (spec.name,),
+                )
+            ]
+        )
+    return round(number, spec.scale)
+
+
 def _coerce(spec: SfField, raw: Any, from_csv: bool) -> Any:
     """A JSON value or CSV text as the field's stored value, or the error Salesforce gives."""
     if raw is None:
@@ -549,7 +575,9 @@ def _coerce(spec: SfField, raw: Any, from_csv: bool) -> Any:
             number = float(raw)
         except (TypeError, ValueError):
             raise _type_error(spec, raw) from None
-        return int(number) if spec.type == "int" else number
+        if spec.type == "int":
+            return int(number)
+        return _in_range(spec, number, raw)
     text = raw if isinstance(raw, str) else json.dumps(raw)
     if isinstance(raw, bool) and spec.type in _TEXTUAL:
         text = "true" if raw else "false"
