@@ -12,21 +12,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 from typer.testing import CliRunner
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.cli import app
+from adapters.salesforce.client import choose_flow
 from adapters.salesforce.metadata import integration_permission_set
 from adapters.sandbox import Sandbox, SandboxConfig, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
 from connector.errors import ConfigError
 from connector.model import Circle
 from connector.rules import RulesConfig
-from connector.settings import load_settings
+from connector.settings import SalesforceSettings, load_settings
 from connector.store import Store
 from connector.sync.engine import run_sync
+from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
 from tests.connector.factories import member, referral
 
@@ -164,3 +167,27 @@ def test_the_check_command_exits_6_and_names_what_is_missing(
     ok = runner.invoke(app, ["check", "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["missing"] == []
+
+
+def test_client_credentials_settings_log_in_provision_and_check(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented login (an External Client App's client credentials) end to end."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox.combined_ca_bundle)  # zeep's session
+    login = sandbox.salesforce_login
+    settings = SalesforceSettings(
+        consumer_key=login.client_id,
+        consumer_secret=SecretStr(login.client_secret),
+        domain=sandbox.salesforce_login_domain,
+        api_version=sandbox.api_version,
+    )
+    assert choose_flow(settings).name == "client credentials"
+    adapter = SalesforceAdapter(
+        settings, load_mappings("salesforce"), session=sandbox.salesforce_session()
+    )
+
+    adapter.provision()
+
+    assert adapter.check_permissions().missing == []
+    assert sandbox.request_count("salesforce.oauth_token") == 1
+    assert sandbox.request_count("salesforce.userinfo") == 2  # assignment, then the check
