@@ -277,8 +277,8 @@ def integration_fields(mappings: MappingSet) -> list[FieldAccess]:
             grants[component.full_name] = True
         for field in mapping.fields:
             if not field.custom:
-                name = f"{mapping.object}.{field.target}"
-                grants[name] = grants.get(name, False) or field.pushed
+                # Pulled fields too: the sync seeds them when it creates a record.
+                grants[f"{mapping.object}.{field.target}"] = True
     standard = {name for name, _ in _standard_objects(mappings)}
     for obj, fields in _STANDARD_READS.items():
         if obj in standard:

@@ -76,7 +76,9 @@ def test_provision_then_check_then_sync_with_only_the_integration_set(
 
     with store.transaction() as tx:
         tx.put_many([member(f"m{i}", organisation=f"Firma {i} GmbH") for i in range(3)])
-        tx.put_many([member(f"p{i}", circle=Circle.PROSPECT) for i in range(3)])
+        tx.put_many(
+            [member(f"p{i}", circle=Circle.PROSPECT, email=f"p{i}@example.de") for i in range(3)]
+        )
         tx.put_many([referral(f"r{i}", f"m{i}", f"p{i}") for i in range(3)])
     summary = run_sync(
         store, adapter, mapped_objects(adapter.mappings, RulesConfig().multiplier), target="sb"
@@ -125,10 +127,12 @@ def test_soql_and_dml_on_an_invisible_field_are_invalid_field(
     with pytest.raises(SalesforceMalformedRequest) as dml:
         sf.Contact.create({"LastName": "Weber", "Refnet_Region__c": "Bayern"})
     assert dml.value.content[0]["errorCode"] == "INVALID_FIELD"
-    # Read-only (Email is granted readable, not editable): INVALID_FIELD_FOR_INSERT_UPDATE.
+    # Opportunity is granted Read only: creating one is refused for the object.
     with pytest.raises(SalesforceMalformedRequest) as readonly:
-        sf.Contact.create({"LastName": "Weber", "Email": "weber@example.de"})
-    assert readonly.value.content[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+        sf.Opportunity.create(
+            {"Name": "Auftrag", "StageName": "Prospecting", "CloseDate": "2026-12-31"}
+        )
+    assert readonly.value.content[0]["errorCode"] == "INSUFFICIENT_ACCESS_OR_READONLY"
 
 
 def test_an_object_without_permission_is_refused_with_the_documented_codes(

@@ -159,8 +159,9 @@ def test_the_integration_set_grants_every_object_and_field_a_sync_touches(
     custom |= {f"{m.object}.{ARCHIVE_FIELD}" for m in mappings.mappings}
     assert custom <= set(fields)
     assert all(fields[name] == "true" for name in custom)
-    # Standard fields refnet reads are granted read-only; a Contact's Account link is written.
-    assert fields["Contact.Email"] == "false"
+    # Standard fields refnet only reads are granted read-only; mapped ones are written (a
+    # pulled field such as Email is seeded when refnet creates the Contact).
+    assert fields["Contact.Email"] == "true"
     assert fields["Opportunity.Amount"] == "false"
     assert fields["Contact.AccountId"] == "true"
     # Required and Name fields take no field permission: a deploy naming them fails.
