@@ -158,6 +158,7 @@ class SalesforceRecords:
         """
         outcomes = [UpsertOutcome() for _ in inputs]
         duplicates = _duplicate_keys(external_field, inputs)
+        grants = self.access.grants()  # once per request: assignments do not change within it
         try:
             with self._store.transaction() as conn:
                 for item, outcome in zip(inputs, outcomes, strict=True):
@@ -171,7 +172,7 @@ class SalesforceRecords:
                         continue
                     try:
                         outcome.id, outcome.created = self._upsert_one(
-                            conn, obj, external_field, item, from_csv
+                            conn, obj, external_field, item, from_csv, grants
                         )
                     except _RecordRejected as rejected:
                         outcome.errors = rejected.errors
@@ -196,9 +197,9 @@ class SalesforceRecords:
         external_field: SfField,
         item: UpsertInput,
         from_csv: bool,
+        grants: Grants,
     ) -> tuple[str, bool]:
         fields = self._schema.field_map(obj.name)
-        grants = self.access.grants()
         values, errors = self._coerce_all(fields, obj, item.values, from_csv, grants)
         existing: dict[str, Any] | None = None
         if external_field.name == "Id":
