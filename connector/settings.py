@@ -41,9 +41,14 @@ DEFAULT_DATABASE_URL = "sqlite:///refnet.db"
 class SalesforceSettings(BaseModel):
     """Salesforce connection; any one of the auth flows simple-salesforce offers.
 
-    Password: ``username`` + ``password`` + ``security_token``. JWT bearer: ``username`` +
-    ``consumer_key`` + ``private_key_file``. Client credentials: ``consumer_key`` +
-    ``consumer_secret`` + ``domain`` (My Domain). Session: ``session_id`` + ``instance_url``.
+    Documented paths, both through an External Client App (or connected app):
+    JWT bearer: ``username`` + ``consumer_key`` + ``private_key_file`` (+ ``domain``);
+    client credentials: ``consumer_key`` + ``consumer_secret`` + ``domain`` (the My Domain,
+    e.g. ``acme.my``; the app's run-as user is the integration user).
+    Legacy, off by default in new orgs and being retired by Salesforce: username-password
+    (``username`` + ``password`` + ``security_token``, or the OAuth password grant with
+    ``consumer_key`` + ``consumer_secret``). Tests and the sandbox: ``session_id`` +
+    ``instance_url``.
     """
 
     model_config = ConfigDict(extra="forbid")

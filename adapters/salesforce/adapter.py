@@ -41,6 +41,11 @@ from adapters.salesforce.client import choose_flow, make_salesforce_client
 from adapters.salesforce.deal_events import OutboundEndpoint
 from adapters.salesforce.metadata import ARCHIVE_FIELD
 from adapters.salesforce.package import package_components
+from adapters.salesforce.permissions import (
+    PermissionCheck,
+    assign_permission_set,
+    missing_permissions,
+)
 from adapters.salesforce.provision import Provisioner, ProvisionReport
 from adapters.salesforce.pull import PullReader
 from adapters.salesforce.retry import RetryPolicy
@@ -419,4 +424,17 @@ class SalesforceAdapter:
     ) -> ProvisionReport:
         provisioner = Provisioner(lambda: self.client().mdapi, self.policy, self.budget)
         components = package_components(self.mappings, endpoint=endpoint)
-        return provisioner.run(components, dry_run=dry_run)
+        report = provisioner.run(components, dry_run=dry_run)
+        if not dry_run:
+            self.assign_integration_permission_set()
+        return report
+
+    # -- permissions (adapters.salesforce.permissions) ---------------------------------------
+
+    def assign_integration_permission_set(self) -> bool:
+        """Assign ``Refnet_Integration`` to the running user; False if it already was."""
+        return assign_permission_set(self.client, self.policy)
+
+    def check_permissions(self) -> PermissionCheck:
+        """What the connected user lacks for a sync (reads only; writes nothing)."""
+        return missing_permissions(self.client, self.policy, self.mappings)

@@ -7,6 +7,7 @@ messages and exit codes.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -125,7 +126,8 @@ def provision(
     """Create or update the schema, the sales app and the deal events (Metadata API).
 
     Components that exist are read, refnet's values merged in and written back, so what an
-    admin added (help text, history tracking, picklist values, related lists) stays.
+    admin added (help text, history tracking, picklist values, related lists) stays. The
+    running user is given the Refnet_Integration permission set.
     """
     settings = load_settings()
     endpoint = _endpoint(settings, webhook_base_url, outbound_user, outbound_token)
@@ -142,3 +144,51 @@ def provision(
         f"{len(report.changed)} change(s){' planned' if dry_run else ''}, "
         f"{report.unchanged} unchanged, {adapter.api_calls} API call(s)"
     )
+
+
+@app.command()
+def check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    mappings_dir: MappingsOption = None,
+) -> None:
+    """Check, before any write, that the connected user can do all a sync needs.
+
+    Reads describe for every object refnet touches (Salesforce filters it by the user's
+    permissions) and names each missing object or field permission. Exit code 0 when all
+    is there, 6 (configuration error) when anything is missing.
+    """
+    settings = load_settings()
+    adapter = SalesforceAdapter(
+        settings.salesforce,
+        load_mappings("salesforce", mappings_dir or settings.salesforce.mappings_dir),
+        request_timeout=settings.salesforce.request_timeout,
+    )
+    result = adapter.check_permissions()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "user_id": result.user_id,
+                    "objects_checked": result.objects_checked,
+                    "fields_checked": result.fields_checked,
+                    "missing": [m.as_json() for m in result.missing],
+                    "api_calls": adapter.api_calls,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for missing in result.missing:
+            typer.echo(f"missing: {missing.describe()}")
+        typer.echo(
+            f"{result.objects_checked} object(s), {result.fields_checked} field(s) checked: "
+            + ("all permissions present" if result.ok else f"{len(result.missing)} missing")
+        )
+    if not result.ok:
+        if as_json:
+            raise typer.Exit(ConfigError.exit_code)
+        raise ConfigError(
+            f"salesforce user lacks {len(result.missing)} permission(s); assign the "
+            "Refnet_Integration permission set (refnet salesforce provision does) or grant them"
+        )

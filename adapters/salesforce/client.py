@@ -5,10 +5,16 @@ Flows, chosen by which settings are present (first match):
 =====================  ======================================================================
 session                ``session_id`` + ``instance_url`` (an existing token; never renewed)
 JWT bearer             ``username`` + ``consumer_key`` + ``private_key_file``
-password (SOAP)        ``username`` + ``password`` + ``security_token``
+password (SOAP)        ``username`` + ``password`` + ``security_token``        (legacy)
 password (OAuth)       ``username`` + ``password`` + ``consumer_key`` + ``consumer_secret``
+                       (legacy)
 client credentials     ``consumer_key`` + ``consumer_secret`` + ``domain`` (a My Domain)
 =====================  ======================================================================
+
+JWT bearer and client credentials (an External Client App) are the documented paths; the
+username-password flows are off by default in new orgs and being retired by Salesforce
+(DOC Salesforce Help, "OAuth 2.0 Username-Password Flow for Special Scenarios"), and are
+kept only for orgs that still allow them.
 
 Only the chosen flow's arguments reach simple-salesforce, which otherwise picks a flow by its
 own precedence. A missing setting is a :class:`~connector.errors.ConfigError` naming the

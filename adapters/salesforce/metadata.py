@@ -6,7 +6,8 @@ Pure functions. One list of :class:`Component` feeds both the sfdx source export
 in Metadata API terms (``label``, ``valueSet``…); both writers render them as they are.
 
 Only refnet's own components are described: custom objects, custom fields (also those on
-Contact and Account) and the ``Refnet_Admin`` permission set. Standard objects and standard
+Contact and Account) and two permission sets: ``Refnet_Integration`` (the integration user)
+and ``Refnet_Sales_User`` (the sales team). Standard objects and standard
 fields are never created or changed.
 """
 
@@ -16,22 +17,36 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from adapters.salesforce.pull import LINKED_FIELDS
 from mappings.spec import FieldType, MappedField, MappingSet, ObjectMapping
 
 __all__ = [
     "ARCHIVE_FIELD",
+    "INTEGRATION_PERMISSION_SET",
+    "NOT_PERMISSIONABLE",
     "OBJECT_FEATURES",
-    "PERMISSION_SET",
+    "SALES_USER_PERMISSION_SET",
     "Component",
     "ComponentType",
+    "FieldAccess",
     "InOrder",
+    "ObjectAccess",
     "desired_components",
     "field_components",
+    "integration_fields",
+    "integration_objects",
+    "integration_permission_set",
     "object_component",
-    "permission_set",
+    "permission_sets",
+    "permissionable",
+    "sales_user_permission_set",
 ]
 
-PERMISSION_SET = "Refnet_Admin"
+# The integration user's set (assigned by ``provision``) and the sales team's. ``Refnet_Admin``,
+# the set of earlier versions, is no longer written; an org that has it keeps it untouched
+# (provisioning never deletes), and nothing in refnet reads it.
+INTEGRATION_PERMISSION_SET = "Refnet_Integration"
+SALES_USER_PERMISSION_SET = "Refnet_Sales_User"
 # Set on records refnet no longer has when a sync runs with the ``archive`` removal mode (and
 # on Contacts and Accounts in ``delete`` mode, which refnet never deletes): reports and list
 # views can filter them out while nothing a sales user wrote is lost.
@@ -207,6 +222,68 @@ def field_components(mapping: ObjectMapping) -> list[Component]:
     return fields
 
 
+# Standard fields that take no field permission: required fields and those Salesforce derives
+# (describe reports ``permissionable: false``). A permission set naming one fails to deploy
+# ("FieldPermissions: required fields cannot be set"); their visibility follows the object.
+# DOC: Object Reference, FieldPermissions ("Field" notes: required and system fields aren't
+# permissionable), https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/
+# object_reference/sforce_api_objects_fieldpermissions.htm
+NOT_PERMISSIONABLE: frozenset[str] = frozenset(
+    {
+        "Account.Name",
+        "Contact.FirstName",  # part of the compound Name, whose FLS follows LastName
+        "Contact.LastName",
+        "Contact.Name",
+        "Opportunity.CloseDate",
+        "Opportunity.IsClosed",
+        "Opportunity.IsWon",
+        "Opportunity.Name",
+        "Opportunity.StageName",
+    }
+)
+_STANDARD_READS: dict[str, tuple[str, ...]] = LINKED_FIELDS
+# Standard fields refnet writes although no mapping pushes them: a Contact's Account link.
+_STANDARD_WRITES: dict[str, tuple[str, ...]] = {"Contact": ("AccountId",)}
+
+
+def permissionable(field: str) -> bool:
+    """Whether a permission set may name ``Object.Field`` (a record's Name never may)."""
+    return field not in NOT_PERMISSIONABLE and not field.endswith(".Name")
+
+
+@dataclass(frozen=True)
+class FieldAccess:
+    """What a permission set grants on one field."""
+
+    field: str
+    editable: bool
+
+    def as_body(self) -> dict[str, Any]:
+        return {"editable": self.editable, "field": self.field, "readable": True}
+
+
+@dataclass(frozen=True)
+class ObjectAccess:
+    """What a permission set grants on one object (never View All / Modify All)."""
+
+    object: str
+    create: bool
+    read: bool
+    edit: bool
+    delete: bool
+
+    def as_body(self) -> dict[str, Any]:
+        return {
+            "allowCreate": self.create,
+            "allowDelete": self.delete,
+            "allowEdit": self.edit,
+            "allowRead": self.read,
+            "modifyAllRecords": False,
+            "object": self.object,
+            "viewAllRecords": False,
+        }
+
+
 def _standard_objects(mappings: MappingSet) -> Iterator[tuple[str, bool]]:
     """Standard objects refnet touches: ``(name, writes)`` — mapped ones are written."""
     seen: set[str] = set()
@@ -222,59 +299,109 @@ def _standard_objects(mappings: MappingSet) -> Iterator[tuple[str, bool]]:
                 yield ref, False
 
 
-def permission_set(mappings: MappingSet) -> Component:
-    """``Refnet_Admin``: what the integration user needs on every object and custom field.
+def integration_objects(mappings: MappingSet) -> list[ObjectAccess]:
+    """Object permissions a sync and provisioning need.
 
-    Fields created through the Metadata API are invisible to everyone until a permission
-    set grants them. refnet deletes only records of its own objects (the ``delete`` removal
-    mode) and never creates or deletes Contacts or Accounts (members link to existing
-    ones), so neither is granted on those.
+    refnet deletes only records of its own objects (the ``delete`` removal mode); it
+    creates and updates Contacts and Accounts (members) but never deletes them, and only
+    reads the standard records its objects point at (Opportunity).
     """
-    objects = [
-        {
-            "object": m.object,
-            "allowCreate": True,
-            "allowDelete": True,
-            "allowEdit": True,
-            "allowRead": True,
-            "modifyAllRecords": False,
-            "viewAllRecords": False,
-        }
-        for m in mappings.mappings
-        if m.custom
-    ]
-    objects.extend(
-        {
-            "object": name,
-            "allowCreate": False,
-            "allowDelete": False,
-            "allowEdit": writes,
-            "allowRead": True,
-            "modifyAllRecords": False,
-            "viewAllRecords": False,
-        }
+    access = [ObjectAccess(m.object, True, True, True, True) for m in mappings.mappings if m.custom]
+    access.extend(
+        ObjectAccess(name, writes, True, writes, False)
         for name, writes in _standard_objects(mappings)
     )
-    fields = [
-        {"field": c.full_name, "editable": True, "readable": True}
-        for m in mappings.mappings
-        for c in field_components(m)
-    ]
+    return sorted(access, key=lambda a: a.object)
+
+
+def integration_fields(mappings: MappingSet) -> list[FieldAccess]:
+    """Field permissions for every field refnet reads or writes, standard ones included."""
+    grants: dict[str, bool] = {}
+    for mapping in mappings.mappings:
+        for component in field_components(mapping):
+            grants[component.full_name] = True
+        for field in mapping.fields:
+            if not field.custom:
+                # Pulled fields too: the sync seeds them when it creates a record.
+                grants[f"{mapping.object}.{field.target}"] = True
+    standard = {name for name, _ in _standard_objects(mappings)}
+    for obj, fields in _STANDARD_READS.items():
+        if obj in standard:
+            for field_name in fields:
+                grants.setdefault(f"{obj}.{field_name}", False)
+            for field_name in _STANDARD_WRITES.get(obj, ()):
+                grants[f"{obj}.{field_name}"] = True
+    return sorted(
+        (FieldAccess(name, editable) for name, editable in grants.items() if permissionable(name)),
+        key=lambda a: a.field,
+    )
+
+
+def sales_user_fields(mappings: MappingSet) -> list[FieldAccess]:
+    """Every refnet field readable; editable only where CRM users own the value (pulled)."""
+    pulled = {f"{m.object}.{f.target}" for m in mappings.mappings for f in m.fields if not f.pushed}
+    return sorted(
+        (
+            FieldAccess(c.full_name, c.full_name in pulled)
+            for m in mappings.mappings
+            for c in field_components(m)
+        ),
+        key=lambda a: a.field,
+    )
+
+
+def _permission_set(
+    name: str, label: str, description: str, objects: list[ObjectAccess], fields: list[FieldAccess]
+) -> Component:
     return Component(
         "PermissionSet",
-        PERMISSION_SET,
+        name,
         {
-            "label": "Refnet Admin",
-            "description": "Access to the objects and fields refnet syncs.",
+            "label": label,
+            "description": description,
             "hasActivationRequired": False,
-            "objectPermissions": sorted(objects, key=lambda p: str(p["object"])),
-            "fieldPermissions": sorted(fields, key=lambda p: str(p["field"])),
+            "objectPermissions": [o.as_body() for o in objects],
+            "fieldPermissions": [f.as_body() for f in fields],
         },
     )
+
+
+def integration_permission_set(mappings: MappingSet) -> Component:
+    """``Refnet_Integration``: all a sync and provisioning touch, for the integration user.
+
+    Fields created through the Metadata API are invisible to everyone until a permission
+    set grants them, so this set is what makes refnet's fields usable at all.
+    """
+    return _permission_set(
+        INTEGRATION_PERMISSION_SET,
+        "Refnet Integration",
+        "For the user refnet logs in as: the objects and fields a sync reads and writes.",
+        integration_objects(mappings),
+        integration_fields(mappings),
+    )
+
+
+def sales_user_permission_set(mappings: MappingSet) -> Component:
+    """``Refnet_Sales_User``: read refnet's records; edit only the fields sales users own."""
+    objects = [
+        ObjectAccess(m.object, False, True, False, False) for m in mappings.mappings if m.custom
+    ]
+    return _permission_set(
+        SALES_USER_PERMISSION_SET,
+        "Refnet Sales User",
+        "For sales users: see referrals, partnerships and memberships; edit the fields "
+        "refnet reads back (notes, manual status).",
+        sorted(objects, key=lambda a: a.object),
+        sales_user_fields(mappings),
+    )
+
+
+def permission_sets(mappings: MappingSet) -> list[Component]:
+    return [integration_permission_set(mappings), sales_user_permission_set(mappings)]
 
 
 def desired_components(mappings: MappingSet) -> list[Component]:
     """Every component, in the order they must be created: objects, fields, permissions."""
     objects = [c for m in mappings.mappings if (c := object_component(m)) is not None]
     fields = [c for m in mappings.mappings for c in field_components(m)]
-    return [*objects, *fields, permission_set(mappings)]
+    return [*objects, *fields, *permission_sets(mappings)]

@@ -14,7 +14,12 @@ from dataclasses import replace
 
 from adapters.salesforce.app_metadata import COMPACT_LAYOUT, app_access, app_components
 from adapters.salesforce.deal_events import OutboundEndpoint, deal_event_components, event_fields
-from adapters.salesforce.metadata import Component, desired_components
+from adapters.salesforce.metadata import (
+    SALES_USER_PERMISSION_SET,
+    Component,
+    FieldAccess,
+    desired_components,
+)
 from mappings.spec import MappingSet
 
 __all__ = ["package_components"]
@@ -39,8 +44,11 @@ def package_components(
     # Permission sets and whatever else names the objects and fields comes after the app;
     # every permission set refnet ships shows the app and its tabs to its users.
     access = app_access(mappings)
+    deal_fields = event_fields(mappings)
     rest = [
-        replace(c, body={**c.body, **access}) if c.type == "PermissionSet" else c
+        _with_event_fields(replace(c, body={**c.body, **access}), deal_fields)
+        if c.type == "PermissionSet"
+        else c
         for c in schema
         if c.type not in ("CustomObject", "CustomField")
     ]
@@ -48,8 +56,23 @@ def package_components(
     return [
         *objects,
         *fields,
-        *event_fields(mappings),
+        *deal_fields,
         *app_components(mappings),
         *events,
         *rest,
     ]
+
+
+def _with_event_fields(permission_set: Component, fields: list[Component]) -> Component:
+    """The deal-event fields granted too: a field no permission set names is invisible.
+
+    Sales users fill them (which referral a deal came from, who referred a Contact); the
+    integration user reads them, since the Outbound Messages are sent as that user.
+    """
+    editable = permission_set.full_name == SALES_USER_PERMISSION_SET
+    grants = [FieldAccess(c.full_name, editable).as_body() for c in fields]
+    body = dict(permission_set.body)
+    body["fieldPermissions"] = sorted(
+        [*body.get("fieldPermissions", []), *grants], key=lambda grant: str(grant["field"])
+    )
+    return replace(permission_set, body=body)

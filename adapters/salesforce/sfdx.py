@@ -11,7 +11,7 @@ Layout (``force-app/main/default/…``)::
     applications/Refnet.app-meta.xml
     workflows/<Object>.workflow-meta.xml                       Outbound Messages only
     flows/<Name>.flow-meta.xml
-    permissionsets/<Name>.permissionset-meta.xml
+    permissionsets/<Name>.permissionset-meta.xml          Refnet_Integration, Refnet_Sales_User
 
 XML is built with ElementTree in the Metadata API namespace, elements in the order a
 ``sf project retrieve`` writes them (``fullName`` first, then alphabetical, or the body's

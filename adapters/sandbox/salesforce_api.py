@@ -178,6 +178,19 @@ class _AppViews:
             }
         )
 
+    def userinfo(self) -> Response:
+        """The OAuth UserInfo endpoint (DOC Salesforce Help, "UserInfo Endpoint"): who the
+        session belongs to; the pipeline has already checked the bearer session."""
+        return sf_json(
+            {
+                "sub": f"{request.host_url.rstrip('/')}/id/{ORG_ID}/{USER_ID}",
+                "user_id": USER_ID,
+                "organization_id": ORG_ID,
+                "preferred_username": self.backend.credentials.login.username,
+                "active": True,
+            }
+        )
+
     def soap_login(self, version: str) -> Response:
         try:
             envelope = ET.fromstring(request.get_data())  # noqa: S314 - loopback test server
@@ -231,5 +244,8 @@ def create_salesforce_app(backend: SalesforceBackend) -> Flask:
     )
     app.add_url_rule(
         "/services/Soap/u/<version>", "salesforce.soap_login", views.soap_login, methods=["POST"]
+    )
+    app.add_url_rule(
+        "/services/oauth2/userinfo", "salesforce.userinfo", views.userinfo, methods=["GET"]
     )
     return app

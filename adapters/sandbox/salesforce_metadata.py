@@ -20,7 +20,9 @@ from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.metadata_schema import schema_errors
 from adapters.sandbox.salesforce_backend import SalesforceBackend
 from adapters.sandbox.salesforce_metadata_refs import reference_error
+from adapters.sandbox.salesforce_records import UpsertInput
 from adapters.sandbox.salesforce_schema import field_from_metadata
+from adapters.sandbox.salesforce_validation import check_custom_field, check_permission_set
 from adapters.sandbox.store import iso_salesforce
 
 __all__ = ["METADATA_NS", "register_metadata"]
@@ -178,6 +180,11 @@ class _MetadataViews:
             return None
         if kind == "CustomField":
             return self.save_field(full_name, component)
+        if kind == "PermissionSet":
+            problem = check_permission_set(self.schema, spec)
+            if problem:
+                return problem
+            self._permission_set_record(full_name, str(spec.get("label") or full_name))
         self.store.execute(
             "INSERT INTO sf_metadata (type, full_name, xml) VALUES (?, ?, ?) "
             "ON CONFLICT(type, full_name) DO UPDATE SET xml = excluded.xml",
@@ -194,6 +201,17 @@ class _MetadataViews:
             return None
         return _as_dict(ET.fromstring(str(row["xml"])))  # noqa: S314 - XML the sandbox wrote
 
+    def _permission_set_record(self, name: str, label: str) -> None:
+        """Every deployed permission set is also a PermissionSet record, which assignments
+        point at (DOC Object Reference, PermissionSet: ``Name`` is its API name)."""
+        records = self.backend.records
+        obj = self.schema.object("PermissionSet")
+        assert obj is not None  # a standard object of every sandbox
+        fields = self.schema.field_map("PermissionSet")
+        existing = records.find("PermissionSet", "Name", name)
+        key = existing[0] if existing else None
+        records.upsert(obj, fields["id"], [UpsertInput(key, {"Name": name, "Label": label})])
+
     def save_field(self, full_name: str, component: ET.Element) -> tuple[str, str] | None:
         object_name, _, field_name = full_name.partition(".")
         if self.schema.object(object_name) is None:
@@ -204,6 +222,9 @@ class _MetadataViews:
         if not field_name.endswith("__c"):
             return ("FIELD_INTEGRITY_EXCEPTION", "Custom field names must end with __c")
         spec = _as_dict(component)
+        problem = check_custom_field(self.schema, object_name, field_name, spec)
+        if problem:
+            return problem
         reference = spec.get("referenceTo")
         if reference and self.schema.object(str(reference)) is None:
             return (

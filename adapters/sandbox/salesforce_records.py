@@ -11,6 +11,7 @@ clears it).
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,7 @@ from typing import Any
 from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.faults import Faults
 from adapters.sandbox.ids import is_salesforce_id, salesforce_id, salesforce_id_suffix
+from adapters.sandbox.salesforce_access import Grants, SalesforceAccess, Verb
 from adapters.sandbox.salesforce_schema import SalesforceSchema, SfField, SfObject
 from adapters.sandbox.store import Store, iso_salesforce, parse_iso_ms
 
@@ -77,10 +79,31 @@ class _AllOrNoneFailed(Exception):
 
 
 class SalesforceRecords:
-    def __init__(self, store: Store, schema: SalesforceSchema, faults: Faults) -> None:
+    def __init__(
+        self, store: Store, schema: SalesforceSchema, faults: Faults, profile: str = "standard"
+    ) -> None:
         self._store = store
         self._schema = schema
         self._faults = faults
+        self.access = SalesforceAccess(store, profile)
+        if self.get(USER_ID) is None:  # the org's one user, whom assignments name
+            with store.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO sf_records (id, object, fields, created_ms, modstamp_ms) "
+                    "VALUES (?, 'User', ?, 0, 0)",
+                    (
+                        USER_ID,
+                        json.dumps(
+                            {
+                                "attributes": {"type": "User"},
+                                "Id": USER_ID,
+                                "Username": "integration@refnet.sandbox",
+                                "Name": "Refnet Integration",
+                                "IsActive": True,
+                            }
+                        ),
+                    ),
+                )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -135,6 +158,7 @@ class SalesforceRecords:
         """
         outcomes = [UpsertOutcome() for _ in inputs]
         duplicates = _duplicate_keys(external_field, inputs)
+        grants = self.access.grants()  # once per request: assignments do not change within it
         try:
             with self._store.transaction() as conn:
                 for item, outcome in zip(inputs, outcomes, strict=True):
@@ -148,7 +172,7 @@ class SalesforceRecords:
                         continue
                     try:
                         outcome.id, outcome.created = self._upsert_one(
-                            conn, obj, external_field, item, from_csv
+                            conn, obj, external_field, item, from_csv, grants
                         )
                     except _RecordRejected as rejected:
                         outcome.errors = rejected.errors
@@ -173,9 +197,10 @@ class SalesforceRecords:
         external_field: SfField,
         item: UpsertInput,
         from_csv: bool,
+        grants: Grants,
     ) -> tuple[str, bool]:
         fields = self._schema.field_map(obj.name)
-        values, errors = self._coerce_all(fields, obj, item.values, from_csv)
+        values, errors = self._coerce_all(fields, obj, item.values, from_csv, grants)
         existing: dict[str, Any] | None = None
         if external_field.name == "Id":
             if item.external_value:
@@ -199,6 +224,19 @@ class SalesforceRecords:
                     [SfError("DUPLICATE_VALUE", f"Multiple records match {item.external_value}")]
                 )
             existing = self.get(matches[0]) if matches else None
+        verb: Verb = "create" if existing is None else "edit"
+        if not grants.can(obj.name, verb):
+            # DOC SOAP API, Core Data Types, StatusCode: INSUFFICIENT_ACCESS_OR_READONLY,
+            # "you don't have sufficient permissions" (the object permission is missing).
+            action = "inserted" if verb == "create" else "updated"
+            raise _RecordRejected(
+                [
+                    SfError(
+                        "INSUFFICIENT_ACCESS_OR_READONLY",
+                        f"entity type cannot be {action}: {obj.name}",
+                    )
+                ]
+            )
         merged = {**(existing or {}), **values}
         if existing is None:
             # Salesforce checkboxes are never null: a new record starts with them false.
@@ -216,9 +254,14 @@ class SalesforceRecords:
         obj: SfObject,
         raw_values: Mapping[str, Any],
         from_csv: bool,
+        grants: Grants,
     ) -> tuple[dict[str, Any], list[SfError]]:
         values: dict[str, Any] = {}
         errors: list[SfError] = []
+        # A field the user cannot see does not exist for them (INVALID_FIELD); one they see
+        # but may not edit is INVALID_FIELD_FOR_INSERT_UPDATE. DOC: "Field-Level Security"
+        # and REST API "Status Codes and Error Responses".
+        fields = {k: f for k, f in fields.items() if grants.readable(obj, f)}
         for key, raw in _relationship_columns(raw_values) if from_csv else raw_values.items():
             if key == "attributes":
                 continue
@@ -241,7 +284,7 @@ class SalesforceRecords:
                 continue  # Bulk 2.0: an empty cell leaves the field unchanged
             if spec.name == "Id":
                 continue  # the record's own id is matched, never written
-            if not spec.writable:
+            if not grants.editable(obj, spec):
                 errors.append(
                     SfError(
                         "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -348,6 +391,8 @@ class SalesforceRecords:
                     tuple(missing),
                 )
             )
+        if obj.name == "PermissionSetAssignment" and existing is None:
+            errors.extend(self._check_new_assignment(merged))
         rule = self._faults.matching_rule("salesforce", {obj.name}, merged)
         if rule is not None:
             errors.append(SfError(rule.code, rule.message, (rule.field,)))
@@ -365,6 +410,23 @@ class SalesforceRecords:
                         )
                     )
         return errors
+
+    def _check_new_assignment(self, merged: Mapping[str, Any]) -> list[SfError]:
+        """One assignment per user and permission set; a second is DUPLICATE_VALUE.
+
+        DOC Object Reference, PermissionSetAssignment (unique AssigneeId + PermissionSetId).
+        """
+        pair = (str(merged.get("AssigneeId", ""))[:15], str(merged.get("PermissionSetId", ""))[:15])
+        for other in self.all("PermissionSetAssignment"):
+            if (str(other.get("AssigneeId"))[:15], str(other.get("PermissionSetId"))[:15]) == pair:
+                return [
+                    SfError(
+                        "DUPLICATE_VALUE",
+                        f"Duplicate PermissionSetAssignment. Assignee: {pair[0]}; "
+                        f"Permission Set: {pair[1]}",
+                    )
+                ]
+        return []
 
     def _write(
         self,
@@ -467,6 +529,31 @@ def _type_error(spec: SfField, raw: Any) -> _RecordRejected:
     )
 
 
+def _in_range(spec: SfField, number: float, raw: Any) -> float:
+    """A Number/Currency/Percent value within its precision and scale.
+
+    Precision counts all digits, scale those after the point: at most ``precision - scale``
+    digits before it, or the write fails with NUMBER_OUTSIDE_VALID_RANGE; extra decimals are
+    rounded to the scale. DOC: Metadata API "CustomField" (precision, scale) and SOAP API
+    "Core Data Types", StatusCode NUMBER_OUTSIDE_VALID_RANGE.
+    """
+    if spec.precision <= 0:
+        return number
+    if not math.isfinite(number) or abs(round(number, spec.scale)) >= 10 ** (
+        spec.precision - spec.scale
+    ):
+        raise _RecordRejected(
+            [
+                SfError(
+                    "NUMBER_OUTSIDE_VALID_RANGE",
+                    f"{spec.label}: value outside of valid range on numeric field: {raw}",
+                    (spec.name,),
+                )
+            ]
+        )
+    return round(number, spec.scale)
+
+
 def _coerce(spec: SfField, raw: Any, from_csv: bool) -> Any:
     """A JSON value or CSV text as the field's stored value, or the error Salesforce gives."""
     if raw is None:
@@ -489,7 +576,9 @@ def _coerce(spec: SfField, raw: Any, from_csv: bool) -> Any:
             number = float(raw)
         except (TypeError, ValueError):
             raise _type_error(spec, raw) from None
-        return int(number) if spec.type == "int" else number
+        if spec.type == "int":
+            return int(number)
+        return _in_range(spec, number, raw)
     text = raw if isinstance(raw, str) else json.dumps(raw)
     if isinstance(raw, bool) and spec.type in _TEXTUAL:
         text = "true" if raw else "false"

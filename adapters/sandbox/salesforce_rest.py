@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from adapters.sandbox.salesforce_access import Grants
 from adapters.sandbox.salesforce_backend import (
     SalesforceBackend,
     sf_error,
@@ -46,13 +47,15 @@ def _object_urls(version: str, name: str) -> dict[str, str]:
     return {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"}
 
 
-def _object_summary(version: str, obj: SfObject) -> dict[str, Any]:
+def _object_summary(version: str, obj: SfObject, grants: Grants) -> dict[str, Any]:
+    # describe reflects the user's object permissions (DOC REST API, sObject Describe:
+    # createable/updateable/deletable "for the current user").
     return {
         "activateable": False,
-        "createable": True,
+        "createable": grants.can(obj.name, "create"),
         "custom": obj.custom,
         "customSetting": False,
-        "deletable": True,
+        "deletable": grants.can(obj.name, "delete"),
         "deprecatedAndHidden": False,
         "feedEnabled": False,
         "keyPrefix": obj.key_prefix,
@@ -68,17 +71,18 @@ def _object_summary(version: str, obj: SfObject) -> dict[str, Any]:
         "searchable": True,
         "triggerable": True,
         "undeletable": True,
-        "updateable": True,
+        "updateable": grants.can(obj.name, "edit"),
         "urls": _object_urls(version, obj.name),
     }
 
 
-def _describe_field(spec: SfField) -> dict[str, Any]:
+def _describe_field(obj: SfObject, spec: SfField, grants: Grants) -> dict[str, Any]:
+    writable = grants.editable(obj, spec)
     return {
         "autoNumber": spec.auto_number,
         "calculated": False,
         "caseSensitive": spec.case_sensitive,
-        "createable": spec.writable,
+        "createable": writable and grants.can(obj.name, "create"),
         "custom": spec.custom,
         "defaultedOnCreate": spec.auto_number or not spec.writable,
         "externalId": spec.external_id,
@@ -107,7 +111,7 @@ def _describe_field(spec: SfField) -> dict[str, Any]:
         "sortable": True,
         "type": spec.type,
         "unique": spec.unique,
-        "updateable": spec.writable,
+        "updateable": writable and grants.can(obj.name, "edit"),
     }
 
 
@@ -177,53 +181,69 @@ class _RestViews:
             }
         )
 
+    def _readable_object(self, name: str) -> tuple[SfObject | None, Grants]:
+        """The object if the user may read it: one they may not is unknown to them."""
+        grants = self.records.access.grants()
+        obj = self.schema.object(name)
+        return (obj if obj is not None and grants.can(obj.name, "read") else None), grants
+
     def sobjects(self, version: str) -> Response:
+        grants = self.records.access.grants()
         return sf_json(
             {
                 "encoding": "UTF-8",
                 "maxBatchSize": MAX_COLLECTION_RECORDS,
-                "sobjects": [_object_summary(version, obj) for obj in self.schema.objects()],
+                "sobjects": [
+                    _object_summary(version, obj, grants)
+                    for obj in self.schema.objects()
+                    if grants.can(obj.name, "read")
+                ],
             }
         )
 
     def sobject(self, version: str, name: str) -> Response:
-        obj = self.schema.object(name)
+        obj, grants = self._readable_object(name)
         if obj is None:
             return _unknown_object()
-        return sf_json({"objectDescribe": _object_summary(version, obj), "recentItems": []})
+        return sf_json({"objectDescribe": _object_summary(version, obj, grants), "recentItems": []})
 
     def describe(self, version: str, name: str) -> Response:
-        obj = self.schema.object(name)
+        """Describe lists only the fields the user can see (DOC: "Field-Level Security")."""
+        obj, grants = self._readable_object(name)
         if obj is None:
             return _unknown_object()
-        body = _object_summary(version, obj)
+        body = _object_summary(version, obj, grants)
         body.update(
             childRelationships=[],
-            fields=[_describe_field(spec) for spec in self.schema.fields(obj.name)],
+            fields=[
+                _describe_field(obj, spec, grants)
+                for spec in self.schema.fields(obj.name)
+                if grants.readable(obj, spec)
+            ],
             recordTypeInfos=[],
         )
         return sf_json(body)
 
     def get_record(self, version: str, name: str, record_id: str) -> Response:
-        obj = self.schema.object(name)
+        obj, grants = self._readable_object(name)
         record = self.records.get(record_id) if obj else None
         if obj is None or record is None or record["attributes"]["type"] != obj.name:
             return _unknown_object()
         selected = request.args.get("fields")
-        fields = self.schema.fields(obj.name)
+        fields = [f for f in self.schema.fields(obj.name) if grants.readable(obj, f)]
         if selected:
             wanted = {part.strip().lower() for part in selected.split(",")}
             fields = [f for f in fields if f.name.lower() in wanted]
         return sf_json(_shape(version, obj.name, record, fields))
 
     def get_by_external_id(self, version: str, name: str, field_name: str, value: str) -> Response:
-        obj = self.schema.object(name)
+        obj, grants = self._readable_object(name)
         spec = self._external_field(obj, field_name) if obj else None
-        if obj is None or spec is None:
+        if obj is None or spec is None or not grants.readable(obj, spec):
             return _unknown_object()
         ids = self.records.find(obj.name, spec.name, value)
         records = [r for r in (self.records.get(i) for i in ids) if r is not None]
-        fields = self.schema.fields(obj.name)
+        fields = [f for f in self.schema.fields(obj.name) if grants.readable(obj, f)]
         if not records:
             return _unknown_object()
         if len(records) > 1:  # 300 Multiple Choices lists the matching record URLs
@@ -267,7 +287,7 @@ class _RestViews:
         return spec
 
     def create_record(self, version: str, name: str) -> Response:
-        obj = self.schema.object(name)
+        obj, _ = self._readable_object(name)
         if obj is None:
             return _unknown_object()
         body = request.get_json(silent=True)
@@ -280,11 +300,11 @@ class _RestViews:
         return sf_json({"id": outcome.id, "success": True, "errors": []}, 201)
 
     def upsert_one(self, version: str, name: str, field_name: str, value: str) -> Response:
-        obj = self.schema.object(name)
+        obj, grants = self._readable_object(name)
         if obj is None:
             return _unknown_object()
         spec = self._external_field(obj, field_name)
-        if spec is None:
+        if spec is None or not grants.readable(obj, spec):
             return sf_error(
                 404,
                 "NOT_FOUND",
@@ -300,8 +320,13 @@ class _RestViews:
 
     def delete_record(self, version: str, name: str, record_id: str) -> Response:
         """``DELETE sobjects/{name}/{id}``: 204, or 404 when there is no such record."""
-        if self.schema.object(name) is None:
+        obj, grants = self._readable_object(name)
+        if obj is None:
             return _unknown_object()
+        if not grants.can(obj.name, "delete"):
+            return sf_error(
+                403, "INSUFFICIENT_ACCESS_OR_READONLY", f"entity type cannot be deleted: {name}"
+            )
         if not self.records.delete(record_id):
             return sf_error(404, "ENTITY_IS_DELETED", "entity is deleted")
         return Response(status=204)
@@ -336,7 +361,16 @@ class _RestViews:
         if len(ids) > MAX_COLLECTION_RECORDS:
             return _too_many_records()
         results: list[dict[str, Any]] = []
+        grants = self.records.access.grants()
         for record_id in ids:
+            record = self.records.get(record_id)
+            if record is not None and not grants.can(record["attributes"]["type"], "delete"):
+                error = {
+                    "statusCode": "INSUFFICIENT_ACCESS_OR_READONLY",
+                    "message": "insufficient access rights on object id",
+                }
+                results.append({"success": False, "errors": [{**error, "fields": []}]})
+                continue
             if self.records.delete(record_id):
                 results.append({"id": record_id, "success": True, "errors": []})
             else:
@@ -345,11 +379,11 @@ class _RestViews:
         return sf_json(results)
 
     def collections_upsert(self, version: str, name: str, field_name: str) -> Response:
-        obj = self.schema.object(name)
+        obj, grants = self._readable_object(name)
         if obj is None:
             return sf_error(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
         spec = self._external_field(obj, field_name)
-        if spec is None:
+        if spec is None or not grants.readable(obj, spec):
             return sf_error(
                 400,
                 "INVALID_FIELD",
@@ -400,9 +434,20 @@ class _RestViews:
         if not text:
             return sf_error(400, "MALFORMED_QUERY", "A query string is required (q=...)")
 
+        grants = self.records.access.grants()
+
         def resolve(object_name: str) -> Mapping[str, SfField] | None:
+            # An object without Read is INVALID_TYPE, a field without field-level security
+            # INVALID_FIELD, exactly as for names that do not exist. DOC: SOQL and SOSL
+            # Reference, "Field-Level Security"; REST API "Status Codes and Error Responses".
             known = self.schema.object(object_name)
-            return self.schema.field_map(object_name) if known else None
+            if known is None or not grants.can(known.name, "read"):
+                return None
+            return {
+                key: spec
+                for key, spec in self.schema.field_map(object_name).items()
+                if grants.readable(known, spec)
+            }
 
         try:
             soql = parse_soql(text, resolve)

@@ -119,6 +119,51 @@ _STANDARD: dict[str, tuple[SfObject, list[SfField]]] = {
             ),
         ],
     ),
+    # Setup objects: the user, permission sets (one record per deployed PermissionSet) and
+    # their assignments. DOC Object Reference: User, PermissionSet, PermissionSetAssignment.
+    "User": (
+        SfObject("User", "User", "Users", "005"),
+        [
+            SfField("Username", "Username", "string", length=80, writable=False),
+            SfField("Name", "Full Name", "string", length=121, writable=False),
+            SfField("IsActive", "Active", "boolean", writable=False),
+        ],
+    ),
+    "PermissionSet": (
+        SfObject("PermissionSet", "Permission Set", "Permission Sets", "0PS"),
+        [
+            SfField("Name", "Name", "string", length=80, required=True, unique=True),
+            SfField("Label", "Label", "string", length=80, required=True),
+        ],
+    ),
+    "PermissionSetAssignment": (
+        SfObject(
+            "PermissionSetAssignment",
+            "Permission Set Assignment",
+            "Permission Set Assignments",
+            "0Pa",
+        ),
+        [
+            SfField(
+                "AssigneeId",
+                "Assignee ID",
+                "reference",
+                length=18,
+                required=True,
+                reference_to=("User",),
+                relationship_name="Assignee",
+            ),
+            SfField(
+                "PermissionSetId",
+                "Permission Set ID",
+                "reference",
+                length=18,
+                required=True,
+                reference_to=("PermissionSet",),
+                relationship_name="PermissionSet",
+            ),
+        ],
+    ),
     "Opportunity": (
         SfObject("Opportunity", "Opportunity", "Opportunities", "006"),
         [
@@ -213,8 +258,9 @@ class SalesforceSchema:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        if store.query_one("SELECT 1 FROM sf_objects") is None:
-            for obj, fields in _STANDARD.values():
+        # Standard objects missing from the store (also from a store of an older sandbox).
+        for obj, fields in _STANDARD.values():
+            if self.object(obj.name) is None:
                 self.save_object(obj)
                 for f in fields:
                     self.save_field(obj.name, f)

@@ -71,6 +71,9 @@ class SandboxConfig:
     hubspot_rate_limit: HubSpotRateLimit | None = None
     salesforce_daily_limit: int = 15_000  # Developer Edition's allocation
     now: Callable[[], float] | None = None  # injectable time for rate windows and timestamps
+    # The Salesforce user's profile: "standard" (Standard User) or "minimum_access" (an
+    # integration user with nothing but its permission sets); see salesforce_access.
+    salesforce_profile: str = "standard"
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -231,7 +234,7 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
     salesforce = SalesforceBackend(
         store,
         sf_schema,
-        SalesforceRecords(store, sf_schema, faults),
+        SalesforceRecords(store, sf_schema, faults, config.salesforce_profile),
         faults,
         credentials,
         query_batch_size=config.query_batch_size,

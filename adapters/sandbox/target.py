@@ -14,7 +14,7 @@ import os
 from pydantic import SecretStr
 
 from adapters.salesforce.adapter import SalesforceAdapter
-from adapters.sandbox.server import Sandbox, start_sandbox
+from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
 from connector.settings import Settings
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
@@ -47,7 +47,12 @@ def salesforce_adapter(settings: Settings, sandbox: Sandbox) -> SalesforceAdapte
 
 
 def build_target(settings: Settings) -> SyncTarget:
-    sandbox = start_sandbox(settings.sandbox_dir)
+    # An integration user as the README tells the admin to set one up: the Minimum Access
+    # profile, so every object and field the sync touches comes from Refnet_Integration,
+    # which provision() deploys and assigns.
+    sandbox = start_sandbox(
+        settings.sandbox_dir, SandboxConfig(salesforce_profile="minimum_access")
+    )
     atexit.register(sandbox.stop)
     adapter = salesforce_adapter(settings, sandbox)
     adapter.provision()

@@ -73,6 +73,52 @@ def provision_referral(sf: Salesforce) -> None:
             ),
         ]
     )
+    grant_referral_access(sf)
+
+
+REFERRAL_FIELDS = ("External_Id__c", "Stage__c", "Amount__c", "Referred_By__c")
+
+
+def grant_referral_access(sf: Salesforce, fields: tuple[str, ...] = REFERRAL_FIELDS) -> None:
+    """Deploy a permission set for Referral__c and ``fields`` and assign it to the user:
+    fields created through the Metadata API are invisible until one grants them."""
+    md = sf.mdapi
+    md.PermissionSet.upsert(
+        [
+            md.PermissionSet(
+                fullName="Referral_Sync",
+                label="Referral Sync",
+                objectPermissions=[
+                    {
+                        "object": REFERRAL,
+                        "allowCreate": True,
+                        "allowRead": True,
+                        "allowEdit": True,
+                        "allowDelete": True,
+                        "viewAllRecords": False,
+                        "modifyAllRecords": False,
+                    }
+                ],
+                fieldPermissions=[
+                    {"field": f"{REFERRAL}.{name}", "readable": True, "editable": True}
+                    for name in fields
+                ],
+            )
+        ]
+    )
+    assign_permission_set(sf, "Referral_Sync")
+
+
+def assign_permission_set(sf: Salesforce, name: str) -> None:
+    """A PermissionSetAssignment of set ``name`` to the running user (REST)."""
+    set_id = sf.query(f"SELECT Id FROM PermissionSet WHERE Name = '{name}'")["records"][0]["Id"]
+    user_id = sf.query("SELECT Id FROM User")["records"][0]["Id"]
+    assigned = sf.query(
+        "SELECT Id FROM PermissionSetAssignment "
+        f"WHERE AssigneeId = '{user_id}' AND PermissionSetId = '{set_id}'"
+    )["totalSize"]
+    if not assigned:
+        sf.PermissionSetAssignment.create({"AssigneeId": user_id, "PermissionSetId": set_id})
 
 
 def referral(key: str, **fields: Any) -> dict[str, Any]:

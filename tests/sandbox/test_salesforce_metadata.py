@@ -7,7 +7,13 @@ from simple_salesforce import Salesforce
 from zeep.exceptions import Fault
 
 from adapters.sandbox import Sandbox
-from tests.sandbox.helpers import EXTERNAL_ID, REFERRAL, provision_referral
+from tests.sandbox.helpers import (
+    EXTERNAL_ID,
+    REFERRAL,
+    REFERRAL_FIELDS,
+    grant_referral_access,
+    provision_referral,
+)
 
 pytestmark = pytest.mark.usefixtures("mdapi_trusts_sandbox")
 
@@ -55,7 +61,11 @@ def test_update_and_upsert_change_the_schema(sf: Salesforce) -> None:
     md.CustomField.update(
         [
             md.CustomField(
-                fullName=f"{REFERRAL}.Amount__c", label="Deal value", type=md.FieldType("Number")
+                fullName=f"{REFERRAL}.Amount__c",
+                label="Deal value",
+                type=md.FieldType("Number"),
+                precision=18,
+                scale=2,
             )
         ]
     )
@@ -70,6 +80,7 @@ def test_update_and_upsert_change_the_schema(sf: Salesforce) -> None:
             )
         ]
     )
+    grant_referral_access(sf, (*REFERRAL_FIELDS, "Notes__c"))
     fields = {f["name"]: f for f in sf.Referral__c.describe()["fields"]}
     assert (fields["Amount__c"]["label"], fields["Amount__c"]["type"]) == ("Deal value", "double")
     assert (fields["Notes__c"]["type"], fields["Notes__c"]["length"]) == ("textarea", 5000)

@@ -32,7 +32,14 @@ def test_versions_and_global_describe_list_the_standard_objects(sf: Salesforce) 
     versions = sf.session.get(f"https://{sf.sf_instance}/services/data/").json()
     assert {"label": "Winter '25", "url": "/services/data/v62.0", "version": "62.0"} in versions
     names = {o["name"]: o["keyPrefix"] for o in sf.describe()["sobjects"]}
-    assert names == {"Account": "001", "Contact": "003", "Opportunity": "006"}
+    assert names == {
+        "Account": "001",
+        "Contact": "003",
+        "Opportunity": "006",
+        "User": "005",
+        "PermissionSet": "0PS",
+        "PermissionSetAssignment": "0Pa",
+    }
 
 
 def test_describe_shows_fields_provisioned_through_the_metadata_api(sf: Salesforce) -> None:

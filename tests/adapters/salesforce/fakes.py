@@ -219,6 +219,7 @@ class MetadataOrg:
         self.components: dict[tuple[str, str], list[ET.Element]] = {}
         self.calls: list[tuple[str, str, int]] = []  # (operation, type, component count)
         self.refuse = refuse or {}
+        self.assignments: list[dict[str, Any]] = []  # PermissionSetAssignment bodies
 
     def __call__(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         body = request.body if isinstance(request.body, bytes) else str(request.body).encode()
@@ -281,8 +282,42 @@ class MetadataOrg:
         )
         return 200, {"Content-Type": "text/xml"}, text
 
-    def register(self, rsps: responses.RequestsMock) -> None:
+    def register(self, rsps: responses.RequestsMock, *, rest: bool = True) -> None:
         rsps.add_callback(responses.POST, METADATA_URL, callback=self)
+        if rest:  # provisioning then assigns the integration permission set over REST
+            rsps.add_callback(
+                responses.GET,
+                f"{INSTANCE}/services/oauth2/userinfo",
+                callback=self.userinfo,
+                content_type="application/json",
+            )
+            rsps.add_callback(responses.GET, f"{BASE}query/", callback=self.query)
+            rsps.add_callback(
+                responses.POST, f"{BASE}sobjects/PermissionSetAssignment/", callback=self.assign
+            )
+            rsps.add_callback(
+                responses.POST, f"{BASE}sobjects/PermissionSetAssignment", callback=self.assign
+            )
+
+    USER_ID = "005xx0000000001AAA"
+    SET_ID = "0PSxx0000000001AAA"
+
+    def userinfo(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        return 200, {}, json.dumps({"user_id": self.USER_ID})
+
+    def query(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        soql = str(request.url)
+        if "PermissionSetAssignment" in soql:
+            rows = [{"Id": f"0Pa{i}"} for i, _ in enumerate(self.assignments)]
+        elif ("PermissionSet", "Refnet_Integration") in self.components:
+            rows = [{"Id": self.SET_ID}]
+        else:
+            rows = []
+        return 200, {}, json.dumps({"totalSize": len(rows), "done": True, "records": rows})
+
+    def assign(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        self.assignments.append(json.loads(request.body or b"{}"))
+        return 201, {}, json.dumps({"id": "0Paxx", "success": True, "errors": []})
 
     def value(self, kind: str, full_name: str, path: str) -> list[str]:
         """Texts at ``path`` (``a/b/c`` in the metadata namespace) inside a stored component."""

@@ -40,7 +40,7 @@ def test_provision_dry_run_reports_what_it_would_create(monkeypatch: pytest.Monk
     monkeypatch.setenv("REFNET_SALESFORCE__API_VERSION", VERSION)
     org = MetadataOrg()
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        org.register(rsps)
+        org.register(rsps, rest=False)  # a dry run assigns nothing
         result = runner.invoke(app, ["provision", "--dry-run"])
 
     assert result.exit_code == 0, result.output

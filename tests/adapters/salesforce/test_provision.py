@@ -18,7 +18,9 @@ from tests.adapters.salesforce.fakes import MetadataOrg
 @pytest.fixture
 def org() -> Iterator[MetadataOrg]:
     fake = MetadataOrg()
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+    # Not every test reaches the permission set assignment (dry runs, refusals); the
+    # Metadata calls each test makes are asserted through ``org.calls``.
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake.register(rsps)
         yield fake
 
@@ -50,6 +52,10 @@ def test_provisioning_twice_creates_once_then_changes_nothing(
     assert second == []
     assert _writes(org) == []
     assert {operation for operation, _, _ in org.calls} == {"readMetadata"}
+    # The integration set is assigned to the running user once; the second run finds it.
+    assert org.assignments == [
+        {"AssigneeId": MetadataOrg.USER_ID, "PermissionSetId": MetadataOrg.SET_ID}
+    ]
 
 
 def test_what_was_created_is_what_the_mappings_say(
@@ -113,13 +119,14 @@ def test_refused_components_are_named_and_the_rest_still_created(
     refused = "Refnet_Referral__c.Amount__c"
     org = MetadataOrg(refuse={refused: ("FIELD_INTEGRITY_EXCEPTION", "bad precision")})
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        org.register(rsps)
+        org.register(rsps, rest=False)  # a refused run assigns nothing
         with pytest.raises(ProvisioningError) as caught:
             make_adapter().provision()
 
     assert caught.value.failures == {refused: ["FIELD_INTEGRITY_EXCEPTION"]}
     assert f"{refused}: FIELD_INTEGRITY_EXCEPTION" in str(caught.value)
     assert ("CustomField", refused) not in org.components
+    assert org.assignments == []
     assert len(org.components) == len(desired_components(mappings)) - 1
     assert len(caught.value.changed) == len(desired_components(mappings)) - 1
 

@@ -134,28 +134,66 @@ def test_the_referral_status_picklist_is_the_enum_with_open_as_default(project: 
     ]
 
 
-def test_the_permission_set_grants_every_object_and_custom_field(
+def _permissions(project: Path, name: str) -> tuple[dict[str, ET.Element], dict[str, str]]:
+    root = _parse(project / SOURCE / f"permissionsets/{name}.permissionset-meta.xml")
+    objects = {
+        p.findtext("md:object", namespaces=NS) or "": p
+        for p in root.findall("md:objectPermissions", NS)
+    }
+    fields = {
+        p.findtext("md:field", namespaces=NS) or "": p.findtext("md:editable", namespaces=NS) or ""
+        for p in root.findall("md:fieldPermissions", NS)
+    }
+    return objects, fields
+
+
+def test_the_integration_set_grants_every_object_and_field_a_sync_touches(
     project: Path, mappings: MappingSet
 ) -> None:
-    root = _parse(project / SOURCE / "permissionsets/Refnet_Admin.permissionset-meta.xml")
-    objects = {
-        p.findtext("md:object", namespaces=NS): p for p in root.findall("md:objectPermissions", NS)
-    }
+    objects, fields = _permissions(project, "Refnet_Integration")
     assert set(objects) == {*(m.object for m in mappings.mappings), "Opportunity"}
     referral = objects["Refnet_Referral__c"]
     assert referral.findtext("md:allowEdit", namespaces=NS) == "true"
     # refnet's own records may be deleted (the delete removal mode); a CRM user's never.
     assert referral.findtext("md:allowDelete", namespaces=NS) == "true"
-    assert objects["Contact"].findtext("md:allowDelete", namespaces=NS) == "false"
+    for standard in ("Contact", "Account"):
+        assert objects[standard].findtext("md:allowCreate", namespaces=NS) == "true"
+        assert objects[standard].findtext("md:allowEdit", namespaces=NS) == "true"
+        assert objects[standard].findtext("md:allowDelete", namespaces=NS) == "false"
+    assert objects["Opportunity"].findtext("md:allowRead", namespaces=NS) == "true"
     assert objects["Opportunity"].findtext("md:allowEdit", namespaces=NS) == "false"
-    fields = {
-        p.findtext("md:field", namespaces=NS) for p in root.findall("md:fieldPermissions", NS)
-    }
-    expected = {f"{m.object}.{m.external_id_field}" for m in mappings.mappings} | {
+    custom = {f"{m.object}.{m.external_id_field}" for m in mappings.mappings} | {
         f"{m.object}.{f.target}" for m in mappings.mappings for f in m.fields if f.custom
     }
-    expected |= {f"{m.object}.{ARCHIVE_FIELD}" for m in mappings.mappings}
-    assert fields == expected
+    custom |= {f"{m.object}.{ARCHIVE_FIELD}" for m in mappings.mappings}
+    assert custom <= set(fields)
+    assert all(fields[name] == "true" for name in custom)
+    # Standard fields refnet only reads are granted read-only; mapped ones are written (a
+    # pulled field such as Email is seeded when refnet creates the Contact).
+    assert fields["Contact.Email"] == "true"
+    assert fields["Opportunity.Amount"] == "false"
+    assert fields["Contact.AccountId"] == "true"
+    # Required and Name fields take no field permission: a deploy naming them fails.
+    assert not {"Contact.LastName", "Account.Name", "Opportunity.StageName"} & set(fields)
+    assert not any(name.endswith(".Name") for name in fields)
+
+
+def test_the_sales_user_set_reads_everything_and_edits_only_pulled_fields(
+    project: Path, mappings: MappingSet
+) -> None:
+    # Besides these, sales users fill the two deal-event fields (tested below).
+    objects, fields = _permissions(project, "Refnet_Sales_User")
+    assert set(objects) == {m.object for m in mappings.mappings if m.custom}
+    for access in objects.values():
+        assert access.findtext("md:allowRead", namespaces=NS) == "true"
+        for verb in ("allowCreate", "allowEdit", "allowDelete"):
+            assert access.findtext(f"md:{verb}", namespaces=NS) == "false"
+    pulled = {f"{m.object}.{f.target}" for m in mappings.mappings for f in m.fields if not f.pushed}
+    deal_fields = {"Opportunity.Refnet_Referral_Id__c", "Contact.Referred_By__c"}
+    editable = {name for name, value in fields.items() if value == "true"} - deal_fields
+    assert editable == {name for name in pulled if name in fields}
+    assert "Refnet_Referral__c.Note__c" in editable
+    assert fields["Contact.Refnet_Ladder_Stage__c"] == "false"
 
 
 # --- The whole package: every file against the Metadata API schema, and the sales app ---
@@ -303,3 +341,15 @@ def test_without_an_endpoint_no_deal_event_is_written(project: Path) -> None:
     assert not (project / SOURCE / "flows").exists()
     assert not (project / SOURCE / "workflows").exists()
     assert (project / SOURCE / "objects/Contact/fields/Referred_By__c.field-meta.xml").is_file()
+
+
+def test_sales_users_fill_the_deal_event_fields_and_the_integration_user_reads_them(
+    package: Path,
+) -> None:
+    deal_fields = {"Opportunity.Refnet_Referral_Id__c", "Contact.Referred_By__c"}
+    _, sales = _permissions(package, "Refnet_Sales_User")
+    _, integration = _permissions(package, "Refnet_Integration")
+    assert {name: sales.get(name) for name in deal_fields} == dict.fromkeys(deal_fields, "true")
+    assert {name: integration.get(name) for name in deal_fields} == dict.fromkeys(
+        deal_fields, "false"
+    )
