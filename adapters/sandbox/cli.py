@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from adapters.sandbox.faults import HubSpotRateLimit
+from adapters.sandbox.salesforce_duplicates import org_counts
 from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
 
 __all__ = ["app", "serve"]
@@ -93,6 +94,13 @@ def serve(
         bool,
         typer.Option(help="Emulate an Enterprise HubSpot portal (custom objects allowed)."),
     ] = True,
+    populated: Annotated[
+        bool,
+        typer.Option(
+            help="Start the Salesforce org with a customer's Accounts, Contacts and "
+            "Opportunities (--empty for none)."
+        ),
+    ] = True,
     query_batch_size: Annotated[
         int, typer.Option(min=1, help="Salesforce query page size (nextRecordsUrl paging).")
     ] = 2000,
@@ -109,6 +117,7 @@ def serve(
         if rate_limit
         else None,
         salesforce_daily_limit=salesforce_daily_limit,
+        populated=populated,
     )
     try:
         sandbox = start_sandbox(state_dir, config)
@@ -131,3 +140,22 @@ def serve(
         signal.signal(signal.SIGTERM, previous)
         sandbox.stop()
         typer.echo("sandbox stopped.")
+
+
+@app.command()
+def stats(
+    state_dir: Annotated[
+        Path, typer.Option(help="Directory for the database and the private CA.")
+    ] = Path(".refnet-sandbox"),
+) -> None:
+    """Count the Salesforce org's Accounts, Contacts and Opportunities, and its duplicates.
+
+    A duplicate is a second visible Contact with the same e-mail or a second Account with
+    the same organisation name as the org's duplicate rules compare them.
+    """
+    sandbox = start_sandbox(state_dir, SandboxConfig(populated=True))
+    try:
+        counts = org_counts(sandbox.salesforce.records)
+    finally:
+        sandbox.stop()
+    typer.echo("Salesforce org: " + ", ".join(f"{name} {count}" for name, count in counts.items()))

@@ -41,6 +41,7 @@ from adapters.sandbox.hubspot_records import HubSpotRecords
 from adapters.sandbox.hubspot_schema import HubSpotSchema
 from adapters.sandbox.salesforce_api import create_salesforce_app, login_domain
 from adapters.sandbox.salesforce_backend import API_VERSION, SalesforceBackend
+from adapters.sandbox.salesforce_population import populate
 from adapters.sandbox.salesforce_records import SalesforceRecords
 from adapters.sandbox.salesforce_schema import SalesforceSchema
 from adapters.sandbox.store import Clock, Store
@@ -65,6 +66,9 @@ class SandboxConfig:
     hubspot_rate_limit: HubSpotRateLimit | None = None
     salesforce_daily_limit: int = 15_000  # Developer Edition's allocation
     now: Callable[[], float] | None = None  # injectable time for rate windows and timestamps
+    # Start the Salesforce org with a customer's existing records
+    # (adapters.sandbox.salesforce_population); tests that need an empty org keep False.
+    populated: bool = False
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -209,10 +213,13 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
         salesforce_daily_limit=config.salesforce_daily_limit,
     )
     sf_schema = SalesforceSchema(store)
+    sf_records = SalesforceRecords(store, sf_schema, faults)
+    if config.populated:
+        populate(sf_records)
     salesforce = SalesforceBackend(
         store,
         sf_schema,
-        SalesforceRecords(store, sf_schema, faults),
+        sf_records,
         faults,
         credentials,
         query_batch_size=config.query_batch_size,

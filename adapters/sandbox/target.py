@@ -14,7 +14,7 @@ import os
 from pydantic import SecretStr
 
 from adapters.salesforce.adapter import SalesforceAdapter
-from adapters.sandbox.server import Sandbox, start_sandbox
+from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
 from connector.settings import Settings
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
@@ -47,7 +47,8 @@ def salesforce_adapter(settings: Settings, sandbox: Sandbox) -> SalesforceAdapte
 
 
 def build_target(settings: Settings) -> SyncTarget:
-    sandbox = start_sandbox(settings.sandbox_dir)
+    # A customer's org already holds Accounts and Contacts; the sandbox starts like one.
+    sandbox = start_sandbox(settings.sandbox_dir, SandboxConfig(populated=True))
     atexit.register(sandbox.stop)
     adapter = salesforce_adapter(settings, sandbox)
     adapter.provision()
