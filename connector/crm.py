@@ -16,6 +16,7 @@ __all__ = [
     "BatchResult",
     "CallCounter",
     "CrmAdapter",
+    "LinkPreviewer",
     "OutboundRecord",
     "PulledRecord",
     "RecordOutcome",
@@ -35,12 +36,14 @@ class OutboundRecord:
 
     ``new`` marks a record refnet never had confirmed in this CRM: an adapter may first
     link it to a record the CRM already has (a Contact with the member's e-mail) so the
-    upsert updates that one instead of creating a duplicate.
+    upsert updates that one instead of creating a duplicate; ``crm_id`` names the CRM
+    record an import brought along, which it links to first.
     """
 
     key: str
     fields: Mapping[str, Any]
     new: bool = False
+    crm_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,16 @@ class CallCounter(Protocol):
 
     @property
     def api_calls(self) -> int: ...
+
+
+@runtime_checkable
+class LinkPreviewer(Protocol):
+    """An adapter that links new records to ones the CRM already has, and can say how
+    without writing (for a dry run)."""
+
+    def preview_links(
+        self, object_name: str, records: Sequence[OutboundRecord]
+    ) -> Mapping[str, Literal["matched", "ambiguous", "new"]]:
+        """Per new record's key: an existing record it would link to (``matched``), several
+        it cannot choose from (``ambiguous``: neither linked nor created), or none (``new``)."""
+        ...

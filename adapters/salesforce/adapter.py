@@ -38,6 +38,13 @@ from simple_salesforce.format import format_soql
 from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.bulk import BulkOptions, BulkUpsert
 from adapters.salesforce.client import choose_flow, make_salesforce_client
+from adapters.salesforce.linking import (
+    AMBIGUOUS,
+    LINK_BY,
+    Linker,
+    LinkState,
+    duplicate_matches,
+)
 from adapters.salesforce.metadata import ARCHIVE_FIELD, desired_components
 from adapters.salesforce.provision import Provisioner, ProvisionReport
 from adapters.salesforce.pull import PullReader
@@ -57,8 +64,6 @@ from mappings.spec import MappingSet, ObjectMapping
 __all__ = ["COLLECTION_SIZE", "LINK_BY", "ClientFactory", "SalesforceAdapter"]
 
 COLLECTION_SIZE = 200  # sObject Collections limit per request
-# How a new member finds the record sales already has, per standard object.
-LINK_BY = {"Contact": "Email", "Account": "Name"}
 _MAX_MESSAGE = 500
 # Answers to a write by id that mean the record is no longer in Salesforce.
 _GONE = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY"})
@@ -134,6 +139,11 @@ class SalesforceAdapter:
         self.reader = PullReader(
             self.client, self.policy, self.mappings, request_timeout=request_timeout
         )
+        self.linker = Linker(self.reader.query)
+        # Sforce-Duplicate-Rule-Header only as the admin configured it (REST API Developer
+        # Guide, "Duplicate Rule Header"); without it the org's rules apply as they stand.
+        header = settings.duplicate_rule_header
+        self._write_headers = {"Sforce-Duplicate-Rule-Header": header} if header else {}
         self.logins = 0
 
     # -- session ---------------------------------------------------------------------------
@@ -229,45 +239,128 @@ class SalesforceAdapter:
                 for record in records
             ],
         }
-        return _outcomes([r.key for r in records], self._patch(path, body, operation))
+        result = self._patch(path, body, operation)
+        outcomes = _outcomes([r.key for r in records], result)
+        rows = result if isinstance(result, list) else []
+        refused = {
+            index: ids
+            for index, row in enumerate(rows[: len(records)])
+            if (ids := duplicate_matches(row)) is not None
+        }
+        if refused:
+            self._link_duplicates(mapping, records, refused, outcomes)
+        return outcomes
+
+    def _link_duplicates(
+        self,
+        mapping: ObjectMapping,
+        records: Sequence[OutboundRecord],
+        refused: dict[int, list[str]],
+        outcomes: list[RecordOutcome],
+    ) -> None:
+        """Creates the duplicate rule refused: link the one record it matched, then send the
+        record again (an update of that record now); never save a duplicate.
+
+        A refusal matching several records, or one already linked to another refnet
+        record, is ambiguous and stays a failure.
+        """
+        matched = sorted({ids[0] for ids in refused.values() if len(ids) == 1})
+        taken = self._linked_keys(mapping, matched)
+        links: dict[str, str] = {}
+        for index, ids in refused.items():
+            key = records[index].key
+            if len(ids) == 1 and taken.get(ids[0]) is None:
+                links[key] = ids[0]
+                continue
+            what = (
+                f"record {ids[0]}, already linked to refnet record '{taken[ids[0]]}'"
+                if len(ids) == 1
+                else f"{len(ids)} existing records ({', '.join(ids[:5])})"
+            )
+            outcomes[index] = RecordOutcome(
+                key,
+                ok=False,
+                code=AMBIGUOUS if len(ids) != 1 else "DUPLICATES_DETECTED",
+                message=f"duplicate rule: {mapping.object} for '{key}' matches {what}",
+            )
+        if not links:
+            return
+        linked = {o.key for o in self.link_records(mapping.object, links).outcomes if o.ok}
+        again = [(i, r) for i, r in enumerate(records) if r.key in linked]
+        if not again:
+            return
+        operation = f"upsert {mapping.object}"
+        self.budget.check(operation)
+        path = f"composite/sobjects/{mapping.object}/{mapping.external_id_field}"
+        body = {
+            "allOrNone": False,
+            "records": [
+                {
+                    "attributes": {"type": mapping.object},
+                    **record.fields,
+                    mapping.external_id_field: record.key,
+                }
+                for _, record in again
+            ],
+        }
+        resent = _outcomes([r.key for _, r in again], self._patch(path, body, operation))
+        for (index, _), outcome in zip(again, resent, strict=True):
+            outcomes[index] = outcome
+
+    def _linked_keys(self, mapping: ObjectMapping, crm_ids: list[str]) -> dict[str, str | None]:
+        """The refnet id each of ``crm_ids`` already carries (``None``: not linked)."""
+        if not crm_ids:
+            return {}
+        external = mapping.external_id_field
+        soql = format_soql(
+            "SELECT Id, {:literal} FROM {:literal} WHERE Id IN {}",
+            external,
+            mapping.object,
+            crm_ids,
+        )
+        return {
+            str(row["Id"]): row.get(external)
+            for row in self.reader.query(soql, f"check {mapping.object} duplicates")
+        }
 
     def _patch(self, path: str, body: dict[str, Any], operation: str) -> Any:
+        headers = self._write_headers
         return self.policy.call(
-            lambda: self.client().restful(path, method="PATCH", json=body, timeout=self._timeout),
+            lambda: self.client().restful(
+                path, method="PATCH", json=body, timeout=self._timeout, headers=headers
+            ),
             operation=operation,
         )
 
     def _link_existing(
         self, mapping: ObjectMapping, records: Sequence[OutboundRecord]
     ) -> dict[str, RecordOutcome]:
-        """Link new members to the Contact / Account sales already has; failures by key.
+        """Link new records to the Contacts / Accounts sales already has; failures by key.
 
-        A Contact is matched by e-mail, an Account by exact name, and only when exactly
-        one record not yet linked to refnet carries it (and only one new member): the
-        upsert that follows then updates that record instead of creating a duplicate.
+        See :mod:`adapters.salesforce.linking`: an ambiguous match is reported as a failure
+        and neither linked nor sent, so the upsert that follows creates no duplicate.
         """
-        field = LINK_BY.get(mapping.object)
-        if field is None:
+        if mapping.custom:
             return {}
-        wanted: dict[str, list[tuple[str, str]]] = {}
-        for record in records:
-            value = record.fields.get(field)
-            if record.new and isinstance(value, str) and value.strip():
-                wanted.setdefault(value.strip().casefold(), []).append((record.key, value))
-        unique = {folded: pairs[0] for folded, pairs in wanted.items() if len(pairs) == 1}
-        if not unique:
+        plan = self.linker.plan(mapping.object, mapping.external_id_field, records)
+        failures = dict(plan.ambiguous)
+        if plan.links:
+            result = self.link_records(mapping.object, plan.links)
+            failures.update({o.key: o for o in result.outcomes if not o.ok})
+        return failures
+
+    def preview_links(
+        self, object_name: str, records: Sequence[OutboundRecord]
+    ) -> dict[str, LinkState]:
+        """For a dry run: whether each new record would be matched, ambiguous or new.
+
+        Reads only (the same queries as a real run's linking).
+        """
+        mapping = self._mapping(object_name)
+        if mapping.custom:
             return {}
-        found = self.reader.match_unlinked(
-            mapping.object,
-            field,
-            [value for _, value in unique.values()],
-            mapping.external_id_field,
-        )
-        links = {key: found[folded] for folded, (key, _) in unique.items() if folded in found}
-        if not links:
-            return {}
-        result = self.link_records(mapping.object, links)
-        return {outcome.key: outcome for outcome in result.outcomes if not outcome.ok}
+        plan = self.linker.plan(mapping.object, mapping.external_id_field, records)
+        return {record.key: plan.state(record.key) for record in records if record.new}
 
     def link_records(self, object_name: str, links: Mapping[str, str]) -> BatchResult:
         """Write refnet ids onto existing records: ``links`` maps refnet id → Salesforce id.

@@ -92,6 +92,18 @@ def _print_summary(summary: RunSummary) -> None:
                 ),
             )
         )
+    linking = [p for p in summary.objects if p.links]
+    if linking:
+        console.print(
+            table(
+                "records to create, against what the CRM already holds",
+                ["object", "matched (linked)", "ambiguous (reported)", "new"],
+                (
+                    (p.name, p.links["matched"], p.links["ambiguous"], p.links["new"])
+                    for p in linking
+                ),
+            )
+        )
     c = summary.counts
     console.print(
         f"planned {c.planned}, sent {c.sent}, succeeded {c.succeeded}, failed {c.failed}, "

@@ -21,6 +21,7 @@ from typing import Any, Literal, Protocol
 from connector.crm import (
     BatchResult,
     CrmAdapter,
+    LinkPreviewer,
     OutboundRecord,
     RecordOutcome,
     RecordRemover,
@@ -104,6 +105,9 @@ class ObjectPlan:
     gone: int = 0  # records the CRM holds that refnet no longer has
     removed: int = 0  # of those, archived or deleted in this run
     sample: list[PlannedRecord] = field(default_factory=list)
+    # Dry run, objects the CRM links (Contact, Account): of the creates, how many would
+    # link to an existing record ("matched"), match several ("ambiguous"), or be "new".
+    links: dict[str, int] = field(default_factory=dict)
 
     @property
     def to_send(self) -> int:
@@ -151,6 +155,7 @@ class _Pending:
     fields: dict[str, Any]  # the diff baseline once confirmed
     wire: Mapping[str, Any]  # what is sent: fields, plus seeds on create
     new: bool  # never confirmed in this CRM
+    crm_id: str | None = None  # the CRM record an import named for it
 
 
 class _ObjectRun:
@@ -170,6 +175,7 @@ class _ObjectRun:
         self.options, self.run_id, self.counts = options, run_id, counts
         self.plan = ObjectPlan(obj.name)
         self.pending: list[_Pending] = []
+        self.previewing: list[OutboundRecord] = []  # dry run: creates to match
         self.removing: list[RemovedRecord] = []
         self.remover = adapter if isinstance(adapter, RecordRemover) else None
         self.archive_field = self.remover.archive_field(obj.name) if self.remover else None
@@ -205,7 +211,19 @@ class _ObjectRun:
         self.pending = []
         self._remove(self.removing)
         self.removing = []
+        self._preview_links()
         return self.plan
+
+    def _preview_links(self) -> None:
+        if not self.previewing or not isinstance(self.adapter, LinkPreviewer):
+            return
+        states = self.adapter.preview_links(self.obj.name, self.previewing)
+        self.previewing = []
+        if not states:
+            return
+        self.plan.links = {"matched": 0, "ambiguous": 0, "new": 0}
+        for state in states.values():
+            self.plan.links[state] += 1
 
     def _send_all(self, items: Sequence[_Pending]) -> None:
         """One bulk hand-over if ``items`` reach the bulk threshold, else call by call."""
@@ -241,13 +259,24 @@ class _ObjectRun:
                 PlannedRecord(record_id, action, _diff(state.fields if state else None, fields))
             )
         if self.options.dry_run:
+            if action == "create":
+                self.previewing.append(
+                    OutboundRecord(
+                        record_id,
+                        {**desired.seed_fields(), **fields},
+                        new=True,
+                        crm_id=desired.crm_id,
+                    )
+                )
             return
         wire: dict[str, Any] = dict(fields)
         if action == "create":
             wire = {**desired.seed_fields(), **fields}
             if state is not None and state.status == "archived" and self.archive_field:
                 wire[self.archive_field] = False  # back in refnet: un-archive it
-        self.pending.append(_Pending(record_id, digest, fields, wire, action == "create"))
+        self.pending.append(
+            _Pending(record_id, digest, fields, wire, action == "create", desired.crm_id)
+        )
 
     def _gone(self, state: RecordState) -> None:
         """A record the CRM holds (or was sent) that refnet no longer has."""
@@ -284,7 +313,10 @@ class _ObjectRun:
     def _send(self, batch: Sequence[_Pending]) -> None:
         result = self.adapter.upsert_batch(
             self.obj.name,
-            [OutboundRecord(item.record_id, item.wire, new=item.new) for item in batch],
+            [
+                OutboundRecord(item.record_id, item.wire, new=item.new, crm_id=item.crm_id)
+                for item in batch
+            ],
         )
         complete = _complete([item.record_id for item in batch], result)
         self.counts.sent += len(batch)
