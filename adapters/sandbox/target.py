@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
 from connector.settings import Settings
+from connector.sync.outcomes import DealSource
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
@@ -57,4 +58,10 @@ def build_target(settings: Settings) -> SyncTarget:
         settings.rules.multiplier,
         connector_config=settings.intelligence.connector,
     )
-    return SyncTarget("sandbox", adapter, objects)
+    return SyncTarget(
+        "sandbox",
+        adapter,
+        objects,
+        # Won and lost Opportunities reach refnet through the sync alone.
+        DealSource("Opportunity", "salesforce", rules=settings.rules),
+    )

@@ -92,6 +92,14 @@ def _print_summary(summary: RunSummary) -> None:
                 ),
             )
         )
+    deals = summary.outcomes
+    if deals is not None:
+        console.print(
+            f"deal outcomes ({deals.name}): read {deals.read}, won {deals.won}, lost "
+            f"{deals.lost}, open {deals.still_open}, no referral {deals.unlinked}, "
+            f"referrals closed {deals.referrals_closed}",
+            highlight=False,
+        )
     linking = [p for p in summary.objects if p.links]
     if linking:
         console.print(
@@ -155,7 +163,14 @@ def sync(
     )
     selected = chosen.select(objects or [])
     if as_json:
-        summary = run_sync(state.store, chosen.adapter, selected, target=target, options=options)
+        summary = run_sync(
+            state.store,
+            chosen.adapter,
+            selected,
+            target=target,
+            options=options,
+            deals=chosen.deals,
+        )
         print_json(summary)
     else:
         columns = (
@@ -172,6 +187,7 @@ def sync(
                 target=target,
                 options=options,
                 progress=_RichProgress(bar),
+                deals=chosen.deals,
             )
         _print_summary(summary)
     if summary.status == "stopped":

@@ -31,6 +31,7 @@ from connector.crm import (
 from connector.errors import ConfigError, RefnetError, TransientError
 from connector.store import Store
 from connector.sync.objects import Desired, PullableObject, SyncObject, content_hash
+from connector.sync.outcomes import DealSource, OutcomePlan, pull_deal_outcomes
 from connector.sync.pull import PullPlan, pull_object
 from connector.sync.state import LIVE, RecordState, RunCounts, StateStore
 
@@ -125,6 +126,7 @@ class RunSummary:
     stop_reason: str | None = None
     pulls: list[PullPlan] = field(default_factory=list)
     removals: RemovalMode = "keep"
+    outcomes: OutcomePlan | None = None  # deal outcomes read (connector.sync.outcomes)
 
 
 def _diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldChange]:
@@ -369,8 +371,13 @@ def run_sync(
     target: str,
     options: SyncOptions | None = None,
     progress: Progress | None = None,
+    deals: DealSource | None = None,
 ) -> RunSummary:
-    """Sync ``objects`` to ``adapter``; a temporary failure stops the run cleanly (resumable)."""
+    """Sync ``objects`` to ``adapter``; a temporary failure stops the run cleanly (resumable).
+
+    With ``deals`` (and pulling on), the outcomes of deals linked to referrals are read
+    after the pull and applied before the push, so the push writes their effects back.
+    """
     options = options or SyncOptions()
     progress = progress or _NoProgress()
     _check_removals(adapter, objects, options.removals)
@@ -381,6 +388,7 @@ def run_sync(
     counts = RunCounts()
     plans: list[ObjectPlan] = []
     pulls: list[PullPlan] = []
+    outcomes: OutcomePlan | None = None
     status, reason = "completed", None
     runner: _ObjectRun | None = None
     try:
@@ -396,6 +404,16 @@ def run_sync(
                     counts=counts,
                     dry_run=options.dry_run,
                 )
+            )
+        if deals is not None and options.pull:
+            outcomes = pull_deal_outcomes(
+                store,
+                adapter,
+                target,
+                deals,
+                run_id=run_id,
+                counts=counts,
+                dry_run=options.dry_run,
             )
         for obj in objects:
             with store.reading() as tx:
@@ -418,5 +436,14 @@ def run_sync(
     with store.transaction() as tx:
         StateStore(tx.connection, target).finish_run(run_id, counts, status, reason)
     return RunSummary(
-        run_id, target, status, options.dry_run, counts, plans, reason, pulls, options.removals
+        run_id,
+        target,
+        status,
+        options.dry_run,
+        counts,
+        plans,
+        reason,
+        pulls,
+        options.removals,
+        outcomes,
     )

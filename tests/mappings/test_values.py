@@ -93,6 +93,8 @@ def test_computed_values_are_supplied_by_the_caller(mappings: MappingSet) -> Non
     assert fields == {
         "FirstName": "Anna",
         "LastName": "Berg",
+        # no organisation: she stands for her own, so her Contact still has an Account
+        "Account": {"Refnet_Id__c": "org:anna-berg"},
         "Refnet_Circle__c": "customer",
         "Refnet_Ladder_Stage__c": "customer",
         "Refnet_Multiplier_Score__c": 72.46,

@@ -59,8 +59,9 @@ def test_nothing_changed_sends_nothing_and_one_change_one_call(
     adapter = _adapter(sandbox, bulk_threshold=10**6)
     first = _sync(store, adapter)
     assert first.counts.failed == 0
-    # Contacts: 455 members -> 3 calls; Accounts: 5 customers -> 1; referrals: 450 -> 3.
-    assert _writes(sandbox) == 3 + 1 + 3
+    # Accounts: 5 firms + 450 prospects without one (each their own) -> 3 calls;
+    # Contacts: 455 members -> 3; referrals: 450 -> 3.
+    assert _writes(sandbox) == 3 + 3 + 3
     before = _writes(sandbox)
     assert _sync(store, adapter).counts.sent == 0
     assert _writes(sandbox) == before, "a second sync with nothing changed writes nothing"
@@ -76,7 +77,7 @@ def test_the_bulk_path_resolves_lookups_by_external_id_like_collections(
     _network(store, 30)
     adapter = _adapter(sandbox, bulk_threshold=20)
     summary = _sync(store, adapter)
-    assert (summary.counts.failed, summary.counts.succeeded) == (0, 35 + 5 + 30)
+    assert (summary.counts.failed, summary.counts.succeeded) == (0, 35 + 35 + 30)
     assert sandbox.request_count("salesforce.bulk_*") > 0
     crm = sandbox.salesforce_client()
     contacts = {
