@@ -293,6 +293,7 @@ class OrganisationObject(MappedObject):
                 Desired(
                     key,
                     to_crm_fields(self.mapping, record, scores or None),
+                    partial(seed_fields, self.mapping, record),
                     crm_id=imported.pop() if len(imported) == 1 else None,
                 )
             )

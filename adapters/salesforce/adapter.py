@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -203,10 +204,14 @@ class SalesforceAdapter:
             else:
                 seen.add(record.key)
                 unique.append((index, record))
-        link_failures = self._link_existing(mapping, [record for _, record in unique])
-        for index, record in unique:
+        link_failures, linked = self._link_existing(mapping, [record for _, record in unique])
+        for position, (index, record) in enumerate(unique):
             if record.key in link_failures:
                 outcomes[index] = link_failures[record.key]
+            elif record.key in linked and LINK_BY.get(mapping.object) in record.fields:
+                # The record sales already had keeps its own spelling of name / e-mail.
+                kept = {k: v for k, v in record.fields.items() if k != LINK_BY[mapping.object]}
+                unique[position] = (index, replace(record, fields=kept))
         unique = [(index, record) for index, record in unique if index not in outcomes]
         batch = [record for _, record in unique]
         if batch and len(batch) >= self.settings.bulk_threshold:
@@ -334,20 +339,21 @@ class SalesforceAdapter:
 
     def _link_existing(
         self, mapping: ObjectMapping, records: Sequence[OutboundRecord]
-    ) -> dict[str, RecordOutcome]:
-        """Link new records to the Contacts / Accounts sales already has; failures by key.
+    ) -> tuple[dict[str, RecordOutcome], set[str]]:
+        """Link new records to the Contacts / Accounts sales already has: failures by key,
+        and the keys linked.
 
         See :mod:`adapters.salesforce.linking`: an ambiguous match is reported as a failure
         and neither linked nor sent, so the upsert that follows creates no duplicate.
         """
         if mapping.custom:
-            return {}
+            return {}, set()
         plan = self.linker.plan(mapping.object, mapping.external_id_field, records)
         failures = dict(plan.ambiguous)
         if plan.links:
             result = self.link_records(mapping.object, plan.links)
             failures.update({o.key: o for o in result.outcomes if not o.ok})
-        return failures
+        return failures, set(plan.links) - set(failures)
 
     def preview_links(
         self, object_name: str, records: Sequence[OutboundRecord]

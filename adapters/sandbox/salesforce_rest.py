@@ -421,9 +421,13 @@ class _RestViews:
             return sf_error(400, error.code, error.message)
         obj = self.schema.object(soql.object_name)
         assert obj is not None  # resolve() accepted it
+
         # Private Contacts of other owners are not the API user's to see (see
         # adapters.sandbox.salesforce_duplicates).
-        matching = soql.run([r for r in self.records.all(obj.name) if visible(r)])
+        def fetch(name: str) -> list[dict[str, Any]]:
+            return [r for r in self.records.all(name) if visible(r)]
+
+        matching = soql.run(fetch(obj.name), fetch)
         if soql.count_only:
             return sf_json({"totalSize": len(matching), "done": True, "records": []})
         shaped = [_shape(version, obj.name, r, soql.fields) for r in matching]
