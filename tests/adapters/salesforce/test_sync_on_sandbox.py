@@ -87,30 +87,3 @@ def test_the_bulk_path_resolves_lookups_by_external_id_like_collections(
     rows = crm.query_all("SELECT Refnet_Id__c, Referrer__c FROM Refnet_Referral__c")["records"]
     assert len(rows) == 30
     assert all(contacts[r["Referrer__c"]] == f"m{int(r['Refnet_Id__c'][1:]) % 5}" for r in rows)
-
-
-def test_new_members_link_to_the_contacts_and_accounts_sales_already_has(
-    store: Store, sandbox: Sandbox
-) -> None:
-    crm = sandbox.salesforce_client()
-    adapter = _adapter(sandbox, bulk_threshold=10**6)
-    anna = crm.Contact.create({"LastName": "Keller", "Email": "Anna.Keller@keller.example"})["id"]
-    crm.Contact.create({"LastName": "Twin", "Email": "twin@x.example"})
-    crm.Contact.create({"LastName": "Twin", "Email": "twin@x.example"})
-    keller = crm.Account.create({"Name": "Keller GmbH"})["id"]
-    with store.transaction() as tx:
-        tx.put_many(
-            [
-                member("m1", email="anna.keller@keller.example", organisation="Keller GmbH"),
-                member("m2", email="twin@x.example", circle=Circle.PROSPECT),
-            ]
-        )
-    assert _sync(store, adapter).counts.failed == 0
-
-    contacts = crm.query_all("SELECT Id, Email, Refnet_Id__c FROM Contact")["records"]
-    assert len(contacts) == 4, "one new Contact: for the ambiguous e-mail only"
-    by_key = {c["Refnet_Id__c"]: c["Id"] for c in contacts if c["Refnet_Id__c"]}
-    assert by_key["m1"] == anna, "linked to the Contact sales already had"
-    assert by_key["m2"] not in {c["Id"] for c in contacts if c["Email"] and not c["Refnet_Id__c"]}
-    accounts = crm.query_all("SELECT Id, Refnet_Id__c FROM Account")["records"]
-    assert [(a["Id"], a["Refnet_Id__c"]) for a in accounts] == [(keller, "m1")]
