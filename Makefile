@@ -23,8 +23,12 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/members.csv \
 		../examples/sample/connections.csv ../examples/sample/referrals.csv \
 		../examples/sample/programme.json
+	@echo "--- the sandbox org already holds a customer's Accounts, Contacts and Opportunities"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox stats
 	@echo "--- first sync into the local CRM sandbox (provisions the schema, sends everything)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
+	@echo "--- after the first sync: members linked to existing records, duplicates unchanged"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox stats
 	@echo "--- second sync: nothing changed, so nothing is sent"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
 	@echo "--- the same into the sandbox's HubSpot portal (custom objects, partner pipeline, records)"

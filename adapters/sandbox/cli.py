@@ -97,8 +97,9 @@ def serve(
     populated: Annotated[
         bool,
         typer.Option(
+            "--populated/--empty",
             help="Start the Salesforce org with a customer's Accounts, Contacts and "
-            "Opportunities (--empty for none)."
+            "Opportunities, or empty.",
         ),
     ] = True,
     query_batch_size: Annotated[
