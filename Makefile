@@ -29,7 +29,9 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
 	@echo "--- after the first sync: members linked to existing records, duplicates unchanged"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox stats
-	@echo "--- second sync: nothing changed, so nothing is sent"
+	@echo "--- what refnet would not guess: the company entered twice, reported, not duplicated"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet runs rejected
+	@echo "--- second sync: nothing changed, so nothing is sent (bar the reported records, retried)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
 	@echo "--- the same into the sandbox's HubSpot portal (custom objects, partner pipeline, records)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot

@@ -159,4 +159,9 @@ def stats(
         counts = org_counts(sandbox.salesforce.records)
     finally:
         sandbox.stop()
-    typer.echo("Salesforce org: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    duplicates = counts.pop("duplicates")
+    typer.echo(
+        "Salesforce org: "
+        + ", ".join(f"{name} {count}" for name, count in counts.items())
+        + f"; duplicates (a 2nd Contact per e-mail, Account per organisation): {duplicates}"
+    )

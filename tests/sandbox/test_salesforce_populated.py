@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
+from typer.testing import CliRunner
 
 from adapters.sandbox import Sandbox, SandboxConfig, run_sandbox
 from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.salesforce_duplicates import DUPLICATE_HEADER, org_counts
 from adapters.sandbox.salesforce_population import POPULATION, SALES_USER_ID
 from adapters.sandbox.salesforce_records import UpsertInput
+from connector.cli.app import app as cli_app
 
 
 @pytest.fixture
@@ -120,3 +122,12 @@ def test_opportunities_derive_closed_and_won_from_the_stage(crm: Salesforce) -> 
     assert flags["Closed Won"] == (True, True)
     assert flags["Closed Lost"] == (True, False)
     assert flags["Qualification"] == (False, False)
+
+
+def test_sandbox_stats_counts_the_org_and_its_duplicates(tmp_path: Path) -> None:
+    runner = CliRunner()
+    state = str(tmp_path / "cli-org")
+    result = runner.invoke(cli_app, ["sandbox", "stats", "--state-dir", state])
+    assert result.exit_code == 0, result.output
+    assert "Account 9, Contact 9, Opportunity 4" in result.output
+    assert result.output.rstrip().endswith(": 1")
