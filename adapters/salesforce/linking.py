@@ -138,9 +138,10 @@ class Linker:
             return _group(object_name, field_name, rows, wanted)
         values = sorted(
             {
-                str(r.fields[field_name]).strip()
+                text
                 for r in records
                 if isinstance(r.fields.get(field_name), str)
+                and (text := str(r.fields[field_name]).strip())
             }
         )
         found: dict[str, list[str]] = {}
