@@ -24,11 +24,11 @@ demo: $(STAMP)
 		../examples/sample/connections.csv ../examples/sample/referrals.csv \
 		../examples/sample/programme.json
 	@echo "--- the sandbox org already holds a customer's Accounts, Contacts and Opportunities"
-	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox stats
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox --stats
 	@echo "--- first sync into the local CRM sandbox (provisions the schema, sends everything)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
 	@echo "--- after the first sync: members linked to existing records, duplicates unchanged"
-	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox stats
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox --stats
 	@echo "--- what refnet would not guess: the company entered twice, reported, not duplicated"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs rejected
 	@echo "--- second sync: nothing changed, so nothing is sent (bar the reported records, retried)"

@@ -105,8 +105,19 @@ def serve(
     query_batch_size: Annotated[
         int, typer.Option(min=1, help="Salesforce query page size (nextRecordsUrl paging).")
     ] = 2000,
+    stats: Annotated[
+        bool,
+        typer.Option(
+            "--stats",
+            help="Print the Salesforce org's Accounts, Contacts, Opportunities and "
+            "duplicates, then exit instead of serving.",
+        ),
+    ] = False,
 ) -> None:
     """Serve both fake CRMs until interrupted."""
+    if stats:
+        _print_stats(state_dir, db, populated)
+        return
     config = SandboxConfig(
         host=host,
         salesforce_port=port_salesforce,
@@ -143,18 +154,15 @@ def serve(
         typer.echo("sandbox stopped.")
 
 
-@app.command()
-def stats(
-    state_dir: Annotated[
-        Path, typer.Option(help="Directory for the database and the private CA.")
-    ] = Path(".refnet-sandbox"),
-) -> None:
-    """Count the Salesforce org's Accounts, Contacts and Opportunities, and its duplicates.
+def _print_stats(state_dir: Path, db: Path | None, populated: bool) -> None:
+    """Counts of the org, private records included, and its duplicates.
 
-    A duplicate is a second visible Contact with the same e-mail or a second Account with
-    the same organisation name as the org's duplicate rules compare them.
+    A duplicate is a second Contact with the same e-mail or a second Account with the same
+    organisation name as the org's duplicate rules compare them; equal counts before and
+    after a sync prove the sync added none.
     """
-    sandbox = start_sandbox(state_dir, SandboxConfig(populated=True))
+    config = SandboxConfig(salesforce_port=0, hubspot_port=0, db_path=db, populated=populated)
+    sandbox = start_sandbox(state_dir, config)
     try:
         counts = org_counts(sandbox.salesforce.records)
     finally:

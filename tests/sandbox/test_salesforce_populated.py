@@ -127,7 +127,7 @@ def test_opportunities_derive_closed_and_won_from_the_stage(crm: Salesforce) -> 
 def test_sandbox_stats_counts_the_org_and_its_duplicates(tmp_path: Path) -> None:
     runner = CliRunner()
     state = str(tmp_path / "cli-org")
-    result = runner.invoke(cli_app, ["sandbox", "stats", "--state-dir", state])
+    result = runner.invoke(cli_app, ["sandbox", "--stats", "--state-dir", state])
     assert result.exit_code == 0, result.output
     assert "Account 9, Contact 9, Opportunity 4" in result.output
     assert result.output.rstrip().endswith(": 1")
