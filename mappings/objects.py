@@ -202,8 +202,8 @@ def _imported(record: Any, path: str | None) -> str | None:
 # * the imported CRM id: the one its members agree on (none when they name different ones,
 #   so linking falls back to the name).
 #
-# Organisations are computed once per sync object (a pass over the members, bounded by the
-# members' count), then paged by key like any other object.
+# Organisations are computed once per pass over the object (a read of the members, bounded
+# by the members' count), then paged by key like any other object.
 
 _CIRCLE_RANK = (Circle.PARTNER, Circle.CUSTOMER, Circle.PROSPECT, Circle.EMPLOYEE)
 _LADDER_RANK = (LadderStage.CUSTOMER, LadderStage.REFERRER, LadderStage.PARTNER)
@@ -267,9 +267,12 @@ class OrganisationObject(MappedObject):
         return self._groups
 
     def count(self, tx: Tx) -> int:
+        self._groups = None  # a new pass: members may have changed since the last one
         return len(self._organisations(tx))
 
     def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
+        if after is None:  # the first page of a pass reads the members afresh
+            self._groups = None
         groups = self._organisations(tx)
         keys = [k for k in groups if after is None or k > after][:limit]
         computed: dict[str, dict[str, Any]] = {}
