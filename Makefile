@@ -23,9 +23,15 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/members.csv \
 		../examples/sample/connections.csv ../examples/sample/referrals.csv \
 		../examples/sample/programme.json
+	@echo "--- the sandbox org already holds a customer's Accounts, Contacts and Opportunities"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox --stats
 	@echo "--- first sync into the local CRM sandbox (provisions the schema, sends everything)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
-	@echo "--- second sync: nothing changed, so nothing is sent"
+	@echo "--- after the first sync: members linked to existing records, duplicates unchanged"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox --stats
+	@echo "--- what refnet would not guess: the company entered twice, reported, not duplicated"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet runs rejected
+	@echo "--- second sync: nothing changed, so nothing is sent (bar the reported records, retried)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
 	@echo "--- the same into the sandbox's HubSpot portal, which already holds contacts and companies:"
 	@echo "    the dry run shows which members link to them (and one ambiguous), the sync creates no duplicate"

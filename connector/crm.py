@@ -37,12 +37,14 @@ class OutboundRecord:
 
     ``new`` marks a record refnet never had confirmed in this CRM: an adapter may first
     link it to a record the CRM already has (a Contact with the member's e-mail) so the
-    upsert updates that one instead of creating a duplicate.
+    upsert updates that one instead of creating a duplicate; ``crm_id`` names the CRM
+    record an import brought along, which it links to first.
     """
 
     key: str
     fields: Mapping[str, Any]
     new: bool = False
+    crm_id: str | None = None
 
 
 @dataclass(frozen=True)

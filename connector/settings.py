@@ -77,6 +77,14 @@ class SalesforceSettings(BaseModel):
         default=None, description="directory of Salesforce mapping YAML (default: the shipped)"
     )
     request_timeout: float = Field(default=120.0, gt=0, description="seconds per HTTP request")
+    # -- duplicate rules (sf-link) --
+    duplicate_rule_header: str | None = Field(
+        default=None,
+        pattern=r"^\s*(allowSave|includeRecordDetails|runAsCurrentUser)=(true|false)"
+        r"(\s*;\s*(allowSave|includeRecordDetails|runAsCurrentUser)=(true|false))*\s*$",
+        description="Sforce-Duplicate-Rule-Header value sent with every write, e.g. "
+        "'allowSave=false; runAsCurrentUser=true'; not sent when unset",
+    )
 
 
 class HubSpotSettings(BaseModel):

@@ -10,7 +10,7 @@ it is computed once per sync object, on the first page that needs it, and kept f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time
 from functools import partial
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
 from connector.intelligence.config import PathConfig
 from connector.intelligence.paths import IntroRouter
-from connector.model import Member, Record, Referral, utcnow
+from connector.model import Circle, LadderStage, Member, Profile, Record, Referral, utcnow
 from connector.rules import MultiplierWeights, RulesConfig
 from connector.scores import multiplier_score, win_win_balances
 from connector.services import Actor
@@ -30,7 +30,14 @@ from mappings.read_back import read_back_stage
 from mappings.spec import MappingSet, ObjectMapping
 from mappings.values import apply_updates, from_crm_fields, seed_fields, to_crm_fields
 
-__all__ = ["MappedObject", "mapped_objects", "member_scores", "score_day"]
+__all__ = [
+    "MappedObject",
+    "OrganisationObject",
+    "combine_members",
+    "mapped_objects",
+    "member_scores",
+    "score_day",
+]
 
 # Parents before children: a lookup by external id needs its target to exist already.
 _ORDER = list(KINDS)
@@ -136,6 +143,7 @@ class MappedObject:
                 r.id,
                 to_crm_fields(self.mapping, r, computed.get(r.id)),
                 partial(seed_fields, self.mapping, r),
+                crm_id=_imported(r, self.mapping.spec.imported_id),
             )
             for r in records
         ]
@@ -208,11 +216,150 @@ def mapped_objects(
     rules: RulesConfig | None = None,
     paths: PathConfig | None = None,
 ) -> list[MappedObject]:
-    """Every mapping of a CRM as sync objects, parents first."""
-    ordered = sorted(mappings.mappings, key=lambda m: (_ORDER.index(m.name), m.object))
+    """Every mapping of a CRM as sync objects, parents first (an organisation's Account
+    before its members' Contacts)."""
+    ordered = sorted(
+        mappings.mappings,
+        key=lambda m: (_ORDER.index(m.name), m.spec.group_by is None, m.object),
+    )
     return [
-        MappedObject(
+        (OrganisationObject if m.spec.group_by else MappedObject)(
             m, weights, as_of=as_of, connector_config=connector_config, rules=rules, paths=paths
         )
         for m in ordered
     ]
+
+
+def _imported(record: Any, path: str | None) -> str | None:
+    """The CRM id an import brought along, at the mapping's ``imported_id`` path."""
+    value: Any = record
+    for part in (path or "").split(".") if path else ():
+        value = getattr(value, part, None)
+    return str(value) if path and value else None
+
+
+# --- one CRM record per organisation (group_by) ----------------------------------------
+# One CRM record per organisation: a mapping with ``group_by`` (the Salesforce Account).
+#
+# Members are people; CRMs file them under one Account per company. The members sharing an
+# ``organisation_key`` become one desired record keyed by it, with their values combined:
+#
+# * circle: the closest relationship among them (partner, customer, prospect, employee);
+# * ladder stage: the highest rung of its customers;
+# * multiplier and connector score: the best member's; win-win balance: the sum;
+# * profile values and the name: from the first member (by id) that has them;
+# * the imported CRM id: the one its members agree on (none when they name different ones,
+#   so linking falls back to the name).
+#
+# Organisations are computed once per pass over the object (a read of the members, bounded
+# by the members' count), then paged by key like any other object.
+
+_CIRCLE_RANK = (Circle.PARTNER, Circle.CUSTOMER, Circle.PROSPECT, Circle.EMPLOYEE)
+_LADDER_RANK = (LadderStage.CUSTOMER, LadderStage.REFERRER, LadderStage.PARTNER)
+_PAGE = 1000
+
+
+def combine_members(key: str, members: Sequence[Member]) -> Member:
+    """The organisation ``key`` as one member-shaped record (the rules: see above)."""
+    ordered = sorted(members, key=lambda m: m.id)
+    circle = min((m.circle for m in ordered), key=_CIRCLE_RANK.index)
+    stages = [m.ladder_stage for m in ordered if m.ladder_stage is not None]
+    ladder = max(stages, key=_LADDER_RANK.index) if circle is Circle.CUSTOMER and stages else None
+    region = next((m.profile.region for m in ordered if m.profile.region), None)
+    size = next((m.profile.size for m in ordered if m.profile.size), None)
+    industry = next((m.profile.industry for m in ordered if m.profile.industry), None)
+    first = ordered[0]
+    return Member(
+        id=key,
+        name=first.account_name,
+        organisation=first.account_name,
+        circle=circle,
+        ladder_stage=ladder,
+        profile=Profile(region=region, size=size, industry=industry),
+    )
+
+
+def _combine_scores(values: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    if not values:
+        return {}
+    summed = ("win_win_balance", "win_win_given", "win_win_received", "win_win_value_balance")
+    return {
+        name: (sum(v[name] for v in values) if name in summed else max(v[name] for v in values))
+        for name in values[0]
+    }
+
+
+class OrganisationObject(MappedObject):
+    """A ``group_by`` mapping as a sync object: one desired record per organisation."""
+
+    def __init__(
+        self,
+        mapping: ObjectMapping,
+        weights: MultiplierWeights,
+        *,
+        as_of: datetime | None = None,
+        connector_config: ConnectorConfig | None = None,
+        rules: RulesConfig | None = None,
+        paths: PathConfig | None = None,
+    ) -> None:
+        super().__init__(
+            mapping,
+            weights,
+            as_of=as_of,
+            connector_config=connector_config,
+            rules=rules,
+            paths=paths,
+        )
+        self._groups: dict[str, list[Member]] | None = None
+
+    def _organisations(self, tx: Tx) -> dict[str, list[Member]]:
+        if self._groups is None:
+            attribute = str(self.mapping.spec.group_by)
+            groups: dict[str, list[Member]] = {}
+            after: str | None = None
+            while page := tx.page(Member, after, _PAGE, **self.mapping.spec.only):
+                for member in page:
+                    groups.setdefault(str(getattr(member, attribute)), []).append(member)
+                after = page[-1].id
+            self._groups = dict(sorted(groups.items()))
+        return self._groups
+
+    def count(self, tx: Tx) -> int:
+        self._groups = None  # a new pass: members may have changed since the last one
+        return len(self._organisations(tx))
+
+    def page(self, tx: Tx, after: str | None, limit: int) -> list[Desired]:
+        if after is None:  # the first page of a pass reads the members afresh
+            self._groups = None
+        groups = self._organisations(tx)
+        keys = [k for k in groups if after is None or k > after][:limit]
+        computed: dict[str, dict[str, Any]] = {}
+        if self.mapping.computed_sources and keys:
+            ids = [m.id for key in keys for m in groups[key]]
+            touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
+            computed = member_scores(
+                ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
+            )
+        desired: list[Desired] = []
+        for key in keys:
+            members = groups[key]
+            record = combine_members(key, members)
+            scores = _combine_scores([computed[m.id] for m in members if m.id in computed])
+            imported = {
+                value
+                for m in members
+                if (value := _imported(m, self.mapping.spec.imported_id)) is not None
+            }
+            desired.append(
+                Desired(
+                    key,
+                    to_crm_fields(self.mapping, record, scores or None),
+                    partial(seed_fields, self.mapping, record),
+                    crm_id=imported.pop() if len(imported) == 1 else None,
+                )
+            )
+        return desired
+
+    @property
+    def pulls(self) -> bool:
+        return False  # an organisation's values are combined, never read back onto members

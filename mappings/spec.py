@@ -97,8 +97,13 @@ def is_custom_name(api_name: str) -> bool:
 
 
 def relationship_key(field_api_name: str) -> str:
-    """The relationship path of a custom lookup field: ``Referrer__c`` → ``Referrer__r``."""
-    return field_api_name[:-3] + "__r" if is_custom_name(field_api_name) else field_api_name
+    """The relationship path of a lookup field: ``Referrer__c`` → ``Referrer__r``; a standard
+    one drops its ``Id`` (``AccountId`` → ``Account``), as Salesforce names them."""
+    if is_custom_name(field_api_name):
+        return field_api_name[:-3] + "__r"
+    if field_api_name.endswith("Id") and len(field_api_name) > 2:
+        return field_api_name[:-2]
+    return field_api_name
 
 
 class FieldType(StrEnum):
@@ -261,6 +266,12 @@ class ObjectSpec(BaseModel):
     sharing_model: Literal["ReadWrite", "Read", "Private"] = "ReadWrite"
     # Sync only records whose attribute holds one of the values, e.g. {circle: [customer]}.
     only: dict[str, list[str]] = Field(default_factory=dict)
+    # One CRM record per group of model records sharing this attribute (e.g. one Account
+    # per organisation_key); its value is the CRM record's external id.
+    group_by: str | None = None
+    # The model attribute holding the CRM id an import brought along (crm.salesforce_...):
+    # a record new to the sync links to that CRM record before anything else is tried.
+    imported_id: str | None = None
     fields: list[FieldSpec] = Field(default_factory=list)
     hubspot: HubSpotOptions | None = None  # HubSpot mappings only (mappings.hubspot_options)
 

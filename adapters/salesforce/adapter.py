@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,12 @@ from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.bulk import BulkOptions, BulkUpsert
 from adapters.salesforce.client import choose_flow, make_salesforce_client
 from adapters.salesforce.deal_events import OutboundEndpoint
+from adapters.salesforce.linking import (
+    AMBIGUOUS,
+    LINK_BY,
+    Linker,
+    duplicate_matches,
+)
 from adapters.salesforce.metadata import ARCHIVE_FIELD
 from adapters.salesforce.package import package_components
 from adapters.salesforce.permissions import (
@@ -51,6 +58,7 @@ from adapters.salesforce.pull import PullReader
 from adapters.salesforce.retry import RetryPolicy
 from connector.crm import (
     BatchResult,
+    LinkPreview,
     OutboundRecord,
     PulledRecord,
     RecordOutcome,
@@ -64,8 +72,6 @@ from mappings.spec import MappingSet, ObjectMapping
 __all__ = ["COLLECTION_SIZE", "LINK_BY", "ClientFactory", "SalesforceAdapter"]
 
 COLLECTION_SIZE = 200  # sObject Collections limit per request
-# How a new member finds the record sales already has, per standard object.
-LINK_BY = {"Contact": "Email", "Account": "Name"}
 _MAX_MESSAGE = 500
 # Answers to a write by id that mean the record is no longer in Salesforce.
 _GONE = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND", "INVALID_CROSS_REFERENCE_KEY"})
@@ -141,6 +147,11 @@ class SalesforceAdapter:
         self.reader = PullReader(
             self.client, self.policy, self.mappings, request_timeout=request_timeout
         )
+        self.linker = Linker(self.reader.query)
+        # Sforce-Duplicate-Rule-Header only as the admin configured it (REST API Developer
+        # Guide, "Duplicate Rule Header"); without it the org's rules apply as they stand.
+        header = settings.duplicate_rule_header
+        self._write_headers = {"Sforce-Duplicate-Rule-Header": header} if header else {}
         self.logins = 0
 
     # -- session ---------------------------------------------------------------------------
@@ -200,10 +211,14 @@ class SalesforceAdapter:
             else:
                 seen.add(record.key)
                 unique.append((index, record))
-        link_failures = self._link_existing(mapping, [record for _, record in unique])
-        for index, record in unique:
+        link_failures, linked = self._link_existing(mapping, [record for _, record in unique])
+        for position, (index, record) in enumerate(unique):
             if record.key in link_failures:
                 outcomes[index] = link_failures[record.key]
+            elif record.key in linked and LINK_BY.get(mapping.object) in record.fields:
+                # The record sales already had keeps its own spelling of name / e-mail.
+                kept = {k: v for k, v in record.fields.items() if k != LINK_BY[mapping.object]}
+                unique[position] = (index, replace(record, fields=kept))
         unique = [(index, record) for index, record in unique if index not in outcomes]
         batch = [record for _, record in unique]
         if batch and len(batch) >= self.settings.bulk_threshold:
@@ -236,45 +251,134 @@ class SalesforceAdapter:
                 for record in records
             ],
         }
-        return _outcomes([r.key for r in records], self._patch(path, body, operation))
+        result = self._patch(path, body, operation)
+        outcomes = _outcomes([r.key for r in records], result)
+        rows = result if isinstance(result, list) else []
+        refused = {
+            index: ids
+            for index, row in enumerate(rows[: len(records)])
+            if (ids := duplicate_matches(row)) is not None
+        }
+        if refused:
+            self._link_duplicates(mapping, records, refused, outcomes)
+        return outcomes
+
+    def _link_duplicates(
+        self,
+        mapping: ObjectMapping,
+        records: Sequence[OutboundRecord],
+        refused: dict[int, list[str]],
+        outcomes: list[RecordOutcome],
+    ) -> None:
+        """Creates the duplicate rule refused: link the one record it matched, then send the
+        record again (an update of that record now); never save a duplicate.
+
+        A refusal matching several records, or one already linked to another refnet
+        record, is ambiguous and stays a failure.
+        """
+        matched = sorted({ids[0] for ids in refused.values() if len(ids) == 1})
+        taken = self._linked_keys(mapping, matched)
+        links: dict[str, str] = {}
+        for index, ids in refused.items():
+            key = records[index].key
+            if len(ids) == 1 and taken.get(ids[0]) is None:
+                links[key] = ids[0]
+                continue
+            what = (
+                f"record {ids[0]}, already linked to refnet record '{taken[ids[0]]}'"
+                if len(ids) == 1
+                else f"{len(ids)} existing records ({', '.join(ids[:5])})"
+            )
+            outcomes[index] = RecordOutcome(
+                key,
+                ok=False,
+                code=AMBIGUOUS if len(ids) != 1 else "DUPLICATES_DETECTED",
+                message=f"duplicate rule: {mapping.object} for '{key}' matches {what}",
+            )
+        if not links:
+            return
+        linked = {o.key for o in self.link_records(mapping.object, links).outcomes if o.ok}
+        again = [(i, r) for i, r in enumerate(records) if r.key in linked]
+        if not again:
+            return
+        operation = f"upsert {mapping.object}"
+        self.budget.check(operation)
+        path = f"composite/sobjects/{mapping.object}/{mapping.external_id_field}"
+        body = {
+            "allOrNone": False,
+            "records": [
+                {
+                    "attributes": {"type": mapping.object},
+                    **record.fields,
+                    mapping.external_id_field: record.key,
+                }
+                for _, record in again
+            ],
+        }
+        resent = _outcomes([r.key for _, r in again], self._patch(path, body, operation))
+        for (index, _), outcome in zip(again, resent, strict=True):
+            outcomes[index] = outcome
+
+    def _linked_keys(self, mapping: ObjectMapping, crm_ids: list[str]) -> dict[str, str | None]:
+        """The refnet id each of ``crm_ids`` already carries (``None``: not linked)."""
+        if not crm_ids:
+            return {}
+        external = mapping.external_id_field
+        soql = format_soql(
+            "SELECT Id, {:literal} FROM {:literal} WHERE Id IN {}",
+            external,
+            mapping.object,
+            crm_ids,
+        )
+        return {
+            str(row["Id"]): row.get(external)
+            for row in self.reader.query(soql, f"check {mapping.object} duplicates")
+        }
 
     def _patch(self, path: str, body: dict[str, Any], operation: str) -> Any:
+        headers = self._write_headers
         return self.policy.call(
-            lambda: self.client().restful(path, method="PATCH", json=body, timeout=self._timeout),
+            lambda: self.client().restful(
+                path, method="PATCH", json=body, timeout=self._timeout, headers=headers
+            ),
             operation=operation,
         )
 
     def _link_existing(
         self, mapping: ObjectMapping, records: Sequence[OutboundRecord]
-    ) -> dict[str, RecordOutcome]:
-        """Link new members to the Contact / Account sales already has; failures by key.
+    ) -> tuple[dict[str, RecordOutcome], set[str]]:
+        """Link new records to the Contacts / Accounts sales already has: failures by key,
+        and the keys linked.
 
-        A Contact is matched by e-mail, an Account by exact name, and only when exactly
-        one record not yet linked to refnet carries it (and only one new member): the
-        upsert that follows then updates that record instead of creating a duplicate.
+        See :mod:`adapters.salesforce.linking`: an ambiguous match is reported as a failure
+        and neither linked nor sent, so the upsert that follows creates no duplicate.
         """
-        field = LINK_BY.get(mapping.object)
-        if field is None:
-            return {}
-        wanted: dict[str, list[tuple[str, str]]] = {}
-        for record in records:
-            value = record.fields.get(field)
-            if record.new and isinstance(value, str) and value.strip():
-                wanted.setdefault(value.strip().casefold(), []).append((record.key, value))
-        unique = {folded: pairs[0] for folded, pairs in wanted.items() if len(pairs) == 1}
-        if not unique:
-            return {}
-        found = self.reader.match_unlinked(
-            mapping.object,
-            field,
-            [value for _, value in unique.values()],
-            mapping.external_id_field,
+        if mapping.custom:
+            return {}, set()
+        plan = self.linker.plan(mapping.object, mapping.external_id_field, records)
+        failures = dict(plan.ambiguous)
+        if plan.links:
+            result = self.link_records(mapping.object, plan.links)
+            failures.update({o.key: o for o in result.outcomes if not o.ok})
+        return failures, set(plan.links) - set(failures)
+
+    def preview_links(self, object_name: str, records: Sequence[OutboundRecord]) -> LinkPreview:
+        """For a dry run: which new records would be linked, ambiguous or created.
+
+        Reads only (the same queries as a real run's linking).
+        """
+        mapping = self._mapping(object_name)
+        new = [record for record in records if record.new]
+        if mapping.custom:  # refnet's own objects: nothing in the org to link to
+            return LinkPreview()
+        start = self.budget.calls
+        plan = self.linker.plan(mapping.object, mapping.external_id_field, new)
+        return LinkPreview(
+            linked=dict(plan.links),
+            ambiguous={key: plan.candidates.get(key, []) for key in plan.ambiguous},
+            new=[r.key for r in new if r.key not in plan.links and r.key not in plan.ambiguous],
+            api_calls=self.budget.calls - start,
         )
-        links = {key: found[folded] for folded, (key, _) in unique.items() if folded in found}
-        if not links:
-            return {}
-        result = self.link_records(mapping.object, links)
-        return {outcome.key: outcome for outcome in result.outcomes if not outcome.ok}
 
     def link_records(self, object_name: str, links: Mapping[str, str]) -> BatchResult:
         """Write refnet ids onto existing records: ``links`` maps refnet id → Salesforce id.

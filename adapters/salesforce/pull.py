@@ -34,7 +34,6 @@ LINKED_FIELDS: dict[str, tuple[str, ...]] = {
     "Contact": ("Email", "FirstName", "LastName", "AccountId"),
     "Account": ("Name",),
 }
-_VALUES_PER_QUERY = 200  # keeps each SOQL statement far below its 100,000-character limit
 
 
 def _since_clause(since: datetime | None) -> list[str]:
@@ -173,34 +172,6 @@ class PullReader:
 
         found = self._policy.call(get, operation=operation)
         return found if isinstance(found, dict) else None
-
-    def match_unlinked(
-        self, object_name: str, field: str, values: Sequence[str], external_field: str
-    ) -> dict[str, str]:
-        """Ids of records not yet linked to refnet, by case-folded ``field`` value.
-
-        Used to link a new member to the Contact (by e-mail) or Account (by name) that
-        sales already has instead of creating a duplicate. A value held by several records
-        is left out: linking one of them at random would attach a member's referrals to the
-        wrong person or company.
-        """
-        wanted = sorted({v.strip() for v in values if v and v.strip()}, key=str.casefold)
-        found: dict[str, list[str]] = {}
-        for start in range(0, len(wanted), _VALUES_PER_QUERY):
-            chunk = wanted[start : start + _VALUES_PER_QUERY]
-            soql = format_soql(
-                "SELECT Id, {:literal} FROM {:literal} WHERE {:literal} IN {} "
-                "AND {:literal} = null",
-                field,
-                object_name,
-                field,
-                chunk,
-                external_field,
-            )
-            for row in self.query(soql, f"match {object_name} by {field}"):
-                value = str(row.get(field) or "").casefold()
-                found.setdefault(value, []).append(str(row["Id"]))
-        return {value: ids[0] for value, ids in found.items() if len(ids) == 1}
 
 
 def _path_value(row: dict[str, Any], path: str) -> Any:

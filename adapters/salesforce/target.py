@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from connector.settings import Settings
+from connector.sync.outcomes import DealSource
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
@@ -23,4 +24,10 @@ def build_target(settings: Settings) -> SyncTarget:
     objects = mapped_objects(
         mappings, settings.rules.multiplier, connector_config=settings.intelligence.connector
     )
-    return SyncTarget("salesforce", adapter, objects)
+    return SyncTarget(
+        "salesforce",
+        adapter,
+        objects,
+        # Won and lost Opportunities reach refnet through the sync alone.
+        DealSource("Opportunity", "salesforce", rules=settings.rules),
+    )

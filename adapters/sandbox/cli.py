@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from adapters.sandbox.faults import HubSpotRateLimit
+from adapters.sandbox.salesforce_duplicates import org_counts
 from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
 
 __all__ = ["app", "serve"]
@@ -93,11 +94,31 @@ def serve(
         bool,
         typer.Option(help="Emulate an Enterprise HubSpot portal (custom objects allowed)."),
     ] = True,
+    populated: Annotated[
+        bool,
+        typer.Option(
+            "--populated/--empty",
+            help="Start the Salesforce org (Accounts, Contacts, Opportunities) and the "
+            "HubSpot portal (contacts, companies, a second deal pipeline) with a customer's "
+            "records, or empty.",
+        ),
+    ] = True,
     query_batch_size: Annotated[
         int, typer.Option(min=1, help="Salesforce query page size (nextRecordsUrl paging).")
     ] = 2000,
+    stats: Annotated[
+        bool,
+        typer.Option(
+            "--stats",
+            help="Print the Salesforce org's Accounts, Contacts, Opportunities and "
+            "duplicates, then exit instead of serving.",
+        ),
+    ] = False,
 ) -> None:
     """Serve both fake CRMs until interrupted."""
+    if stats:
+        _print_stats(state_dir, db, populated)
+        return
     config = SandboxConfig(
         host=host,
         salesforce_port=port_salesforce,
@@ -109,6 +130,8 @@ def serve(
         if rate_limit
         else None,
         salesforce_daily_limit=salesforce_daily_limit,
+        salesforce_populated=populated,
+        hubspot_populated=populated,
     )
     try:
         sandbox = start_sandbox(state_dir, config)
@@ -131,3 +154,30 @@ def serve(
         signal.signal(signal.SIGTERM, previous)
         sandbox.stop()
         typer.echo("sandbox stopped.")
+
+
+def _print_stats(state_dir: Path, db: Path | None, populated: bool) -> None:
+    """Counts of the org, private records included, and its duplicates.
+
+    A duplicate is a second Contact with the same e-mail or a second Account with the same
+    organisation name as the org's duplicate rules compare them; equal counts before and
+    after a sync prove the sync added none.
+    """
+    config = SandboxConfig(
+        salesforce_port=0,
+        hubspot_port=0,
+        db_path=db,
+        salesforce_populated=populated,
+        hubspot_populated=populated,
+    )
+    sandbox = start_sandbox(state_dir, config)
+    try:
+        counts = org_counts(sandbox.salesforce.records)
+    finally:
+        sandbox.stop()
+    duplicates = counts.pop("duplicates")
+    typer.echo(
+        "Salesforce org: "
+        + ", ".join(f"{name} {count}" for name, count in counts.items())
+        + f"; duplicates (a 2nd Contact per e-mail, Account per organisation): {duplicates}"
+    )

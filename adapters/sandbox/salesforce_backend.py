@@ -15,7 +15,7 @@ from flask import Response
 from adapters.sandbox.auth import Credentials
 from adapters.sandbox.faults import Faults
 from adapters.sandbox.salesforce_records import SalesforceRecords
-from adapters.sandbox.salesforce_schema import SalesforceSchema
+from adapters.sandbox.salesforce_schema import API_VERSION, SalesforceSchema
 from adapters.sandbox.store import Store
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "version_ok",
 ]
 
-API_VERSION = "62.0"
 # What GET /services/data/ lists (label, version); older versions down to 20.0 still answer.
 LATEST_VERSIONS = (
     ("Spring '24", "60.0"),

@@ -23,7 +23,8 @@ from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.faults import Faults
 from adapters.sandbox.ids import is_salesforce_id, salesforce_id, salesforce_id_suffix
 from adapters.sandbox.salesforce_access import Grants, SalesforceAccess, Verb
-from adapters.sandbox.salesforce_schema import SalesforceSchema, SfField, SfObject
+from adapters.sandbox.salesforce_duplicates import duplicate_result, find_duplicates
+from adapters.sandbox.salesforce_schema import API_VERSION, SalesforceSchema, SfField, SfObject
 from adapters.sandbox.store import Store, iso_salesforce, parse_iso_ms
 
 __all__ = ["SalesforceRecords", "SfError", "UpsertInput", "UpsertOutcome"]
@@ -40,13 +41,17 @@ class SfError:
     status_code: str
     message: str
     fields: tuple[str, ...] = ()
+    duplicate_result: Mapping[str, Any] | None = None  # DUPLICATES_DETECTED only
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "statusCode": self.status_code,
             "message": self.message,
             "fields": list(self.fields),
         }
+        if self.duplicate_result is not None:
+            body["duplicateResult"] = dict(self.duplicate_result)
+        return body
 
 
 @dataclass(frozen=True)
@@ -149,12 +154,15 @@ class SalesforceRecords:
         all_or_none: bool = False,
         others_failed: bool = False,
         from_csv: bool = False,
+        allow_duplicates: bool = False,
     ) -> list[UpsertOutcome]:
         """Upsert ``inputs`` in order; one outcome per input, never an exception per record.
 
-        With ``all_or_none`` nothing is written if any input fails, or if ``others_failed``
-        (records of the same request the caller already rejected); the valid inputs then
-        report ``ALL_OR_NONE_OPERATION_ROLLED_BACK``.
+        New Contacts and Accounts pass the org's duplicate rules
+        (:mod:`adapters.sandbox.salesforce_duplicates`) unless ``allow_duplicates`` (the
+        request's ``allowSave=true`` header). With ``all_or_none`` nothing is written if
+        any input fails, or if ``others_failed`` (records of the same request the caller
+        already rejected); the valid inputs then report ``ALL_OR_NONE_OPERATION_ROLLED_BACK``.
         """
         outcomes = [UpsertOutcome() for _ in inputs]
         duplicates = _duplicate_keys(external_field, inputs)
@@ -172,7 +180,7 @@ class SalesforceRecords:
                         continue
                     try:
                         outcome.id, outcome.created = self._upsert_one(
-                            conn, obj, external_field, item, from_csv, grants
+                            conn, obj, external_field, item, from_csv, grants, allow_duplicates
                         )
                     except _RecordRejected as rejected:
                         outcome.errors = rejected.errors
@@ -198,6 +206,7 @@ class SalesforceRecords:
         item: UpsertInput,
         from_csv: bool,
         grants: Grants,
+        allow_duplicates: bool = False,
     ) -> tuple[str, bool]:
         fields = self._schema.field_map(obj.name)
         values, errors = self._coerce_all(fields, obj, item.values, from_csv, grants)
@@ -244,9 +253,30 @@ class SalesforceRecords:
                 if spec.type == "boolean" and spec.custom:
                     merged.setdefault(spec.name, False)
         errors.extend(self._check_record(obj, fields, merged, existing))
+        if not errors and existing is None and not allow_duplicates:
+            errors.extend(self._duplicates(obj, merged))
         if errors:
             raise _RecordRejected(errors)
         return self._write(conn, obj, fields, merged, existing)
+
+    def _duplicates(self, obj: SfObject, record: Mapping[str, Any]) -> list[SfError]:
+        """The standard duplicate rule's alert, which blocks an API create (see module)."""
+        ids = find_duplicates(obj.name, record, self.all(obj.name))
+        if not ids:
+            return []
+        result = duplicate_result(obj.name, ids, API_VERSION)
+        return [SfError("DUPLICATES_DETECTED", str(result["errorMessage"]), (), result)]
+
+    def seed(self, object_name: str, values: Mapping[str, Any], *, owner_id: str) -> str:
+        """Write a record as an org's users made it, before refnet ever connected (no rules:
+        a customer's org holds whatever its users and imports put there). Its id."""
+        obj = self._schema.object(object_name)
+        assert obj is not None, object_name
+        fields = self._schema.field_map(obj.name)
+        merged = {**values, "OwnerId": owner_id}
+        with self._store.transaction() as conn:
+            record_id, _ = self._write(conn, obj, fields, merged, None)
+        return record_id
 
     def _coerce_all(
         self,
@@ -453,6 +483,12 @@ class SalesforceRecords:
                 merged["Name"] = _auto_number(obj.display_format or "{0}", number)
         else:
             record_id = str(merged["Id"])
+        merged.setdefault("OwnerId", USER_ID)
+        if obj.name == "Opportunity":
+            # Salesforce derives both flags from the stage (Opportunity: IsClosed, IsWon).
+            stage = merged.get("StageName")
+            merged["IsClosed"] = stage in ("Closed Won", "Closed Lost")
+            merged["IsWon"] = stage == "Closed Won"
         if obj.name == "Contact":
             merged["Name"] = " ".join(
                 str(part) for part in (merged.get("FirstName"), merged.get("LastName")) if part

@@ -15,12 +15,15 @@ from adapters.sandbox.ids import custom_key_prefix
 from adapters.sandbox.store import Store
 
 __all__ = [
+    "API_VERSION",
     "SYSTEM_FIELDS",
     "SalesforceSchema",
     "SfField",
     "SfObject",
     "field_from_metadata",
 ]
+
+API_VERSION = "62.0"  # the newest API version the sandbox answers to
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ SYSTEM_FIELDS: tuple[SfField, ...] = (
     _system("SystemModstamp", "System Modstamp", "datetime"),
 )
 
+# The record's owner. Read-only here: refnet never reassigns records, and records of other
+# users only come from the populated org (adapters.sandbox.salesforce_population).
+_OWNER = _system(
+    "OwnerId", "Owner ID", "reference", length=18, reference_to=("User",), relationship_name="Owner"
+)
+
 _STAGES = ("Prospecting", "Qualification", "Negotiation/Review", "Closed Won", "Closed Lost")
 
 _STANDARD: dict[str, tuple[SfObject, list[SfField]]] = {
@@ -98,6 +107,7 @@ _STANDARD: dict[str, tuple[SfObject, list[SfField]]] = {
             SfField("Website", "Website", "url", length=255),
             SfField("Industry", "Industry", "picklist", length=255, picklist=("Technology",)),
             SfField("Description", "Account Description", "textarea", length=32000),
+            _OWNER,
         ],
     ),
     "Contact": (
@@ -117,6 +127,7 @@ _STANDARD: dict[str, tuple[SfObject, list[SfField]]] = {
                 reference_to=("Account",),
                 relationship_name="Account",
             ),
+            _OWNER,
         ],
     ),
     # Setup objects: the user, permission sets (one record per deployed PermissionSet) and
@@ -171,6 +182,10 @@ _STANDARD: dict[str, tuple[SfObject, list[SfField]]] = {
             SfField("StageName", "Stage", "picklist", length=255, required=True, picklist=_STAGES),
             SfField("CloseDate", "Close Date", "date", required=True),
             SfField("Amount", "Amount", "currency", precision=18, scale=2),
+            # Derived from the stage by Salesforce (read-only in the API): Opportunity object
+            # reference, "IsClosed", "IsWon".
+            _system("IsClosed", "Closed", "boolean"),
+            _system("IsWon", "Won", "boolean"),
             SfField(
                 "AccountId",
                 "Account ID",

@@ -31,13 +31,13 @@ from flask import Flask
 from simple_salesforce.api import Salesforce
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from adapters.sandbox import hubspot_portal_seed, salesforce_population
 from adapters.sandbox.auth import Credentials, SalesforceLogin
 from adapters.sandbox.faults import Faults, HubSpotRateLimit
 from adapters.sandbox.hubspot_api import create_hubspot_app
 from adapters.sandbox.hubspot_assoc import HubSpotAssociations
 from adapters.sandbox.hubspot_backend import HubSpotBackend
 from adapters.sandbox.hubspot_pipelines import HubSpotPipelines
-from adapters.sandbox.hubspot_portal_seed import populate
 from adapters.sandbox.hubspot_records import HubSpotRecords
 from adapters.sandbox.hubspot_schema import HubSpotSchema
 from adapters.sandbox.salesforce_api import create_salesforce_app, login_domain
@@ -74,6 +74,9 @@ class SandboxConfig:
     # The Salesforce user's profile: "standard" (Standard User) or "minimum_access" (an
     # integration user with nothing but its permission sets); see salesforce_access.
     salesforce_profile: str = "standard"
+    # Start the Salesforce org with a customer's existing records
+    # (adapters.sandbox.salesforce_population); tests that need an empty org keep False.
+    salesforce_populated: bool = False
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -231,10 +234,13 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
         salesforce_daily_limit=config.salesforce_daily_limit,
     )
     sf_schema = SalesforceSchema(store)
+    sf_records = SalesforceRecords(store, sf_schema, faults, config.salesforce_profile)
+    if config.salesforce_populated:
+        salesforce_population.populate(sf_records)
     salesforce = SalesforceBackend(
         store,
         sf_schema,
-        SalesforceRecords(store, sf_schema, faults, config.salesforce_profile),
+        sf_records,
         faults,
         credentials,
         query_batch_size=config.query_batch_size,
@@ -243,7 +249,7 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
     pipelines = HubSpotPipelines(store)
     hs_records = HubSpotRecords(store, hs_schema, pipelines, faults)
     if config.hubspot_populated:
-        populate(store, hs_schema, hs_records, pipelines)
+        hubspot_portal_seed.populate(store, hs_schema, hs_records, pipelines)
     hubspot = HubSpotBackend(
         store,
         hs_schema,

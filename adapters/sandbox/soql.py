@@ -5,6 +5,7 @@ Supported::
     SELECT field, ... | COUNT()  FROM Object
     [WHERE cond AND cond ...]          cond: field (= != <> < <= > >= LIKE) literal
                                              field [NOT] IN (literal, ...)
+                                             idfield [NOT] IN (SELECT reffield FROM ... [WHERE ...])
     [ORDER BY field [ASC|DESC] [NULLS FIRST|LAST], ...]  [LIMIT n]  [OFFSET n]
 
 Literals: 'quoted strings' (backslash escapes, as ``format_soql`` writes them), numbers,
@@ -12,8 +13,12 @@ true/false, null, unquoted date (2024-05-01) and datetime literals
 (2024-05-01T10:00:00Z, +0000 or +00:00 offsets). As in Salesforce, a quoted string
 compared with a date/datetime field is an error, text comparisons ignore case and
 ascending order puts nulls first. Not supported (answered MALFORMED_QUERY): OR,
-parentheses, relationship paths, sub-queries, aggregates other than COUNT(), date
-literals such as LAST_N_DAYS.
+parentheses, relationship paths, sub-queries other than the semi-join above, aggregates
+other than COUNT(), date literals such as LAST_N_DAYS.
+
+Semi-joins follow the SOQL and SOSL Reference, "Semi-Joins with IN and Anti-Joins with NOT
+IN": the left operand is an ID or reference field, the sub-query selects exactly one ID or
+reference field of another object, and sub-queries do not nest; anything else is refused.
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ class Condition:
     field: SfField
     op: str
     values: tuple[Literal, ...]
+    subquery: Soql | None = None  # a semi-join: the values come from this query
 
 
 @dataclass
@@ -87,9 +93,17 @@ class Soql:
     limit: int | None = None
     offset: int = 0
 
-    def run(self, records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-        """The matching records in query order, after OFFSET and LIMIT."""
-        selected = [r for r in records if all(_matches(c, r) for c in self.conditions)]
+    def run(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        fetch: Callable[[str], Sequence[Mapping[str, Any]]] | None = None,
+    ) -> list[Mapping[str, Any]]:
+        """The matching records in query order, after OFFSET and LIMIT.
+
+        ``fetch`` gives a semi-join's sub-query the records of its object.
+        """
+        conditions = [_resolved(c, fetch) for c in self.conditions]
+        selected = [r for r in records if all(_matches(c, r) for c in conditions)]
         for spec, descending, nulls_last in reversed(self.order):
             keyed = [
                 (_sort_key(spec, r[spec.name]), r) for r in selected if r.get(spec.name) is not None
@@ -100,6 +114,22 @@ class Soql:
             selected = present + missing if nulls_last else missing + present
         selected = selected[self.offset :]
         return selected if self.limit is None else selected[: self.limit]
+
+
+def _resolved(
+    condition: Condition, fetch: Callable[[str], Sequence[Mapping[str, Any]]] | None
+) -> Condition:
+    """A semi-join as the plain IN list of the ids its sub-query selects."""
+    sub = condition.subquery
+    if sub is None:
+        return condition
+    if fetch is None:
+        raise SoqlError("MALFORMED_QUERY", "semi-join sub-queries need the sandbox's records")
+    column = sub.fields[0].name
+    rows = sub.run(fetch(sub.object_name))
+    ids = {str(value) for row in rows if (value := row.get(column)) is not None}
+    values = tuple(Literal("string", value) for value in sorted(ids))
+    return Condition(condition.field, condition.op, values)
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -121,6 +151,7 @@ class _Parser:
         self._tokens = _tokenize(text)
         self._position = 0
         self._resolve = resolve
+        self._nested = False
 
     def _peek(self) -> _Token | None:
         return self._tokens[self._position] if self._position < len(self._tokens) else None
@@ -145,7 +176,7 @@ class _Parser:
             found = token.text if token else "end of query"
             raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{found}'")
 
-    def parse(self) -> Soql:
+    def parse(self, *, nested: bool = False) -> Soql:
         self._expect("SELECT")
         names: list[str] = []
         count_only = False
@@ -188,7 +219,7 @@ class _Parser:
             query.limit = self._integer()
         if self._keyword("OFFSET"):
             query.offset = self._integer()
-        if self._peek() is not None:
+        if self._peek() is not None and not (nested and self._peek() == _Token("punct", ")")):
             raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{self._next().text}'")
         return query
 
@@ -233,6 +264,9 @@ class _Parser:
         if self._keyword("IN"):
             if self._next().text != "(":
                 raise SoqlError("MALFORMED_QUERY", "expected '(' after IN")
+            peeked = self._peek()
+            if peeked is not None and peeked.kind == "word" and peeked.text.upper() == "SELECT":
+                return self._semi_join(spec, "NOT IN" if negated else "IN")
             values = [self._literal(spec)]
             while (separator := self._next().text) == ",":
                 values.append(self._literal(spec))
@@ -248,6 +282,27 @@ class _Parser:
             raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{op_token.text}'")
         op = "!=" if op_token.text == "<>" else op_token.text
         return Condition(spec, op, (self._literal(spec),))
+
+    def _semi_join(self, spec: SfField, op: str) -> Condition:
+        if self._nested:
+            raise SoqlError("MALFORMED_QUERY", "semi-join sub-selects can not be nested")
+        if spec.type not in ("id", "reference"):
+            raise SoqlError(
+                "MALFORMED_QUERY",
+                f"{spec.name}: a semi-join needs an ID or reference field on the left",
+            )
+        inner = _Parser.__new__(_Parser)
+        inner._tokens, inner._position = self._tokens, self._position
+        inner._resolve, inner._nested = self._resolve, True
+        sub = inner.parse(nested=True)
+        self._position = inner._position
+        if self._next().text != ")":
+            raise SoqlError("MALFORMED_QUERY", "expected ')' after the sub-query")
+        if sub.count_only or len(sub.fields) != 1 or sub.fields[0].type not in ("id", "reference"):
+            raise SoqlError(
+                "MALFORMED_QUERY", "a semi-join sub-query selects exactly one ID or reference field"
+            )
+        return Condition(spec, op, (), sub)
 
     def _literal(self, spec: SfField) -> Literal:
         token = self._next()

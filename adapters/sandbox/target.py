@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
 from connector.settings import Settings
+from connector.sync.outcomes import DealSource
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
@@ -47,11 +48,13 @@ def salesforce_adapter(settings: Settings, sandbox: Sandbox) -> SalesforceAdapte
 
 
 def build_target(settings: Settings) -> SyncTarget:
-    # An integration user as the README tells the admin to set one up: the Minimum Access
-    # profile, so every object and field the sync touches comes from Refnet_Integration,
-    # which provision() deploys and assigns.
+    # A customer's org as the README tells the admin to set it up: it already holds
+    # Accounts and Contacts, and refnet logs in as an integration user with the Minimum
+    # Access profile, so every object and field the sync touches comes from
+    # Refnet_Integration, which provision() deploys and assigns.
     sandbox = start_sandbox(
-        settings.sandbox_dir, SandboxConfig(salesforce_profile="minimum_access")
+        settings.sandbox_dir,
+        SandboxConfig(salesforce_populated=True, salesforce_profile="minimum_access"),
     )
     atexit.register(sandbox.stop)
     adapter = salesforce_adapter(settings, sandbox)
@@ -61,4 +64,10 @@ def build_target(settings: Settings) -> SyncTarget:
         settings.rules.multiplier,
         connector_config=settings.intelligence.connector,
     )
-    return SyncTarget("sandbox", adapter, objects)
+    return SyncTarget(
+        "sandbox",
+        adapter,
+        objects,
+        # Won and lost Opportunities reach refnet through the sync alone.
+        DealSource("Opportunity", "salesforce", rules=settings.rules),
+    )

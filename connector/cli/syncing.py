@@ -92,6 +92,14 @@ def _print_summary(summary: RunSummary) -> None:
                 ),
             )
         )
+    deals = summary.outcomes
+    if deals is not None:
+        console.print(
+            f"deal outcomes ({deals.name}): read {deals.read}, won {deals.won}, lost "
+            f"{deals.lost}, open {deals.still_open}, no referral {deals.unlinked}, "
+            f"referrals closed {deals.referrals_closed}",
+            highlight=False,
+        )
     c = summary.counts
     console.print(
         f"planned {c.planned}, sent {c.sent}, succeeded {c.succeeded}, failed {c.failed}, "
@@ -160,7 +168,14 @@ def sync(
     )
     selected = chosen.select(objects or [])
     if as_json:
-        summary = run_sync(state.store, chosen.adapter, selected, target=target, options=options)
+        summary = run_sync(
+            state.store,
+            chosen.adapter,
+            selected,
+            target=target,
+            options=options,
+            deals=chosen.deals,
+        )
         print_json(summary)
     else:
         columns = (
@@ -177,6 +192,7 @@ def sync(
                 target=target,
                 options=options,
                 progress=_RichProgress(bar),
+                deals=chosen.deals,
             )
         _print_summary(summary)
     if summary.status == "stopped":

@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 
 from connector.model.base import NonEmptyText, Record, RefnetId, Tags, utcnow
 from connector.model.enums import Circle, CompanySize, LadderStage
+from connector.organisations import ORGANISATION_KEY_PREFIX, organisation_key
 
 __all__ = ["Connection", "CrmIds", "Member", "Profile"]
 
@@ -62,6 +63,21 @@ class Member(Record):
         ):
             return {**data, "ladder_stage": LadderStage.CUSTOMER}
         return data
+
+    @property
+    def account_name(self) -> str:
+        """The organisation a CRM files this member under: a person without one stands for
+        their own (the CRMs' "one-to-one" model), so every Contact has an Account."""
+        return self.organisation or self.name
+
+    @property
+    def organisation_key(self) -> str:
+        """The refnet id of that organisation (:func:`connector.organisations.organisation_key`).
+
+        Falls back to a key of the member's own id when the name leaves nothing to compare
+        (e.g. only a legal form).
+        """
+        return organisation_key(self.account_name) or f"{ORGANISATION_KEY_PREFIX}{self.id}"[:64]
 
     @model_validator(mode="after")
     def _ladder_only_for_customers(self) -> Member:

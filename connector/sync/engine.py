@@ -31,6 +31,7 @@ from connector.crm import (
 from connector.errors import ConfigError, RefnetError, TransientError
 from connector.store import Store
 from connector.sync.objects import Desired, PullableObject, SyncObject, content_hash
+from connector.sync.outcomes import DealSource, OutcomePlan, pull_deal_outcomes
 from connector.sync.pull import PullPlan, pull_object
 from connector.sync.state import LIVE, RecordState, RunCounts, StateStore
 
@@ -113,6 +114,13 @@ class ObjectPlan:
     new_records: int = 0
 
     @property
+    def links(self) -> dict[str, int]:
+        """The dry run's link counts by outcome; empty when nothing was resolved."""
+        if not (self.linked or self.ambiguous or self.new_records):
+            return {}
+        return {"matched": self.linked, "ambiguous": len(self.ambiguous), "new": self.new_records}
+
+    @property
     def to_send(self) -> int:
         return self.creates + self.updates + self.retries
 
@@ -128,6 +136,7 @@ class RunSummary:
     stop_reason: str | None = None
     pulls: list[PullPlan] = field(default_factory=list)
     removals: RemovalMode = "keep"
+    outcomes: OutcomePlan | None = None  # deal outcomes read (connector.sync.outcomes)
 
 
 def _diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[FieldChange]:
@@ -158,6 +167,7 @@ class _Pending:
     fields: dict[str, Any]  # the diff baseline once confirmed
     wire: Mapping[str, Any]  # what is sent: fields, plus seeds on create
     new: bool  # never confirmed in this CRM
+    crm_id: str | None = None  # the CRM record an import named for it
 
 
 class _ObjectRun:
@@ -262,14 +272,16 @@ class _ObjectRun:
         if self.options.dry_run:
             if first and self.linker is not None:
                 seeded = {**desired.seed_fields(), **fields}
-                self.previewing.append(OutboundRecord(record_id, seeded, new=True))
+                self.previewing.append(
+                    OutboundRecord(record_id, seeded, new=True, crm_id=desired.crm_id)
+                )
             return
         wire: dict[str, Any] = dict(fields)
         if first:
             wire = {**desired.seed_fields(), **fields}
             if state is not None and state.status == "archived" and self.archive_field:
                 wire[self.archive_field] = False  # back in refnet: un-archive it
-        self.pending.append(_Pending(record_id, digest, fields, wire, first))
+        self.pending.append(_Pending(record_id, digest, fields, wire, first, desired.crm_id))
 
     def _preview(self, records: Sequence[OutboundRecord]) -> None:
         """Dry run: ask the adapter which creates would link to existing CRM records."""
@@ -316,7 +328,10 @@ class _ObjectRun:
     def _send(self, batch: Sequence[_Pending]) -> None:
         result = self.adapter.upsert_batch(
             self.obj.name,
-            [OutboundRecord(item.record_id, item.wire, new=item.new) for item in batch],
+            [
+                OutboundRecord(item.record_id, item.wire, new=item.new, crm_id=item.crm_id)
+                for item in batch
+            ],
         )
         complete = _complete([item.record_id for item in batch], result)
         self.counts.sent += len(batch)
@@ -369,8 +384,13 @@ def run_sync(
     target: str,
     options: SyncOptions | None = None,
     progress: Progress | None = None,
+    deals: DealSource | None = None,
 ) -> RunSummary:
-    """Sync ``objects`` to ``adapter``; a temporary failure stops the run cleanly (resumable)."""
+    """Sync ``objects`` to ``adapter``; a temporary failure stops the run cleanly (resumable).
+
+    With ``deals`` (and pulling on), the outcomes of deals linked to referrals are read
+    after the pull and applied before the push, so the push writes their effects back.
+    """
     options = options or SyncOptions()
     progress = progress or _NoProgress()
     _check_removals(adapter, objects, options.removals)
@@ -381,6 +401,7 @@ def run_sync(
     counts = RunCounts()
     plans: list[ObjectPlan] = []
     pulls: list[PullPlan] = []
+    outcomes: OutcomePlan | None = None
     status, reason = "completed", None
     runner: _ObjectRun | None = None
     try:
@@ -396,6 +417,16 @@ def run_sync(
                     counts=counts,
                     dry_run=options.dry_run,
                 )
+            )
+        if deals is not None and options.pull:
+            outcomes = pull_deal_outcomes(
+                store,
+                adapter,
+                target,
+                deals,
+                run_id=run_id,
+                counts=counts,
+                dry_run=options.dry_run,
             )
         for obj in objects:
             with store.reading() as tx:
@@ -418,5 +449,14 @@ def run_sync(
     with store.transaction() as tx:
         StateStore(tx.connection, target).finish_run(run_id, counts, status, reason)
     return RunSummary(
-        run_id, target, status, options.dry_run, counts, plans, reason, pulls, options.removals
+        run_id,
+        target,
+        status,
+        options.dry_run,
+        counts,
+        plans,
+        reason,
+        pulls,
+        options.removals,
+        outcomes,
     )

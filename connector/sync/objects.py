@@ -28,11 +28,13 @@ class Desired(NamedTuple):
     ``fields`` are the pushed fields (diffed and hashed); ``seed`` are CRM-owned fields sent
     only when refnet creates the record, never hashed, never overwritten later. It may be a
     function, called only for records that are created (most syncs create few).
+    ``crm_id`` is the CRM record an import named for it, linked to before anything else.
     """
 
     record_id: str
     fields: dict[str, Any]
     seed: Mapping[str, Any] | Callable[[], Mapping[str, Any]] = _NOTHING
+    crm_id: str | None = None
 
     def seed_fields(self) -> Mapping[str, Any]:
         return self.seed() if callable(self.seed) else self.seed

@@ -14,6 +14,7 @@ from connector.crm import CrmAdapter
 from connector.errors import ConfigError
 from connector.settings import Settings
 from connector.sync.objects import SyncObject
+from connector.sync.outcomes import DealSource
 
 __all__ = ["TARGET_GROUP", "SyncTarget", "available_targets", "load_target"]
 
@@ -25,6 +26,8 @@ class SyncTarget:
     name: str
     adapter: CrmAdapter
     objects: Sequence[SyncObject]
+    # The CRM's deals, whose outcomes the sync reads (None: the target has none to read).
+    deals: DealSource | None = None
 
     def select(self, names: Sequence[str]) -> list[SyncObject]:
         """The objects named (by CRM name or refnet kind), all of them when none are named."""

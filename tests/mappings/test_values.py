@@ -24,6 +24,7 @@ from mappings import (
     load_mappings,
     to_crm_fields,
 )
+from mappings.values import seed_fields
 
 WHEN = datetime(2024, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
 SCORES = {
@@ -93,6 +94,8 @@ def test_computed_values_are_supplied_by_the_caller(mappings: MappingSet) -> Non
     assert fields == {
         "FirstName": "Anna",
         "LastName": "Berg",
+        # no organisation: she stands for her own, so her Contact still has an Account
+        "Account": {"Refnet_Id__c": "org:anna-berg"},
         "Refnet_Circle__c": "customer",
         "Refnet_Ladder_Stage__c": "customer",
         "Refnet_Multiplier_Score__c": 72.46,
@@ -108,7 +111,10 @@ def test_computed_values_are_supplied_by_the_caller(mappings: MappingSet) -> Non
     }
     account = to_crm_fields(_mapping(mappings, "Account"), _member(), SCORES)
     assert account["Refnet_Company_Size__c"] == "small"
-    assert account["Name"] == _member().organisation
+    # The name is sent when refnet creates the Account only: sales' spelling stays.
+    assert "Name" not in account
+    firm = _member().model_copy(update={"organisation": "Berg Consulting GmbH"})
+    assert seed_fields(_mapping(mappings, "Account"), firm)["Name"] == "Berg Consulting GmbH"
 
 
 def test_a_missing_computed_value_is_an_error_not_a_silent_null(mappings: MappingSet) -> None:

@@ -102,3 +102,53 @@ def test_refused_queries_name_the_salesforce_error_code(text: str, code: str) ->
     with pytest.raises(SoqlError) as error:
         run(text)
     assert error.value.code == code
+
+
+_DEALS = {
+    f.name.lower(): f
+    for f in (
+        *SYSTEM_FIELDS,
+        SfField("Name", "Name", "string", length=80),
+        SfField("Deal__c", "Deal", "reference", length=18, reference_to=("Opportunity",)),
+    )
+}
+_OPPORTUNITIES = {f.name.lower(): f for f in (*SYSTEM_FIELDS, SfField("Name", "Name", "string"))}
+
+
+def _semi(text: str) -> list[str]:
+    def resolve(name: str) -> Mapping[str, SfField] | None:
+        return {"Referral__c": _DEALS, "Opportunity": _OPPORTUNITIES}.get(name)
+
+    referrals = [
+        {"Id": "r1", "Name": "a", "Deal__c": "o1"},
+        {"Id": "r2", "Name": "b", "Deal__c": None},
+        {"Id": "r3", "Name": "c", "Deal__c": "o3"},
+    ]
+    opportunities = [{"Id": f"o{i}", "Name": f"deal {i}"} for i in range(1, 5)]
+    tables = {"Referral__c": referrals, "Opportunity": opportunities}
+    query = parse_soql(text, resolve)
+    return [str(r["Id"]) for r in query.run(tables[query.object_name], tables.__getitem__)]
+
+
+def test_a_semi_join_selects_the_records_another_object_points_at() -> None:
+    inner = "SELECT Deal__c FROM Referral__c WHERE Deal__c != null"
+    assert _semi(f"SELECT Id FROM Opportunity WHERE Id IN ({inner})") == ["o1", "o3"]
+    assert _semi(f"SELECT Id FROM Opportunity WHERE Id NOT IN ({inner})") == ["o2", "o4"]
+    narrowed = f"SELECT Id FROM Opportunity WHERE Id IN ({inner} AND Name = 'a') AND Name != 'x'"
+    assert _semi(narrowed) == ["o1"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT Id FROM Opportunity WHERE Name IN (SELECT Deal__c FROM Referral__c)",
+        "SELECT Id FROM Opportunity WHERE Id IN (SELECT Name FROM Referral__c)",
+        "SELECT Id FROM Opportunity WHERE Id IN (SELECT Id, Deal__c FROM Referral__c)",
+        "SELECT Id FROM Opportunity WHERE Id IN (SELECT Deal__c FROM Referral__c "
+        "WHERE Id IN (SELECT Id FROM Opportunity))",
+    ],
+)
+def test_semi_joins_salesforce_refuses_are_refused(text: str) -> None:
+    with pytest.raises(SoqlError) as refused:
+        _semi(text)
+    assert refused.value.code == "MALFORMED_QUERY"

@@ -10,6 +10,7 @@ from responses import matchers
 from responses.registries import OrderedRegistry
 
 from adapters.salesforce.adapter import SalesforceAdapter
+from connector.crm import OutboundRecord
 from connector.model import Agreement
 from mappings import apply_updates, default_directory, from_crm_fields, load_mappings
 from mappings.spec import MappingSet
@@ -160,21 +161,26 @@ def test_emails_are_quoted_by_format_soql(make_adapter: Callable[..., Salesforce
     adapter = make_adapter()
     soql = (
         "SELECT Id, Email FROM Contact WHERE Email IN ('A@x.com','o\\'hara@x.com') "
-        "AND Refnet_Id__c = null"
+        "AND Refnet_Id__c = null ORDER BY Id"
     )
     rows = [
         {"Id": "003A", "Email": "O'Hara@x.com"},
         {"Id": "003B", "Email": "a@x.com"},
         {"Id": "003C", "Email": "A@x.com"},
     ]
+    records = [
+        OutboundRecord("m1", {"Email": "o'hara@x.com"}, new=True),
+        OutboundRecord("m2", {"Email": " A@x.com"}, new=True),
+        OutboundRecord("m3", {"Email": ""}, new=True),
+    ]
     with _ordered() as rsps:
         _query(rsps, soql, {"done": True, "records": rows})
-        matched = adapter.reader.match_unlinked(
-            "Contact", "Email", ["o'hara@x.com", " A@x.com", ""], "Refnet_Id__c"
-        )
+        plan = adapter.linker.plan("Contact", "Refnet_Id__c", records)
 
-    # a@x.com belongs to two Contacts: ambiguous, so not linked at all
-    assert matched == {"o'hara@x.com": "003A"}
+    assert plan.links == {"m1": "003A"}
+    # a@x.com belongs to two Contacts: ambiguous, so neither linked nor created
+    assert plan.ambiguous["m2"].code == "AMBIGUOUS_MATCH"
+    assert (plan.state("m2"), plan.state("m3")) == ("ambiguous", "new")
 
 
 def test_external_ids_in_urls_are_escaped_and_a_miss_is_none(

@@ -65,10 +65,10 @@ def _network(store: Store) -> None:
         )
 
 
-def _recircle(store: Store, member_id: str, circle: Circle) -> None:
+def _move(store: Store, member_id: str, organisation: str) -> None:
     with store.transaction() as tx:
-        data = tx.get(Member, member_id).model_dump()
-        tx.put(Member.model_validate({**data, "circle": circle, "ladder_stage": None}))
+        found = tx.get(Member, member_id)
+        tx.put(found.model_copy(update={"organisation": organisation}))
 
 
 def _sync(store: Store, adapter: SalesforceAdapter, **options: Any) -> RunSummary:
@@ -97,21 +97,22 @@ def test_delete_by_id_by_external_id_and_of_a_record_already_gone(
         adapter.delete_batch("Contact", [RemovedRecord("c1", None)])
 
 
-def test_a_customer_who_leaves_the_account_filter_is_archived_never_deleted(
+def test_an_organisation_no_member_belongs_to_any_more_is_archived_never_deleted(
     store: Store, adapter: SalesforceAdapter, sandbox: Sandbox
 ) -> None:
     _network(store)
     _sync(store, adapter)
-    _recircle(store, "c2", Circle.PROSPECT)  # e.g. a customer entered in the wrong circle
+    _move(store, "c2", "Keller GmbH")  # e.g. the organisation had been entered wrongly
     summary = _sync(store, adapter, removals="delete")
     accounts = _rows(sandbox, f"SELECT Refnet_Id__c, {ARCHIVE_FIELD} FROM Account")
-    assert set(accounts) == {"c1", "c2"}, "an Account is never deleted"
-    assert accounts["c2"][ARCHIVE_FIELD] is True and accounts["c1"][ARCHIVE_FIELD] is False
+    assert {"org:keller", "org:brandt"} <= set(accounts), "an Account is never deleted"
+    assert accounts["org:brandt"][ARCHIVE_FIELD] is True
+    assert accounts["org:keller"][ARCHIVE_FIELD] is False
     assert summary.counts.removed == 1
-    _recircle(store, "c2", Circle.CUSTOMER)
+    _move(store, "c2", "Brandt KG")
     _sync(store, adapter, removals="delete")
     accounts = _rows(sandbox, f"SELECT Refnet_Id__c, {ARCHIVE_FIELD} FROM Account")
-    assert accounts["c2"][ARCHIVE_FIELD] is False, "back in refnet, back in view"
+    assert accounts["org:brandt"][ARCHIVE_FIELD] is False, "back in refnet, back in view"
 
 
 def test_crm_owned_fields_are_seeded_once_then_read_back(

@@ -31,4 +31,4 @@ def test_members_carry_their_connector_score_on_contact_and_account(store: Store
     # bridge 1, willingness 1/2: 100 · (0.5 + 0.5 · 0.5)
     assert contacts["p1"]["Refnet_Connector_Score__c"] == 75.0
     assert contacts["c1"]["Refnet_Connector_Score__c"] == 0.0
-    assert accounts["p1"]["Refnet_Connector_Score__c"] == 75.0
+    assert accounts["org:bank"]["Refnet_Connector_Score__c"] == 75.0, "keyed by organisation"
