@@ -237,6 +237,20 @@ class SalesforceAdapter:
     def _collection(
         self, mapping: ObjectMapping, records: Sequence[OutboundRecord]
     ) -> list[RecordOutcome]:
+        result = self._upsert_collection(mapping, records)
+        outcomes = _outcomes([r.key for r in records], result)
+        rows = result if isinstance(result, list) else []
+        refused = {
+            index: ids
+            for index, row in enumerate(rows[: len(records)])
+            if (ids := duplicate_matches(row)) is not None
+        }
+        if refused:
+            self._link_duplicates(mapping, records, refused, outcomes)
+        return outcomes
+
+    def _upsert_collection(self, mapping: ObjectMapping, records: Sequence[OutboundRecord]) -> Any:
+        """One sObject Collections upsert by refnet id; the rows as Salesforce answered."""
         operation = f"upsert {mapping.object}"
         self.budget.check(operation)
         path = f"composite/sobjects/{mapping.object}/{mapping.external_id_field}"
@@ -251,17 +265,7 @@ class SalesforceAdapter:
                 for record in records
             ],
         }
-        result = self._patch(path, body, operation)
-        outcomes = _outcomes([r.key for r in records], result)
-        rows = result if isinstance(result, list) else []
-        refused = {
-            index: ids
-            for index, row in enumerate(rows[: len(records)])
-            if (ids := duplicate_matches(row)) is not None
-        }
-        if refused:
-            self._link_duplicates(mapping, records, refused, outcomes)
-        return outcomes
+        return self._patch(path, body, operation)
 
     def _link_duplicates(
         self,
@@ -301,21 +305,10 @@ class SalesforceAdapter:
         again = [(i, r) for i, r in enumerate(records) if r.key in linked]
         if not again:
             return
-        operation = f"upsert {mapping.object}"
-        self.budget.check(operation)
-        path = f"composite/sobjects/{mapping.object}/{mapping.external_id_field}"
-        body = {
-            "allOrNone": False,
-            "records": [
-                {
-                    "attributes": {"type": mapping.object},
-                    **record.fields,
-                    mapping.external_id_field: record.key,
-                }
-                for _, record in again
-            ],
-        }
-        resent = _outcomes([r.key for _, r in again], self._patch(path, body, operation))
+        resent_records = [record for _, record in again]
+        resent = _outcomes(
+            [r.key for r in resent_records], self._upsert_collection(mapping, resent_records)
+        )
         for (index, _), outcome in zip(again, resent, strict=True):
             outcomes[index] = outcome
 

@@ -24,6 +24,7 @@ from adapters.sandbox.hubspot_backend import (
     unknown_type,
 )
 from adapters.sandbox.hubspot_schema import ObjectType
+from adapters.sandbox.hubspot_scopes import missing_scopes_answer
 from adapters.sandbox.store import iso_hubspot
 
 __all__ = ["register_admin"]
@@ -38,19 +39,7 @@ _PROPERTIES = "/crm/v3/properties/<object_type>"
 
 def _missing_scopes() -> Response:
     """A portal without custom objects cannot get the custom schema scope."""
-    return hs_error(
-        403,
-        "MISSING_SCOPES",
-        "This app hasn't been granted all required scopes to make this call. Read more about "
-        "required scopes here: https://developers.hubspot.com/scopes.",
-        errors=[
-            {
-                "message": "One or more of the following scopes are required.",
-                "context": {"requiredGranularScopes": ["crm.schemas.custom.write"]},
-            }
-        ],
-        links={"scopes": "https://developers.hubspot.com/scopes"},
-    )
+    return missing_scopes_answer(["crm.schemas.custom.write"], granular=True)
 
 
 class _AdminViews:

@@ -82,8 +82,12 @@ def required_scope(method: str, path: str) -> list[str]:
     return []
 
 
-def missing_scopes_answer(scopes: list[str]) -> Response:
-    """HubSpot's 403 for a token without the scopes a call needs."""
+def missing_scopes_answer(scopes: list[str], *, granular: bool = False) -> Response:
+    """HubSpot's 403 for a token without the scopes a call needs.
+
+    ``granular``: the context names them ``requiredGranularScopes``, as HubSpot does for a
+    portal whose tier cannot have the scope at all (custom schemas without Enterprise).
+    """
     return hs_error(
         403,
         "MISSING_SCOPES",
@@ -92,7 +96,7 @@ def missing_scopes_answer(scopes: list[str]) -> Response:
         errors=[
             {
                 "message": "One or more of the following scopes are required.",
-                "context": {"requiredScopes": scopes},
+                "context": {"requiredGranularScopes" if granular else "requiredScopes": scopes},
             }
         ],
         links={"scopes": "https://developers.hubspot.com/scopes"},
