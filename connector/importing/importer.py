@@ -174,7 +174,7 @@ def import_files(
                 delimiter=source.delimiter,
                 ignored_columns=source.ignored_columns,
             )
-            _FileImport(tx, source, report, actor, employee_id, errors).run()
+            _FileImport(tx, source, report, actor, employee_id, errors, rules).run()
             reports.append(report)
         if errors:
             # Raised inside the transaction: everything written so far is rolled back.
@@ -232,8 +232,10 @@ class _FileImport:
         actor: Actor,
         employee_id: str | None,
         errors: list[RowError],
+        rules: RulesConfig,
     ) -> None:
         self.tx = tx
+        self.rules = rules
         self.source = source
         self.report = report
         self.employee_id = employee_id
@@ -264,7 +266,7 @@ class _FileImport:
             for row in rows:
                 record_id = row.data.get("id")
                 old = stored.get(record_id) if isinstance(record_id, str) else None
-                record = self._validate(row, _merge(old, row.data))
+                record = self._validate(row, _merge(old, self._with_defaults(row, old)))
                 if not self._unique(row, record) or row.problems or record is None:
                     if isinstance(record_id, str):
                         self.failed[kind].add(record_id)
@@ -275,6 +277,16 @@ class _FileImport:
                     valid.append((row, record, old))
             broken = self._check_references(kind, rows, valid)
             self._write(kind, [item for item in valid if item[0].number not in broken])
+
+    def _with_defaults(self, row: SourceRow, old: Record | None) -> dict[str, Any]:
+        """The row's values, plus the configured defaults a new record takes from settings.
+
+        A new club without its own test phase gets ``[rules.club] default_trial_months``
+        (the model's own default of 12 would ignore the setting).
+        """
+        if row.kind == "club" and old is None and "trial_months" not in row.data:
+            return {**row.data, "trial_months": self.rules.club.default_trial_months}
+        return row.data
 
     def _validate(self, row: SourceRow, data: dict[str, Any]) -> Record | None:
         try:

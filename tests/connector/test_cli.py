@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from connector.cli.app import app
-from connector.store import create_store_engine, current_revision, head_revision
+from connector.model import Membership
+from connector.store import Store, create_store_engine, current_revision, head_revision
 from tests.conftest import SAMPLE_DIR
 
 SAMPLE_FILES = ["members.csv", "connections.csv", "referrals.csv", "programme.json"]
@@ -113,3 +114,43 @@ def test_export_writes_files_that_reimport(run, sample, tmp_path: Path) -> None:
     counts = json.loads(result.stdout)["counts"]
     assert counts["member"] >= 350
     assert sorted(p.name for p in out.iterdir()) == sorted(SAMPLE_FILES)
+
+
+@pytest.mark.parametrize("months", [None, 24])
+def test_a_new_clubs_trial_lasts_default_trial_months_from_refnet_toml(
+    run, tmp_path: Path, database_url: str, months: int | None
+) -> None:  # type: ignore[no-untyped-def]
+    if months is not None:
+        (tmp_path / "refnet.toml").write_text(f"[rules.club]\ndefault_trial_months = {months}\n")
+    programme = {
+        "members": [
+            {"id": "m-1", "name": "Anna Weber", "circle": "customer", "email": "anna@weber.example"}
+        ],
+        # No trial_months of its own: the setting decides.
+        "clubs": [{"id": "club-1", "name": "Kundenclub", "founded_on": "2026-01-15"}],
+        "memberships": [
+            {
+                "id": "ms-1",
+                "club_id": "club-1",
+                "member_id": "m-1",
+                "status": "invited",
+                "invited_on": "2026-02-01",
+            }
+        ],
+    }
+    (tmp_path / "programme.json").write_text(json.dumps(programme))
+    assert run("import", str(tmp_path / "programme.json")).exit_code == 0
+
+    moved = run("advance", "membership", "ms-1", "trial", "--reason", "first evening", "--json")
+
+    assert moved.exit_code == 0, moved.output
+    store = Store.open(database_url)
+    try:
+        with store.transaction() as tx:
+            membership = tx.maybe(Membership, "ms-1")
+    finally:
+        store.close()
+    assert membership is not None
+    assert membership.trial_started_on is not None and membership.trial_ends_on is not None
+    started, ends = membership.trial_started_on, membership.trial_ends_on
+    assert (ends.year - started.year) * 12 + ends.month - started.month == (months or 12)
