@@ -211,8 +211,8 @@ def test_a_pulled_lookup_by_external_id_reads_the_related_records_refnet_id(
 ) -> None:
     shipped = (default_directory("salesforce") / "referral.yaml").read_text()
     edited = shipped.replace(
-        "    label: Recipient (empty = us)\n",
-        "    label: Recipient (empty = us)\n    direction: pull\n",
+        "    label: Recipient (Club Member)\n",
+        "    label: Recipient (Club Member)\n    direction: pull\n",
     )
     assert edited != shipped
     mappings = load_mappings("salesforce", overrides={"referral.yaml": edited})
