@@ -275,7 +275,9 @@ class _FileImport:
                 record = self._stage(row, old, record)
                 if record is not None:
                     valid.append((row, record, old))
-            broken = self._check_references(kind, rows, valid)
+            broken = self._check_references(kind, rows, valid) | self._check_stored_pairs(
+                kind, valid
+            )
             self._write(kind, [item for item in valid if item[0].number not in broken])
 
     def _with_defaults(self, row: SourceRow, old: Record | None) -> dict[str, Any]:
@@ -403,6 +405,36 @@ class _FileImport:
             self.errors.append(row.error(attribute, message))
             broken.add(row.number)
         return broken
+
+    def _check_stored_pairs(
+        self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]
+    ) -> set[int]:
+        """A natural key (from/to of a connection, club/member of a membership) the store
+        already holds under another id is a row error that names that id, never the store's
+        integrity error after the fact. Returns the lines refused."""
+        if kind not in _UNIQUE_PAIRS or not valid:
+            return set()
+        left, right = _UNIQUE_PAIRS[kind]
+        lefts = sorted({str(getattr(record, left)) for _, record, _ in valid})
+        stored = {
+            (str(getattr(r, left)), str(getattr(r, right))): r.id
+            for r in self.tx.find_in(KINDS[kind], {left: lefts})
+        }
+        refused: set[int] = set()
+        for row, record, _ in valid:
+            holder = stored.get((str(getattr(record, left)), str(getattr(record, right))))
+            # A holder this import rewrites may be moving to another pair: not a conflict.
+            if holder is None or holder == record.id or holder in self.seen[kind]:
+                continue
+            self.errors.append(
+                row.error(
+                    right,
+                    f"this {left}/{right} pair is already stored as {kind} '{holder}'; "
+                    f"use id '{holder}' to update it",
+                )
+            )
+            refused.add(row.number)
+        return refused
 
     def _write(self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]) -> None:
         # Written even when other rows had errors: later rows may refer to these, and the

@@ -305,3 +305,21 @@ def test_export_reimports_into_an_identical_network(
                 r.id: r.model_dump(exclude={"created_at", "updated_at"}) for r in b.find(model)
             }
             assert originals == copies
+
+
+def test_a_connection_stored_under_another_id_is_a_row_error_naming_that_id(
+    store: Store, members_file: Path, tmp_path: Path
+) -> None:
+    _import(store, members_file)
+    header = "id,from_id,to_id,strength\n"
+    _import(store, _write(tmp_path, "connections.csv", header + "con-a,emp-1,cus-1,3\n"))
+    rows = "con-b,emp-1,cus-2,4\ncon-c,emp-1,cus-1,5\n"
+    again = _write(tmp_path, "connections-2.csv", header + rows)
+
+    with pytest.raises(ImportRejected) as rejected:
+        _import(store, again)
+
+    assert [(e.line, e.field) for e in rejected.value.errors] == [(3, "to_id")]
+    assert "already stored as connection 'con-a'" in rejected.value.errors[0].message
+    with store.transaction() as tx:  # all or nothing: con-b was not written either
+        assert {c.id for c in tx.find(Connection)} == {"con-a"}
