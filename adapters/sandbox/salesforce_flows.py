@@ -21,10 +21,11 @@ OrganizationId, ActionId, SessionId, EnterpriseUrl, PartnerUrl and up to 100
 ``<Ack>true</Ack>``. Salesforce sends asynchronously and retries a message that is not
 acknowledged, with growing intervals, for up to 24 hours; the sandbox retries the same way
 but for a configurable, much shorter time (``SandboxConfig.outbound_retry_for``).
-refnet itself only ever deploys https endpoints (OutboundEndpoint), as a public Salesforce
-org should use; the sandbox sends to https:// anywhere, but to http:// only on a loopback
-host, so a test can run a plain local listener while nothing leaves the machine. That
-http allowance is a test convenience of the sandbox, not a claim about Salesforce.
+refnet itself only ever deploys https endpoints (OutboundEndpoint), as a Salesforce org
+reaching a public listener should use. The sandbox sends only to loopback hosts, over
+https or, as a test convenience that is no claim about Salesforce, plain http, so a test
+can run a simple local listener; any other endpoint is skipped with a logged reason and
+never contacted, so nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -261,21 +262,30 @@ def _acknowledged(response: requests.Response) -> bool:
     )
 
 
+def _loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def endpoint_problem(url: str) -> str | None:
-    """Why the sandbox will not send to ``url`` (https anywhere, http only to loopback)."""
+    """Why the sandbox will not send to ``url``, or None.
+
+    https:// or http://, but only to a loopback host: the sandbox is a test double and
+    never sends anything off this machine (an endpoint of a real deployment, such as
+    ``https://refnet.example.com/...``, is skipped with a logged reason, not contacted).
+    """
     parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and parts.hostname:
-        if parts.hostname in _LOOPBACK_NAMES:
-            return None
-        try:
-            if ipaddress.ip_address(parts.hostname).is_loopback:
-                return None
-        except ValueError:
-            pass
-        return "http:// endpoints are allowed only for loopback hosts in the sandbox"
-    return "the endpoint URL must be https:// (or http:// to a loopback host)"
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "the endpoint URL must be https:// (or http:// to a loopback host)"
+    if not _loopback(parts.hostname):
+        if parts.scheme == "http":
+            return "http:// endpoints are allowed only for loopback hosts in the sandbox"
+        return "the sandbox sends Outbound Messages only to loopback hosts, not off the machine"
+    return None
 
 
 @dataclass
