@@ -294,7 +294,12 @@ class Delivery:
 
     message: str
     url: str = field(repr=False)  # carries refnet's token
-    body: bytes = field(repr=False)
+    # Builds the envelope at each attempt: Salesforce sends a record's data as it is when
+    # the message goes out, not as it was when queued ("Understanding Notifications":
+    # "if the information in the object changes after the notification is queued but
+    # before it is sent, only the updated information will be delivered").
+    compose: Callable[[], bytes] = field(repr=False)
+    body: bytes = field(default=b"", repr=False)  # what the last attempt sent
     attempts: int = 0
     acknowledged: bool = False
     given_up: bool = False
@@ -352,6 +357,7 @@ class OutboundSender:
 
     def _post(self, delivery: Delivery) -> bool:
         delivery.attempts += 1
+        delivery.body = delivery.compose()
         try:
             response = self._session.post(
                 delivery.url,
@@ -402,9 +408,11 @@ class FlowRunner:
         read_stored: ReadStored,
         list_stored: ListStored,
         fields_of: Callable[[str], set[str]],
+        read_record: Callable[[str], dict[str, Any] | None],
         sender: OutboundSender,
         api_version: str,
     ) -> None:
+        self._read_record = read_record
         self._read = read_stored
         self._list = list_stored
         self._fields_of = fields_of
@@ -481,16 +489,24 @@ class FlowRunner:
         # One message per save batch, at most 100 notifications each (the WSDL's maxOccurs).
         for chunk_start in range(0, len(saves), 100):
             chunk = saves[chunk_start : chunk_start + 100]
-            notifications = [(self._notification_id(), save.after) for save in chunk]
-            body = notifications_envelope(
-                action_id=action_id,
-                instance_url=self.instance_url,
-                api_version=self.api_version,
-                object_name=obj,
-                notifications=notifications,
-                fields=fields,
-            )
-            self.sender.submit(Delivery(action_name, url, body))
+            queued = [(self._notification_id(), save.after) for save in chunk]
+
+            def compose(queued: list[tuple[str, Mapping[str, Any]]] = queued) -> bytes:
+                # A record deleted since keeps the data it was saved with.
+                current = [
+                    (notification, self._read_record(str(saved["Id"])) or saved)
+                    for notification, saved in queued
+                ]
+                return notifications_envelope(
+                    action_id=action_id,
+                    instance_url=self.instance_url,
+                    api_version=self.api_version,
+                    object_name=obj,
+                    notifications=current,
+                    fields=fields,
+                )
+
+            self.sender.submit(Delivery(action_name, url, compose))
 
     def _notification_id(self) -> str:
         with self._ids_lock:

@@ -402,7 +402,12 @@ def start_flow_runner(backend: SalesforceBackend, sender: OutboundSender) -> Flo
     """Run deployed record-triggered Flows after every committed REST/Bulk save."""
     views = _MetadataViews(backend)
     runner = FlowRunner(
-        views.read_stored, views.list_components, views.field_names, sender, API_VERSION
+        views.read_stored,
+        views.list_components,
+        views.field_names,
+        backend.records.get,
+        sender,
+        API_VERSION,
     )
     backend.records.save_listeners.append(runner.record_saved)
     return runner

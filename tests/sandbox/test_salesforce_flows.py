@@ -272,7 +272,33 @@ def test_a_stage_change_sends_the_documented_notifications_message(
     assert f"{sandbox.salesforce_url}/services/Soap/u/62.0/{ORG_ID[:15]}</PartnerUrl>" in text
     first = parse_outbound_message(listener.received[0][1]).notifications[0]
     assert first.notification_id != notification.notification_id
-    assert first.fields["StageName"] == "Prospecting"
+    assert first.object_id == deal
+
+
+@pytest.mark.usefixtures("deployed")
+def test_a_retry_carries_the_records_data_as_it_is_when_sent(
+    sf: Salesforce, sandbox: Sandbox, listener: Listener
+) -> None:
+    """ "Understanding Notifications": a change made after the notification was queued but
+    before it was delivered is what gets delivered."""
+    listener.gate.clear()
+    listener.answers = [(503, b"busy")]
+    deal = _new_deal(sf)
+    wait_until(
+        lambda: _sender(sandbox).snapshot() != [] and _sender(sandbox).snapshot()[0].attempts > 0,
+        progress=lambda: len(_sender(sandbox).snapshot()),
+        what="the first attempt under way",
+    )
+    _update(sf, deal, {"Amount": 12500})  # not a field the entry condition watches
+    listener.gate.set()
+    _wait_for(sandbox, 1)
+
+    (delivery,) = _sender(sandbox).snapshot()
+    assert delivery.attempts == 2
+    first, retry = (parse_outbound_message(body).notifications[0] for _, body in listener.received)
+    assert first.notification_id == retry.notification_id  # the same notification, resent
+    assert first.fields["Amount"] is None
+    assert float(str(retry.fields["Amount"])) == 12500  # xsd:double
 
 
 @pytest.mark.usefixtures("deployed")
