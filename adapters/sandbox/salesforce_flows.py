@@ -183,6 +183,9 @@ def check_flow(spec: Mapping[str, Any], fields_of: Callable[[str], set[str]]) ->
         return f"Flow {name}: the sandbox runs only RecordAfterSave record-triggered Flows"
     if start.get("recordTriggerType") not in _RUNNABLE_TRIGGERS:
         return f"Flow {name}: the sandbox runs only Create/Update record triggers"
+    if str(start.get("doesRequireRecordChangedToMeetCriteria", "false")).lower() == "true":
+        # "Only when a record is updated to meet the condition requirements": not modelled.
+        return f"Flow {name}: the sandbox cannot run 'only when updated to meet the condition'"
     if start.get("filters") or start.get("filterLogic"):
         return f"Flow {name}: the sandbox evaluates only filterFormula entry conditions"
     obj = str(start.get("object", ""))

@@ -34,6 +34,7 @@ from adapters.sandbox.auth import ORG_ID
 from adapters.sandbox.salesforce_flows import (
     FormulaNotSupported,
     OutboundSender,
+    check_flow,
     endpoint_problem,
     parse_entry_formula,
 )
@@ -108,6 +109,44 @@ def test_refnets_contact_formula_and_binds_before_or(
 def test_what_the_sandbox_cannot_evaluate_is_not_guessed(formula: str) -> None:
     with pytest.raises(FormulaNotSupported):
         parse_entry_formula(formula, OPPORTUNITY_FIELDS)
+
+
+def _flow(**start: object) -> dict[str, Any]:
+    return {
+        "fullName": "Refnet_Deal_Event",
+        "status": "Active",
+        "start": {
+            "object": "Opportunity",
+            "triggerType": "RecordAfterSave",
+            "recordTriggerType": "CreateAndUpdate",
+            "filterFormula": DEAL_FORMULA,
+            **start,
+        },
+        "actionCalls": {"actionType": "outboundMessage", "actionName": "Opportunity.X"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("flow", "complaint"),
+    [
+        (_flow(triggerType="RecordBeforeSave"), "only RecordAfterSave"),
+        (_flow(recordTriggerType="Delete"), "only Create/Update"),
+        (_flow(doesRequireRecordChangedToMeetCriteria="true"), "only when updated"),
+        (_flow(filters={"field": "StageName"}), "only filterFormula"),
+        (_flow(filterFormula="ISPICKVAL({!$Record.StageName}, 'X')"), "cannot evaluate"),
+        ({**_flow(), "actionCalls": {"actionType": "apex"}}, "only outboundMessage"),
+        ({**_flow(), "recordUpdates": {"name": "x"}}, "only actionCalls"),
+    ],
+)
+def test_a_record_triggered_flow_outside_refnets_subset_is_refused(
+    flow: dict[str, Any], complaint: str
+) -> None:
+    assert complaint in str(check_flow(flow, lambda _: OPPORTUNITY_FIELDS))
+
+
+def test_refnets_own_flow_and_flows_without_a_record_trigger_are_accepted() -> None:
+    assert check_flow(_flow(), lambda _: OPPORTUNITY_FIELDS) is None
+    assert check_flow({"fullName": "Screen", "processType": "Flow"}, lambda _: set()) is None
 
 
 def test_the_sandbox_sends_only_to_loopback_and_http_only_there() -> None:
