@@ -19,8 +19,12 @@ Developer Guide, Outbound Messaging) and the notifications WSDL it links
 OrganizationId, ActionId, SessionId, EnterpriseUrl, PartnerUrl and up to 100
 ``Notification`` (Id, sObject), POSTed to the message's endpoint URL; the listener answers
 ``<Ack>true</Ack>``. Salesforce sends asynchronously and retries a message that is not
-acknowledged, with growing intervals, for up to 24 hours; the sandbox retries the same way
-but for a configurable, much shorter time (``SandboxConfig.outbound_retry_for``).
+acknowledged, at exponentially growing intervals (at most two hours apart), for up to 24
+hours ("Understanding Notifications"); the sandbox retries the same way but for a
+configurable, much shorter time (``SandboxConfig.outbound_retry_for``). Sources:
+https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_understanding.htm
+https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_notifications.htm
+https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_wsdl.htm
 refnet itself only ever deploys https endpoints (OutboundEndpoint), as a Salesforce org
 reaching a public listener should use. The sandbox sends only to loopback hosts, over
 https or, as a test convenience that is no claim about Salesforce, plain http, so a test

@@ -31,11 +31,12 @@ from adapters.sandbox import Sandbox, SandboxConfig, run_sandbox
 from adapters.sandbox.auth import ORG_ID, USER_ID
 from adapters.sandbox.salesforce_flows import Delivery, OutboundSender
 from adapters.sandbox.tls import ensure_tls
+from connector.importing.importer import import_files
 from connector.inbox.schema import webhook_inbox
-from connector.model import Circle, LadderStage, Member, Referral, ReferralStatus
+from connector.model import LadderStage, Member, Referral, ReferralStatus
 from connector.rules import RulesConfig
+from connector.services import Actor
 from connector.store import Store
-from tests.connector.factories import member, referral
 from tests.waiting import wait_until
 from tests.webhooks.conftest import context_of, make_settings
 from webhooks import create_app
@@ -63,17 +64,32 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
         yield running
 
 
+def _import_referral(store: Store, tmp_path: Path) -> None:
+    """The customer's referral list, as a German sales team exports it from Excel; the
+    referral is not linked to any deal yet."""
+    files = {
+        "members.csv": [
+            "Nr;Name;E-Mail;Firma;Kreis;Erstellt am",
+            "c1;Jürgen Müller;jm@mueller.example;Müller & Söhne GmbH;Kunde;01.02.2025",
+            "p1;Grete Weiß;grete@weiss.example;Weiß KG;Interessentin;01.03.2025",
+        ],
+        "referrals.csv": [
+            "Nr;Empfehler;Empfohlen;Kreis;Status;Betrag;Währung;Erstellt am",
+            "r1;c1;p1;Kunde;offen;;EUR;02.03.2025",
+        ],
+    }
+    paths = []
+    for name, lines in files.items():
+        path = tmp_path / name
+        path.write_bytes("\r\n".join(lines).encode("cp1252") + b"\r\n")
+        paths.append(path)
+    import_files(store, paths, rules=RulesConfig(), actor=Actor("test"))
+
+
 @pytest.fixture
 def webhook(tmp_path: Path, store: Store) -> Iterator[Webhook]:
     """The real webhook app over https, with the sandbox CA's loopback certificate."""
-    with store.transaction() as tx:
-        tx.put_many(
-            [
-                member("c1"),
-                member("p1", circle=Circle.PROSPECT),
-                referral("r1", "c1", "p1"),  # not linked to any deal yet
-            ]
-        )
+    _import_referral(store, tmp_path)
     settings = make_settings(
         salesforce_org_ids=[ORG_ID],
         salesforce_outbound_token=SecretStr(TOKEN),
