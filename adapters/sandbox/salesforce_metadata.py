@@ -19,13 +19,14 @@ from flask import Flask, Response, request
 from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.metadata_schema import schema_errors
 from adapters.sandbox.salesforce_backend import SalesforceBackend
+from adapters.sandbox.salesforce_flows import FlowRunner, OutboundSender, check_flow
 from adapters.sandbox.salesforce_metadata_refs import reference_error
 from adapters.sandbox.salesforce_records import UpsertInput
-from adapters.sandbox.salesforce_schema import field_from_metadata
+from adapters.sandbox.salesforce_schema import API_VERSION, field_from_metadata
 from adapters.sandbox.salesforce_validation import check_custom_field, check_permission_set
 from adapters.sandbox.store import iso_salesforce
 
-__all__ = ["METADATA_NS", "register_metadata"]
+__all__ = ["METADATA_NS", "register_metadata", "start_flow_runner"]
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 _SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -180,6 +181,12 @@ class _MetadataViews:
             return None
         if kind == "CustomField":
             return self.save_field(full_name, component)
+        if kind == "Flow":
+            # A record-triggered Flow the sandbox could not run is refused, not stored
+            # silently (adapters.sandbox.salesforce_flows says what it runs).
+            unsupported = check_flow(spec, self.field_names)
+            if unsupported:
+                return ("FIELD_INTEGRITY_EXCEPTION", unsupported)
         if kind == "PermissionSet":
             problem = check_permission_set(self.schema, spec)
             if problem:
@@ -191,6 +198,9 @@ class _MetadataViews:
             (kind, full_name, xml),
         )
         return None
+
+    def field_names(self, object_name: str) -> set[str]:
+        return {spec.name for spec in self.schema.fields(object_name)}
 
     def read_stored(self, kind: str, full_name: str) -> dict[str, Any] | None:
         """A stored component of a type the org keeps as plain XML, as a dict."""
@@ -386,3 +396,18 @@ def register_metadata(app: Flask, backend: SalesforceBackend) -> None:
         app.add_url_rule(
             rule, endpoint="salesforce.metadata", view_func=views.metadata, methods=["POST"]
         )
+
+
+def start_flow_runner(backend: SalesforceBackend, sender: OutboundSender) -> FlowRunner:
+    """Run deployed record-triggered Flows after every committed REST/Bulk save."""
+    views = _MetadataViews(backend)
+    runner = FlowRunner(
+        views.read_stored,
+        views.list_components,
+        views.field_names,
+        backend.records.get,
+        sender,
+        API_VERSION,
+    )
+    backend.records.save_listeners.append(runner.record_saved)
+    return runner

@@ -14,7 +14,7 @@ import json
 import math
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,7 +27,14 @@ from adapters.sandbox.salesforce_duplicates import duplicate_result, find_duplic
 from adapters.sandbox.salesforce_schema import API_VERSION, SalesforceSchema, SfField, SfObject
 from adapters.sandbox.store import Store, iso_salesforce, parse_iso_ms
 
-__all__ = ["SalesforceRecords", "SfError", "UpsertInput", "UpsertOutcome"]
+__all__ = [
+    "RecordSaved",
+    "SalesforceRecords",
+    "SaveListener",
+    "SfError",
+    "UpsertInput",
+    "UpsertOutcome",
+]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NUMERIC = ("double", "currency", "percent", "int")
@@ -83,6 +90,18 @@ class _AllOrNoneFailed(Exception):
     """Raised inside the batch transaction to roll every write back."""
 
 
+@dataclass(frozen=True)
+class RecordSaved:
+    """One committed create or update: what record-triggered automation looks at."""
+
+    object_name: str
+    before: Mapping[str, Any] | None  # None: the record was created
+    after: Mapping[str, Any]
+
+
+SaveListener = Callable[[list[RecordSaved]], None]
+
+
 class SalesforceRecords:
     def __init__(
         self, store: Store, schema: SalesforceSchema, faults: Faults, profile: str = "standard"
@@ -91,6 +110,9 @@ class SalesforceRecords:
         self._schema = schema
         self._faults = faults
         self.access = SalesforceAccess(store, profile)
+        # Told of every committed upsert (after the transaction, never inside it), e.g. by
+        # the sandbox's record-triggered Flows (adapters.sandbox.salesforce_flows).
+        self.save_listeners: list[SaveListener] = []
         if self.get(USER_ID) is None:  # the org's one user, whom assignments name
             with store.transaction() as conn:
                 conn.execute(
@@ -165,6 +187,7 @@ class SalesforceRecords:
         already rejected); the valid inputs then report ``ALL_OR_NONE_OPERATION_ROLLED_BACK``.
         """
         outcomes = [UpsertOutcome() for _ in inputs]
+        saved: list[RecordSaved] = []
         duplicates = _duplicate_keys(external_field, inputs)
         grants = self.access.grants()  # once per request: assignments do not change within it
         try:
@@ -180,7 +203,14 @@ class SalesforceRecords:
                         continue
                     try:
                         outcome.id, outcome.created = self._upsert_one(
-                            conn, obj, external_field, item, from_csv, grants, allow_duplicates
+                            conn,
+                            obj,
+                            external_field,
+                            item,
+                            from_csv,
+                            grants,
+                            allow_duplicates,
+                            saved,
                         )
                     except _RecordRejected as rejected:
                         outcome.errors = rejected.errors
@@ -196,6 +226,10 @@ class SalesforceRecords:
                 if outcome.success:
                     outcome.errors = [rolled_back]
                 outcome.id, outcome.created = None, False
+            saved.clear()
+        if saved:
+            for listener in self.save_listeners:
+                listener(saved)
         return outcomes
 
     def _upsert_one(
@@ -207,6 +241,7 @@ class SalesforceRecords:
         from_csv: bool,
         grants: Grants,
         allow_duplicates: bool = False,
+        saved: list[RecordSaved] | None = None,
     ) -> tuple[str, bool]:
         fields = self._schema.field_map(obj.name)
         values, errors = self._coerce_all(fields, obj, item.values, from_csv, grants)
@@ -257,7 +292,10 @@ class SalesforceRecords:
             errors.extend(self._duplicates(obj, merged))
         if errors:
             raise _RecordRejected(errors)
-        return self._write(conn, obj, fields, merged, existing)
+        written = self._write(conn, obj, fields, merged, existing)
+        if saved is not None:
+            saved.append(RecordSaved(obj.name, existing, dict(merged)))
+        return written
 
     def _duplicates(self, obj: SfObject, record: Mapping[str, Any]) -> list[SfError]:
         """The standard duplicate rule's alert, which blocks an API create (see module)."""

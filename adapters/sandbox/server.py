@@ -42,6 +42,8 @@ from adapters.sandbox.hubspot_records import HubSpotRecords
 from adapters.sandbox.hubspot_schema import HubSpotSchema
 from adapters.sandbox.salesforce_api import create_salesforce_app, login_domain
 from adapters.sandbox.salesforce_backend import API_VERSION, SalesforceBackend
+from adapters.sandbox.salesforce_flows import OutboundSender
+from adapters.sandbox.salesforce_metadata import start_flow_runner
 from adapters.sandbox.salesforce_records import SalesforceRecords
 from adapters.sandbox.salesforce_schema import SalesforceSchema
 from adapters.sandbox.store import Clock, Store
@@ -77,6 +79,9 @@ class SandboxConfig:
     # Start the Salesforce org with a customer's existing records
     # (adapters.sandbox.salesforce_population); tests that need an empty org keep False.
     salesforce_populated: bool = False
+    # How long an unacknowledged Outbound Message is retried (Salesforce: up to 24 hours;
+    # adapters.sandbox.salesforce_flows).
+    outbound_retry_for: float = 60.0
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -165,6 +170,8 @@ class Sandbox:
     store: Store
     hubspot: HubSpotBackend
     salesforce: SalesforceBackend
+    # Outbound Messages sent by deployed record-triggered Flows, and their acknowledgements.
+    outbound: OutboundSender | None = None
     _servers: list[_ServerThread] = field(default_factory=list, repr=False)
 
     def request_count(self, endpoint: str = "*") -> int:
@@ -217,6 +224,8 @@ class Sandbox:
         for server in self._servers:
             server.stop()
         self._servers.clear()
+        if self.outbound is not None:
+            self.outbound.stop()
         self.store.close()
 
 
@@ -263,6 +272,8 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
         withheld_scopes=set(config.hubspot_withheld_scopes),
     )
     tls = ensure_tls(state_dir)
+    outbound = OutboundSender(str(tls.combined_bundle), retry_for=config.outbound_retry_for)
+    flows = start_flow_runner(salesforce, outbound)
     servers: list[_ServerThread] = []
     try:
         servers.append(
@@ -277,6 +288,7 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
     except BaseException:
         for server in servers:
             server.server.server_close()
+        outbound.stop()
         store.close()
         raise
     for server in servers:
@@ -296,8 +308,10 @@ def start_sandbox(state_dir: Path, config: SandboxConfig | None = None) -> Sandb
         store=store,
         hubspot=hubspot,
         salesforce=salesforce,
+        outbound=outbound,
         _servers=servers,
     )
+    flows.instance_url = sandbox.salesforce_url
     _log.info(
         "sandbox started: salesforce %s, hubspot %s", sandbox.salesforce_url, sandbox.hubspot_url
     )
