@@ -5,11 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,20 +13,13 @@ import requests
 from flask.testing import FlaskClient
 
 from connector.inbox import InboxWorker
-from tests.waiting import wait_until
 from tests.webhooks.conftest import (
-    HUBSPOT_SECRET,
-    ORG_ID,
-    PORTAL_ID,
-    PUBLIC_BASE,
-    SALESFORCE_SECRET,
     T0,
     hubspot_event,
     post_hubspot,
 )
+from tests.webhooks.serving import refnet_serve
 from webhooks.logs import FIELDS, configure_logging, redact_path
-
-REFNET = str(Path(sys.executable).with_name("refnet"))
 
 
 class Terminal(io.StringIO):
@@ -100,58 +88,22 @@ def test_the_outbound_token_never_reaches_a_log_path() -> None:
     assert redact_path("/hubspot/events") == "/hubspot/events"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_gunicorn_access_and_error_lines_are_json_too(tmp_path: Path) -> None:
     token = "SENTINEL-outbound-token-" + "x" * 20
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFNET_")}
-    env.update(
-        REFNET_DATABASE_URL=f"sqlite:///{tmp_path / 'refnet.db'}",
-        REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
-        REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS=f"[{PORTAL_ID}]",
-        REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL=PUBLIC_BASE,
-        REFNET_WEBHOOK_SALESFORCE_HMAC_SECRET=SALESFORCE_SECRET,
-        REFNET_WEBHOOK_SALESFORCE_ORG_IDS=f'["{ORG_ID}"]',
-        REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN=token,
-    )
-    server = subprocess.Popen(
-        [REFNET, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-
-        def up() -> bool:
-            assert server.poll() is None, server.communicate()
-            try:
-                return requests.get(f"{base}/healthz", timeout=5).status_code == 200
-            except requests.ConnectionError:
-                return False
-
-        wait_until(up, progress=lambda: None, what="refnet serve to answer", stalled_after=120)
+    env = {"REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN": token}
+    with refnet_serve(tmp_path, "--threads", "2", env=env, capture_stdout=True) as served:
         answer = requests.post(
-            f"{base}/salesforce/outbound/{token}?secret=SENTINEL-query",
+            f"{served.base}/salesforce/outbound/{token}?secret=SENTINEL-query",
             data=b"<a/>",
             headers={"Content-Type": "text/plain"},
             timeout=30,
         )
         assert answer.status_code == 415
-    finally:
-        server.send_signal(signal.SIGTERM)
-        out, err = server.communicate(timeout=60)
-    lines = [json.loads(line) for line in (out + err).splitlines() if line.strip()]
+    out_err = served.output
+    lines = [json.loads(line) for line in out_err.splitlines() if line.strip()]
     access = [line for line in lines if line["logger"] == "gunicorn.access"]
     assert {"method", "path", "status", "duration_ms", "ts"} <= access[-1].keys()
     assert (access[-1]["path"], access[-1]["status"]) == ("/salesforce/outbound/<token>", 415)
     assert any(line["logger"] == "gunicorn.error" for line in lines)  # "Booting worker" etc.
     assert any(line.get("code") == "media_type" for line in lines)  # the app's own line
-    assert "SENTINEL" not in out + err
+    assert "SENTINEL" not in out_err

@@ -9,11 +9,7 @@ how fast this machine is; bench/webhooks_slow_clients.py measures the delay.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,59 +19,18 @@ import requests
 
 from tests.waiting import wait_until
 from tests.webhooks.conftest import (
-    HUBSPOT_SECRET,
-    ORG_ID,
-    PORTAL_ID,
-    SALESFORCE_SECRET,
     hubspot_event,
     hubspot_headers,
 )
+from tests.webhooks.serving import refnet_serve
 
-REFNET = str(Path(sys.executable).with_name("refnet"))
 SLOW_CLIENTS = 10
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
 def serving(tmp_path: Path, *options: str) -> Iterator[str]:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REFNET_")}
-    env.update(
-        REFNET_DATABASE_URL=f"sqlite:///{tmp_path / 'refnet.db'}",
-        REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET=HUBSPOT_SECRET,
-        REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS=f"[{PORTAL_ID}]",
-        REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
-        REFNET_WEBHOOK_SALESFORCE_HMAC_SECRET=SALESFORCE_SECRET,
-        REFNET_WEBHOOK_SALESFORCE_ORG_IDS=f'["{ORG_ID}"]',
-    )
-    server = subprocess.Popen(
-        [REFNET, "serve", "--port", str(port), "--workers", "1", *options],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-
-        def up() -> bool:
-            assert server.poll() is None, server.communicate()
-            try:
-                return requests.get(f"{base}/healthz", timeout=10).status_code == 200
-            except requests.ConnectionError:
-                return False
-
-        wait_until(up, progress=lambda: None, what="refnet serve to answer", stalled_after=120)
-        yield base
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.communicate(timeout=60)
+    with refnet_serve(tmp_path, *options) as served:
+        yield served.base
 
 
 def slow_body(base: str) -> socket.socket:
