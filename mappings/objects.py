@@ -292,25 +292,8 @@ def _combine_scores(values: Sequence[dict[str, Any]]) -> dict[str, Any]:
 class OrganisationObject(MappedObject):
     """A ``group_by`` mapping as a sync object: one desired record per organisation."""
 
-    def __init__(
-        self,
-        mapping: ObjectMapping,
-        weights: MultiplierWeights,
-        *,
-        as_of: datetime | None = None,
-        connector_config: ConnectorConfig | None = None,
-        rules: RulesConfig | None = None,
-        paths: PathConfig | None = None,
-    ) -> None:
-        super().__init__(
-            mapping,
-            weights,
-            as_of=as_of,
-            connector_config=connector_config,
-            rules=rules,
-            paths=paths,
-        )
-        self._groups: dict[str, list[Member]] | None = None
+    # The members grouped by organisation, read once on first use (None: not yet read).
+    _groups: dict[str, list[Member]] | None = None
 
     def _organisations(self, tx: Tx) -> dict[str, list[Member]]:
         if self._groups is None:
