@@ -25,8 +25,9 @@ class MemberActivity:
     member_id: str
     name: str
     status: str
-    last_active_on: date | None
+    last_active_on: date | None  # the last referral or introduction, also before joining
     trial_ends_on: date | None = None
+    quiet_since: date | None = None  # the later of that and the day the member joined
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,13 @@ def club_section(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> C
             reverse=True,
         ),
         quiet=[
-            MemberActivity(m.member_id, facts.name(m.member_id), m.status.value, since)
+            MemberActivity(
+                m.member_id,
+                facts.name(m.member_id),
+                m.status.value,
+                last.get(m.member_id),
+                quiet_since=since,
+            )
             for m, since in quiet
         ],
         trials_ending=[

@@ -63,7 +63,10 @@ def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
             f"{len(section.trials_ending)} trial(s) ending (first {top} of each)",
             ["member", "status", "last active", "note"],
             [
-                *((q.name, q.status, day(q.last_active_on), "quiet") for q in section.quiet[:top]),
+                *(
+                    (q.name, q.status, day(q.last_active_on), f"quiet since {day(q.quiet_since)}")
+                    for q in section.quiet[:top]
+                ),
                 *(
                     (t.name, t.status, day(t.last_active_on), f"trial ends {day(t.trial_ends_on)}")
                     for t in section.trials_ending[:top]

@@ -87,8 +87,10 @@ class ClubRulesConfig(BaseModel):
         default=True, description="a full member must have accepted the current rules version"
     )
     # -- running the club (issue #18): moderation, growth and the pilot review --
+    # One quarter: the sample club meets quarterly, so a member who let a whole cycle pass
+    # without giving, receiving or being introduced gets a call from the moderator.
     quiet_after_months: int = Field(
-        default=6, ge=1, le=36, description="a member without club activity this long is quiet"
+        default=3, ge=1, le=36, description="a member without club activity this long is quiet"
     )
     trial_ending_within_days: int = Field(
         default=30, ge=0, description="trials ending this soon are listed as due"
