@@ -32,6 +32,8 @@ __all__ = [
     "ACTIVE",
     "JOINED",
     "ClubFacts",
+    "in_club_on",
+    "joined_on",
     "load_club_facts",
     "resolve_club",
 ]
@@ -77,16 +79,32 @@ class ClubFacts:
         member = self.members.get(member_id)
         return member.name if member else member_id
 
+    def membership_span(self) -> dict[str, tuple[date, date | None]]:
+        """Per member who joined: the day they accepted (or started) and the day they left."""
+        spans: dict[str, tuple[date, date | None]] = {}
+        for m in self.memberships:
+            started = joined_on(m)
+            if started is not None:
+                spans[m.member_id] = (started, m.left_on)
+        return spans
+
     def between_members(
         self, since: date | None = None, until: date | None = None
     ) -> list[Referral]:
-        """Referrals a club member gave to another club member: business the club created."""
-        joined = self.joined_ids
+        """Referrals a club member gave to another while both were in the club: the business
+        the club created for its members (what they did for each other before joining was
+        not the club's doing)."""
+        spans = self.membership_span()
+
+        def inside(member_id: str | None, day: date) -> bool:
+            span = spans.get(member_id or "")
+            return span is not None and span[0] <= day and (span[1] is None or day < span[1])
+
         return [
             r
             for r in self.referrals
-            if r.referrer_id in joined
-            and r.recipient_id in joined
+            if inside(r.referrer_id, r.created_at.date())
+            and inside(r.recipient_id, r.created_at.date())
             and _within(r.created_at.date(), since, until)
         ]
 
@@ -146,6 +164,25 @@ class ClubFacts:
             if since <= cutoff:
                 quiet.append((membership, since))
         return sorted(quiet, key=lambda q: (q[1], q[0].member_id))
+
+
+def joined_on(membership: Membership) -> date | None:
+    """The day a member came in: answered the invitation, started the trial or joined."""
+    if membership.status in (MembershipStatus.INVITED, MembershipStatus.DECLINED):
+        return None
+    return membership.responded_on or membership.trial_started_on or membership.joined_on
+
+
+def in_club_on(membership: Membership, day: date) -> bool:
+    """In the club (trial, member or paused) on ``day``, judged by the recorded dates."""
+    started = joined_on(membership)
+    if started is None or started > day:
+        return False
+    # A member who left without a recorded day (records older than left_on) is counted as
+    # gone throughout: an unknown exit never inflates a figure.
+    if membership.status is MembershipStatus.LEFT:
+        return membership.left_on is not None and membership.left_on > day
+    return True
 
 
 def _within(day: date, since: date | None, until: date | None) -> bool:

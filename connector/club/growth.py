@@ -11,6 +11,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from connector.club.facts import in_club_on, joined_on
 from connector.model import Membership, MembershipStatus
 
 __all__ = ["GrowthPeriod", "growth_by_quarter"]
@@ -30,29 +31,12 @@ def _quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def _accepted_on(membership: Membership) -> date | None:
-    if membership.status in (MembershipStatus.INVITED, MembershipStatus.DECLINED):
-        return None
-    return membership.responded_on or membership.trial_started_on or membership.joined_on
-
-
-def _in_club_on(membership: Membership, day: date) -> bool:
-    started = _accepted_on(membership)
-    if started is None or started > day:
-        return False
-    # A member who left without a recorded day (records older than left_on) is counted
-    # as gone throughout: an unknown exit never inflates the growth.
-    if membership.status is MembershipStatus.LEFT:
-        return membership.left_on is not None and membership.left_on > day
-    return True
-
-
 def growth_by_quarter(
     memberships: list[Membership], *, as_of: date, quarters: int = 8
 ) -> list[GrowthPeriod]:
     """The last ``quarters`` quarters up to ``as_of`` (fewer if the club is younger)."""
     dates = [m.invited_on for m in memberships] + [
-        d for m in memberships if (d := _accepted_on(m)) is not None
+        d for m in memberships if (d := joined_on(m)) is not None
     ]
     if not dates:
         return []
@@ -71,13 +55,13 @@ def growth_by_quarter(
             GrowthPeriod(
                 quarter=f"{start.year}-Q{(start.month - 1) // 3 + 1}",
                 invited=sum(inside(m.invited_on) for m in memberships),
-                accepted=sum(inside(_accepted_on(m)) for m in memberships),
+                accepted=sum(inside(joined_on(m)) for m in memberships),
                 declined=sum(
                     m.status is MembershipStatus.DECLINED and inside(m.responded_on)
                     for m in memberships
                 ),
                 left=sum(inside(m.left_on) for m in memberships),
-                members_at_end=sum(_in_club_on(m, end) for m in memberships),
+                members_at_end=sum(in_club_on(m, end) for m in memberships),
             )
         )
         start += relativedelta(months=3)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from connector.club.facts import ClubFacts
+from connector.club.facts import ClubFacts, in_club_on
 from connector.errors import RecordValidationError
-from connector.model import Circle, Member, MembershipStatus, Pilot, ReferralStatus
+from connector.model import Circle, Member, Pilot, ReferralStatus
 from connector.rules.config import ClubRulesConfig
 
 __all__ = ["Comparison", "GoalResult", "PilotReview", "review_pilot"]
@@ -148,10 +148,9 @@ def review_pilot(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> P
     share = min(1.0, (until - pilot.starts_on).days / (pilot.ends_on - pilot.starts_on).days)
     goals: list[GoalResult] = []
     if pilot.goals.members is not None:
-        # Members are a level, not a sum: who is in (trial or member) on the review day.
-        current = sum(
-            m.status in (MembershipStatus.TRIAL, MembershipStatus.MEMBER) for m in facts.memberships
-        )
+        # Members are a level, not a sum: who is in the club on the review day (or at the
+        # phase's end), counted as the growth table counts them.
+        current = sum(in_club_on(m, until) for m in facts.memberships)
         goals.append(_goal("members", Decimal(pilot.goals.members), share, Decimal(current)))
     if pilot.goals.referrals is not None:
         made = len(facts.between_members(pilot.starts_on, until))
