@@ -13,7 +13,7 @@ from connector.errors import IllegalTransition, RecordValidationError
 from connector.model import Connection, Membership, MembershipStatus, ReferralStatus, Sentiment
 from connector.rules import RulesConfig
 from connector.rules.config import InviteWeights
-from connector.services import Actor
+from connector.services import Actor, advance
 from connector.store import Store
 from tests.connector.club.builders import synthetic_club
 from tests.connector.factories import member, referral
@@ -222,3 +222,25 @@ def test_growth_per_quarter_counts_invitations_answers_and_members() -> None:
         ("2025-Q2", 1, 1, 0, 1, 2),
         ("2025-Q3", 0, 0, 0, 0, 2),
     ]
+
+
+def test_leaving_records_the_day_for_the_growth_table(
+    club_store: Store, actor: Actor, rules: RulesConfig
+) -> None:
+    advance(
+        club_store,
+        "membership",
+        "ms-1",
+        "left",
+        reason="moved away",
+        actor=actor,
+        rules=rules,
+        at=datetime(2025, 8, 20, tzinfo=UTC),
+    )
+    with club_store.reading() as tx:
+        left = tx.get(Membership, "ms-1")
+        facts = load_club_facts(tx, resolve_club(tx, None))
+    assert (left.status, left.left_on) == (MembershipStatus.LEFT, date(2025, 8, 20))
+    growth = {g.quarter: g for g in growth_by_quarter(facts.memberships, as_of=date(2025, 9, 30))}
+    assert growth["2025-Q3"].left == 1
+    assert (growth["2025-Q2"].members_at_end, growth["2025-Q3"].members_at_end) == (2, 1)

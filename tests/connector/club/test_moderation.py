@@ -108,3 +108,11 @@ def test_members_quiet_for_n_months_follow_the_setting(
     # them), m3 and m4 never since their trial started on 2025-01-01.
     items = _todo(club_store, date(2025, 8, 1), quiet_after_months=months)
     assert sorted(i.record_id for i in items if i.what == "quiet_member") == quiet
+
+
+def test_the_pilots_end_is_due_a_month_ahead(club_store: Store) -> None:
+    # The synthetic pilot ends on 31.12.2025; trials end on 01.01.2026 as well.
+    assert [i for i in _todo(club_store, date(2025, 11, 1)) if i.what == "pilot_ending"] == []
+    (item,) = [i for i in _todo(club_store, date(2025, 12, 10)) if i.what == "pilot_ending"]
+    assert (item.record_id, item.due_on) == ("club-1", date(2025, 12, 31))
+    assert "refnet club review" in item.detail
