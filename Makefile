@@ -42,6 +42,10 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs
 	cd $(DEMO_DIR) && ../$(BIN)/refnet report
+	@echo "--- the customer club (issue #18): the moderator's to-dos, whom to invite next, the pilot review"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet club todo
+	cd $(DEMO_DIR) && ../$(BIN)/refnet club invite-candidates --top 5
+	cd $(DEMO_DIR) && ../$(BIN)/refnet club review
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,10 +8,11 @@ Builds plain data (no formatting), so the CLI can render it as tables or JSON.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from connector.club import ClubSection, build_club_sections
 from connector.intelligence import IntelligenceConfig
 from connector.intelligence.summary import IntelligenceReport, build_intelligence
 from connector.model import Member, Partnership, Referral, ReferralStatus
@@ -61,6 +62,7 @@ class NetworkReport:
     demotions: list[DemotionProposal]
     names: dict[str, str]  # member id → name, for every member the tables mention
     intelligence: IntelligenceReport
+    club: list[ClubSection] = field(default_factory=list)  # issue #18: one per club
 
 
 def build_report(
@@ -131,4 +133,5 @@ def build_report(
         intelligence=build_intelligence(
             store, intelligence or IntelligenceConfig(), as_of=as_of, top=top
         ),
+        club=build_club_sections(store, rules.club, as_of=as_of.date()),
     )

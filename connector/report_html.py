@@ -24,6 +24,7 @@ from typing import Any
 
 import igraph
 
+from connector.club.tables import section_tables
 from connector.intelligence import IntelligenceConfig
 from connector.intelligence.tables import (
     CANDIDATE_COLUMNS,
@@ -345,6 +346,12 @@ def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
             ),
         )
     )
+    # -- the customer club (issue #18): business for members, activity, growth, pilot --
+    sections += [
+        _table(t.title, t.columns, t.rows)
+        for section in report.club
+        for t in section_tables(section)
+    ]
     caption = (
         f"{len(picture.nodes)} members with the most referrals, {len(picture.edges)} referrals"
         + (

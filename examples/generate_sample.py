@@ -36,6 +36,8 @@ from connector.model import (
     MembershipStatus,
     Partnership,
     PartnerStage,
+    Pilot,
+    PilotGoals,
     Profile,
     Record,
     Referral,
@@ -605,7 +607,72 @@ def build() -> tuple[dict[str, list[Record]], list[Member]]:
         "memberships": list(memberships),
         "introductions": list(make_introductions(club, active, trials)),
     }  # fmt: skip
+    run_the_club(network)
     return network, multipliers
+
+
+# -- running the club (issue #18): moderator, pilot, invitation answers, follow-ups --------
+# A random source of its own, so the records above stay exactly as they were.
+club_rng = random.Random(18)
+OUTCOMES = ["Auftrag über {v} erteilt", "Rahmenvertrag über {v} geschlossen",
+            "Erstauftrag über {v}, weitere angefragt"]  # fmt: skip
+
+
+def run_the_club(network: dict[str, list[Record]]) -> None:
+    """The club as the articles run it: Stefan Koch moderates, a two-year test phase with
+    goals, answered invitations (two declined), and introductions with follow-up dates,
+    outcomes and values; one trial member went quiet and their trial ends in two weeks."""
+    (club,) = [c for c in network["clubs"] if isinstance(c, Club)]
+    goals = PilotGoals(members=30, referrals=120, business_value=Decimal("900000.00"))
+    pilot = Pilot(starts_on=FOUNDED, ends_on=date(2027, 1, 14), goals=goals)
+    network["clubs"] = [club.model_copy(update={"moderator_id": "mem-emp-02", "pilot": pilot})]
+    memberships = [m for m in network["memberships"] if isinstance(m, Membership)]
+    answered = []
+    for ms in memberships:
+        update: dict[str, object] = {"responded_on": ms.trial_started_on}
+        if ms.status is MembershipStatus.LEFT:
+            # The one who joined left later; the other ended at the trial's end.
+            update["left_on"] = (ms.joined_on + timedelta(days=club_rng.randint(60, 200))
+                                 if ms.joined_on else ms.trial_ends_on)  # fmt: skip
+        answered.append(ms.model_copy(update=update))
+    taken = {ms.member_id for ms in memberships}
+    outside = [m for m in network["members"] if isinstance(m, Member)
+               and m.circle is Circle.CUSTOMER and m.id not in taken]  # fmt: skip
+    quiet, *declined = club_rng.sample(outside, 3)
+    answered.append(Membership(
+        id="ms-031", club_id=club.id, member_id=quiet.id, status=MembershipStatus.TRIAL,
+        invited_on=date(2025, 11, 10), responded_on=date(2025, 12, 1),
+        trial_started_on=date(2025, 12, 1), trial_ends_on=date(2026, 12, 1),
+        accepted_rules_version=1,
+    ))  # fmt: skip
+    for n, customer in enumerate(declined, start=32):
+        invited = date(2026, 5, 4) + timedelta(days=club_rng.randint(0, 60))
+        answered.append(Membership(
+            id=f"ms-{n:03d}", club_id=club.id, member_id=customer.id,
+            status=MembershipStatus.DECLINED, invited_on=invited,
+            responded_on=invited + timedelta(days=club_rng.randint(5, 20)),
+        ))  # fmt: skip
+    network["memberships"] = answered
+    introductions = []
+    for intro in network["introductions"]:
+        assert isinstance(intro, Introduction)
+        changed = intro.status_changed_at.date()
+        update = {}
+        if intro.status is IntroductionStatus.SUGGESTED:
+            update["follow_up_on"] = intro.created_at.date() + timedelta(days=14)
+        elif intro.status is IntroductionStatus.MADE:
+            update["follow_up_on"] = changed + timedelta(days=club_rng.choice([21, 30, 45]))
+        elif intro.status is IntroductionStatus.BUSINESS_DONE:
+            value = Decimal(club_rng.randrange(4_000, 60_000, 250))
+            update.update(
+                follow_up_on=changed,
+                value=value,
+                outcome=club_rng.choice(OUTCOMES).format(v=f"{value:,.0f} €".replace(",", ".")),
+            )
+        else:
+            update.update(follow_up_on=changed, outcome="kein Bedarf, Kontakt bleibt")
+        introductions.append(intro.model_copy(update=update))
+    network["introductions"] = introductions
 
 
 REFERENCES = {  # section: (field, section it points into)

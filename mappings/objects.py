@@ -15,6 +15,7 @@ from datetime import UTC, datetime, time
 from functools import partial
 from typing import Any
 
+from connector.club.crm import CLUB_COMPUTED, member_club_fields
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
 from connector.intelligence.config import PathConfig
 from connector.intelligence.paths import IntroRouter
@@ -126,7 +127,9 @@ class MappedObject:
         records: list[Record] = tx.page(self.mapping.model, after, limit, **self.mapping.spec.only)
         computed: dict[str, dict[str, Any]] = {}
         sources = self.mapping.computed_sources
-        if records and any(name not in ("display_name", "warm_path") for name in sources):
+        if records and any(
+            name not in ("display_name", "warm_path", *CLUB_COMPUTED) for name in sources
+        ):
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(
@@ -138,6 +141,10 @@ class MappedObject:
         if records and "warm_path" in sources:
             for record_id, path in self._warm_paths(tx, records).items():
                 computed.setdefault(record_id, {})["warm_path"] = path
+        if records and CLUB_COMPUTED & set(sources):
+            ids = [r.id for r in records if isinstance(r, Member)]
+            for record_id, values in member_club_fields(tx, ids).items():
+                computed.setdefault(record_id, {}).update(values)
         return [
             Desired(
                 r.id,

@@ -90,6 +90,10 @@ COMPUTED: dict[str, ValueKind] = {
     "display_name": ValueKind.TEXT,
     # The company's best warm introduction path to a member, as text (connector.intelligence).
     "warm_path": ValueKind.TEXT,
+    # Where the member stands in the customer club ("Weber Kundenclub: trial"), and when a
+    # trial ends (connector.club.crm).
+    "club_status": ValueKind.TEXT,
+    "club_trial_ends_on": ValueKind.DATE,
 }
 
 

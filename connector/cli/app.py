@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from connector.cli import club as club_commands
 from connector.cli import inbox as inbox_commands
 from connector.cli import intel, network, records, reporting, syncing
 from connector.cli.output import err_console
@@ -97,6 +98,8 @@ records.register(app)
 reporting.register(app)
 syncing.register(app)
 inbox_commands.register(app)
+# -- the customer club (issue #18) --
+club_commands.register(app)
 
 
 def main() -> None:

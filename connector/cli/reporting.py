@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from connector.cli.club_output import print_club_sections
 from connector.cli.intel import print_intelligence
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
@@ -142,6 +143,7 @@ def report(
         )
 
     print_intelligence(data.intelligence)
+    print_club_sections(data.club, top=top)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -1,7 +1,7 @@
 """The referral-network domain model (pydantic, immutable records)."""
 
 from connector.model.base import Money, Record, RefnetId, Tags, new_id, utcnow
-from connector.model.club import Club, ClubRules, Introduction, Membership
+from connector.model.club import Club, ClubRules, Introduction, Membership, Pilot, PilotGoals
 from connector.model.enums import (
     AgreementStatus,
     Circle,
@@ -38,6 +38,8 @@ __all__ = [
     "Money",
     "PartnerStage",
     "Partnership",
+    "Pilot",
+    "PilotGoals",
     "Profile",
     "Record",
     "Referral",

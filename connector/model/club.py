@@ -6,10 +6,10 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from connector.model.base import NonEmptyText, Record, RefnetId, utcnow
+from connector.model.base import Money, NonEmptyText, Record, RefnetId, utcnow
 from connector.model.enums import IntroductionStatus, MembershipStatus
 
-__all__ = ["Club", "ClubRules", "Introduction", "Membership"]
+__all__ = ["Club", "ClubRules", "Introduction", "Membership", "Pilot", "PilotGoals"]
 
 
 class ClubRules(BaseModel):
@@ -22,11 +22,50 @@ class ClubRules(BaseModel):
     effective_from: date
 
 
+class PilotGoals(BaseModel):
+    """What the club should reach by the end of its test phase; an empty goal is not judged."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    members: int | None = Field(default=None, ge=1, description="trial or full members")
+    referrals: int | None = Field(
+        default=None, ge=1, description="referrals between members made in the test phase"
+    )
+    business_value: Money | None = Field(
+        default=None,
+        description="won value of member-to-member referrals and introductions in the phase",
+    )
+
+
+class Pilot(BaseModel):
+    """The club as a pilot: a test phase with an end date, goals and an evaluation.
+
+    The article asks for a test phase of one to two years (``ClubRulesConfig.pilot_min_months``
+    holds the lower bound), so members trust that the company is serious.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    starts_on: date
+    ends_on: date
+    goals: PilotGoals = Field(default_factory=PilotGoals)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Pilot:
+        if self.ends_on <= self.starts_on:
+            raise ValueError("ends_on must be after starts_on")
+        return self
+
+
 class Club(Record):
     name: NonEmptyText
     founded_on: date
     trial_months: int = Field(default=12, ge=1, le=36, description="the test phase per member")
     rules: list[ClubRules] = Field(default_factory=list)
+    moderator_id: RefnetId | None = Field(
+        default=None, description="the employee who connects members and follows up"
+    )
+    pilot: Pilot | None = None
 
     @model_validator(mode="after")
     def _rule_versions_ascend(self) -> Club:
@@ -51,6 +90,10 @@ class Membership(Record):
     trial_ends_on: date | None = None
     joined_on: date | None = None
     accepted_rules_version: int | None = Field(default=None, ge=1)
+    responded_on: date | None = Field(
+        default=None, description="when the invited member accepted or declined"
+    )
+    left_on: date | None = None
 
     @model_validator(mode="after")
     def _trial_dates_consistent(self) -> Membership:
@@ -73,6 +116,11 @@ class Introduction(Record):
     reason: str | None = None
     created_at: AwareDatetime = Field(default_factory=utcnow)
     status_changed_at: AwareDatetime = Field(default_factory=utcnow)
+    follow_up_on: date | None = Field(
+        default=None, description="when the moderator asks both members how it went"
+    )
+    outcome: str | None = Field(default=None, max_length=255)
+    value: Money | None = Field(default=None, description="business the introduction led to")
 
     @model_validator(mode="after")
     def _two_members(self) -> Introduction:

@@ -86,6 +86,7 @@ class GoalMetric(StrEnum):
 
 class MembershipStatus(StrEnum):
     INVITED = "invited"
+    DECLINED = "declined"  # the invitation was turned down; a later one may be sent
     TRIAL = "trial"
     MEMBER = "member"
     PAUSED = "paused"

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["ClubRulesConfig", "LadderThresholds", "MultiplierWeights", "RulesConfig"]
+__all__ = [
+    "ClubRulesConfig",
+    "InviteWeights",
+    "LadderThresholds",
+    "MultiplierWeights",
+    "RulesConfig",
+]
 
 
 class LadderThresholds(BaseModel):
@@ -50,6 +56,29 @@ class MultiplierWeights(BaseModel):
         return self
 
 
+class InviteWeights(BaseModel):
+    """How ``refnet club invite-candidates`` weighs the article's criteria (loyal, speaks well
+    of us, willing) plus connections to members, and the scales of each."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    loyal: float = Field(default=0.3, ge=0)
+    positive: float = Field(default=0.2, ge=0)
+    willing: float = Field(default=0.3, ge=0)
+    connected: float = Field(default=0.2, ge=0)
+    loyal_years: float = Field(default=3.0, gt=0, description="customer years for full credit")
+    loyal_deals: int = Field(default=2, ge=1, description="won deals for full credit")
+    willing_referrals: int = Field(default=3, ge=1, description="referrals given for full credit")
+    connected_members: int = Field(default=3, ge=1, description="members known for full credit")
+
+    @model_validator(mode="after")
+    def _weights_sum_to_one(self) -> InviteWeights:
+        total = self.loyal + self.positive + self.willing + self.connected
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"invite weights must sum to 1.0, not {total:g}")
+        return self
+
+
 class ClubRulesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,6 +86,37 @@ class ClubRulesConfig(BaseModel):
     require_accepted_rules: bool = Field(
         default=True, description="a full member must have accepted the current rules version"
     )
+    # -- running the club (issue #18): moderation, growth and the pilot review --
+    # One quarter: the sample club meets quarterly, so a member who let a whole cycle pass
+    # without giving, receiving or being introduced gets a call from the moderator.
+    quiet_after_months: int = Field(
+        default=3, ge=1, le=36, description="a member without club activity this long is quiet"
+    )
+    trial_ending_within_days: int = Field(
+        default=30, ge=0, description="trials ending this soon are listed as due"
+    )
+    follow_up_days: int = Field(
+        default=30, ge=1, description="follow-up of a made introduction without its own date"
+    )
+    todo_horizon_days: int = Field(
+        default=7, ge=0, description="follow-ups due this soon are already listed"
+    )
+    pilot_min_months: int = Field(
+        default=12, ge=1, description="the article's test phase: at least one to two years"
+    )
+    review_continue_at: float = Field(
+        default=0.9, gt=0, description="goal attainment (of the share due by now) to continue"
+    )
+    review_stop_below: float = Field(
+        default=0.5, ge=0, description="mean goal attainment below which the pilot should stop"
+    )
+    invite_weights: InviteWeights = Field(default_factory=InviteWeights)
+
+    @model_validator(mode="after")
+    def _stop_below_continue(self) -> ClubRulesConfig:
+        if self.review_stop_below >= self.review_continue_at:
+            raise ValueError("review_stop_below must be below review_continue_at")
+        return self
 
 
 class RulesConfig(BaseModel):

@@ -170,6 +170,16 @@ def move_membership(
     """
     accepted = accepted_rules_version or membership.accepted_rules_version
     updates: dict[str, Any] = {"accepted_rules_version": accepted}
+    if to in (MembershipStatus.TRIAL, MembershipStatus.DECLINED) and (
+        membership.status is MembershipStatus.INVITED
+    ):
+        updates["responded_on"] = on  # accepting (the trial starts) or declining answers it
+    if to is MembershipStatus.INVITED:
+        # A renewed invitation after a decline: a new invitation date and no answer yet.
+        updates["invited_on"] = on
+        updates["responded_on"] = None
+    if to is MembershipStatus.LEFT:
+        updates["left_on"] = on
     if to is MembershipStatus.TRIAL:
         updates["trial_started_on"] = on
         updates["trial_ends_on"] = on + relativedelta(months=club.trial_months)

@@ -112,7 +112,9 @@ _M = MembershipStatus
 MEMBERSHIP: StateMachine[MembershipStatus] = StateMachine(
     "membership",
     {
-        _M.INVITED: frozenset({_M.TRIAL, _M.LEFT}),
+        # A declined invitation can be renewed later (the pull effect may change minds).
+        _M.INVITED: frozenset({_M.TRIAL, _M.DECLINED, _M.LEFT}),
+        _M.DECLINED: frozenset({_M.INVITED}),
         _M.TRIAL: frozenset({_M.MEMBER, _M.LEFT}),
         _M.MEMBER: frozenset({_M.PAUSED, _M.LEFT}),
         _M.PAUSED: frozenset({_M.MEMBER, _M.LEFT}),

@@ -219,6 +219,15 @@ introductions = Table(
     Column("status_changed_at", UtcDateTime, nullable=False),
 )
 
+# -- club: moderation, invitations and the pilot (issue #18, migration 0012) --
+clubs.append_column(Column("moderator_id", ID, ForeignKey("members.id"), nullable=True))
+clubs.append_column(Column("pilot", JSON, nullable=True))
+memberships.append_column(Column("responded_on", Date, nullable=True))
+memberships.append_column(Column("left_on", Date, nullable=True))
+introductions.append_column(Column("follow_up_on", Date, nullable=True, index=True))
+introductions.append_column(Column("outcome", Text, nullable=True))
+introductions.append_column(Column("value", Money, nullable=True))
+
 audit_log = Table(
     "audit_log",
     metadata,

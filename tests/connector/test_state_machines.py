@@ -62,6 +62,7 @@ EXPECTED: list[tuple[StateMachine[Any], type[StrEnum], set[tuple[str, str]]]] = 
         {
             ("invited", "trial"), ("invited", "left"), ("trial", "member"), ("trial", "left"),
             ("member", "paused"), ("member", "left"), ("paused", "member"), ("paused", "left"),
+            ("invited", "declined"), ("declined", "invited"),
         },
     ),
     (

@@ -57,6 +57,8 @@ def test_the_shipped_salesforce_mappings_load() -> None:
     contact = mappings.by_object("Contact")
     assert contact is not None
     assert contact.computed_sources == [
+        "club_status",
+        "club_trial_ends_on",
         "connector_score",
         "is_multiplier",
         "multiplier_score",

@@ -34,6 +34,8 @@ SCORES = {
     "win_win_given": 3,
     "win_win_received": 5,
     "connector_score": 12.345,
+    "club_status": "Weber Kundenclub: trial",
+    "club_trial_ends_on": date(2026, 1, 15),
 }
 
 
@@ -104,6 +106,8 @@ def test_computed_values_are_supplied_by_the_caller(mappings: MappingSet) -> Non
         "Refnet_Given_Count__c": 3,
         "Refnet_Received_Count__c": 5,
         "Refnet_Connector_Score__c": 12.35,
+        "Refnet_Club_Status__c": "Weber Kundenclub: trial",
+        "Refnet_Club_Trial_Ends__c": "2026-01-15",
         "Refnet_Industry__c": "IT",
         "Refnet_Region__c": None,
         "Refnet_Offers__c": "consulting\ntraining",
