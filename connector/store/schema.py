@@ -219,7 +219,7 @@ introductions = Table(
     Column("status_changed_at", UtcDateTime, nullable=False),
 )
 
-# -- club: moderation, invitations and the pilot (issue #18, migration 0012) --
+# -- club: moderation, invitations and the pilot (issue #18, migration 0007) --
 clubs.append_column(Column("moderator_id", ID, ForeignKey("members.id"), nullable=True))
 clubs.append_column(Column("pilot", JSON, nullable=True))
 memberships.append_column(Column("responded_on", Date, nullable=True))
