@@ -17,7 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from connector.cli import inbox as inbox_commands
-from connector.cli import intel, network, records, reporting, syncing
+from connector.cli import intel, network, records, referral_links, reporting, syncing
 from connector.cli.output import err_console
 from connector.cli.state import CliState
 from connector.errors import ImportRejected, RefnetError
@@ -97,6 +97,7 @@ records.register(app)
 reporting.register(app)
 syncing.register(app)
 inbox_commands.register(app)
+referral_links.register()  # `refnet members link`
 
 
 def main() -> None:
