@@ -46,6 +46,7 @@ def _submit(app: Flask, path: str) -> None:
             "name": "Jonas Berg",
             "company": "Berg Logistik GmbH",
             "email": "jonas.berg@berg-logistik.example",
+            "note": "Sucht einen Partner für Antriebstechnik.",
             "consent": "y",
         },
     )
@@ -84,11 +85,12 @@ def test_the_referral_and_the_new_contact_reach_salesforce_and_hubspot(
     crm = sandbox.salesforce_client()
     referrer_contact = crm.query(f"SELECT Id FROM Contact WHERE Refnet_Id__c = '{REFERRER.id}'")
     found = crm.query(
-        "SELECT Status__c, Referrer__c FROM Refnet_Referral__c "
+        "SELECT Status__c, Referrer__c, Note__c FROM Refnet_Referral__c "
         f"WHERE Refnet_Id__c = '{referral.id}'"
     )["records"]
-    assert [(r["Status__c"], r["Referrer__c"]) for r in found] == [
-        ("open", referrer_contact["records"][0]["Id"])
+    # The note is CRM-owned (pulled) but seeded when refnet creates the record.
+    assert [(r["Status__c"], r["Referrer__c"], r["Note__c"]) for r in found] == [
+        ("open", referrer_contact["records"][0]["Id"], "Sucht einen Partner für Antriebstechnik.")
     ]
     contact = crm.query(f"SELECT Email FROM Contact WHERE Refnet_Id__c = '{referral.referred_id}'")[
         "records"
