@@ -80,6 +80,21 @@ def test_the_same_form_sent_twice_is_one_inbox_event(served: Served, store: Stor
     assert _inbox_rows(store) == 1
 
 
+def test_over_https_the_form_works_without_a_referer(store: Store) -> None:
+    """The page sends no Referer (the path holds the token); Flask-WTF's form check needs
+    none, and the Secure session cookie carries the CSRF token's other half."""
+    settings = form_settings(cookie_secure=True)
+    link = new_link(store, settings)
+    base = "https://hooks.example.com"
+    client = form_app(store, settings, start_worker=False).test_client()
+    path = f"/empfehlen/{link.token}"
+    page = client.get(path, base_url=base)
+    assert "Secure" in page.headers["Set-Cookie"]
+    answer = client.post(path, base_url=base, data=_form_data(_hidden_fields(page.text)))
+    assert answer.status_code == 200 and "Vielen Dank" in answer.text
+    assert _inbox_rows(store) == 1
+
+
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [("application/json", b'{"name": "x"}'), ("text/plain", b"name=x")],
