@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -27,6 +28,7 @@ from connector.referral_form import (
 from connector.store import Store
 from tests.webhooks.conftest import Clock
 from tests.webhooks.referral_form_fixtures import FORM_SECRET, form_app, form_settings, new_link
+from tests.webhooks.test_startup_exit_codes import closed_port, run
 from webhooks.logs import redact_path
 from webhooks.rate_limit import StoreRateLimitStorage
 from webhooks.referral_form import SECURITY_HEADERS
@@ -200,3 +202,16 @@ def test_a_short_secret_is_refused_by_name_never_by_value(
     monkeypatch.setenv("REFNET_REFERRAL_FORM_RATE_LIMIT", "lots")
     with pytest.raises(ConfigError, match="rate_limit"):
         load_referral_form_settings()
+
+
+def test_refnet_serve_refuses_a_short_form_secret_before_forking(tmp_path: Path) -> None:
+    short = "only-20-characters!!"
+    result = run(
+        tmp_path, ["serve", "--port", str(closed_port())], REFNET_REFERRAL_FORM_SECRET=short
+    )
+    assert result.returncode == 6
+    assert result.stderr.strip() == (
+        "error: invalid referral form settings: secret: Value error, needs at least 32 characters"
+    )
+    assert short not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
