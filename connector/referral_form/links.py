@@ -17,7 +17,8 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from pydantic import SecretStr
 from sqlalchemy import insert, select, update
 
-from connector.model import Member, new_id
+from connector.errors import InputError
+from connector.model import Circle, Member, new_id
 from connector.referral_form.schema import referral_links
 from connector.rules import StageChange
 from connector.services import Actor
@@ -25,6 +26,7 @@ from connector.store import Store, Tx
 
 __all__ = [
     "FORM_PATH",
+    "LINK_CIRCLES",
     "IssuedLink",
     "LinkClaims",
     "LinkSigner",
@@ -35,6 +37,9 @@ __all__ = [
 ]
 
 FORM_PATH = "/empfehlen"
+# Who recommends through the form (the articles' customers and network partners); employees
+# and prospects give referrals in the CRM.
+LINK_CIRCLES = frozenset({Circle.CUSTOMER, Circle.PARTNER})
 # Separates these signatures from every other use of the same secret (the CSRF tokens).
 _SALT = "refnet.referral-form.link.v1"
 
@@ -97,7 +102,12 @@ def issue_link(store: Store, signer: LinkSigner, member_id: str, *, actor: Actor
     assert claims is not None  # just signed with the same key
     expires_at = claims.issued_at + signer.max_age
     with store.transaction() as tx:
-        tx.get(Member, member_id)
+        member = tx.get(Member, member_id)
+        if member.circle not in LINK_CIRCLES:
+            raise InputError(
+                f"member '{member_id}': circle is {member.circle.value}; referral form links "
+                "are for customers and partners"
+            )
         tx.connection.execute(
             insert(referral_links).values(
                 id=link_id, member_id=member_id, issued_at=claims.issued_at, expires_at=expires_at

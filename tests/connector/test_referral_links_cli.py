@@ -27,6 +27,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str):  # 
     monkeypatch.setenv("REFNET_REFERRAL_FORM_PUBLIC_BASE_URL", BASE)
     with Store.open(database_url).transaction() as tx:
         tx.put(Member(id="mem-par-1", name="Petra Lang", circle="partner"))
+        tx.put(Member(id="mem-emp-1", name="Anna Weber", circle="employee"))
     runner = CliRunner()
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]
@@ -67,6 +68,8 @@ def test_an_issued_link_opens_the_form_until_it_is_revoked(run, database_url: st
 def test_refusals_name_what_is_missing(run, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     unknown = run("members", "link", "mem-nobody")
     assert unknown.exit_code == 4
+    employee = run("members", "link", "mem-emp-1")
+    assert employee.exit_code == 3 and "customers and partners" in employee.output
     monkeypatch.delenv("REFNET_REFERRAL_FORM_PUBLIC_BASE_URL")
     no_base = run("members", "link", "mem-par-1")
     assert no_base.exit_code == 6 and "REFNET_REFERRAL_FORM_PUBLIC_BASE_URL" in no_base.output
