@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR := demo
+# Signs the demo's referral form link; fixed so the demo needs no set-up. Never use it live.
+DEMO_FORM_SECRET := demo-only-referral-form-secret-not-for-production
 
 .PHONY: demo test test-postgres lint typecheck unit clean
 
@@ -46,6 +48,11 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club todo
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club invite-candidates --top 5
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club review
+	@echo "--- the referral form: a signed link with which a customer recommends someone"
+	@echo "    (served by refnet serve at /empfehlen/<token>; revoke with --revoke)"
+	cd $(DEMO_DIR) && REFNET_REFERRAL_FORM_SECRET=$(DEMO_FORM_SECRET) \
+		REFNET_REFERRAL_FORM_PUBLIC_BASE_URL=https://hooks.example.com \
+		../$(BIN)/refnet members link mem-cus-001
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,6 +32,7 @@ __all__ = [
     "Intent",
     "PartnerStageMoved",
     "Provider",
+    "ReferralFormSubmitted",
     "club_of_referral",
     "interpret",
     "is_newer",
@@ -39,7 +40,8 @@ __all__ = [
     "property_map",
 ]
 
-Provider = Literal["hubspot", "salesforce"]
+# "form": the referral form of the webhook service (connector.referral_form), not a CRM.
+Provider = Literal["hubspot", "salesforce", "form"]
 _Short = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
@@ -187,7 +189,21 @@ class PartnerStageMoved:
     raw_stage: str
 
 
-Intent = DealClosed | DealLinked | ContactReferred | PartnerStageMoved
+@dataclass(frozen=True)
+class ReferralFormSubmitted:
+    """A customer or partner recommended someone through their signed referral form link."""
+
+    referrer_id: str
+    link_id: str
+    name: str
+    email: str
+    consent_text: str
+    company: str | None = None
+    phone: str | None = None
+    note: str | None = None
+
+
+Intent = DealClosed | DealLinked | ContactReferred | PartnerStageMoved | ReferralFormSubmitted
 
 
 @runtime_checkable
@@ -255,6 +271,9 @@ def interpret(
 
     ``stages`` says what the provider's deal stages mean (see :class:`DealStageOutcomes`).
     """
+    if event.provider == "form":
+        submitted = _form_submission(event)
+        return [submitted] if submitted is not None else []
     object_type = event.object_type.casefold()
     intents: list[Intent] = []
     if object_type in {t.casefold() for t in rules.deal_types}:
@@ -286,6 +305,25 @@ def interpret(
                 )
             )
     return intents
+
+
+def _form_submission(event: InboundEvent) -> ReferralFormSubmitted | None:
+    """The referral a form submission carries; None when a required field is missing."""
+    required = [event.prop((name,)) for name in ("referrer_id", "link_id", "name", "email")]
+    consent = event.prop(("consent_text",))
+    referrer_id, link_id, name, email = required
+    if referrer_id is None or link_id is None or name is None or email is None or not consent:
+        return None
+    return ReferralFormSubmitted(
+        referrer_id=referrer_id,
+        link_id=link_id,
+        name=name,
+        email=email,
+        consent_text=consent,
+        company=event.prop(("company",)),
+        phone=event.prop(("phone",)),
+        note=event.prop(("note",)),
+    )
 
 
 def _partner_step(raw: str, rules: EventRules) -> str | None:

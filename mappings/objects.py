@@ -161,9 +161,11 @@ class MappedObject:
         Like the connector score, the routing graph covers the whole network, so it is built
         once per sync object; one Dijkstra run from the company serves the whole page.
         """
-        if self._router is None:
-            self._router = IntroRouter(NetworkGraph.load(tx), self.paths)
         ids = [r.id for r in records if isinstance(r, Member)]
+        # A long-lived target (the inbox worker's write-back) outlives its graph: a member
+        # created since (a referred contact, a referral form's prospect) needs a new one.
+        if self._router is None or any(i not in self._router.graph.index for i in ids):
+            self._router = IntroRouter(NetworkGraph.load(tx), self.paths)
         paths = self._router.from_company(ids)
         on_paths = sorted({m for p in paths.values() if p is not None for m in p.members})
         names = {m.id: m.name for m in tx.find_in(Member, {"id": on_paths})} if on_paths else {}

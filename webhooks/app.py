@@ -23,13 +23,14 @@ from connector.errors import TransientError
 from connector.events import DealStageOutcomes
 from connector.inbox import InboxStore, InboxWorker, enable_sqlite_wal
 from connector.model import utcnow
+from connector.referral_form import ReferralFormSettings, load_referral_form_settings
 from connector.rules import RulesConfig
 from connector.settings import load_settings
 from connector.store import Store
 from connector.sync.targets import SyncTarget, load_target
 from connector.writeback import OutboxWriteBack, WriteBack
 from connector.writeback_sync import OutboxDrainer
-from webhooks import hubspot, salesforce
+from webhooks import hubspot, referral_form, salesforce
 from webhooks.context import EXTENSION, WebhookContext, current
 from webhooks.intake import error_response
 from webhooks.metrics import Metrics
@@ -87,8 +88,12 @@ def create_app(
     writeback: WriteBack | None = None,
     start_worker: bool | None = None,
     targets: Sequence[SyncTarget] | None = None,
+    form_settings: ReferralFormSettings | None = None,
 ) -> Flask:
-    """Build the webhook app; raises :class:`ConfigError` if a needed secret is missing."""
+    """Build the webhook app; raises :class:`ConfigError` if a needed secret is missing.
+
+    The referral form (``/empfehlen/<token>``) is served when its settings have a secret.
+    """
     settings = settings if settings is not None else load_webhook_settings()
     settings.require_secrets()
     if store is None or rules is None:
@@ -126,6 +131,9 @@ def create_app(
     app.add_url_rule("/readyz", "readyz", _readyz, methods=["GET"])
     app.add_url_rule("/metrics", "metrics", _metrics, methods=["GET"])
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    form_settings = form_settings if form_settings is not None else load_referral_form_settings()
+    if form_settings.enabled:
+        referral_form.install(app, form_settings, store)
 
     if run_worker:
         worker.start()

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from connector.inbox import enable_sqlite_wal
+from connector.referral_form import load_referral_form_settings
 from connector.settings import load_settings
 from connector.store import Store
 from webhooks.app import build_worker, create_app
@@ -63,6 +64,7 @@ def serve(
     # and workers never race to create the schema.
     settings = load_webhook_settings()
     settings.require_secrets()
+    load_referral_form_settings()  # a bad referral form setting stops here too (exit 6)
     configure_logging(log_format=settings.log_format)  # inherited by the forked workers
     Store.open(load_settings().database_url).close()
     from webhooks.server import GunicornServer  # noqa: PLC0415 - gunicorn only when serving

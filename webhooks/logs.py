@@ -53,8 +53,8 @@ FIELDS = (
     "remote",
 )
 LogFormat = Literal["auto", "json", "text"]
-# Path segments that are secrets: the Outbound Message token.
-_SECRET_IN_PATH = re.compile(r"^(/salesforce/outbound/)[^/?]+")
+# Path segments that are secrets: the Outbound Message token, a referral form link's token.
+_SECRET_IN_PATH = re.compile(r"^(/salesforce/outbound/|/empfehlen/)[^/?]+")
 
 
 def redact_path(path: str) -> str:

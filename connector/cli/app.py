@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from connector.cli import club as club_commands
 from connector.cli import inbox as inbox_commands
-from connector.cli import intel, network, records, reporting, syncing
+from connector.cli import intel, network, records, referral_links, reporting, syncing
 from connector.cli.output import err_console
 from connector.cli.state import CliState
 from connector.errors import ImportRejected, RefnetError
@@ -100,6 +100,7 @@ syncing.register(app)
 inbox_commands.register(app)
 # -- the customer club (issue #18) --
 club_commands.register(app)
+referral_links.register()  # `refnet members link`
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from connector.events import (
     InboundEvent,
     Intent,
     PartnerStageMoved,
+    ReferralFormSubmitted,
     club_of_referral,
     is_newer,
     outcome_due_at,
@@ -48,6 +49,7 @@ from connector.model import (
     ReferralStatus,
     new_id,
 )
+from connector.referral_form import apply_submission
 from connector.rules import RulesConfig, StageChange
 from connector.services import Actor, advance
 from connector.store import Store, Tx
@@ -162,6 +164,8 @@ def apply_intents(
                 _close_deal(ctx, intent, applied)
         elif isinstance(intent, PartnerStageMoved):
             _partner_moved(ctx, intent, applied)
+        elif isinstance(intent, ReferralFormSubmitted):
+            _form_submitted(ctx, intent, applied)
         else:
             _contact_referred(ctx, intent, applied)
     return applied
@@ -491,6 +495,14 @@ def _contact_referred(ctx: _Context, intent: ContactReferred, applied: Applied) 
     applied.touch("referral", referral.id)
     applied.touch("member", referrer.id)
     applied.notes.append(f"referral {referral.id}: opened")
+
+
+def _form_submitted(ctx: _Context, intent: ReferralFormSubmitted, applied: Applied) -> None:
+    """The referral form (connector.referral_form) opens a referral like a referred contact."""
+    done = apply_submission(ctx.tx, ctx.event, intent, actor=ctx.actor, now=ctx.now)
+    for kind, record_id in done.touched:
+        applied.touch(kind, record_id)
+    applied.notes.extend(done.notes)
 
 
 # --- the Network Partners board ----------------------------------------------------------
