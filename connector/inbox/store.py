@@ -332,6 +332,15 @@ class InboxStore:
             when = when.replace(tzinfo=now.tzinfo)
         return max((now - when).total_seconds(), 0.0)
 
+    def claimable_count(self, *, now: datetime) -> int:
+        """How many events a worker could claim now (pending, not backing off)."""
+        with self.store.reading() as tx:
+            return int(
+                tx.connection.execute(
+                    select(func.count()).where(_T.c.status == PENDING, _T.c.available_at <= now)
+                ).scalar_one()
+            )
+
     def probe_write(self, *, now: datetime) -> None:
         """Write a row into the inbox and roll it back; :class:`TransientError` if it fails.
 

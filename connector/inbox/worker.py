@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from connector.errors import IllegalTransition, InputError, NotFoundError, RefnetError
 from connector.events import DealClosed, DealStageOutcomes, EventRules, Intent, interpret
 from connector.inbox.apply import Applied, DealKey, apply_intents, settle_outcome
+from connector.inbox.heartbeats import WorkerIdentity, beat, forget
 from connector.inbox.schema import deal_outcomes
 from connector.inbox.store import ClaimedEvent, InboxStore, LeaseLost
 from connector.model import utcnow
@@ -114,6 +115,11 @@ class InboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat: float | None = None  # time.monotonic() of the loop's last turn
+        # The heartbeat row in the store (seen by /readyz of every process): who this
+        # worker is, when it last wrote its row, and what it applied since.
+        self.identity: WorkerIdentity | None = None
+        self._stored_beat: float | None = None
+        self._applied_since_beat = 0
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -144,11 +150,47 @@ class InboxWorker:
         total = StepResult()
         for _ in range(max_steps):
             step = self.step()
+            self.beat(step)
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(step, name))
             if step.idle:
                 break
+        self.retire()
         return total
+
+    # --- heartbeat in the store ----------------------------------------------------------------
+
+    def beat(self, result: StepResult | None = None, *, force: bool = False) -> None:
+        """Write this worker's heartbeat row (at most once a second unless ``force``).
+
+        A store that cannot be written now only delays the beat: the worker keeps going,
+        and /readyz reports the stale heartbeat if it lasts.
+        """
+        if result is not None:
+            self._applied_since_beat += result.done + result.ignored
+        turned = time.monotonic()
+        if not force and self._stored_beat is not None and turned - self._stored_beat < 1.0:
+            return
+        if self.identity is None:
+            self.identity = WorkerIdentity.new(self.clock())
+        try:
+            beat(self.store, self.identity, now=self.clock(), applied=self._applied_since_beat)
+        except Exception as exc:  # the store may be down or locked; try again next turn
+            log.warning("worker heartbeat not written", extra={"code": type(exc).__name__})
+            return
+        self._stored_beat = turned
+        self._applied_since_beat = 0
+
+    def retire(self) -> None:
+        """Remove this worker's heartbeat row when it stops cleanly."""
+        if self.identity is None:
+            return
+        try:
+            forget(self.store, self.identity)
+        except Exception as exc:  # a stale row only shows the worker as stopped
+            log.warning("worker heartbeat not removed", extra={"code": type(exc).__name__})
+        self.identity = None
+        self._stored_beat = None
 
     def _process_group(self, group: list[ClaimedEvent], now: datetime, result: StepResult) -> None:
         # Already sorted by occurrence time; only the latest outcome of a deal counts. A deal
@@ -358,6 +400,7 @@ class InboxWorker:
 
     def run(self) -> None:
         """Step until :meth:`stop`; waits ``poll_interval`` (or a wake-up) when idle."""
+        self.beat(force=True)
         while not self._stop.is_set():
             self._heartbeat = time.monotonic()
             try:
@@ -365,9 +408,11 @@ class InboxWorker:
             except Exception:  # the store may be down; keep polling
                 log.exception("inbox step failed")
                 result = StepResult()
+            self.beat(result)
             if result.idle:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
+        self.retire()
 
     def heartbeat_age(self) -> float | None:
         """Seconds since the loop last turned; None if it is not running on a thread."""
