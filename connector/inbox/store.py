@@ -226,33 +226,52 @@ class InboxStore:
         ]
 
     @contextmanager
+    def batch(self) -> Iterator[Tx]:
+        """One transaction for a claimed batch; each event runs in a SAVEPOINT within it.
+
+        On SQLite it begins ``IMMEDIATE``: the batch will write, and taking the write lock
+        first means nothing read in it is stale (a deferred transaction that read before
+        another writer committed could not write at all). It also makes pysqlite's
+        transaction real before the first SAVEPOINT, which would otherwise open (and its
+        RELEASE commit) a transaction of its own per event.
+        """
+        with self.store.transaction() as tx:
+            if self.dialect == "sqlite":
+                tx.connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield tx
+
+    def mark_finished(self, tx: Tx, claimed: ClaimedEvent, *, now: datetime, status: str) -> None:
+        """Mark the event finished in ``tx``, before its domain change; :class:`LeaseLost`
+        if the lease is no longer held (then nothing may be written for it).
+
+        On PostgreSQL an advisory lock on the CRM object keeps two workers from
+        interleaving events of the same deal or contact.
+        """
+        result = tx.connection.execute(
+            update(_T)
+            .where(
+                _T.c.id == claimed.row_id,
+                _T.c.lease_token == claimed.lease_token,
+                _T.c.status == PENDING,
+            )
+            .values(status=status, processed_at=now, lease_token=None, lease_until=None)
+        )
+        if result.rowcount != 1:
+            raise LeaseLost(claimed.row_id)
+        if self.dialect == "postgresql":
+            tx.connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"),
+                {"key": _lock_key(claimed.object_key)},
+            )
+
+    @contextmanager
     def finishing(
         self, claimed: ClaimedEvent, *, now: datetime, status: str = "done"
     ) -> Iterator[Tx]:
-        """A transaction that marks the event finished first, then holds the domain change.
-
-        Marking first takes SQLite's write lock at once, so everything read afterwards in
-        this transaction is current; on PostgreSQL an advisory lock on the CRM object keeps
-        two workers from interleaving events of the same deal or contact. Raises
-        :class:`LeaseLost` (and writes nothing) if the lease is no longer held.
-        """
+        """A transaction of its own that marks the event finished first, then holds the
+        domain change (see :meth:`mark_finished`)."""
         with self.store.transaction() as tx:
-            result = tx.connection.execute(
-                update(_T)
-                .where(
-                    _T.c.id == claimed.row_id,
-                    _T.c.lease_token == claimed.lease_token,
-                    _T.c.status == PENDING,
-                )
-                .values(status=status, processed_at=now, lease_token=None, lease_until=None)
-            )
-            if result.rowcount != 1:
-                raise LeaseLost(claimed.row_id)
-            if self.dialect == "postgresql":
-                tx.connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"),
-                    {"key": _lock_key(claimed.object_key)},
-                )
+            self.mark_finished(tx, claimed, now=now, status=status)
             yield tx
 
     @staticmethod
@@ -279,19 +298,27 @@ class InboxStore:
         now: datetime,
         outcome: str,
         retry_at: datetime | None,
+        tx: Tx | None = None,
     ) -> None:
-        """Give a claimed event back after a failure: retry at ``retry_at``, or fail it for good."""
+        """Give a claimed event back after a failure: retry at ``retry_at``, or fail it for good.
+
+        In ``tx`` when given (the batch's transaction), else in a transaction of its own.
+        """
         values: dict[str, Any] = {"lease_token": None, "lease_until": None, "outcome": outcome}
         if retry_at is None:
             values.update(status="failed", processed_at=now)
         else:
             values.update(available_at=retry_at)
-        with self.store.transaction() as tx:
-            tx.connection.execute(
-                update(_T)
-                .where(_T.c.id == claimed.row_id, _T.c.lease_token == claimed.lease_token)
-                .values(**values)
-            )
+        statement = (
+            update(_T)
+            .where(_T.c.id == claimed.row_id, _T.c.lease_token == claimed.lease_token)
+            .values(**values)
+        )
+        if tx is not None:
+            tx.connection.execute(statement)
+            return
+        with self.store.transaction() as own:
+            own.connection.execute(statement)
 
     def stats(self, *, now: datetime) -> InboxStats:
         """Counts by status and the age of the oldest pending event (the inbox lag)."""

@@ -129,8 +129,8 @@ class InboxWorker:
         result = StepResult()
         claimed = self.inbox.claim(now=now, limit=self.batch_size, lease=self.lease)
         result.claimed = len(claimed)
-        for _key, group in groupby(claimed, key=lambda c: c.object_key):
-            self._process_group(list(group), now, result)
+        if claimed:
+            self._process_batch(claimed, now, result)
         result.settled = self.settle_due(now)
         if self.drainer is not None:
             result.written_back = self._write_back_pending()
@@ -192,7 +192,43 @@ class InboxWorker:
         self.identity = None
         self._stored_beat = None
 
-    def _process_group(self, group: list[ClaimedEvent], now: datetime, result: StepResult) -> None:
+    def _process_batch(
+        self, claimed: list[ClaimedEvent], now: datetime, result: StepResult
+    ) -> None:
+        """Apply a claimed batch in one transaction, each event in a SAVEPOINT of its own.
+
+        One commit per batch instead of one per event (on SQLite each commit is a sync of
+        the file); a savepoint per event rolls back only the event that failed, which is
+        then rejected or released for a retry while the rest of the batch commits. If the
+        batch's transaction fails as a whole (the commit itself), nothing of it is applied
+        and every event is released for a retry: exactly once still holds.
+        """
+        outcome = StepResult()
+        after_commit: list[Callable[[], None]] = []
+        try:
+            with self.inbox.batch() as tx:
+                for _key, group in groupby(claimed, key=lambda c: c.object_key):
+                    self._process_group(tx, list(group), now, outcome, after_commit)
+        except Exception as exc:  # nothing of the batch was committed
+            log.exception("inbox batch failed", extra={"code": type(exc).__name__})
+            retry = StepResult()
+            for event in claimed:
+                self._release(event, now, type(exc).__name__, retry)
+            outcome = retry
+            after_commit = []
+        for name in ("done", "ignored", "rejected", "retried", "failed"):
+            setattr(result, name, getattr(result, name) + getattr(outcome, name))
+        for action in after_commit:
+            action()
+
+    def _process_group(
+        self,
+        tx: Tx,
+        group: list[ClaimedEvent],
+        now: datetime,
+        result: StepResult,
+        after_commit: list[Callable[[], None]],
+    ) -> None:
         # Already sorted by occurrence time; only the latest outcome of a deal counts. A deal
         # is known by its account (HubSpot portal, Salesforce org) and id: ids repeat across
         # portals.
@@ -202,7 +238,7 @@ class InboxWorker:
                 stages = self.stage_outcomes.get(claimed.event.provider)
                 interpreted.append((claimed, interpret(claimed.event, self.event_rules, stages)))
             except Exception as exc:  # the pipelines could not be read: try the event later
-                self._release(claimed, now, type(exc).__name__, result)
+                self._release(claimed, now, type(exc).__name__, result, tx=tx)
         latest: dict[tuple[str, str], datetime] = {}
         for claimed, intents in interpreted:
             for intent in intents:
@@ -219,28 +255,43 @@ class InboxWorker:
                 if isinstance(i, DealClosed)
                 and claimed.event.occurred_at < latest[(account, i.deal_id)]
             )
-            self._process(claimed, intents, superseded, now, result)
+            self._process(tx, claimed, intents, superseded, now, result, after_commit)
+
+    def _finish_without_change(
+        self, tx: Tx, claimed: ClaimedEvent, now: datetime, status: str, outcome: str
+    ) -> bool:
+        """Record a final outcome with no domain change; False if the lease was lost."""
+        try:
+            with tx.connection.begin_nested():
+                self.inbox.mark_finished(tx, claimed, now=now, status=status)
+                self.inbox.set_outcome(tx, claimed, status=status, outcome=outcome)
+        except LeaseLost:
+            return False
+        return True
 
     def _process(
         self,
+        tx: Tx,
         claimed: ClaimedEvent,
         intents: list[Intent],
         superseded: frozenset[str],
         now: datetime,
         result: StepResult,
+        after_commit: list[Callable[[], None]],
     ) -> None:
         event = claimed.event
         started = time.monotonic()
         if not intents:
-            if self.inbox.finish_without_change(
-                claimed, now=now, status="ignored", outcome=f"nothing to do for {event.event_type}"
-            ):
+            note = f"nothing to do for {event.event_type}"
+            if self._finish_without_change(tx, claimed, now, "ignored", note):
                 result.ignored += 1
-                _log_finished(claimed, "ignored", started)
+                after_commit.append(lambda: _log_finished(claimed, "ignored", started))
             return
         transactional = isinstance(self.writeback, TransactionalWriteBack)
         try:
-            with self.inbox.finishing(claimed, now=now) as tx:
+            # Rolled back alone if anything in it fails; the batch goes on.
+            with tx.connection.begin_nested():
+                self.inbox.mark_finished(tx, claimed, now=now, status="done")
                 applied = apply_intents(
                     tx,
                     event,
@@ -261,9 +312,7 @@ class InboxWorker:
             outcome = f"rejected: {type(exc).__name__}"
             if not isinstance(exc, ValidationError):  # its text would quote CRM values
                 outcome += f": {exc}"
-            if self.inbox.finish_without_change(
-                claimed, now=now, status="rejected", outcome=outcome
-            ):
+            if self._finish_without_change(tx, claimed, now, "rejected", outcome):
                 result.rejected += 1
             log.warning(
                 "event rejected by the rules",
@@ -271,16 +320,19 @@ class InboxWorker:
             )
             return
         except Exception as exc:  # any other failure is retried, then parked
-            self._release(claimed, now, type(exc).__name__, result)
+            self._release(claimed, now, type(exc).__name__, result, tx=tx)
             return
         if status == "done":
             result.done += 1
         else:
             result.ignored += 1
-        _log_finished(claimed, status, started)
+        after_commit.append(lambda: _log_finished(claimed, status, started))
         if not transactional and applied.changed and self.writeback is not None:
-            self.writeback.records_changed(
-                list(applied.changed), reason=event.event_type, event_ref=event.ref
+            writeback = self.writeback
+            after_commit.append(
+                lambda: writeback.records_changed(
+                    list(applied.changed), reason=event.event_type, event_ref=event.ref
+                )
             )
 
     def _write_back_in(self, tx: Tx, applied: Applied, reason: str, event_ref: str) -> None:
@@ -289,17 +341,24 @@ class InboxWorker:
             tx, list(applied.changed), reason=reason, event_ref=event_ref
         )
 
-    def _release(self, claimed: ClaimedEvent, now: datetime, code: str, result: StepResult) -> None:
+    def _release(
+        self,
+        claimed: ClaimedEvent,
+        now: datetime,
+        code: str,
+        result: StepResult,
+        *,
+        tx: Tx | None = None,
+    ) -> None:
         final = claimed.attempts >= self.max_attempts
         # Back-off doubles per attempt, capped at one hour.
         delay = timedelta(seconds=min(2 ** min(claimed.attempts, 12), 3600))
         try:
-            self.inbox.release(
-                claimed,
-                now=now,
-                outcome=f"error: {code} (attempt {claimed.attempts})",
-                retry_at=None if final else now + delay,
-            )
+            if tx is None:
+                self._release_now(claimed, now, code, final, delay)
+            else:
+                with tx.connection.begin_nested():
+                    self._release_now(claimed, now, code, final, delay, tx=tx)
         except Exception:  # the lease runs out and the event is retried anyway
             log.exception("could not release event", extra=_fields(claimed))
         log.error(
@@ -316,6 +375,24 @@ class InboxWorker:
             result.failed += 1
         else:
             result.retried += 1
+
+    def _release_now(
+        self,
+        claimed: ClaimedEvent,
+        now: datetime,
+        code: str,
+        final: bool,
+        delay: timedelta,
+        *,
+        tx: Tx | None = None,
+    ) -> None:
+        self.inbox.release(
+            claimed,
+            now=now,
+            outcome=f"error: {code} (attempt {claimed.attempts})",
+            retry_at=None if final else now + delay,
+            tx=tx,
+        )
 
     # --- held outcomes ---------------------------------------------------------------------
 
