@@ -111,9 +111,7 @@ def events(count: int, members: int) -> list[InboundEvent]:
             )
         )
         deal = str(70_000_000 + k)
-        made.append(
-            event("deal.propertyChange", "deal", deal, refnet_referral_id=f"r{k * 3:08d}")
-        )
+        made.append(event("deal.propertyChange", "deal", deal, refnet_referral_id=f"r{k * 3:08d}"))
         made.append(event("deal.propertyChange", "deal", deal, dealstage="closedwon"))
     return made
 

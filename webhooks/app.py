@@ -76,6 +76,7 @@ def build_worker(
         lease=timedelta(seconds=settings.worker_lease_seconds),
         max_attempts=settings.worker_max_attempts,
         poll_interval=settings.worker_poll_interval,
+        max_hold=settings.worker_max_hold_seconds,
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Update, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Engine, Update, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -210,12 +210,21 @@ class InboxStore:
         """Lease up to ``limit`` claimable events, ordered by object, then occurrence time."""
         token = secrets.token_hex(16)
         with self.store.transaction() as tx:
-            tx.connection.execute(
-                claim_statement(self.dialect, now=now, limit=limit, lease=lease, token=token)
-            )
+            claim = claim_statement(self.dialect, now=now, limit=limit, lease=lease, token=token)
+            mine: ColumnElement[bool]
+            if self.dialect in ("sqlite", "postgresql"):
+                # The claimed ids come back with the claim: no search by lease token, which
+                # has no index and would read the whole (ever growing) inbox.
+                ids = list(tx.connection.execute(claim.returning(_T.c.id)).scalars())
+                if not ids:
+                    return []
+                mine = _T.c.id.in_(ids)
+            else:
+                tx.connection.execute(claim)
+                mine = _T.c.lease_token == token
             rows = tx.connection.execute(
                 select(_T.c.id, _T.c.payload, _T.c.attempts)
-                .where(_T.c.lease_token == token)
+                .where(mine)
                 .order_by(
                     _T.c.provider, _T.c.object_type, _T.c.object_id, _T.c.occurred_at, _T.c.id
                 )

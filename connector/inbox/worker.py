@@ -43,6 +43,9 @@ __all__ = ["InboxWorker", "StepResult"]
 
 log = logging.getLogger("refnet.inbox")
 
+# Consecutive failed steps after which `refnet worker --drain` gives up (and exits non-zero).
+_DRAIN_MAX_FAILURES = 5
+
 _FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
 
 
@@ -95,6 +98,7 @@ class InboxWorker:
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 10,
         poll_interval: float = 1.0,
+        max_hold: float = 0.25,
         stage_outcomes: Mapping[str, DealStageOutcomes] | None = None,
     ) -> None:
         self.store = store
@@ -111,6 +115,10 @@ class InboxWorker:
         self.lease = lease
         self.max_attempts = max_attempts
         self.poll_interval = poll_interval
+        # Seconds a batch's transaction may run before it commits what it has and goes on
+        # in a new one: on SQLite the transaction holds the file's only write lock, and
+        # intake (a web process storing events) waits for it.
+        self.max_hold = max_hold
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -148,8 +156,18 @@ class InboxWorker:
     def drain(self, *, max_steps: int = 1000) -> StepResult:
         """Step until nothing is claimable (for ``refnet worker --drain`` and tests)."""
         total = StepResult()
+        failures = 0
         for _ in range(max_steps):
-            step = self.step()
+            try:
+                step = self.step()
+            except Exception as exc:  # e.g. the store busy beyond its timeout: try again
+                failures += 1
+                log.warning("inbox step failed", extra={"code": type(exc).__name__})
+                if failures >= _DRAIN_MAX_FAILURES:
+                    raise
+                self._stop.wait(min(self.poll_interval, 1.0))
+                continue
+            failures = 0
             self.beat(step)
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(step, name))
@@ -199,27 +217,33 @@ class InboxWorker:
 
         One commit per batch instead of one per event (on SQLite each commit is a sync of
         the file); a savepoint per event rolls back only the event that failed, which is
-        then rejected or released for a retry while the rest of the batch commits. If the
-        batch's transaction fails as a whole (the commit itself), nothing of it is applied
-        and every event is released for a retry: exactly once still holds.
+        then rejected or released for a retry while the rest of the batch commits. A batch
+        that runs longer than ``max_hold`` commits what it has and goes on in a new
+        transaction, so the write lock is never held long. If a transaction fails as a
+        whole (the commit itself), nothing of it is applied and its events are released
+        for a retry: exactly once still holds.
         """
-        outcome = StepResult()
-        after_commit: list[Callable[[], None]] = []
-        try:
-            with self.inbox.batch() as tx:
-                for _key, group in groupby(claimed, key=lambda c: c.object_key):
-                    self._process_group(tx, list(group), now, outcome, after_commit)
-        except Exception as exc:  # nothing of the batch was committed
-            log.exception("inbox batch failed", extra={"code": type(exc).__name__})
-            retry = StepResult()
-            for event in claimed:
-                self._release(event, now, type(exc).__name__, retry)
-            outcome = retry
-            after_commit = []
-        for name in ("done", "ignored", "rejected", "retried", "failed"):
-            setattr(result, name, getattr(result, name) + getattr(outcome, name))
-        for action in after_commit:
-            action()
+        groups = [list(group) for _key, group in groupby(claimed, key=lambda c: c.object_key)]
+        while groups:
+            taken: list[ClaimedEvent] = []
+            outcome = StepResult()
+            after_commit: list[Callable[[], None]] = []
+            try:
+                with self.inbox.batch() as tx:
+                    opened = time.monotonic()
+                    while groups and (not taken or time.monotonic() - opened < self.max_hold):
+                        group = groups.pop(0)
+                        taken.extend(group)
+                        self._process_group(tx, group, now, outcome, after_commit)
+            except Exception as exc:  # nothing of this transaction was committed
+                log.exception("inbox batch failed", extra={"code": type(exc).__name__})
+                outcome, after_commit = StepResult(), []
+                for event in taken:
+                    self._release(event, now, type(exc).__name__, outcome)
+            for name in ("done", "ignored", "rejected", "retried", "failed"):
+                setattr(result, name, getattr(result, name) + getattr(outcome, name))
+            for action in after_commit:
+                action()
 
     def _process_group(
         self,

@@ -105,4 +105,11 @@ def test_a_batch_commits_once_however_many_events_it_holds(
         assert worker.step().done == count
         return len(commits) - before
 
+    worker.max_hold = float("inf")
     assert commits_of_a_step(100, 2) == commits_of_a_step(200, 40)
+    # Held no time at all, the batch commits after each CRM object's events instead (the
+    # write lock is handed over between them), and still applies every event once.
+    worker.max_hold = 0.0
+    assert commits_of_a_step(300, 40) == commits_of_a_step(400, 2) + 38
+    with store.reading() as tx:
+        assert tx.count(Referral) == 1 + 2 + 40 + 40 + 2

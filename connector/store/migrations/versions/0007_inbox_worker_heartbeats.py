@@ -1,4 +1,4 @@
-"""inbox worker heartbeats, visible to /readyz across processes
+"""inbox worker heartbeats (visible to /readyz across processes); lookups by e-mail and CRM id
 
 Revision ID: 0007
 Revises: 0006
@@ -29,9 +29,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("inbox_workers", schema=None) as batch_op:
         batch_op.create_index("ix_inbox_workers_last_beat", ["last_beat_at"], unique=False)
+    # Members by e-mail, case-insensitively (webhook referrers, imports): a search, not a scan.
+    op.create_index("ix_members_email_lower", "members", [sa.text("lower(email)")], unique=False)
+    # The worker's lookup of a partner-board card by its CRM id (a search, not a scan).
+    with op.batch_alter_table("sync_state", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_state_crm_id", ["crm_id", "object_name"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_members_email_lower", table_name="members")
+    with op.batch_alter_table("sync_state", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_state_crm_id")
     with op.batch_alter_table("inbox_workers", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_workers_last_beat")
     op.drop_table("inbox_workers")
