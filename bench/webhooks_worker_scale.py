@@ -89,7 +89,9 @@ def events(count: int, members: int) -> list[InboundEvent]:
     for k in range(third):
         at = T0 + timedelta(seconds=k)
 
-        def event(kind: str, object_type: str, object_id: str, **properties: str) -> InboundEvent:
+        def event(
+            kind: str, object_type: str, object_id: str, at: datetime = at, **properties: str
+        ) -> InboundEvent:
             return InboundEvent(
                 provider="hubspot",
                 event_id=f"{PORTAL}:1:{len(made)}:{object_id}",

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connector.errors import TransientError
 from connector.events import InboundEvent
+from connector.inbox.group_commit import group_commit_for
 from connector.inbox.schema import webhook_inbox
 from connector.store import Store, Tx
 
@@ -171,13 +172,19 @@ class InboxStore:
         in_request_duplicates = len(events) - len(unique)
         rows = [_row(e, now) for e in unique]
         try:
-            with self._write_lock, self.store.transaction() as tx:
-                inserted = self._insert_new(tx, rows)
+            # Concurrent requests of this process share one transaction and one commit;
+            # each returns only once the commit holding its rows is done.
+            inserted: int = group_commit_for(self.store.engine).submit(rows, self._insert_groups)
         except SQLAlchemyError as exc:
             raise TransientError(
                 f"webhook inbox unavailable ({type(exc).__name__})", retry_after=5
             ) from None
         return ReceiveResult(inserted, in_request_duplicates + len(unique) - inserted)
+
+    def _insert_groups(self, groups: Sequence[list[dict[str, Any]]]) -> list[int]:
+        """Insert each request's rows in one transaction; how many of each were new."""
+        with self._write_lock, self.store.transaction() as tx:
+            return [self._insert_new(tx, rows) for rows in groups]
 
     def _insert_new(self, tx: Tx, rows: list[dict[str, Any]]) -> int:
         inserted = 0
