@@ -26,9 +26,13 @@ _REFNET = "import sys; from connector.cli.app import main; sys.argv[0] = 'refnet
 
 
 class InboxWorkerProcesses:
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, *, restart_after: float = 5.0) -> None:
         self.count = count
+        # A worker that exits at once (the store unreachable: exit 7) is started again at
+        # most this often, not on every turn of the master's loop.
+        self.restart_after = restart_after
         self.processes: list[subprocess.Popen[bytes]] = []
+        self._started: list[float] = []
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-c", _REFNET, "worker", "--parent-pid", str(os.getpid())]
@@ -39,17 +43,21 @@ class InboxWorkerProcesses:
 
     def start(self) -> None:
         self.processes = [self._spawn() for _ in range(self.count)]
+        self._started = [time.monotonic()] * self.count
 
     def keep_up(self) -> None:
         """Replace every worker process that has exited (called from the master's loop)."""
         for index, process in enumerate(self.processes):
             if process.poll() is not None:
+                if time.monotonic() - self._started[index] < self.restart_after:
+                    continue
                 log.warning(
                     "inbox worker process %d exited (%s); starting another",
                     process.pid,
                     process.returncode,
                 )
                 self.processes[index] = self._spawn()
+                self._started[index] = time.monotonic()
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM (a worker finishes its step and removes its heartbeat), then SIGKILL."""
