@@ -22,6 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from connector.errors import TransientError
 from connector.events import DealStageOutcomes
 from connector.inbox import InboxStore, InboxWorker, enable_sqlite_wal
+from connector.inbox.heartbeats import freshest_beat
 from connector.model import utcnow
 from connector.referral_form import ReferralFormSettings, load_referral_form_settings
 from connector.rules import RulesConfig
@@ -76,6 +77,7 @@ def build_worker(
         lease=timedelta(seconds=settings.worker_lease_seconds),
         max_attempts=settings.worker_max_attempts,
         poll_interval=settings.worker_poll_interval,
+        max_hold=settings.worker_max_hold_seconds,
     )
 
 
@@ -177,6 +179,7 @@ def _readyz() -> Response | tuple[Response, int]:
             )
     else:
         checks["worker_heartbeat_seconds"] = "no worker in this process"
+    _check_worker_beats(context.store, context.inbox, now, settings, checks, reasons)
     try:
         backlog = context.inbox.backlog_seconds(now=now)
     except Exception:  # the store may be unreadable too; the store check has said so
@@ -191,6 +194,39 @@ def _readyz() -> Response | tuple[Response, int]:
     if reasons:
         return jsonify({"status": "not ready", "reasons": reasons, "checks": checks}), 503
     return jsonify({"status": "ready", "checks": checks})
+
+
+def _check_worker_beats(
+    store: Store,
+    inbox: InboxStore,
+    now: datetime,
+    settings: WebhookSettings,
+    checks: dict[str, object],
+    reasons: list[str],
+) -> None:
+    """Some worker, in any process, beat recently, or nothing waits for one.
+
+    Workers running as `refnet worker` processes are invisible to this process except
+    through their heartbeat rows; a killed one stops beating, and the events it would have
+    applied wait. Without waiting events an absent worker harms nobody (yet).
+    """
+    try:
+        latest = freshest_beat(store)
+        waiting = inbox.claimable_count(now=now)
+    except Exception:  # the store may be unreadable; the store check has said so
+        checks["freshest_worker_beat_seconds"] = None
+        return
+    age = None if latest is None else max((now - latest).total_seconds(), 0.0)
+    checks["freshest_worker_beat_seconds"] = None if age is None else round(age, 3)
+    checks["waiting_events"] = waiting
+    limit = settings.ready_max_heartbeat_seconds
+    if waiting and (age is None or age > limit):
+        last = "never" if age is None else f"{age:.0f} s ago"
+        reasons.append(
+            f"workers: no inbox worker heartbeat within {limit:g} s while {waiting} event(s) "
+            f"wait (last beat: {last}; REFNET_WEBHOOK_READY_MAX_HEARTBEAT_SECONDS={limit:g}); "
+            "is `refnet worker` running?"
+        )
 
 
 def _metrics() -> Response:

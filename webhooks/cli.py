@@ -7,8 +7,13 @@ points in the ``refnet.commands`` group.
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
+from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from types import FrameType
 from typing import Annotated
 
@@ -21,6 +26,7 @@ from connector.store import Store
 from webhooks.app import build_worker, create_app
 from webhooks.logs import AccessLogger, configure_logging
 from webhooks.settings import load_webhook_settings
+from webhooks.sidecars import InboxWorkerProcesses
 
 __all__ = ["app", "serve", "serve_app", "worker", "worker_app"]
 
@@ -53,8 +59,17 @@ def serve(
         float,
         typer.Option(min=1, help="gevent: seconds a client may stay silent mid-request."),
     ] = 10.0,
+    inbox_workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="`refnet worker` processes to start and keep running beside the web "
+            "workers; 0: none (then REFNET_WEBHOOK_RUN_WORKER puts a worker thread in "
+            "each web process).",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the webhook endpoints with gunicorn (each worker also processes the inbox).
+    """Serve the webhook endpoints with gunicorn, and process the inbox beside them.
 
     Settings come from REFNET_WEBHOOK_* (secrets are required for every enabled provider)
     and REFNET_DATABASE_URL. Put TLS in front (a proxy) and set
@@ -69,8 +84,12 @@ def serve(
     Store.open(load_settings().database_url).close()
     from webhooks.server import GunicornServer  # noqa: PLC0415 - gunicorn only when serving
 
+    # By default the inbox is worked by separate processes the master keeps running, not
+    # by a thread competing with each web process's request threads (webhooks.sidecars).
+    sidecars = InboxWorkerProcesses(inbox_workers) if inbox_workers else None
+    factory = partial(create_app, start_worker=False) if sidecars else create_app
     GunicornServer(
-        create_app,
+        factory,
         {
             "bind": f"{host}:{port}",
             "workers": workers,
@@ -83,6 +102,7 @@ def serve(
             # One structured line per request; no query strings or tokens (webhooks.logs).
             "logger_class": AccessLogger.with_format(settings.log_format),
         },
+        sidecars=sidecars,
     ).run()
 
 
@@ -99,6 +119,10 @@ def worker(
     drain: Annotated[
         bool, typer.Option("--drain", help="Process what is claimable now, then exit.")
     ] = False,
+    parent_pid: Annotated[
+        int | None,
+        typer.Option(hidden=True, help="Exit when this process (refnet serve) is gone."),
+    ] = None,
 ) -> None:
     """Process the webhook inbox (run several for scale; they never take the same event)."""
     settings = load_webhook_settings()
@@ -122,7 +146,20 @@ def worker(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if parent_pid is not None:
+        _stop_when_orphaned(parent_pid, inbox_worker.stop)
     inbox_worker.run()
+
+
+def _stop_when_orphaned(parent_pid: int, stop: Callable[..., None]) -> None:
+    """Stop when the parent is gone: a master killed with SIGKILL cannot stop us itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        stop(timeout=0)
+
+    threading.Thread(target=watch, name="refnet-parent-watch", daemon=True).start()
 
 
 serve_app = typer.Typer()

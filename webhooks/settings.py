@@ -95,6 +95,12 @@ class WebhookSettings(BaseSettings):
     worker_batch_size: int = Field(default=100, ge=1, le=1000)
     worker_lease_seconds: int = Field(default=60, ge=5)
     worker_max_attempts: int = Field(default=10, ge=1)
+    worker_max_hold_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        description="a claimed batch commits what it has after this long and goes on in a new "
+        "transaction (SQLite's write lock is not held longer while web processes wait)",
+    )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
         description="log lines: JSON when stderr is not a terminal, text when it is (auto)",

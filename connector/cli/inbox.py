@@ -8,7 +8,7 @@ an audit entry per event, naming the actor (REFNET_ACTOR) and the reason given.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -25,11 +25,15 @@ from connector.inbox.admin import (
     list_entries,
     retry_events,
 )
+from connector.inbox.heartbeats import WorkerBeat, list_workers
 from connector.model import utcnow
 
 __all__ = ["register"]
 
-inbox_app = typer.Typer(help="Webhook events: list, show, retry, discard.", no_args_is_help=True)
+inbox_app = typer.Typer(
+    help="Webhook events: list, show, retry, discard; the workers processing them.",
+    no_args_is_help=True,
+)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 StatusOption = Annotated[
@@ -204,6 +208,58 @@ def discard_command(
         state.store, chosen, actor=state.settings.actor, reason=reason, now=utcnow()
     )
     _report("discarded", entries, as_json)
+
+
+@inbox_app.command("workers")
+def workers_command(
+    ctx: typer.Context,
+    within: Annotated[
+        str | None,
+        typer.Option("--within", help="Only workers that beat this recently: 2m, 1h, P1D."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List inbox workers (threads and `refnet worker` processes) by their last heartbeat.
+
+    A worker that stopped cleanly removes itself; one that was killed stays, with an
+    ageing heartbeat, until it is pruned by hand or the store is reset.
+    """
+    state: CliState = ctx.obj
+    now = utcnow()
+    beats = list_workers(state.store, now=now, within=parse_age(within) if within else None)
+    if as_json:
+        print_json([_beat_json(b, now) for b in beats])
+        return
+    console.print(
+        table(
+            f"inbox workers: {len(beats)}",
+            ["worker", "host", "pid", "started", "last beat", "seconds ago", "events applied"],
+            [
+                [
+                    b.worker_id,
+                    b.host,
+                    b.pid,
+                    _when(b.started_at),
+                    _when(b.last_beat_at),
+                    f"{b.age_seconds(now):.1f}",
+                    b.events_applied,
+                ]
+                for b in beats
+            ],
+        )
+    )
+
+
+def _beat_json(worker: WorkerBeat, now: datetime) -> dict[str, object]:
+    return {
+        "worker_id": worker.worker_id,
+        "host": worker.host,
+        "pid": worker.pid,
+        "started_at": worker.started_at.isoformat(),
+        "last_beat_at": worker.last_beat_at.isoformat(),
+        "last_beat_seconds": round(worker.age_seconds(now), 3),
+        "events_applied": worker.events_applied,
+    }
 
 
 def register(app: typer.Typer) -> None:

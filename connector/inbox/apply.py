@@ -53,7 +53,7 @@ from connector.referral_form import apply_submission
 from connector.rules import RulesConfig, StageChange
 from connector.services import Actor, advance
 from connector.store import Store, Tx
-from connector.store.schema import CrmKeyText, members
+from connector.store.schema import CrmKeyText, audit_log, members
 from connector.sync.schema import sync_state
 
 __all__ = [
@@ -600,11 +600,14 @@ def _put_back(
 
 def audit_refused_move(tx: Tx, change: StageChange, actor: Actor) -> None:
     """Audit a refused board move once: the webhook and a sync may both see the same move."""
-    last = tx.audit_trail(change.record_id, limit=1)
-    if last and (last[0].field, last[0].old_value, last[0].new_value) == (
-        change.field,
-        change.old,
-        change.new,
-    ):
+    # By kind and record: the audit log's index; by record alone the search would read the
+    # log backwards from its newest entry.
+    last = tx.connection.execute(
+        select(audit_log.c.field, audit_log.c.old_value, audit_log.c.new_value)
+        .where(audit_log.c.kind == change.kind, audit_log.c.record_id == change.record_id)
+        .order_by(audit_log.c.id.desc())
+        .limit(1)
+    ).first()
+    if last is not None and tuple(last) == (change.field, change.old, change.new):
         return
     tx.audit(change, actor=actor.name, event_ref=actor.event_ref)

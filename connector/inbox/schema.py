@@ -21,7 +21,7 @@ from sqlalchemy import (
 from connector.store.schema import ID, metadata
 from connector.store.types import UtcDateTime
 
-__all__ = ["deal_outcomes", "webhook_inbox", "writeback_outbox"]
+__all__ = ["deal_outcomes", "inbox_workers", "webhook_inbox", "writeback_outbox"]
 
 # Every event a CRM delivered, stored before the delivery is acknowledged. The unique
 # constraint on (provider, event_id) is what makes a redelivery a no-op.
@@ -85,4 +85,20 @@ deal_outcomes = Table(
     Column("settled_at", UtcDateTime),
     PrimaryKeyConstraint("provider", "account_id", "deal_id"),
     Index("ix_deal_outcomes_due", "settled_at", "due_at"),
+)
+
+# --- worker heartbeats (migration 0009) ---------------------------------------------------
+# One row per inbox worker (a thread in a web process or a `refnet worker` process), beaten
+# while its loop turns: /readyz and `refnet inbox workers` see workers of every process.
+inbox_workers = Table(
+    "inbox_workers",
+    metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_beat_at", UtcDateTime, nullable=False),
+    # Events finished as done or ignored by this worker since it started.
+    Column("events_applied", Integer, nullable=False, server_default="0"),
+    Index("ix_inbox_workers_last_beat", "last_beat_at"),
 )

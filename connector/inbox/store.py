@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Update, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Engine, Update, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from connector.errors import TransientError
 from connector.events import InboundEvent
+from connector.inbox.group_commit import group_commit_for
 from connector.inbox.schema import webhook_inbox
 from connector.store import Store, Tx
 
@@ -171,13 +172,19 @@ class InboxStore:
         in_request_duplicates = len(events) - len(unique)
         rows = [_row(e, now) for e in unique]
         try:
-            with self._write_lock, self.store.transaction() as tx:
-                inserted = self._insert_new(tx, rows)
+            # Concurrent requests of this process share one transaction and one commit;
+            # each returns only once the commit holding its rows is done.
+            inserted: int = group_commit_for(self.store.engine).submit(rows, self._insert_groups)
         except SQLAlchemyError as exc:
             raise TransientError(
                 f"webhook inbox unavailable ({type(exc).__name__})", retry_after=5
             ) from None
         return ReceiveResult(inserted, in_request_duplicates + len(unique) - inserted)
+
+    def _insert_groups(self, groups: Sequence[list[dict[str, Any]]]) -> list[int]:
+        """Insert each request's rows in one transaction; how many of each were new."""
+        with self._write_lock, self.store.transaction() as tx:
+            return [self._insert_new(tx, rows) for rows in groups]
 
     def _insert_new(self, tx: Tx, rows: list[dict[str, Any]]) -> int:
         inserted = 0
@@ -210,12 +217,21 @@ class InboxStore:
         """Lease up to ``limit`` claimable events, ordered by object, then occurrence time."""
         token = secrets.token_hex(16)
         with self.store.transaction() as tx:
-            tx.connection.execute(
-                claim_statement(self.dialect, now=now, limit=limit, lease=lease, token=token)
-            )
+            claim = claim_statement(self.dialect, now=now, limit=limit, lease=lease, token=token)
+            mine: ColumnElement[bool]
+            if self.dialect in ("sqlite", "postgresql"):
+                # The claimed ids come back with the claim: no search by lease token, which
+                # has no index and would read the whole (ever growing) inbox.
+                ids = list(tx.connection.execute(claim.returning(_T.c.id)).scalars())
+                if not ids:
+                    return []
+                mine = _T.c.id.in_(ids)
+            else:
+                tx.connection.execute(claim)
+                mine = _T.c.lease_token == token
             rows = tx.connection.execute(
                 select(_T.c.id, _T.c.payload, _T.c.attempts)
-                .where(_T.c.lease_token == token)
+                .where(mine)
                 .order_by(
                     _T.c.provider, _T.c.object_type, _T.c.object_id, _T.c.occurred_at, _T.c.id
                 )
@@ -226,33 +242,52 @@ class InboxStore:
         ]
 
     @contextmanager
+    def batch(self) -> Iterator[Tx]:
+        """One transaction for a claimed batch; each event runs in a SAVEPOINT within it.
+
+        On SQLite it begins ``IMMEDIATE``: the batch will write, and taking the write lock
+        first means nothing read in it is stale (a deferred transaction that read before
+        another writer committed could not write at all). It also makes pysqlite's
+        transaction real before the first SAVEPOINT, which would otherwise open (and its
+        RELEASE commit) a transaction of its own per event.
+        """
+        with self.store.transaction() as tx:
+            if self.dialect == "sqlite":
+                tx.connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield tx
+
+    def mark_finished(self, tx: Tx, claimed: ClaimedEvent, *, now: datetime, status: str) -> None:
+        """Mark the event finished in ``tx``, before its domain change; :class:`LeaseLost`
+        if the lease is no longer held (then nothing may be written for it).
+
+        On PostgreSQL an advisory lock on the CRM object keeps two workers from
+        interleaving events of the same deal or contact.
+        """
+        result = tx.connection.execute(
+            update(_T)
+            .where(
+                _T.c.id == claimed.row_id,
+                _T.c.lease_token == claimed.lease_token,
+                _T.c.status == PENDING,
+            )
+            .values(status=status, processed_at=now, lease_token=None, lease_until=None)
+        )
+        if result.rowcount != 1:
+            raise LeaseLost(claimed.row_id)
+        if self.dialect == "postgresql":
+            tx.connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"),
+                {"key": _lock_key(claimed.object_key)},
+            )
+
+    @contextmanager
     def finishing(
         self, claimed: ClaimedEvent, *, now: datetime, status: str = "done"
     ) -> Iterator[Tx]:
-        """A transaction that marks the event finished first, then holds the domain change.
-
-        Marking first takes SQLite's write lock at once, so everything read afterwards in
-        this transaction is current; on PostgreSQL an advisory lock on the CRM object keeps
-        two workers from interleaving events of the same deal or contact. Raises
-        :class:`LeaseLost` (and writes nothing) if the lease is no longer held.
-        """
+        """A transaction of its own that marks the event finished first, then holds the
+        domain change (see :meth:`mark_finished`)."""
         with self.store.transaction() as tx:
-            result = tx.connection.execute(
-                update(_T)
-                .where(
-                    _T.c.id == claimed.row_id,
-                    _T.c.lease_token == claimed.lease_token,
-                    _T.c.status == PENDING,
-                )
-                .values(status=status, processed_at=now, lease_token=None, lease_until=None)
-            )
-            if result.rowcount != 1:
-                raise LeaseLost(claimed.row_id)
-            if self.dialect == "postgresql":
-                tx.connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"),
-                    {"key": _lock_key(claimed.object_key)},
-                )
+            self.mark_finished(tx, claimed, now=now, status=status)
             yield tx
 
     @staticmethod
@@ -279,19 +314,27 @@ class InboxStore:
         now: datetime,
         outcome: str,
         retry_at: datetime | None,
+        tx: Tx | None = None,
     ) -> None:
-        """Give a claimed event back after a failure: retry at ``retry_at``, or fail it for good."""
+        """Give a claimed event back after a failure: retry at ``retry_at``, or fail it for good.
+
+        In ``tx`` when given (the batch's transaction), else in a transaction of its own.
+        """
         values: dict[str, Any] = {"lease_token": None, "lease_until": None, "outcome": outcome}
         if retry_at is None:
             values.update(status="failed", processed_at=now)
         else:
             values.update(available_at=retry_at)
-        with self.store.transaction() as tx:
-            tx.connection.execute(
-                update(_T)
-                .where(_T.c.id == claimed.row_id, _T.c.lease_token == claimed.lease_token)
-                .values(**values)
-            )
+        statement = (
+            update(_T)
+            .where(_T.c.id == claimed.row_id, _T.c.lease_token == claimed.lease_token)
+            .values(**values)
+        )
+        if tx is not None:
+            tx.connection.execute(statement)
+            return
+        with self.store.transaction() as own:
+            own.connection.execute(statement)
 
     def stats(self, *, now: datetime) -> InboxStats:
         """Counts by status and the age of the oldest pending event (the inbox lag)."""
@@ -331,6 +374,15 @@ class InboxStore:
         if when.tzinfo is None:
             when = when.replace(tzinfo=now.tzinfo)
         return max((now - when).total_seconds(), 0.0)
+
+    def claimable_count(self, *, now: datetime) -> int:
+        """How many events a worker could claim now (pending, not backing off)."""
+        with self.store.reading() as tx:
+            return int(
+                tx.connection.execute(
+                    select(func.count()).where(_T.c.status == PENDING, _T.c.available_at <= now)
+                ).scalar_one()
+            )
 
     def probe_write(self, *, now: datetime) -> None:
         """Write a row into the inbox and roll it back; :class:`TransientError` if it fails.

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from connector.errors import IllegalTransition, InputError, NotFoundError, RefnetError
 from connector.events import DealClosed, DealStageOutcomes, EventRules, Intent, interpret
 from connector.inbox.apply import Applied, DealKey, apply_intents, settle_outcome
+from connector.inbox.heartbeats import WorkerIdentity, beat, forget
 from connector.inbox.schema import deal_outcomes
 from connector.inbox.store import ClaimedEvent, InboxStore, LeaseLost
 from connector.model import utcnow
@@ -41,6 +42,9 @@ if TYPE_CHECKING:  # the drainer pulls in the sync engine; only its type is need
 __all__ = ["InboxWorker", "StepResult"]
 
 log = logging.getLogger("refnet.inbox")
+
+# Consecutive failed steps after which `refnet worker --drain` gives up (and exits non-zero).
+_DRAIN_MAX_FAILURES = 5
 
 _FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
 
@@ -94,6 +98,7 @@ class InboxWorker:
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 10,
         poll_interval: float = 1.0,
+        max_hold: float = 0.25,
         stage_outcomes: Mapping[str, DealStageOutcomes] | None = None,
     ) -> None:
         self.store = store
@@ -110,10 +115,19 @@ class InboxWorker:
         self.lease = lease
         self.max_attempts = max_attempts
         self.poll_interval = poll_interval
+        # Seconds a batch's transaction may run before it commits what it has and goes on
+        # in a new one: on SQLite the transaction holds the file's only write lock, and
+        # intake (a web process storing events) waits for it.
+        self.max_hold = max_hold
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat: float | None = None  # time.monotonic() of the loop's last turn
+        # The heartbeat row in the store (seen by /readyz of every process): who this
+        # worker is, when it last wrote its row, and what it applied since.
+        self.identity: WorkerIdentity | None = None
+        self._stored_beat: float | None = None
+        self._applied_since_beat = 0
 
     # --- one pass --------------------------------------------------------------------------
 
@@ -123,8 +137,8 @@ class InboxWorker:
         result = StepResult()
         claimed = self.inbox.claim(now=now, limit=self.batch_size, lease=self.lease)
         result.claimed = len(claimed)
-        for _key, group in groupby(claimed, key=lambda c: c.object_key):
-            self._process_group(list(group), now, result)
+        if claimed:
+            self._process_batch(claimed, now, result)
         result.settled = self.settle_due(now)
         if self.drainer is not None:
             result.written_back = self._write_back_pending()
@@ -142,15 +156,103 @@ class InboxWorker:
     def drain(self, *, max_steps: int = 1000) -> StepResult:
         """Step until nothing is claimable (for ``refnet worker --drain`` and tests)."""
         total = StepResult()
+        failures = 0
         for _ in range(max_steps):
-            step = self.step()
+            try:
+                step = self.step()
+            except Exception as exc:  # e.g. the store busy beyond its timeout: try again
+                failures += 1
+                log.warning("inbox step failed", extra={"code": type(exc).__name__})
+                if failures >= _DRAIN_MAX_FAILURES:
+                    raise
+                self._stop.wait(min(self.poll_interval, 1.0))
+                continue
+            failures = 0
+            self.beat(step)
             for name in vars(total):
                 setattr(total, name, getattr(total, name) + getattr(step, name))
             if step.idle:
                 break
+        self.retire()
         return total
 
-    def _process_group(self, group: list[ClaimedEvent], now: datetime, result: StepResult) -> None:
+    # --- heartbeat in the store ----------------------------------------------------------------
+
+    def beat(self, result: StepResult | None = None, *, force: bool = False) -> None:
+        """Write this worker's heartbeat row (at most once a second unless ``force``).
+
+        A store that cannot be written now only delays the beat: the worker keeps going,
+        and /readyz reports the stale heartbeat if it lasts.
+        """
+        if result is not None:
+            self._applied_since_beat += result.done + result.ignored
+        turned = time.monotonic()
+        if not force and self._stored_beat is not None and turned - self._stored_beat < 1.0:
+            return
+        if self.identity is None:
+            self.identity = WorkerIdentity.new(self.clock())
+        try:
+            beat(self.store, self.identity, now=self.clock(), applied=self._applied_since_beat)
+        except Exception as exc:  # the store may be down or locked; try again next turn
+            log.warning("worker heartbeat not written", extra={"code": type(exc).__name__})
+            return
+        self._stored_beat = turned
+        self._applied_since_beat = 0
+
+    def retire(self) -> None:
+        """Remove this worker's heartbeat row when it stops cleanly."""
+        if self.identity is None:
+            return
+        try:
+            forget(self.store, self.identity)
+        except Exception as exc:  # a stale row only shows the worker as stopped
+            log.warning("worker heartbeat not removed", extra={"code": type(exc).__name__})
+        self.identity = None
+        self._stored_beat = None
+
+    def _process_batch(
+        self, claimed: list[ClaimedEvent], now: datetime, result: StepResult
+    ) -> None:
+        """Apply a claimed batch in one transaction, each event in a SAVEPOINT of its own.
+
+        One commit per batch instead of one per event (on SQLite each commit is a sync of
+        the file); a savepoint per event rolls back only the event that failed, which is
+        then rejected or released for a retry while the rest of the batch commits. A batch
+        that runs longer than ``max_hold`` commits what it has and goes on in a new
+        transaction, so the write lock is never held long. If a transaction fails as a
+        whole (the commit itself), nothing of it is applied and its events are released
+        for a retry: exactly once still holds.
+        """
+        groups = [list(group) for _key, group in groupby(claimed, key=lambda c: c.object_key)]
+        while groups:
+            taken: list[ClaimedEvent] = []
+            outcome = StepResult()
+            after_commit: list[Callable[[], None]] = []
+            try:
+                with self.inbox.batch() as tx:
+                    opened = time.monotonic()
+                    while groups and (not taken or time.monotonic() - opened < self.max_hold):
+                        group = groups.pop(0)
+                        taken.extend(group)
+                        self._process_group(tx, group, now, outcome, after_commit)
+            except Exception as exc:  # nothing of this transaction was committed
+                log.exception("inbox batch failed", extra={"code": type(exc).__name__})
+                outcome, after_commit = StepResult(), []
+                for event in taken:
+                    self._release(event, now, type(exc).__name__, outcome)
+            for name in ("done", "ignored", "rejected", "retried", "failed"):
+                setattr(result, name, getattr(result, name) + getattr(outcome, name))
+            for action in after_commit:
+                action()
+
+    def _process_group(
+        self,
+        tx: Tx,
+        group: list[ClaimedEvent],
+        now: datetime,
+        result: StepResult,
+        after_commit: list[Callable[[], None]],
+    ) -> None:
         # Already sorted by occurrence time; only the latest outcome of a deal counts. A deal
         # is known by its account (HubSpot portal, Salesforce org) and id: ids repeat across
         # portals.
@@ -160,7 +262,7 @@ class InboxWorker:
                 stages = self.stage_outcomes.get(claimed.event.provider)
                 interpreted.append((claimed, interpret(claimed.event, self.event_rules, stages)))
             except Exception as exc:  # the pipelines could not be read: try the event later
-                self._release(claimed, now, type(exc).__name__, result)
+                self._release(claimed, now, type(exc).__name__, result, tx=tx)
         latest: dict[tuple[str, str], datetime] = {}
         for claimed, intents in interpreted:
             for intent in intents:
@@ -177,28 +279,43 @@ class InboxWorker:
                 if isinstance(i, DealClosed)
                 and claimed.event.occurred_at < latest[(account, i.deal_id)]
             )
-            self._process(claimed, intents, superseded, now, result)
+            self._process(tx, claimed, intents, superseded, now, result, after_commit)
+
+    def _finish_without_change(
+        self, tx: Tx, claimed: ClaimedEvent, now: datetime, status: str, outcome: str
+    ) -> bool:
+        """Record a final outcome with no domain change; False if the lease was lost."""
+        try:
+            with tx.connection.begin_nested():
+                self.inbox.mark_finished(tx, claimed, now=now, status=status)
+                self.inbox.set_outcome(tx, claimed, status=status, outcome=outcome)
+        except LeaseLost:
+            return False
+        return True
 
     def _process(
         self,
+        tx: Tx,
         claimed: ClaimedEvent,
         intents: list[Intent],
         superseded: frozenset[str],
         now: datetime,
         result: StepResult,
+        after_commit: list[Callable[[], None]],
     ) -> None:
         event = claimed.event
         started = time.monotonic()
         if not intents:
-            if self.inbox.finish_without_change(
-                claimed, now=now, status="ignored", outcome=f"nothing to do for {event.event_type}"
-            ):
+            note = f"nothing to do for {event.event_type}"
+            if self._finish_without_change(tx, claimed, now, "ignored", note):
                 result.ignored += 1
-                _log_finished(claimed, "ignored", started)
+                after_commit.append(lambda: _log_finished(claimed, "ignored", started))
             return
         transactional = isinstance(self.writeback, TransactionalWriteBack)
         try:
-            with self.inbox.finishing(claimed, now=now) as tx:
+            # Rolled back alone if anything in it fails; the batch goes on.
+            with tx.connection.begin_nested():
+                self.inbox.mark_finished(tx, claimed, now=now, status="done")
                 applied = apply_intents(
                     tx,
                     event,
@@ -219,9 +336,7 @@ class InboxWorker:
             outcome = f"rejected: {type(exc).__name__}"
             if not isinstance(exc, ValidationError):  # its text would quote CRM values
                 outcome += f": {exc}"
-            if self.inbox.finish_without_change(
-                claimed, now=now, status="rejected", outcome=outcome
-            ):
+            if self._finish_without_change(tx, claimed, now, "rejected", outcome):
                 result.rejected += 1
             log.warning(
                 "event rejected by the rules",
@@ -229,16 +344,19 @@ class InboxWorker:
             )
             return
         except Exception as exc:  # any other failure is retried, then parked
-            self._release(claimed, now, type(exc).__name__, result)
+            self._release(claimed, now, type(exc).__name__, result, tx=tx)
             return
         if status == "done":
             result.done += 1
         else:
             result.ignored += 1
-        _log_finished(claimed, status, started)
+        after_commit.append(lambda: _log_finished(claimed, status, started))
         if not transactional and applied.changed and self.writeback is not None:
-            self.writeback.records_changed(
-                list(applied.changed), reason=event.event_type, event_ref=event.ref
+            writeback = self.writeback
+            after_commit.append(
+                lambda: writeback.records_changed(
+                    list(applied.changed), reason=event.event_type, event_ref=event.ref
+                )
             )
 
     def _write_back_in(self, tx: Tx, applied: Applied, reason: str, event_ref: str) -> None:
@@ -247,17 +365,24 @@ class InboxWorker:
             tx, list(applied.changed), reason=reason, event_ref=event_ref
         )
 
-    def _release(self, claimed: ClaimedEvent, now: datetime, code: str, result: StepResult) -> None:
+    def _release(
+        self,
+        claimed: ClaimedEvent,
+        now: datetime,
+        code: str,
+        result: StepResult,
+        *,
+        tx: Tx | None = None,
+    ) -> None:
         final = claimed.attempts >= self.max_attempts
         # Back-off doubles per attempt, capped at one hour.
         delay = timedelta(seconds=min(2 ** min(claimed.attempts, 12), 3600))
         try:
-            self.inbox.release(
-                claimed,
-                now=now,
-                outcome=f"error: {code} (attempt {claimed.attempts})",
-                retry_at=None if final else now + delay,
-            )
+            if tx is None:
+                self._release_now(claimed, now, code, final, delay)
+            else:
+                with tx.connection.begin_nested():
+                    self._release_now(claimed, now, code, final, delay, tx=tx)
         except Exception:  # the lease runs out and the event is retried anyway
             log.exception("could not release event", extra=_fields(claimed))
         log.error(
@@ -274,6 +399,24 @@ class InboxWorker:
             result.failed += 1
         else:
             result.retried += 1
+
+    def _release_now(
+        self,
+        claimed: ClaimedEvent,
+        now: datetime,
+        code: str,
+        final: bool,
+        delay: timedelta,
+        *,
+        tx: Tx | None = None,
+    ) -> None:
+        self.inbox.release(
+            claimed,
+            now=now,
+            outcome=f"error: {code} (attempt {claimed.attempts})",
+            retry_at=None if final else now + delay,
+            tx=tx,
+        )
 
     # --- held outcomes ---------------------------------------------------------------------
 
@@ -358,6 +501,7 @@ class InboxWorker:
 
     def run(self) -> None:
         """Step until :meth:`stop`; waits ``poll_interval`` (or a wake-up) when idle."""
+        self.beat(force=True)
         while not self._stop.is_set():
             self._heartbeat = time.monotonic()
             try:
@@ -365,9 +509,11 @@ class InboxWorker:
             except Exception:  # the store may be down; keep polling
                 log.exception("inbox step failed")
                 result = StepResult()
+            self.beat(result)
             if result.idle:
                 self._wake.wait(self.poll_interval)
                 self._wake.clear()
+        self.retire()
 
     def heartbeat_age(self) -> float | None:
         """Seconds since the loop last turned; None if it is not running on a thread."""

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -84,6 +85,9 @@ _CRM_CONTACT_INDEXES = tuple(
     Index(f"ix_members_{key}", members.c.crm[key].as_string())
     for key in ("hubspot_contact_id", "salesforce_contact_id")
 )
+# Migration 0009: members are found by e-mail case-insensitively (a webhook's referrer or
+# referred contact, an import); the index on the plain column cannot serve lower(email).
+_EMAIL_LOWER_INDEX = Index("ix_members_email_lower", func.lower(members.c.email))
 
 
 class CrmKeyText(ColumnElement[str]):

@@ -44,6 +44,9 @@ sync_state = Table(
     Column("error_message", Text),
     Column("updated_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("target", "object_name", "record_id"),
+    # Migration 0009: the webhook worker finds a record by the id its CRM gave it (a card
+    # moved on the partner board names only that id).
+    Index("ix_sync_state_crm_id", "crm_id", "object_name"),
 )
 
 sync_runs = Table(

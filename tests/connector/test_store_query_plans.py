@@ -1,14 +1,25 @@
-"""Webhook lookups by CRM contact id use their expression index on both databases."""
+"""The webhook worker's lookups search indexes on both databases, never read whole tables."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, event, select
 
+from connector.events import EventRules, InboundEvent
+from connector.inbox import InboxStore, InboxWorker
+from connector.inbox.apply import _synced_record, audit_refused_move
+from connector.model import Circle, CrmIds, MembershipStatus
+from connector.rules import RulesConfig, StageChange
+from connector.services import Actor
 from connector.store import Store
 from connector.store.schema import CrmKeyText, members
+from connector.writeback import OutboxWriteBack
+from tests.connector.factories import club, member, membership, partnership, referral
 
 
 @pytest.mark.parametrize("key", ["hubspot_contact_id", "salesforce_contact_id"])
@@ -48,3 +59,109 @@ def test_each_crm_key_finds_its_own_member(store: Store) -> None:
             for key in ("hubspot_contact_id", "salesforce_contact_id")
         ]
     assert found == [["m-hs"], ["m-sf"]]
+
+
+# --- every lookup the inbox worker makes per event ----------------------------------------
+
+
+def _plan_scans(connection: Connection, statement: str, parameters: Any) -> list[str]:
+    """The full-table reads in the plan of ``statement`` (empty: every table is searched)."""
+    if connection.dialect.name == "sqlite":
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        # "SEARCH t USING INDEX …" is a lookup; "SCAN t" (with or without an index named:
+        # then the whole index is read) grows with the table.
+        return [str(row[-1]) for row in plan if str(row[-1]).startswith("SCAN ")]
+    # Tables in tests are nearly empty, where a sequential scan is cheaper; forbidding it
+    # shows whether an index can serve the statement at all.
+    connection.exec_driver_sql("SET enable_seqscan = off")
+    plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
+    return [str(row[0]).strip() for row in plan if "Seq Scan" in str(row[0])]
+
+
+@contextmanager
+def _statements(store: Store) -> Iterator[list[tuple[str, Any]]]:
+    """Every lookup (SELECT, UPDATE, DELETE) the engine runs meanwhile, with its parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if not many and verb in ("SELECT", "UPDATE", "DELETE", "WITH"):
+            seen.append((statement, parameters))
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+
+
+def _hubspot(event_id: int, kind: str, object_id: int, **properties: str) -> InboundEvent:
+    return InboundEvent(
+        provider="hubspot",
+        event_id=f"1:{event_id}:{object_id}",
+        event_type=kind,
+        object_type=kind.split(".", maxsplit=1)[0],
+        object_id=str(object_id),
+        occurred_at=datetime(2026, 3, 2, 9, 0, event_id, tzinfo=UTC),
+        account_id="1",
+        properties=properties,
+    )
+
+
+def test_every_lookup_of_the_inbox_worker_searches_an_index(store: Store) -> None:
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with store.transaction() as tx:
+        tx.put_many(
+            [
+                member("c1"),
+                member("c2", email="c2@example.org"),
+                member("p1", circle=Circle.PROSPECT).model_copy(
+                    update={"crm": CrmIds(hubspot_contact_id="7001")}
+                ),
+                referral("r1", "c1", "p1"),
+                referral("r2", "c2", "p1"),
+                club(),
+                membership(id="ms-1", member_id="c1", status=MembershipStatus.MEMBER),
+                partnership(id="pa-1", member_id="c1"),
+            ]
+        )
+    events = [
+        _hubspot(1, "contact.propertyChange", 7101, referred_by="c1"),  # by member id
+        _hubspot(2, "contact.propertyChange", 7102, referred_by="c2@example.org"),  # by e-mail
+        _hubspot(3, "contact.propertyChange", 7103, referred_by="7001"),  # by CRM contact id
+        _hubspot(4, "deal.propertyChange", 9001, refnet_referral_id="r1"),  # link by id
+        _hubspot(5, "deal.propertyChange", 9001, dealstage="closedwon"),  # won: settle, ladder
+        _hubspot(6, "deal.propertyChange", 9002, referred_by="c2"),  # link by referrer
+        _hubspot(7, "deal.propertyChange", 9002, dealstage="closedlost"),
+    ]
+    InboxStore(store).receive(events, now=now)
+    worker = InboxWorker(
+        store,
+        rules=RulesConfig(),
+        event_rules=EventRules(),
+        writeback=OutboxWriteBack(store, clock=lambda: now),
+        clock=lambda: now,
+    )
+    with _statements(store) as seen:
+        result = worker.step()
+        # The partner board's lookups, outside a batch of events: a card by its CRM id, and
+        # the last audit entry of a refused move.
+        with store.transaction() as tx:
+            _synced_record(tx, ("2-123",), "555")
+            audit_refused_move(
+                tx,
+                StageChange("partnership", "pa-1", "board_move_refused", "x", "y", "test"),
+                Actor("test"),
+            )
+    # (c2's deal finds two open referrals, c2 having just referred 7102: noted, ignored.)
+    assert (result.done, result.ignored) == (5, 2), result
+    assert len(seen) > 20
+    scans: dict[str, list[str]] = {}
+    with store.engine.connect() as connection:
+        for statement, parameters in seen:
+            found = _plan_scans(connection, statement, parameters)
+            if found:
+                scans[statement] = found
+    assert scans == {}

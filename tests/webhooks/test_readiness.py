@@ -81,7 +81,9 @@ def test_readiness_fails_when_the_backlog_is_too_old_and_recovers_when_drained(
     client: FlaskClient, clock: Clock
 ) -> None:
     post_hubspot(client, [hubspot_event(1, "deal.creation", 9)], at=T0)
+    worker = context_of(client.application).worker
     clock.advance(seconds=299)
+    worker.beat(force=True)  # a worker is alive (say, stuck on something else)
     assert client.get("/readyz").status_code == 200
     clock.advance(seconds=2)
     answer = client.get("/readyz")
@@ -130,3 +132,38 @@ def test_a_stale_heartbeat_makes_the_service_not_ready(store: Store, clock: Cloc
         assert "worker: last heartbeat" in answer.get_json()["reasons"][0]
     finally:
         worker.stop()
+
+
+def test_readiness_sees_a_worker_heartbeat_only_while_events_wait(
+    client: FlaskClient, clock: Clock
+) -> None:
+    # No worker anywhere and nothing waiting: nobody is harmed yet.
+    assert client.get("/readyz").status_code == 200
+    post_hubspot(client, [hubspot_event(1, "deal.creation", 9)], at=T0)
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    body = answer.get_json()
+    assert body["checks"]["waiting_events"] == 1
+    assert body["checks"]["freshest_worker_beat_seconds"] is None
+    assert body["reasons"] == [
+        "workers: no inbox worker heartbeat within 120 s while 1 event(s) wait "
+        "(last beat: never; REFNET_WEBHOOK_READY_MAX_HEARTBEAT_SECONDS=120); "
+        "is `refnet worker` running?"
+    ]
+    worker = context_of(client.application).worker
+    worker.beat(force=True)
+    assert client.get("/readyz").status_code == 200
+    clock.advance(seconds=121)
+    stale = client.get("/readyz").get_json()
+    assert "last beat: 121 s ago" in stale["reasons"][0]
+    worker.drain()  # beats, applies, and removes its row when done
+    assert client.get("/readyz").get_json() == {
+        "status": "ready",
+        "checks": {
+            "store": "writable",
+            "worker_heartbeat_seconds": "no worker in this process",
+            "freshest_worker_beat_seconds": None,
+            "waiting_events": 0,
+            "backlog_seconds": 0.0,
+        },
+    }

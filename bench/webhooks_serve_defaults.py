@@ -1,0 +1,188 @@
+"""`refnet serve` with its shipped defaults against a bare Flask endpoint, same gunicorn settings.
+
+The real service is started exactly as an operator would start it: ``refnet serve`` with
+no options (gthread, 2 web processes x 4 threads, and whatever it does with the inbox by
+default: since this branch, one supervised ``refnet worker`` process). The baseline is a
+Flask endpoint that only reads the body, under gunicorn with the same worker class,
+processes and threads. The same load generator (8 client threads, keep-alive, 10 signed
+HubSpot events per request) drives both; every event of the real run is a contact
+referred by a member, so the worker applies real changes (a prospect, a referral, audit
+and outbox rows) while intake goes on. For comparison the real service is also run with
+the previous default, a worker thread inside each web process (``--inbox-workers 0``).
+
+Usage: ``.venv/bin/python bench/webhooks_serve_defaults.py [--seconds 8]``.
+Prints events/s, p50/p99 latency, the ratios to the bare endpoint, and how many of the
+accepted events the worker applied by the end of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from webhooks_throughput import SECRET, Load, free_port, percentile  # noqa: E402
+
+from connector.inbox.schema import webhook_inbox  # noqa: E402
+from connector.model import Member  # noqa: E402
+from connector.store import Store  # noqa: E402
+
+REFNET = str(Path(sys.executable).with_name("refnet"))
+WORKERS, THREADS = 2, 4  # refnet serve's defaults
+
+
+def environment(database_url: str, port: int) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("REFNET_")}
+    env.update(
+        REFNET_DATABASE_URL=database_url,
+        REFNET_WEBHOOK_PROVIDERS='["hubspot"]',
+        REFNET_WEBHOOK_HUBSPOT_CLIENT_SECRET=SECRET,
+        REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        REFNET_WEBHOOK_HUBSPOT_PORTAL_IDS="[777]",
+        PYTHONPATH=f"{HERE.parent}{os.pathsep}{HERE}",
+    )
+    return env
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command,
+        env=env,
+        start_new_session=True,  # SIGTERM to the group stops master, workers, sidecars
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{command[:3]} did not become healthy")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def run(
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    args: argparse.Namespace,
+    store: Store | None = None,
+) -> tuple[Load, str]:
+    """Load the server; with ``store``, also how far the inbox worker kept up (and caught up)."""
+    process = start(command, env, port)
+    note = ""
+    try:
+        load = Load(port, args.batch, "contact", args.seconds, args.max_requests)
+        load.elapsed = load.run()  # type: ignore[attr-defined]
+        if store is not None:
+            during, stored = applied(store)
+            finished = time.monotonic()
+            while applied(store)[0] < stored and time.monotonic() - finished < args.catch_up:
+                time.sleep(0.5)
+            after = applied(store)[0]
+            note = (
+                f"applied {during}/{stored} during the load, {after}/{stored} "
+                f"{time.monotonic() - finished:.0f} s after it"
+            )
+    finally:
+        stop(process)
+    return load, note
+
+
+def figures(load: Load, batch: int) -> dict[str, float]:
+    elapsed: float = load.elapsed  # type: ignore[attr-defined]
+    ok = len(load.latencies)
+    return {
+        "events_per_s": ok * batch / elapsed,
+        "p50_ms": percentile(load.latencies, 0.50) * 1000,
+        "p99_ms": percentile(load.latencies, 0.99) * 1000,
+        "non_2xx": sum(n for s, n in load.statuses.items() if not (isinstance(s, int) and s < 300)),
+    }
+
+
+def fresh_store(workdir: Path, name: str) -> tuple[str, Store]:
+    url = f"sqlite:///{workdir / f'{name}.db'}"
+    store = Store.open(url)
+    with store.transaction() as tx:
+        tx.put(Member(id="bench-referrer", name="Bench Referrer", circle="customer"))
+    return url, store
+
+
+def applied(store: Store) -> tuple[int, int]:
+    with store.reading() as tx:
+        counts = dict(
+            tx.connection.execute(
+                select(webhook_inbox.c.status, func.count()).group_by(webhook_inbox.c.status)
+            ).all()
+        )
+    return counts.get("done", 0), sum(counts.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="load time per measurement")
+    parser.add_argument("--batch", type=int, default=10, help="events per request")
+    parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument(
+        "--catch-up", type=float, default=120.0, help="seconds to wait for the worker after load"
+    )
+    args = parser.parse_args()
+    gunicorn = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread"]
+    gunicorn += ["--workers", str(WORKERS), "--threads", str(THREADS), "--log-level", "warning"]
+    rows: list[tuple[str, dict[str, float], str]] = []
+    with tempfile.TemporaryDirectory(prefix="refnet-bench-") as workdir:
+        port = free_port()
+        url, _store = fresh_store(Path(workdir), "bare")
+        bare, _ = run(
+            [*gunicorn, "--bind", f"127.0.0.1:{port}", "webhooks_throughput:bare_app"],
+            environment(url, port),
+            port,
+            args,
+        )
+        rows.append(("bare Flask endpoint", figures(bare, args.batch), ""))
+        for name, extra in (("refnet serve (defaults)", []), ("  --inbox-workers 0", ["0"])):
+            port = free_port()
+            url, store = fresh_store(Path(workdir), f"serve{len(rows)}")
+            options = ["--inbox-workers", *extra] if extra else []
+            command = [REFNET, "serve", "--port", str(port), *options]
+            load, note = run(command, environment(url, port), port, args, store)
+            rows.append((name, figures(load, args.batch), note))
+            store.close()
+    print(
+        f"intake ({args.seconds:g}s per side, {args.batch} events/request, 8 client threads, "
+        f"gunicorn gthread {WORKERS} workers x {THREADS} threads)"
+    )
+    base = rows[0][1]["events_per_s"]
+    for name, f, note in rows:
+        ratio = f["events_per_s"] / base
+        print(
+            f"  {name:<24} {f['events_per_s']:>6.0f} events/s  ratio {ratio:4.2f}"
+            f"  p50 {f['p50_ms']:6.1f} ms  p99 {f['p99_ms']:7.1f} ms  non-2xx {f['non_2xx']:.0f}"
+            f"  {note}"
+        )
+
+
+if __name__ == "__main__":
+    main()
