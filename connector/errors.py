@@ -98,18 +98,21 @@ class ImportRejected(InputError):
 class AmbiguousMatch(InputError):
     """A name, e-mail or company given for one record fits several; nothing was changed.
 
-    ``candidates`` holds ``(record id, description)`` pairs, best match first, so the user
-    can repeat the command with an id.
+    ``candidates`` holds ``(record id, description)`` pairs, best match first (at most a
+    handful; ``total`` says how many fit), so the user can repeat the command with an id.
     """
 
-    def __init__(self, kind: str, text: str, candidates: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, kind: str, text: str, candidates: list[tuple[str, str]], total: int | None = None
+    ) -> None:
         self.kind = kind
         self.text = text
         self.candidates = candidates
+        self.total = total if total is not None else len(candidates)
+        shown = "" if self.total == len(candidates) else f" (the best {len(candidates)})"
+        self.headline = f"'{text}' fits {self.total} {kind}s; name one by id or e-mail{shown}:"
         listed = "; ".join(f"{record_id}: {what}" for record_id, what in candidates)
-        super().__init__(
-            f"'{text}' fits {len(candidates)} {kind}s; name one by id or e-mail: {listed}"
-        )
+        super().__init__(f"{self.headline} {listed}")
 
 
 class NotFoundError(RefnetError):

@@ -177,7 +177,10 @@ def resolve_member(tx: Tx, text: str) -> Member:
     close = [row for score, _, row in scored if score >= best - _TIE_MARGIN]
     if len(close) > 1:
         raise AmbiguousMatch(
-            "member", wanted, [(row.id, row.described) for row in close[:_MAX_CANDIDATES]]
+            "member",
+            wanted,
+            [(row.id, row.described) for row in close[:_MAX_CANDIDATES]],
+            total=len(close),
         )
     return tx.get(Member, close[0].id)
 
