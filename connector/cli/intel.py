@@ -186,9 +186,10 @@ def path(
         return
     if found is None:
         limit = state.settings.intelligence.paths.max_hops
+        names = dict(zip(graph.ids, graph.names, strict=True))
         raise InputError(
-            f"no warm path to '{target}' within {limit} hop(s)"
-            + (f" from '{from_}'" if from_ else "")
+            f"no warm path to {names.get(target, '?')} ('{target}') within {limit} hop(s)"
+            + (f" from {names.get(from_, '?')} ('{from_}')" if from_ else "")
         )
     names = dict(zip(graph.ids, graph.names, strict=True))
     console.print(found.describe(names), markup=False)  # names are CRM text

@@ -72,7 +72,10 @@ def add(
 
     Name the referred person with --referred (a member) or with --name, --company and
     --email (a new prospect; someone already known by that e-mail, or by name and company,
-    is not created twice).
+    is not created twice). Example:
+
+    refnet referrals add --referrer "Uwe Schaefer" --name "Jonas Vogel"
+    --company "Vogel Sondermaschinen GmbH" --email jonas.vogel@vogel.example
     """
     state: CliState = ctx.obj
     prospect = NewProspect(name, company, email) if name is not None else None
