@@ -7,7 +7,8 @@ named after what the caller does next, so handlers never inspect messages::
     ├── ConfigError            fix the settings, then start again (exit 6)
     ├── InputError             the user's input is wrong; nothing was written (exit 3)
     │   ├── RecordValidationError   one record, one field
-    │   └── ImportRejected          a whole file, with every row error listed
+    │   ├── ImportRejected          a whole file, with every row error listed
+    │   └── AmbiguousMatch          a name fits several records; the candidates are listed
     ├── NotFoundError          the named record does not exist (exit 4)
     ├── IllegalTransition      a state change the rules forbid (exit 5)
     ├── TransientError         try again later, possibly after ``retry_after`` seconds (exit 7)
@@ -23,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AmbiguousMatch",
     "ConfigError",
     "IllegalTransition",
     "ImportRejected",
@@ -91,6 +93,26 @@ class ImportRejected(InputError):
             if errors
             else f"{file}: rejected"
         )
+
+
+class AmbiguousMatch(InputError):
+    """A name, e-mail or company given for one record fits several; nothing was changed.
+
+    ``candidates`` holds ``(record id, description)`` pairs, best match first (at most a
+    handful; ``total`` says how many fit), so the user can repeat the command with an id.
+    """
+
+    def __init__(
+        self, kind: str, text: str, candidates: list[tuple[str, str]], total: int | None = None
+    ) -> None:
+        self.kind = kind
+        self.text = text
+        self.candidates = candidates
+        self.total = total if total is not None else len(candidates)
+        shown = "" if self.total == len(candidates) else f" (the best {len(candidates)})"
+        self.headline = f"'{text}' fits {self.total} {kind}s; name one by id or e-mail{shown}:"
+        listed = "; ".join(f"{record_id}: {what}" for record_id, what in candidates)
+        super().__init__(f"{self.headline} {listed}")
 
 
 class NotFoundError(RefnetError):

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from connector.errors import InputError
+from pydantic import ValidationError
+
+from connector.errors import InputError, RecordValidationError
 from connector.model import (
     Agreement,
     AgreementStatus,
@@ -49,7 +52,16 @@ from connector.rules import (
 )
 from connector.store import Store, Tx
 
-__all__ = ["ADVANCEABLE", "Actor", "advance", "demotion_proposals", "evaluate_ladder", "facts_for"]
+__all__ = [
+    "ADVANCEABLE",
+    "Actor",
+    "advance",
+    "demotion_proposals",
+    "evaluate_ladder",
+    "facts_for",
+    "record_changes",
+    "value_referral",
+]
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,11 @@ def facts_for(tx: Tx, member_id: str) -> LadderFacts:
     return ladder_facts(member_id, tx.find(Referral, referrer_id=member_id), agreements)
 
 
+def record_changes(tx: Tx, changes: list[StageChange], actor: Actor) -> None:
+    """Write one audit entry per change, naming the actor and its event."""
+    _record(tx, changes, actor)
+
+
 def _record(tx: Tx, changes: list[StageChange], actor: Actor) -> None:
     for change in changes:
         tx.audit(change, actor=actor.name, event_ref=actor.event_ref)
@@ -123,14 +140,20 @@ def advance(
     rules: RulesConfig,
     at: datetime | None = None,
     accepted_rules_version: int | None = None,
+    amount: Decimal | None = None,
+    currency: str | None = None,
 ) -> list[StageChange]:
     """Move one record to ``state`` by hand and apply the rules that follow from it.
 
     Returns every change made, the requested one first, then its consequences (a partnership
-    moved by its agreement, rungs of the ladder climbed).
+    moved by its agreement, rungs of the ladder climbed). ``amount`` and ``currency`` (a
+    referral only, e.g. the value of the deal it was won with) are set in the same unit of
+    work, each with an audit entry of its own.
     """
     target = _parse_state(kind, state)
     when = at or utcnow()
+    if (amount is not None or currency is not None) and kind != "referral":
+        raise InputError(f"{kind} '{record_id}': only a referral has an amount and currency")
     with store.transaction() as tx:
         if kind == "agreement":
             return _advance_agreement(tx, record_id, target, when, reason, actor, rules)
@@ -162,8 +185,11 @@ def advance(
         moved, change = mover(tx.get(model, record_id))
         if isinstance(moved, Member):
             moved = moved.model_copy(update={"updated_at": when})
-        tx.put(moved)
         changes = [change]
+        if isinstance(moved, Referral):
+            moved, valued = value_referral(moved, amount, currency, reason=reason)
+            changes += valued
+        tx.put(moved)
         _record(tx, changes, actor)
         if isinstance(moved, Referral):
             changes += evaluate_ladder(
@@ -174,6 +200,33 @@ def advance(
                 actor=actor,
             )
         return changes
+
+
+def value_referral(
+    referral: Referral, amount: Decimal | None, currency: str | None, *, reason: str
+) -> tuple[Referral, list[StageChange]]:
+    """The referral with a new amount and/or currency, and one audit change per field changed."""
+    changes: list[StageChange] = []
+    updates: dict[str, Any] = {}
+    for name, value in (("amount", amount), ("currency", currency)):
+        old = getattr(referral, name)
+        if value is None or value == old:
+            continue
+        updates[name] = value
+        changes.append(
+            StageChange(
+                "referral", referral.id, name, None if old is None else str(old), str(value), reason
+            )
+        )
+    if not updates:
+        return referral, changes
+    try:
+        valued = Referral.model_validate({**referral.model_dump(), **updates})
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(part) for part in problem["loc"]) or "amount"
+        raise RecordValidationError(f"referral '{referral.id}'", field, problem["msg"]) from None
+    return valued, changes
 
 
 def _advance_agreement(

@@ -18,10 +18,18 @@ from typer.core import TyperGroup
 
 from connector.cli import club as club_commands
 from connector.cli import inbox as inbox_commands
-from connector.cli import intel, network, records, referral_links, reporting, syncing
+from connector.cli import (
+    intel,
+    network,
+    records,
+    referral_commands,  # sales users: referrals add/update/reopen, find
+    referral_links,
+    reporting,
+    syncing,
+)
 from connector.cli.output import err_console
 from connector.cli.state import CliState
-from connector.errors import ImportRejected, RefnetError
+from connector.errors import AmbiguousMatch, ImportRejected, RefnetError
 
 __all__ = ["app", "main"]
 
@@ -34,6 +42,13 @@ def _plugins() -> dict[str, EntryPoint]:
 
 
 def _report(error: RefnetError) -> None:
+    if isinstance(error, AmbiguousMatch):  # one candidate a line, to pick an id from
+        err_console.print(f"[bold red]error:[/] {escape(error.headline)}", highlight=False)
+        for record_id, what in error.candidates:
+            err_console.print(
+                f"  {record_id}: {what}", markup=False, highlight=False, soft_wrap=True
+            )
+        return
     # The message is data, not markup: brackets in it must print as they are.
     err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     if isinstance(error, ImportRejected):
@@ -101,6 +116,7 @@ inbox_commands.register(app)
 # -- the customer club (issue #18) --
 club_commands.register(app)
 referral_links.register()  # `refnet members link`
+referral_commands.register(app)
 
 
 def main() -> None:

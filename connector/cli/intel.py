@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from connector.cli.naming import MEMBER_HELP, resolve_id
 from connector.cli.output import console, print_json
 from connector.cli.output import table as plain_table
 from connector.cli.state import CliState
@@ -159,15 +160,20 @@ def suggest(
 @intel_app.command("path")
 def path(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help="The member (id) to be introduced to.")],
+    target: Annotated[str, typer.Argument(help=f"The member to be introduced to: {MEMBER_HELP}.")],
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="Start at this employee (default: the best employee)."),
+        typer.Option(
+            "--from",
+            help=f"Start at this employee (default: the best employee): {MEMBER_HELP}.",
+        ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The warmest shortest chain of introductions from the company (or one employee)."""
     state: CliState = ctx.obj
+    target = resolve_id(state, target)
+    from_ = resolve_id(state, from_) if from_ is not None else None
     graph = load_graph(state.store)
     router = IntroRouter(graph, state.settings.intelligence.paths)
     found = (
@@ -180,9 +186,10 @@ def path(
         return
     if found is None:
         limit = state.settings.intelligence.paths.max_hops
+        names = dict(zip(graph.ids, graph.names, strict=True))
         raise InputError(
-            f"no warm path to '{target}' within {limit} hop(s)"
-            + (f" from '{from_}'" if from_ else "")
+            f"no warm path to {names.get(target, '?')} ('{target}') within {limit} hop(s)"
+            + (f" from {names.get(from_, '?')} ('{from_}')" if from_ else "")
         )
     names = dict(zip(graph.ids, graph.names, strict=True))
     console.print(found.describe(names), markup=False)  # names are CRM text

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from connector.cli.naming import MEMBER_HELP, resolve_id
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
+from connector.errors import NotFoundError
 from connector.importing import ImportReport, export_network, import_files
 from connector.importing.sniffing import DELIMITERS, parse_delimiter
 from connector.store import current_revision
@@ -72,6 +74,14 @@ def _print_report(report: ImportReport) -> None:
         )
 
 
+def _employee_id(state: CliState, text: str) -> str:
+    """The employee's id; an id not in the store yet may be created by this very import."""
+    try:
+        return resolve_id(state, text)
+    except NotFoundError:
+        return text
+
+
 def import_(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="CSV or JSON files, imported in order.")],
@@ -82,8 +92,8 @@ def import_(
     employee: Annotated[
         str | None,
         typer.Option(
-            help="For a contact list (refnet, Outlook or LinkedIn CSV): the employee (member "
-            "id) whose contacts these are."
+            help="For a contact list (refnet, Outlook or LinkedIn CSV): the employee whose "
+            f"contacts these are: {MEMBER_HELP}."
         ),
     ] = None,
     delimiter: Annotated[
@@ -104,7 +114,7 @@ def import_(
         rules=state.settings.rules,
         actor=state.actor,
         kind=kind,
-        employee_id=employee,
+        employee_id=_employee_id(state, employee) if employee is not None else None,
         zone=ZoneInfo(state.settings.import_timezone),
         encoding=encoding,
         delimiter=parse_delimiter(delimiter) if delimiter is not None else None,

@@ -17,6 +17,7 @@ from connector.rules.stages import (
     move_membership,
     move_partnership,
     move_referral,
+    reopen_referral,
 )
 from connector.rules.transitions import (
     AGREEMENT,
@@ -25,6 +26,7 @@ from connector.rules.transitions import (
     MEMBERSHIP,
     PARTNER_PIPELINE,
     REFERRAL,
+    REFERRAL_CORRECTION,
     StateMachine,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "MEMBERSHIP",
     "PARTNER_PIPELINE",
     "REFERRAL",
+    "REFERRAL_CORRECTION",
     "ClubRulesConfig",
     "DemotionProposal",
     "LadderFacts",
@@ -53,4 +56,5 @@ __all__ = [
     "move_partnership",
     "move_referral",
     "propose_demotion",
+    "reopen_referral",
 ]

@@ -96,22 +96,44 @@ class DemotionProposal:
     reason: str
 
 
+def _stage_supported(stage: LadderStage, facts: LadderFacts, limits: LadderThresholds) -> bool:
+    """Whether the facts still earn ``stage`` (a signed agreement always holds a partner)."""
+    if stage is LadderStage.REFERRER:
+        return facts.qualified_or_won >= limits.referrer_min_qualified
+    if stage is LadderStage.PARTNER:
+        return facts.won >= limits.partner_min_won or facts.signed_agreements > 0
+    return True
+
+
 def propose_demotion(
     member: Member, facts: LadderFacts, limits: LadderThresholds, *, as_of: datetime
 ) -> DemotionProposal | None:
-    """Propose one rung down for a referrer/partner inactive for longer than the threshold.
+    """Propose one rung down for a referrer/partner the facts no longer carry.
 
-    A partner with a signed agreement in force is never proposed for demotion.
+    Two reasons: the credit for the rung was withdrawn (a won or qualified referral was
+    reopened, so the count is below the rung's threshold), or the member has been inactive
+    for longer than ``demotion_inactive_days``. A partner with a signed agreement in force
+    is never proposed for demotion.
     """
     stage = member.ladder_stage
     if stage not in (LadderStage.REFERRER, LadderStage.PARTNER):
         return None
     if stage is LadderStage.PARTNER and facts.signed_agreements > 0:
         return None
+    lower = LadderStage.CUSTOMER if stage is LadderStage.REFERRER else LadderStage.REFERRER
+    if not _stage_supported(stage, facts, limits):
+        if stage is LadderStage.REFERRER:
+            counted = f"{facts.qualified_or_won} referral(s) qualified or won"
+            needed = limits.referrer_min_qualified
+        else:
+            counted = f"{facts.won} won referral(s) and no signed agreement"
+            needed = limits.partner_min_won
+        return DemotionProposal(
+            member.id, stage, lower, f"credit withdrawn: {counted} (threshold {needed})"
+        )
     horizon = timedelta(days=limits.demotion_inactive_days)
     if facts.last_referral_at is not None and as_of - facts.last_referral_at <= horizon:
         return None
-    lower = LadderStage.CUSTOMER if stage is LadderStage.REFERRER else LadderStage.REFERRER
     since = (
         f"since {facts.last_referral_at.date().isoformat()}" if facts.last_referral_at else "ever"
     )

@@ -38,6 +38,7 @@ from connector.rules.transitions import (
     MEMBERSHIP,
     PARTNER_PIPELINE,
     REFERRAL,
+    REFERRAL_CORRECTION,
     StateMachine,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "move_membership",
     "move_partnership",
     "move_referral",
+    "reopen_referral",
 ]
 
 R = TypeVar("R", bound=Record)
@@ -88,6 +90,13 @@ def move_referral(
     referral: Referral, to: ReferralStatus, *, at: datetime, reason: str
 ) -> tuple[Referral, StageChange]:
     return _move(REFERRAL, referral, "status", to, reason, status_changed_at=at)
+
+
+def reopen_referral(
+    referral: Referral, to: ReferralStatus, *, at: datetime, reason: str
+) -> tuple[Referral, StageChange]:
+    """Correct a wrong won or lost: the referral goes back to the open state ``to``."""
+    return _move(REFERRAL_CORRECTION, referral, "status", to, reason, status_changed_at=at)
 
 
 def move_ladder(member: Member, to: LadderStage, *, reason: str) -> tuple[Member, StageChange]:

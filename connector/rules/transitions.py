@@ -29,6 +29,7 @@ __all__ = [
     "MEMBERSHIP",
     "PARTNER_PIPELINE",
     "REFERRAL",
+    "REFERRAL_CORRECTION",
     "StateMachine",
 ]
 
@@ -69,6 +70,17 @@ REFERRAL: StateMachine[ReferralStatus] = StateMachine(
         _R.OPEN: frozenset({_R.CONTACTED, _R.QUALIFIED, _R.WON, _R.LOST}),
         _R.CONTACTED: frozenset({_R.QUALIFIED, _R.WON, _R.LOST}),
         _R.QUALIFIED: frozenset({_R.WON, _R.LOST}),
+    },
+)
+
+# A wrong won or lost is corrected by reopening, never by moving on: a closed referral goes
+# back to an open state (the one it had before, see connector.referrals.reopen_referral),
+# with a reason, and its audit keeps both the close and the reopening.
+REFERRAL_CORRECTION: StateMachine[ReferralStatus] = StateMachine(
+    "referral",
+    {
+        _R.WON: frozenset({_R.OPEN, _R.CONTACTED, _R.QUALIFIED}),
+        _R.LOST: frozenset({_R.OPEN, _R.CONTACTED, _R.QUALIFIED}),
     },
 )
 

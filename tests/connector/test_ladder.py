@@ -102,7 +102,8 @@ def test_inactive_referrer_is_proposed_one_rung_down_never_moved() -> None:
 
 def test_no_demotion_for_active_members_or_partners_with_a_signed_agreement() -> None:
     as_of = datetime(2027, 6, 1, tzinfo=UTC)
-    recent = LadderFacts(last_referral_at=as_of - timedelta(days=10))
+    # Active, and with the qualified referral that earned the rung (else: credit withdrawn).
+    recent = LadderFacts(qualified_or_won=1, last_referral_at=as_of - timedelta(days=10))
     assert (
         propose_demotion(
             member("c1", ladder_stage=LadderStage.REFERRER), recent, DEFAULT, as_of=as_of
@@ -113,3 +114,34 @@ def test_no_demotion_for_active_members_or_partners_with_a_signed_agreement() ->
     assert propose_demotion(partner, LadderFacts(signed_agreements=1), DEFAULT, as_of=as_of) is None
     proposal = propose_demotion(partner, LadderFacts(), DEFAULT, as_of=as_of)
     assert proposal is not None and proposal.proposed is LadderStage.REFERRER
+
+
+def test_a_rung_whose_credit_was_withdrawn_is_proposed_down_never_moved() -> None:
+    as_of = datetime(2027, 6, 1, tzinfo=UTC)
+    active = as_of - timedelta(days=3)
+    # A partner by 3 won referrals; one of them was reopened: 2 left, threshold 3.
+    partner = member("c3", ladder_stage=LadderStage.PARTNER)
+    facts = LadderFacts(qualified_or_won=3, won=2, last_referral_at=active)
+    proposal = propose_demotion(partner, facts, DEFAULT, as_of=as_of)
+    assert proposal is not None
+    assert (proposal.current, proposal.proposed) == (LadderStage.PARTNER, LadderStage.REFERRER)
+    assert proposal.reason == (
+        "credit withdrawn: 2 won referral(s) and no signed agreement (threshold 3)"
+    )
+    assert partner.ladder_stage is LadderStage.PARTNER
+    # The same partner with a signed agreement keeps the rung without a proposal.
+    assert (
+        propose_demotion(
+            partner,
+            LadderFacts(qualified_or_won=3, won=2, signed_agreements=1, last_referral_at=active),
+            DEFAULT,
+            as_of=as_of,
+        )
+        is None
+    )
+    referrer = member("c4", ladder_stage=LadderStage.REFERRER)
+    withdrawn = propose_demotion(
+        referrer, LadderFacts(last_referral_at=active), DEFAULT, as_of=as_of
+    )
+    assert withdrawn is not None and withdrawn.proposed is LadderStage.CUSTOMER
+    assert "credit withdrawn: 0 referral(s) qualified or won (threshold 1)" in withdrawn.reason

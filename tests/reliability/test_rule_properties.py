@@ -174,7 +174,13 @@ def test_a_demotion_is_only_ever_proposed_one_rung_down(
     assert proposal.current is stage
     assert RUNGS.index(proposal.proposed) == RUNGS.index(stage) - 1
     assert not (stage is LadderStage.PARTNER and facts.signed_agreements > 0)
-    if facts.last_referral_at is not None:
+    # Either the facts no longer earn the rung, or the member has been inactive too long.
+    earned = (
+        facts.qualified_or_won >= limits.referrer_min_qualified
+        if stage is LadderStage.REFERRER
+        else facts.won >= limits.partner_min_won
+    )
+    if earned and facts.last_referral_at is not None:
         assert as_of - facts.last_referral_at > timedelta(days=limits.demotion_inactive_days)
     # A proposal is only a proposal: the member is untouched.
     assert member.ladder_stage is stage

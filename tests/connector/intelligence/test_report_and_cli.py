@@ -170,9 +170,11 @@ def test_intel_errors_are_clear_and_exit_with_their_codes(run) -> None:  # type:
     assert "target_profile 'tp-none' not found" in missing.stderr
     club = run("intel", "suggest", "--club", "club-none")
     assert club.exit_code == 4
+    # The target is named like every member argument (id, e-mail, name or company): one
+    # that fits nobody is not found (#17).
     unknown = run("intel", "path", "mem-none")
-    assert unknown.exit_code == 3
-    assert "member 'mem-none' is not in the network" in unknown.stderr
+    assert unknown.exit_code == 4
+    assert "member 'mem-none' not found" in unknown.stderr
     not_employee = run("intel", "path", "mem-cus-001", "--from", "mem-cus-002")
     assert not_employee.exit_code == 3
     assert "is not an employee" in not_employee.stderr

@@ -1,0 +1,501 @@
+"""Every documented setting changes what refnet does (issue #17, item 5).
+
+``BEHAVIOUR_TESTS`` names, for every setting of :class:`connector.settings.Settings` (the
+``refnet.toml`` sections and ``REFNET_*`` variables the README documents), the tests that
+show it acting. :func:`test_every_setting_has_a_behaviour_test` fails when a setting is
+added without one, or when a named test no longer exists.
+
+Most rules and intelligence settings are shown here end to end: the setting is given as a
+``REFNET_*`` variable, the real CLI runs on the sample network, and the figure the setting
+governs must differ from the run without it. A setting the CLI read but then ignored (as
+``default_trial_months`` once was) fails its case.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from typer.testing import CliRunner
+
+from connector.cli.app import app
+from connector.intelligence import HealthConfig, partner_health
+from connector.model import PartnerStage
+from connector.settings import Settings
+from tests.conftest import SAMPLE_DIR
+from tests.connector import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_FILES = ["members.csv", "connections.csv", "referrals.csv", "programme.json"]
+AS_OF = "2026-11-20"
+HERE = "tests/test_settings_act.py::"
+_SF = "tests/adapters/salesforce/test_settings_reach_the_target.py::"
+
+# setting → tests (path::function) that show it changing behaviour.
+BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
+    "database_url": (
+        "tests/connector/test_cli.py::test_init_creates_the_store_and_reports_the_schema_revision",
+    ),
+    "actor": (
+        "tests/e2e/test_sales_session.py::test_log_find_win_correct_and_see_the_ladder_follow",
+    ),
+    "sandbox_dir": (
+        "tests/adapters/hubspot/test_cli.py::test_the_sandbox_hubspot_target_provisions_and_syncs_twice",
+    ),
+    "import_timezone": (f"{HERE}test_import_timezone_places_dates_written_without_a_zone",),
+    "rules.ladder.referrer_min_qualified": (
+        "tests/connector/test_ladder.py::test_thresholds_come_from_configuration",
+        f"{HERE}test_ladder_settings_decide_the_rung_a_won_referral_earns",
+    ),
+    "rules.ladder.partner_min_won": (
+        "tests/connector/test_ladder.py::test_thresholds_come_from_configuration",
+        f"{HERE}test_ladder_settings_decide_the_rung_a_won_referral_earns",
+    ),
+    "rules.ladder.partner_on_signed_agreement": (
+        "tests/connector/test_ladder.py::test_thresholds_come_from_configuration",
+    ),
+    "rules.ladder.demotion_inactive_days": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.multiplier.volume": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.multiplier.conversion": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.multiplier.value": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.multiplier.recency": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.multiplier.volume_scale": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.multiplier.value_scale": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.multiplier.recency_half_life_days": (
+        f"{HERE}test_a_setting_changes_what_the_cli_shows",
+    ),
+    "rules.multiplier.multiplier_threshold": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.club.default_trial_months": (
+        "tests/connector/test_cli.py::test_a_new_clubs_trial_lasts_default_trial_months_from_refnet_toml",
+    ),
+    "rules.club.require_accepted_rules": (
+        "tests/connector/test_stages.py::test_rules_acceptance_can_be_switched_off_in_configuration",
+    ),
+    "intelligence.paths.hop_trust": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.paths.max_hops": (
+        "tests/connector/intelligence/test_paths.py::test_paths_longer_than_max_hops_are_not_offered",
+        f"{HERE}test_a_setting_changes_what_the_cli_shows",
+    ),
+    "intelligence.paths.strong_tie": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.connector.exact_limit": (
+        "tests/connector/intelligence/test_report_and_cli.py::test_intelligence_settings_come_from_the_environment",
+        f"{HERE}test_a_setting_changes_what_the_cli_shows",
+    ),
+    "intelligence.connector.samples": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.connector.seed": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.connector.willingness_weight": (
+        "tests/adapters/salesforce/test_target.py::test_the_connector_score_settings_reach_every_synced_object",
+        f"{HERE}test_a_setting_changes_what_the_cli_shows",
+    ),
+    "intelligence.connector.unknown_willingness": (
+        "tests/connector/intelligence/test_connectors.py::test_a_member_without_own_connections_gets_the_assumed_willingness",
+    ),
+    "intelligence.candidate_weights.industry": (
+        f"{HERE}test_a_setting_changes_what_the_cli_shows",
+    ),
+    "intelligence.candidate_weights.region": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.candidate_weights.offers": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.candidate_weights.reach": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.candidate_circles": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.candidate_stage": (
+        "tests/connector/intelligence/test_report_and_cli.py::test_intelligence_settings_come_from_the_environment",
+    ),
+    "intelligence.matchmaking.per_member": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.matchmaking.goal_weight": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.matchmaking.options_kept": (
+        "tests/connector/intelligence/test_matchmaking.py::test_the_index_finds_exactly_the_matches_all_pairs_find_comparing_fewer",
+    ),
+    "intelligence.health.quarters": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.health.min_activity": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.health.one_sided_share": (
+        f"{HERE}test_one_sided_share_decides_when_a_partner_gives_too_much",
+    ),
+    "intelligence.health.behind_margin": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.health.stages": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "intelligence.html_max_nodes": (f"{HERE}test_html_max_nodes_limits_the_network_picture",),
+    "sync.removals": (
+        "tests/connector/sync/test_removals_and_pull.py::test_a_target_that_cannot_remove_refuses_the_mode_before_writing",
+        "tests/adapters/salesforce/test_removals_and_pull_on_sandbox.py::test_an_organisation_no_member_belongs_to_any_more_is_archived_never_deleted",
+    ),
+    "sync.pull": (
+        "tests/connector/sync/test_removals_and_pull.py::test_seeds_go_only_with_creates_so_crm_edits_are_never_overwritten",
+    ),
+    "sync.max_attempts": (
+        "tests/connector/sync/test_engine.py::test_failed_records_are_retried_up_to_the_cap_then_again_when_they_change",
+    ),
+    "salesforce.username": (
+        "tests/adapters/salesforce/test_client.py::test_password_and_token_log_in_over_soap",
+    ),
+    "salesforce.password": (
+        "tests/adapters/salesforce/test_client.py::test_password_and_token_log_in_over_soap",
+    ),
+    "salesforce.security_token": (
+        "tests/adapters/salesforce/test_client.py::test_password_and_token_log_in_over_soap",
+    ),
+    "salesforce.consumer_key": (
+        "tests/adapters/salesforce/test_permissions_on_sandbox.py::test_client_credentials_settings_log_in_provision_and_check",
+    ),
+    "salesforce.consumer_secret": (
+        "tests/adapters/salesforce/test_permissions_on_sandbox.py::test_client_credentials_settings_log_in_provision_and_check",
+    ),
+    "salesforce.private_key_file": (
+        "tests/adapters/salesforce/test_client.py::test_jwt_bearer_signs_with_the_private_key",
+    ),
+    "salesforce.session_id": (
+        "tests/sandbox/test_salesforce_rest.py::test_a_wrong_session_id_is_refused_with_the_documented_body",
+    ),
+    "salesforce.instance_url": (
+        "tests/sandbox/test_salesforce_rest.py::test_a_wrong_session_id_is_refused_with_the_documented_body",
+    ),
+    "salesforce.domain": (
+        "tests/adapters/salesforce/test_permissions_on_sandbox.py::test_client_credentials_settings_log_in_provision_and_check",
+    ),
+    "salesforce.api_version": (
+        "tests/adapters/salesforce/test_cli.py::test_provision_dry_run_reports_what_it_would_create",
+    ),
+    "salesforce.bulk_threshold": (
+        "tests/adapters/salesforce/test_bulk.py::test_above_the_threshold_one_bulk_job_upserts_everything",
+    ),
+    "salesforce.bulk_chunk_size": (
+        f"{_SF}test_bulk_chunk_size_sets_how_many_records_one_bulk_hand_over_holds",
+    ),
+    "salesforce.api_budget_share": (
+        "tests/adapters/salesforce/test_resilience.py::test_the_budget_guard_stops_before_the_configured_share_is_used",
+    ),
+    "salesforce.verify": (
+        "tests/adapters/salesforce/test_permissions_on_sandbox.py::test_the_check_command_exits_6_and_names_what_is_missing",
+    ),
+    "salesforce.mappings_dir": (f"{_SF}test_mappings_dir_replaces_the_shipped_mappings",),
+    "salesforce.request_timeout": (
+        f"{_SF}test_request_timeout_bounds_every_bulk_and_pull_request",
+    ),
+    "salesforce.duplicate_rule_header": (
+        "tests/adapters/salesforce/test_populated_org.py::test_the_duplicate_rule_header_is_sent_only_as_configured",
+    ),
+    "hubspot.access_token": (
+        "tests/sandbox/test_hubspot.py::test_unknown_object_types_and_tokens",
+    ),
+    "hubspot.client_secret": (
+        "tests/adapters/hubspot/test_tokens.py::test_a_refresh_token_without_client_credentials_is_a_config_error",
+    ),
+    "hubspot.host": ("tests/sandbox/test_hubspot.py::test_unknown_object_types_and_tokens",),
+    "hubspot.client_id": (
+        "tests/adapters/hubspot/test_tokens.py::test_a_refresh_token_without_client_credentials_is_a_config_error",
+    ),
+    "hubspot.refresh_token": (
+        "tests/adapters/hubspot/test_tokens.py::test_a_refused_refresh_token_is_a_config_error_without_the_token",
+    ),
+}
+
+
+def _leaves(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            yield from _leaves(kind, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}"
+
+
+def _test_exists(node_id: str) -> bool:
+    path, _, name = node_id.partition("::")
+    source = ROOT / path
+    if not source.is_file():
+        return False
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    return any(isinstance(node, ast.FunctionDef) and node.name == name for node in ast.walk(tree))
+
+
+def test_every_setting_has_a_behaviour_test() -> None:
+    settings = set(_leaves(Settings))
+    assert sorted(settings - set(BEHAVIOUR_TESTS)) == [], "settings without a behaviour test"
+    assert sorted(set(BEHAVIOUR_TESTS) - settings) == [], "registry names unknown settings"
+    untested = sorted(name for name, tests in BEHAVIOUR_TESTS.items() if not tests)
+    assert untested == [], "settings whose behaviour no test shows"
+    missing = sorted(t for tests in BEHAVIOUR_TESTS.values() for t in tests if not _test_exists(t))
+    assert missing == [], "named tests that do not exist"
+
+
+# --- end to end: REFNET_* variable → the CLI → a different figure ------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """``env`` changes ``settings``; ``command`` shows it in the JSON part ``shown``."""
+
+    settings: tuple[str, ...]
+    env: dict[str, str]
+    command: tuple[str, ...]
+    shown: Callable[[Any], Any]
+    baseline_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return "+".join(s.rsplit(".", 1)[-1] for s in self.settings)
+
+
+REPORT = ("report", "--json", "--as-of", AS_OF, "--top", "10")
+_R = "REFNET_RULES__"
+_I = "REFNET_INTELLIGENCE__"
+
+
+def _weights(**chosen: float) -> dict[str, str]:
+    names = ("VOLUME", "CONVERSION", "VALUE", "RECENCY")
+    return {f"{_R}MULTIPLIER__{n}": str(chosen.get(n.lower(), 0.0)) for n in names}
+
+
+def _scores(report: Any) -> Any:
+    return [
+        (m["score"]["member_id"], round(m["score"]["score"], 6)) for m in report["top_multipliers"]
+    ]
+
+
+def _intel(part: str) -> Callable[[Any], Any]:
+    return lambda report: report["intelligence"][part]
+
+
+CASES = [
+    Case(("rules.multiplier.volume",), _weights(volume=1.0), REPORT, _scores),
+    Case(("rules.multiplier.conversion",), _weights(conversion=1.0), REPORT, _scores),
+    Case(("rules.multiplier.value",), _weights(value=1.0), REPORT, _scores),
+    Case(("rules.multiplier.recency",), _weights(recency=1.0), REPORT, _scores),
+    Case(
+        ("rules.multiplier.volume_scale",), {f"{_R}MULTIPLIER__VOLUME_SCALE": "1"}, REPORT, _scores
+    ),
+    Case(
+        ("rules.multiplier.value_scale",), {f"{_R}MULTIPLIER__VALUE_SCALE": "100"}, REPORT, _scores
+    ),
+    Case(
+        ("rules.multiplier.recency_half_life_days",),
+        {f"{_R}MULTIPLIER__RECENCY_HALF_LIFE_DAYS": "7"},
+        REPORT,
+        _scores,
+    ),
+    Case(
+        ("rules.multiplier.multiplier_threshold",),
+        {f"{_R}MULTIPLIER__MULTIPLIER_THRESHOLD": "99"},
+        REPORT,
+        lambda r: [m["is_multiplier"] for m in r["top_multipliers"]],
+    ),
+    Case(
+        ("rules.ladder.demotion_inactive_days",),
+        {f"{_R}LADDER__DEMOTION_INACTIVE_DAYS": "30"},
+        REPORT,
+        lambda r: sorted(d["member_id"] for d in r["demotions"]),
+    ),
+    Case(
+        ("intelligence.paths.hop_trust",),
+        {f"{_I}PATHS__HOP_TRUST": json.dumps({str(s): 0.95 for s in range(1, 6)})},
+        ("intel", "path", "mem-cus-055", "--json"),
+        lambda r: r["path"]["quality"],
+    ),
+    Case(
+        ("intelligence.paths.max_hops",),
+        {f"{_I}PATHS__MAX_HOPS": "1"},
+        REPORT,
+        lambda r: r["intelligence"]["analysis"]["company"],
+    ),
+    Case(
+        ("intelligence.paths.strong_tie",),
+        {f"{_I}PATHS__STRONG_TIE": "1"},
+        REPORT,
+        lambda r: r["intelligence"]["analysis"]["employees"],
+    ),
+    Case(
+        ("intelligence.connector.exact_limit", "intelligence.connector.samples"),
+        {f"{_I}CONNECTOR__EXACT_LIMIT": "2", f"{_I}CONNECTOR__SAMPLES": "5"},
+        REPORT,
+        _intel("connectors"),
+    ),
+    Case(
+        ("intelligence.connector.seed",),
+        {f"{_I}CONNECTOR__SEED": "12345"},
+        REPORT,
+        _intel("connectors"),
+        baseline_env={f"{_I}CONNECTOR__EXACT_LIMIT": "2", f"{_I}CONNECTOR__SAMPLES": "5"},
+    ),
+    Case(
+        ("intelligence.connector.willingness_weight",),
+        {f"{_I}CONNECTOR__WILLINGNESS_WEIGHT": "1"},
+        REPORT,
+        _intel("connectors"),
+    ),
+    *(
+        Case(
+            (f"intelligence.candidate_weights.{criterion}",),
+            {
+                f"{_I}CANDIDATE_WEIGHTS__{other.upper()}": "1" if other == criterion else "0"
+                for other in ("industry", "region", "offers", "reach")
+            },
+            REPORT,
+            _intel("candidates"),
+        )
+        for criterion in ("industry", "region", "offers", "reach")
+    ),
+    Case(
+        ("intelligence.candidate_circles",),
+        {f"{_I}CANDIDATE_CIRCLES": '["customer"]'},
+        REPORT,
+        _intel("candidates"),
+    ),
+    Case(
+        ("intelligence.matchmaking.per_member",),
+        {f"{_I}MATCHMAKING__PER_MEMBER": "1"},
+        REPORT,
+        _intel("clubs"),
+    ),
+    Case(
+        ("intelligence.matchmaking.goal_weight",),
+        {f"{_I}MATCHMAKING__GOAL_WEIGHT": "5"},
+        REPORT,
+        _intel("clubs"),
+    ),
+    Case(
+        ("intelligence.health.quarters",), {f"{_I}HEALTH__QUARTERS": "1"}, REPORT, _intel("health")
+    ),
+    Case(
+        ("intelligence.health.min_activity",),
+        {f"{_I}HEALTH__MIN_ACTIVITY": "50"},
+        REPORT,
+        _intel("health"),
+    ),
+    Case(
+        ("intelligence.health.behind_margin",),
+        {f"{_I}HEALTH__BEHIND_MARGIN": "1"},
+        REPORT,
+        _intel("health"),
+    ),
+    Case(
+        ("intelligence.health.stages",),
+        {f"{_I}HEALTH__STAGES": '["agreement"]'},
+        REPORT,
+        _intel("health"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample network imported once into a SQLite file each test copies."""
+    path = tmp_path_factory.mktemp("settings") / "sample.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REFNET_DATABASE_URL", f"sqlite:///{path}")
+        patch.chdir(path.parent)
+        done = CliRunner().invoke(app, ["import", *(str(SAMPLE_DIR / f) for f in SAMPLE_FILES)])
+        assert done.exit_code == 0, done.output
+    return path
+
+
+@pytest.fixture
+def cli(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    database = tmp_path / "refnet.db"
+    shutil.copy(sample_db, database)
+    monkeypatch.chdir(tmp_path)  # no refnet.toml of the developer's
+
+    def run(args: tuple[str, ...], env: dict[str, str]) -> Any:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("REFNET_DATABASE_URL", f"sqlite:///{database}")
+            for name, value in env.items():
+                patch.setenv(name, value)
+            done = CliRunner().invoke(app, list(args))
+        assert done.exit_code == 0, (args, env, done.output)
+        return json.loads(done.stdout)
+
+    return run
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_a_setting_changes_what_the_cli_shows(case: Case, cli: Callable[..., Any]) -> None:
+    before = case.shown(cli(case.command, case.baseline_env))
+    after = case.shown(cli(case.command, {**case.baseline_env, **case.env}))
+    assert after != before, f"{', '.join(case.settings)} changed nothing"
+
+
+def test_ladder_settings_decide_the_rung_a_won_referral_earns(cli: Callable[..., Any]) -> None:
+    # Two referrers of the sample with two won referrals each win a third one.
+    default = cli(("advance", "referral", "ref-0365", "won", "--reason", "x", "--json"), {})
+    assert [(c["record_id"], c["new"]) for c in default] == [
+        ("ref-0365", "won"),
+        ("mem-cus-023", "partner"),  # the default: 3 won referrals make a partner
+    ]
+    stricter = cli(
+        ("advance", "referral", "ref-0263", "won", "--reason", "x", "--json"),
+        {f"{_R}LADDER__PARTNER_MIN_WON": "4"},
+    )
+    assert [c["new"] for c in stricter] == ["won"]  # 3 of 4: still a referrer
+    # A customer becomes a referrer with its first qualified referral, unless more are asked.
+    logged = cli(
+        ("referrals", "add", "--referrer", "Anna Haas", "--name", "Eva Roth", "--json"), {}
+    )
+    stricter_referrer = cli(
+        ("advance", "referral", logged["referral"]["id"], "qualified", "--reason", "x", "--json"),
+        {f"{_R}LADDER__REFERRER_MIN_QUALIFIED": "5"},
+    )
+    assert [c["new"] for c in stricter_referrer] == ["qualified"]
+    # Under the default (one qualified referral) the next referral she logs re-evaluates
+    # her rung and finds the qualified one enough.
+    second = cli(
+        ("referrals", "add", "--referrer", "Anna Haas", "--name", "Max Roth", "--json"), {}
+    )
+    assert [(c["kind"], c["new"]) for c in second["changes"]][-1] == ("ladder", "referrer")
+
+
+def test_import_timezone_places_dates_written_without_a_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    members = tmp_path / "members.csv"
+    members.write_text("Nr;Name;Kreis;Erstellt am\nm1;Anna Weber;Kunde;31.12.2025 14:30\n")
+    created = {}
+    for zone in ("Europe/Berlin", "America/New_York"):
+        monkeypatch.setenv(
+            "REFNET_DATABASE_URL", f"sqlite:///{tmp_path / zone.replace('/', '-')}.db"
+        )
+        monkeypatch.setenv("REFNET_IMPORT_TIMEZONE", zone)
+        runner = CliRunner()
+        assert runner.invoke(app, ["import", str(members)]).exit_code == 0
+        shown = json.loads(runner.invoke(app, ["members", "show", "m1", "--json"]).stdout)
+        created[zone] = shown["member"]["created_at"]
+    assert created == {
+        "Europe/Berlin": "2025-12-31T13:30:00Z",
+        "America/New_York": "2025-12-31T19:30:00Z",
+    }
+
+
+def test_html_max_nodes_limits_the_network_picture(cli: Callable[..., Any], tmp_path: Path) -> None:
+    sizes = {}
+    for nodes in ("150", "3"):
+        page = tmp_path / f"report-{nodes}.html"
+        cli(
+            ("report", "--json", "--as-of", AS_OF, "--html", str(page)),
+            {f"{_I}HTML_MAX_NODES": nodes},
+        )
+        sizes[nodes] = page.read_text(encoding="utf-8").count("<circle")
+    assert sizes["3"] == 3 < sizes["150"]
+
+
+def test_one_sided_share_decides_when_a_partner_gives_too_much() -> None:
+    # The sample's active partners only give; a partner giving 2 and receiving 1 shows it.
+    partnerships = [factories.partnership(id="pn-1", member_id="p1", stage=PartnerStage.AGREEMENT)]
+    day = datetime(2026, 4, 1, tzinfo=UTC)
+    referrals = [
+        factories.referral("r1", "p1", "x1", created=day),
+        factories.referral("r2", "p1", "x2", created=day),
+        factories.referral("r3", "c1", "x3", recipient="p1", created=day),
+    ]
+
+    def flags(share: float) -> tuple[str, ...]:
+        config = HealthConfig(one_sided_share=share)
+        (health,) = partner_health(partnerships, {"p1": "Bank"}, referrals, [], config, as_of=day)
+        return health.flags
+
+    assert flags(0.8) == ()  # 2 of 3 given is balanced enough by default
+    assert flags(0.6) == ("one-sided: gives 2, receives 1; give something back",)
