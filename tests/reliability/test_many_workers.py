@@ -104,9 +104,13 @@ def test_worker_processes_share_a_backlog_and_apply_every_event_once(
     store: Store, database_url: str
 ) -> None:
     store_backlog(store, BACKLOG)
-    # Many small claims: more chances for two workers to collide.
+    # Many small claims: more chances for two workers to collide. The lease is long because
+    # this test is about live workers never sharing a claim; on a loaded machine a short lease
+    # can run out under a live worker and its batch is (rightly) claimed again -- that path is
+    # the SIGKILL test's subject, and counting attempts here would make this one flaky.
     workers = [
-        worker_process(database_url, "--drain", worker_batch_size="25") for _ in range(PROCESSES)
+        worker_process(database_url, "--drain", worker_batch_size="25", worker_lease_seconds="3600")
+        for _ in range(PROCESSES)
     ]
     outputs = [worker.communicate(timeout=240) for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * PROCESSES, outputs
