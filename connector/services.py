@@ -93,13 +93,19 @@ def facts_for(tx: Tx, member_id: str) -> LadderFacts:
     return ladder_facts(member_id, tx.find(Referral, referrer_id=member_id), agreements)
 
 
-def _record(tx: Tx, changes: list[StageChange], actor: Actor) -> None:
+def _record(tx: Tx, changes: list[StageChange], actor: Actor, at: datetime | None = None) -> None:
     for change in changes:
-        tx.audit(change, actor=actor.name, event_ref=actor.event_ref)
+        tx.audit(change, actor=actor.name, event_ref=actor.event_ref, at=at)
 
 
 def evaluate_ladder(
-    tx: Tx, member_id: str, rules: RulesConfig, *, cause: str, actor: Actor
+    tx: Tx,
+    member_id: str,
+    rules: RulesConfig,
+    *,
+    cause: str,
+    actor: Actor,
+    at: datetime | None = None,
 ) -> list[StageChange]:
     """Re-evaluate one member's ladder stage from the store and apply every rung it earned."""
     member = tx.get(Member, member_id)
@@ -107,8 +113,8 @@ def evaluate_ladder(
         return []
     moved, changes = advance_ladder(member, facts_for(tx, member_id), rules.ladder, cause=cause)
     if changes:
-        tx.put(moved.model_copy(update={"updated_at": utcnow()}))
-        _record(tx, changes, actor)
+        tx.put(moved.model_copy(update={"updated_at": at or utcnow()}))
+        _record(tx, changes, actor, at)
     return changes
 
 
@@ -164,7 +170,7 @@ def advance(
             moved = moved.model_copy(update={"updated_at": when})
         tx.put(moved)
         changes = [change]
-        _record(tx, changes, actor)
+        _record(tx, changes, actor, when)
         if isinstance(moved, Referral):
             changes += evaluate_ladder(
                 tx,
@@ -172,6 +178,7 @@ def advance(
                 rules,
                 cause=f"referral '{moved.id}' {moved.status.value}",
                 actor=actor,
+                at=when,
             )
         return changes
 
@@ -196,7 +203,7 @@ def _advance_agreement(
         moved, follow = consequence
         tx.put(moved)
         changes.append(follow)
-    _record(tx, changes, actor)
+    _record(tx, changes, actor, when)
     if agreement.status is AgreementStatus.SIGNED:
         changes += evaluate_ladder(
             tx,
@@ -204,6 +211,7 @@ def _advance_agreement(
             rules,
             cause=f"agreement '{agreement.id}' signed",
             actor=actor,
+            at=when,
         )
     return changes
 

@@ -253,10 +253,22 @@ class Tx:
         query = _filtered(select(func.count()).select_from(table), table, equals)
         return int(self.connection.execute(query).scalar_one())
 
-    def audit(self, change: StageChange, *, actor: str, event_ref: str | None = None) -> None:
+    def audit(
+        self,
+        change: StageChange,
+        *,
+        actor: str,
+        event_ref: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record one change; ``at`` is when it took effect (now unless it is backdated).
+
+        ``report --as-of`` rewinds states by these times, so a change made "as of" an
+        earlier moment must carry that moment, not the time it was typed in.
+        """
         self.connection.execute(
             insert(schema.audit_log).values(
-                at=utcnow(),
+                at=at or utcnow(),
                 actor=actor,
                 kind=change.kind,
                 record_id=change.record_id,
