@@ -43,12 +43,10 @@ def report(
     """Print the network's multipliers, the win-win balance and what needs attention."""
     state: CliState = ctx.obj
     settings = state.settings
-    if as_of is None:
-        when = utcnow()
-    else:
-        # The whole day counts: a referral logged at 15:00 on the day existed "on" the day.
-        when = datetime.combine(as_of.date(), time.max, tzinfo=UTC)
-    with store_as_of(state.store, when if as_of is not None else None) as store:
+    # The whole day counts: a referral logged at 15:00 on the day existed "on" the day.
+    day_end = None if as_of is None else datetime.combine(as_of.date(), time.max, tzinfo=UTC)
+    when = day_end or utcnow()
+    with store_as_of(state.store, day_end) as store:
         data = build_report(
             store,
             settings.rules,
