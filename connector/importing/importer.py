@@ -42,6 +42,7 @@ from connector.model import (
     new_id,
     utcnow,
 )
+from connector.money import MoneyConfig
 from connector.rules import (
     AGREEMENT,
     INTRODUCTION,
@@ -53,7 +54,6 @@ from connector.rules import (
     StageChange,
     StateMachine,
 )
-from connector.money import MoneyConfig
 from connector.services import Actor, evaluate_ladder
 from connector.store import KINDS, Store, Tx
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from connector.errors import ConfigError
 from connector.goals import measure_agreement
 from connector.intelligence import IntelligenceConfig
 from connector.model import (
@@ -181,5 +182,5 @@ def test_money_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatc
         "100.00"
     )
     monkeypatch.setenv("REFNET_MONEY__RATES", '{"eur": "-1"}')
-    with pytest.raises(Exception, match="money.rates"):
+    with pytest.raises(ConfigError, match=r"money\.rates"):
         load_settings()
