@@ -223,8 +223,11 @@ def demotion_proposals(
     when = as_of or utcnow()
     proposals: list[DemotionProposal] = []
     with store.reading() as tx:
-        for member in tx.find(Member, circle=Circle.CUSTOMER.value):
-            if member.ladder_stage is LadderStage.CUSTOMER:
+        # Only members above the first rung can be demoted; filtered in SQL, since most
+        # customers are on the first rung and building their records was most of the cost.
+        above = [LadderStage.REFERRER.value, LadderStage.PARTNER.value]
+        for member in tx.find_in(Member, {"ladder_stage": above}):
+            if member.circle is not Circle.CUSTOMER:
                 continue
             proposal = propose_demotion(member, facts_for(tx, member.id), rules.ladder, as_of=when)
             if proposal is not None:

@@ -19,7 +19,12 @@ from connector.intelligence.health import PartnerHealth, partner_health
 from connector.intelligence.matchmaking import MatchStats, Suggestion
 from connector.intelligence.network import NetworkAnalysis, activated_members, analyse_network
 from connector.intelligence.paths import IntroRouter
-from connector.intelligence.service import candidates_for, club_suggestions, member_names
+from connector.intelligence.service import (
+    candidate_pool,
+    candidates_for,
+    club_suggestions,
+    member_names,
+)
 from connector.model import (
     Agreement,
     Circle,
@@ -95,11 +100,16 @@ def build_intelligence(
         graph = NetworkGraph.load(tx)
         router = IntroRouter(graph, config.paths)
         analysis = analyse_network(graph, router, activated_members(tx), config.paths, top=top)
+        targets = list(tx.find(TargetProfile))
+        # Read once for every target: at 100,000 members this read was the report's largest.
+        pool = candidate_pool(tx, config) if targets else None
         candidates = [
             TargetCandidates(
-                target.id, target.name, candidates_for(tx, graph, router, target, config, top=top)
+                target.id,
+                target.name,
+                candidates_for(tx, graph, router, target, config, top=top, pool=pool),
             )
-            for target in tx.find(TargetProfile)
+            for target in targets
         ]
         health = partner_health(
             tx.find(Partnership),

@@ -46,7 +46,8 @@ def histories(draw: st.DrawFn) -> list[Event]:
     joined = [0] + [draw(st.integers(0, 60)) for _ in range(MEMBERS - 1)]
     events: list[Event] = []
     for n, day in enumerate(joined):
-        circle = Circle.EMPLOYEE if n == 0 else draw(st.sampled_from([Circle.CUSTOMER] * 3 + [Circle.PARTNER]))  # fmt: skip
+        customer_or_partner = st.sampled_from([Circle.CUSTOMER, Circle.CUSTOMER, Circle.PARTNER])
+        circle = Circle.EMPLOYEE if n == 0 else draw(customer_or_partner)
         member = Member(
             id=f"m{n}",
             name=f"Mitglied {n}",
