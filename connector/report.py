@@ -9,6 +9,7 @@ both renderers show come from :mod:`connector.report_sections`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -44,6 +45,7 @@ from connector.store import schema as tables
 
 __all__ = ["MemberBalance", "NetworkReport", "RankedMultiplier", "build_report"]
 
+_FETCH_ROWS = 5_000
 # Agreements whose goals the report measures: running ones and those that ran to their end.
 _MEASURED = (AgreementStatus.SIGNED, AgreementStatus.ENDED)
 
@@ -85,23 +87,22 @@ class NetworkReport:
     intelligence: IntelligenceReport
 
 
-def _referrals(db: Connection) -> list[Referral]:
-    """Every referral, built from its row without validation.
+def _referrals(db: Connection) -> Iterator[Referral]:
+    """Every referral, streamed, built from its row without validation.
 
     The store validated each referral when it was written; validating 200,000 again only
-    to count and score them was a large share of the report's time.
+    to count and score them was a large share of the report's time, and holding them all
+    most of its memory, so each measure streams its own pass.
     """
     table = tables.referrals
-    result = db.execute(select(table))
+    result = db.execute(select(table).execution_options(yield_per=_FETCH_ROWS))
     keys = list(result.keys())
-    referrals = []
     for row in result:
         data = dict(zip(keys, row, strict=True))
         data["circle"] = Circle(data["circle"])
         data["sentiment"] = Sentiment(data["sentiment"])
         data["status"] = ReferralStatus(data["status"])
-        referrals.append(Referral.model_construct(**data))
-    return referrals
+        yield Referral.model_construct(**data)
 
 
 def build_report(
@@ -114,10 +115,12 @@ def build_report(
     money: MoneyConfig | None = None,
     events: JointEventSource | None = None,
 ) -> NetworkReport:
-    """Everything ``refnet report`` shows, computed in one pass over the referrals.
+    """Everything ``refnet report`` shows.
 
     Members are only counted and named here, so they are read as columns and aggregated in
     SQL, not built into records (at 100,000 members that was half the report's time).
+    Referrals are streamed, one pass per measure, never all held at once; health and goals
+    get the partners' referrals, the only ones they count.
     """
     money = money or MoneyConfig()
     members, partnerships_t = tables.members, tables.partnerships
@@ -138,7 +141,6 @@ def build_report(
                 select(partnerships_t.c.stage, func.count()).group_by(partnerships_t.c.stage)
             ).all()
         )
-        referrals = _referrals(db)
         partnerships = list(tx.find(Partnership))
         agreements = [a for a in tx.find(Agreement) if a.status in _MEASURED]
         introductions = list(tx.find(Introduction))
@@ -149,10 +151,20 @@ def build_report(
                 select(members.c.id, members.c.name, members.c.circle, members.c.ladder_stage)
             )
         }
-    statuses = Counter(r.status.value for r in referrals)
-    won = MoneyTotals.of(
-        (r.amount, r.currency) for r in referrals if r.status is ReferralStatus.WON
-    )
+        partner_ids = {p.member_id for p in partnerships}
+        statuses: Counter[str] = Counter()
+        won = MoneyTotals()
+        # Health and goals look at partners' referrals only: kept from the first pass.
+        partner_referrals: list[Referral] = []
+        for referral in _referrals(db):
+            statuses[referral.status.value] += 1
+            if referral.status is ReferralStatus.WON:
+                won.add(referral.amount, referral.currency)
+            if referral.referrer_id in partner_ids or referral.recipient_id in partner_ids:
+                partner_referrals.append(referral)
+        scores = multiplier_scores(_referrals(db), rules.multiplier, as_of=as_of, money=money)
+        tallies = win_win_balances(_referrals(db), money)
+        all_pairs = pair_balances(_referrals(db), money)
     ranked = [
         RankedMultiplier(
             rank,
@@ -162,12 +174,8 @@ def build_report(
             score,
             score.is_multiplier(rules.multiplier),
         )
-        for rank, score in enumerate(
-            multiplier_scores(referrals, rules.multiplier, as_of=as_of, money=money)[:top],
-            start=1,
-        )
+        for rank, score in enumerate(scores[:top], start=1)
     ]
-    tallies = win_win_balances(referrals, money)
     # Members who both give and receive are the club's win-win relationships; show the most
     # lopsided first, since those are the ones to act on.
     balances = sorted(
@@ -178,15 +186,18 @@ def build_report(
         ),
         key=lambda b: (-abs(b.tally.balance), -(b.tally.given + b.tally.received), b.member_id),
     )[:top]
-    pairs = sorted(
-        pair_balances(referrals, money),
-        key=lambda p: (-abs(p.tally.balance), p.a, p.b),
-    )[:top]
+    pairs = sorted(all_pairs, key=lambda p: (-abs(p.tally.balance), p.a, p.b))[:top]
     demotions = demotion_proposals(store, rules, as_of=as_of)
     partner_of = {p.id: p.member_id for p in partnerships}
     running = [a for a in agreements if a.period_start <= as_of.date()]
     measured = measure_agreements(
-        running, partner_of, referrals, introductions, as_of=as_of, money=money, events=events
+        running,
+        partner_of,
+        partner_referrals,
+        introductions,
+        as_of=as_of,
+        money=money,
+        events=events,
     )
     goals = sorted(measured.values(), key=lambda g: (g.partnership_id, g.agreement_id))
     return NetworkReport(
@@ -215,7 +226,7 @@ def build_report(
             intelligence or IntelligenceConfig(),
             as_of=as_of,
             top=top,
-            referrals=referrals,
+            referrals=partner_referrals,
             introductions=introductions,
             money=money,
             events=events,
