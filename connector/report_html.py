@@ -24,24 +24,10 @@ from typing import Any
 
 import igraph
 
-from connector.club.tables import section_tables
 from connector.intelligence import IntelligenceConfig
-from connector.intelligence.tables import (
-    CANDIDATE_COLUMNS,
-    COMPANY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    OVERLAP_COLUMNS,
-    SUGGESTION_COLUMNS,
-    UNACTIVATED_COLUMNS,
-    candidate_rows,
-    company_rows,
-    employee_rows,
-    overlap_rows,
-    suggestion_rows,
-    unactivated_rows,
-)
 from connector.model import Circle, Member, Referral, ReferralStatus
 from connector.report import NetworkReport
+from connector.report_sections import report_sections
 from connector.rules import RulesConfig
 from connector.scores import multiplier_scores
 from connector.store import Store
@@ -199,22 +185,20 @@ def _legend() -> str:
     )
 
 
+def _cell(value: Any) -> str:
+    # Cells hold one line per item in the terminal; the page keeps those lines apart.
+    return "<br>".join(escape(line) for line in ("" if value is None else str(value)).split("\n"))
+
+
 def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-        for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
     if not body:
         body = f'<tr><td colspan="{len(columns)}" class="none">none</td></tr>'
     return (
         f"<section><h2>{escape(title)}</h2><table><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></section>"
     )
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in counts.items()) or "-"
 
 
 _STYLE = """
@@ -238,120 +222,8 @@ svg text { font: 11px system-ui, sans-serif; fill: #222; paint-order: stroke;
 
 
 def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
-    """The whole page: summary, network picture and every table of the report."""
-    intel = report.intelligence
-    names = {**report.names, **intel.names}
-    analysis = intel.analysis
-    sections = [
-        _table(
-            "network",
-            ["members by circle", "ladder", "partner pipeline", "referrals", "won value"],
-            [
-                (
-                    _counts(report.members_by_circle),
-                    _counts(report.ladder),
-                    _counts(report.pipeline),
-                    _counts(report.referrals_by_status),
-                    f"{report.won_value:,.2f}",
-                )
-            ],
-        ),
-        _table(
-            "top multipliers",
-            ["#", "member", "circle", "ladder", "score", "positive", "won", "lost", "won value"],
-            (
-                (
-                    m.rank,
-                    m.name,
-                    m.circle,
-                    m.ladder_stage,
-                    f"{m.score.score:.1f}",
-                    m.score.positive_referrals,
-                    m.score.won,
-                    m.score.lost,
-                    f"{m.score.won_value:,.2f}",
-                )
-                for m in report.top_multipliers
-            ),
-        ),
-        _table(
-            "win-win balance (members who give and receive; most one-sided first)",
-            ["member", "given", "received", "balance"],
-            (
-                (b.name, b.tally.given, b.tally.received, f"{b.tally.balance:+d}")
-                for b in report.balances
-            ),
-        ),
-        _table(
-            "company network (step 1: every employee's network)",
-            COMPANY_COLUMNS,
-            company_rows(analysis),
-        ),
-        _table("employee networks", EMPLOYEE_COLUMNS, employee_rows(analysis)),
-        _table(
-            "overlap between employees' contacts", OVERLAP_COLUMNS, overlap_rows(analysis, names)
-        ),
-        _table(
-            "contacts nobody has activated yet",
-            UNACTIVATED_COLUMNS,
-            unactivated_rows(analysis, names),
-        ),
-        _table(
-            "top connectors outside the company"
-            + ("" if intel.betweenness_exact else " (sampled betweenness)"),
-            ["#", "member", "circle", "score", "bridge", "willing to introduce"],
-            (
-                (
-                    c.rank,
-                    c.name,
-                    c.circle,
-                    f"{c.score.score:.1f}",
-                    f"{c.score.bridge:.2f}",
-                    f"{c.score.willingness:.0%}" if c.score.willingness_known else "unknown",
-                )
-                for c in intel.connectors
-            ),
-        ),
-    ]
-    for target in intel.candidates:
-        sections.append(
-            _table(
-                f"partner candidates for '{target.target_name}'",
-                CANDIDATE_COLUMNS,
-                candidate_rows(target.candidates, names),
-            )
-        )
-    for club in intel.clubs:
-        sections.append(
-            _table(
-                f"suggested introductions in '{club.club_name}'",
-                SUGGESTION_COLUMNS,
-                suggestion_rows(club.suggestions, names),
-            )
-        )
-    sections.append(
-        _table(
-            "win-win health of strategic partners",
-            ["partner", "stage", "given", "received", "per quarter, given/received", "flags"],
-            (
-                (
-                    h.name,
-                    h.stage,
-                    h.given,
-                    h.received,
-                    " ".join(f"{q.quarter} {q.given}/{q.received}" for q in h.quarters),
-                    "; ".join(h.flags) or "ok",
-                )
-                for h in intel.health
-            ),
-        )
-    )
-    # -- the customer club (issue #18): business for members, activity, growth, pilot --
-    sections += [
-        _table(t.title, t.columns, t.rows)
-        for section in report.club
-        for t in section_tables(section)
-    ]
+    """The whole page: the network picture and every table the terminal report prints."""
+    sections = [_table(s.title, s.columns, s.rows) for s in report_sections(report)]
     caption = (
         f"{len(picture.nodes)} members with the most referrals, {len(picture.edges)} referrals"
         + (
@@ -384,7 +256,9 @@ def write_html_report(
         referrals = list(tx.find(Referral))
     scores = {
         s.member_id: s.score
-        for s in multiplier_scores(referrals, rules.multiplier, as_of=report.as_of)
+        for s in multiplier_scores(
+            referrals, rules.multiplier, as_of=report.as_of, money=report.money
+        )
     }
     picture = network_picture(members, referrals, scores, config.html_max_nodes)
     path.write_text(render_html(report, picture), encoding="utf-8")

@@ -2,6 +2,11 @@
 
 All functions are pure and stream over referrals, so they work on any iterable (a list in a
 test, a store cursor in production) without loading more than one referral at a time.
+
+Values are never summed across currencies: every ``*_value`` here is in the base currency of
+``[money]`` (:class:`~connector.money.MoneyConfig`), amounts in other currencies converted by
+its rate table; an amount in a currency without a rate is left out of the value (and kept,
+per currency, in ``won_by_currency``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from connector.model import Referral, ReferralStatus, Sentiment
+from connector.money import MoneyConfig, MoneyTotals
 from connector.rules.config import MultiplierWeights
 
 __all__ = [
@@ -25,12 +31,17 @@ __all__ = [
 ]
 
 
+_DEFAULT_MONEY = MoneyConfig()
+
+
 @dataclass
 class _ReferrerTally:
+    money: MoneyConfig = _DEFAULT_MONEY
     positive: int = 0
     won: int = 0
     lost: int = 0
     won_value: Decimal = Decimal(0)
+    won_by_currency: MoneyTotals = field(default_factory=MoneyTotals)
     last_positive_at: datetime | None = None
 
     def add(self, referral: Referral) -> None:
@@ -40,7 +51,8 @@ class _ReferrerTally:
                 self.last_positive_at = referral.created_at
         if referral.status is ReferralStatus.WON:
             self.won += 1
-            self.won_value += referral.amount or Decimal(0)
+            self.won_value += _won_value(referral, self.money)
+            self.won_by_currency.add(referral.amount, referral.currency)
         elif referral.status is ReferralStatus.LOST:
             self.lost += 1
 
@@ -59,6 +71,7 @@ class MultiplierScore:
     conversion: float
     value: float
     recency: float
+    won_by_currency: MoneyTotals = field(default_factory=MoneyTotals)
 
     def is_multiplier(self, weights: MultiplierWeights) -> bool:
         return self.score >= weights.multiplier_threshold
@@ -94,11 +107,17 @@ def _score(
         conversion,
         value,
         recency,
+        tally.won_by_currency,
     )
 
 
 def multiplier_score(
-    member_id: str, referrals: Iterable[Referral], weights: MultiplierWeights, *, as_of: datetime
+    member_id: str,
+    referrals: Iterable[Referral],
+    weights: MultiplierWeights,
+    *,
+    as_of: datetime,
+    money: MoneyConfig | None = None,
 ) -> MultiplierScore:
     """The multiplier score of one member, from the referrals it gave.
 
@@ -107,7 +126,7 @@ def multiplier_score(
     * ``P`` = referrals with positive sentiment (any status); ``volume = P / (P + k_P)``
       with ``k_P = weights.volume_scale`` (so ``k_P`` positive referrals earn half credit);
     * ``W``, ``L`` = won and lost referrals; ``conversion = W / (W + L)``, 0 when none closed;
-    * ``V`` = summed amount of the won referrals; ``value = V / (V + k_V)``,
+    * ``V`` = summed amount of the won referrals in the base currency; ``value = V / (V + k_V)``,
       ``k_V = weights.value_scale``;
     * ``d`` = days from the newest positive referral to ``as_of``;
       ``recency = 0.5 ** (d / half_life)``, 0 without a positive referral.
@@ -116,7 +135,7 @@ def multiplier_score(
     weights sum to 1, so the score lies in [0, 100). Each component saturates, so one huge deal
     or a flood of referrals cannot dominate on its own.
     """
-    tally = _ReferrerTally()
+    tally = _ReferrerTally(money or _DEFAULT_MONEY)
     for referral in referrals:
         if referral.referrer_id == member_id:
             tally.add(referral)
@@ -124,12 +143,20 @@ def multiplier_score(
 
 
 def multiplier_scores(
-    referrals: Iterable[Referral], weights: MultiplierWeights, *, as_of: datetime
+    referrals: Iterable[Referral],
+    weights: MultiplierWeights,
+    *,
+    as_of: datetime,
+    money: MoneyConfig | None = None,
 ) -> list[MultiplierScore]:
     """Scores of every member that gave a referral, best first, in one pass."""
     tallies: dict[str, _ReferrerTally] = {}
+    config = money or _DEFAULT_MONEY
     for referral in referrals:
-        tallies.setdefault(referral.referrer_id, _ReferrerTally()).add(referral)
+        tally = tallies.get(referral.referrer_id)
+        if tally is None:
+            tally = tallies[referral.referrer_id] = _ReferrerTally(config)
+        tally.add(referral)
     scores = [_score(member, tally, weights, as_of) for member, tally in tallies.items()]
     return sorted(scores, key=lambda s: (-s.score, s.member_id))
 
@@ -163,21 +190,25 @@ class BalanceTally:
         return self.given / total if total else None
 
 
-def _won_value(referral: Referral) -> Decimal:
+def _won_value(referral: Referral, money: MoneyConfig) -> Decimal:
+    """A won referral's amount in the base currency; 0 when open, lost or without a rate."""
     if referral.status is ReferralStatus.WON and referral.amount is not None:
-        return referral.amount
+        return money.convert(referral.amount, referral.currency) or Decimal(0)
     return Decimal(0)
 
 
-def win_win_balances(referrals: Iterable[Referral]) -> dict[str, BalanceTally]:
+def win_win_balances(
+    referrals: Iterable[Referral], money: MoneyConfig | None = None
+) -> dict[str, BalanceTally]:
     """Win-win balance per member.
 
     A referral counts as *given* for its referrer and as *received* for its recipient. A
     referral to us (no recipient) is given by the referrer and received by no member.
     """
     tallies: dict[str, BalanceTally] = {}
+    config = money or _DEFAULT_MONEY
     for referral in referrals:
-        value = _won_value(referral)
+        value = _won_value(referral, config)
         giver = tallies.setdefault(referral.referrer_id, BalanceTally())
         giver.given += 1
         giver.given_value += value
@@ -197,7 +228,9 @@ class PairBalance:
     tally: BalanceTally = field(default_factory=BalanceTally)
 
 
-def pair_balances(referrals: Iterable[Referral]) -> list[PairBalance]:
+def pair_balances(
+    referrals: Iterable[Referral], money: MoneyConfig | None = None
+) -> list[PairBalance]:
     """Win-win balance per pair of members that referred business to each other.
 
     Only referrals between two members count (those to us have no counterpart). For each
@@ -205,13 +238,14 @@ def pair_balances(referrals: Iterable[Referral]) -> list[PairBalance]:
     what ``a`` referred to ``b``, ``received`` what ``b`` referred to ``a``.
     """
     pairs: dict[tuple[str, str], BalanceTally] = {}
+    config = money or _DEFAULT_MONEY
     for referral in referrals:
         if referral.recipient_id is None:
             continue
         giver, taker = referral.referrer_id, referral.recipient_id
         a, b = sorted((giver, taker))
         tally = pairs.setdefault((a, b), BalanceTally())
-        value = _won_value(referral)
+        value = _won_value(referral, config)
         if giver == a:
             tally.given += 1
             tally.given_value += value

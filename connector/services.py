@@ -110,13 +110,19 @@ def record_changes(tx: Tx, changes: list[StageChange], actor: Actor) -> None:
     _record(tx, changes, actor)
 
 
-def _record(tx: Tx, changes: list[StageChange], actor: Actor) -> None:
+def _record(tx: Tx, changes: list[StageChange], actor: Actor, at: datetime | None = None) -> None:
     for change in changes:
-        tx.audit(change, actor=actor.name, event_ref=actor.event_ref)
+        tx.audit(change, actor=actor.name, event_ref=actor.event_ref, at=at)
 
 
 def evaluate_ladder(
-    tx: Tx, member_id: str, rules: RulesConfig, *, cause: str, actor: Actor
+    tx: Tx,
+    member_id: str,
+    rules: RulesConfig,
+    *,
+    cause: str,
+    actor: Actor,
+    at: datetime | None = None,
 ) -> list[StageChange]:
     """Re-evaluate one member's ladder stage from the store and apply every rung it earned."""
     member = tx.get(Member, member_id)
@@ -124,8 +130,8 @@ def evaluate_ladder(
         return []
     moved, changes = advance_ladder(member, facts_for(tx, member_id), rules.ladder, cause=cause)
     if changes:
-        tx.put(moved.model_copy(update={"updated_at": utcnow()}))
-        _record(tx, changes, actor)
+        tx.put(moved.model_copy(update={"updated_at": at or utcnow()}))
+        _record(tx, changes, actor, at)
     return changes
 
 
@@ -190,7 +196,7 @@ def advance(
             moved, valued = value_referral(moved, amount, currency, reason=reason)
             changes += valued
         tx.put(moved)
-        _record(tx, changes, actor)
+        _record(tx, changes, actor, when)
         if isinstance(moved, Referral):
             changes += evaluate_ladder(
                 tx,
@@ -198,6 +204,7 @@ def advance(
                 rules,
                 cause=f"referral '{moved.id}' {moved.status.value}",
                 actor=actor,
+                at=when,
             )
         return changes
 
@@ -249,7 +256,7 @@ def _advance_agreement(
         moved, follow = consequence
         tx.put(moved)
         changes.append(follow)
-    _record(tx, changes, actor)
+    _record(tx, changes, actor, when)
     if agreement.status is AgreementStatus.SIGNED:
         changes += evaluate_ladder(
             tx,
@@ -257,6 +264,7 @@ def _advance_agreement(
             rules,
             cause=f"agreement '{agreement.id}' signed",
             actor=actor,
+            at=when,
         )
     return changes
 
@@ -268,8 +276,11 @@ def demotion_proposals(
     when = as_of or utcnow()
     proposals: list[DemotionProposal] = []
     with store.reading() as tx:
-        for member in tx.find(Member, circle=Circle.CUSTOMER.value):
-            if member.ladder_stage is LadderStage.CUSTOMER:
+        # Only members above the first rung can be demoted; filtered in SQL, since most
+        # customers are on the first rung and building their records was most of the cost.
+        above = [LadderStage.REFERRER.value, LadderStage.PARTNER.value]
+        for member in tx.find_in(Member, {"ladder_stage": above}):
+            if member.circle is not Circle.CUSTOMER:
                 continue
             proposal = propose_demotion(member, facts_for(tx, member.id), rules.ladder, as_of=when)
             if proposal is not None:

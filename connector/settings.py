@@ -24,6 +24,7 @@ from pydantic_settings import (
 
 from connector.errors import ConfigError
 from connector.intelligence.config import IntelligenceConfig
+from connector.money import MoneyConfig
 from connector.rules.config import RulesConfig
 
 __all__ = [
@@ -137,6 +138,8 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     hubspot: HubSpotSettings = Field(default_factory=HubSpotSettings)
+    # Money (issue #17): won value per currency or converted by a rate table.
+    money: MoneyConfig = Field(default_factory=MoneyConfig)
     # Import of files (issue #14): dates and times written without a zone are in this one.
     import_timezone: str = Field(
         default="Europe/Berlin", description="IANA zone of import dates written without one"

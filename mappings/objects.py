@@ -27,6 +27,7 @@ from connector.store import KINDS, Tx
 from connector.sync.objects import Desired, PullOutcome
 from mappings.display import MAX_DISPLAY_NAME, display_names
 from mappings.errors import MappingError
+from mappings.goal_values import goal_values
 from mappings.read_back import read_back_stage
 from mappings.spec import MappingSet, ObjectMapping
 from mappings.values import apply_updates, from_crm_fields, seed_fields, to_crm_fields
@@ -39,6 +40,19 @@ __all__ = [
     "member_scores",
     "score_day",
 ]
+
+# The computed values member_scores supplies (the others come from their own functions).
+MEMBER_VALUES = frozenset(
+    {
+        "multiplier_score",
+        "is_multiplier",
+        "connector_score",
+        "win_win_balance",
+        "win_win_given",
+        "win_win_received",
+        "win_win_value_balance",
+    }
+)
 
 # Parents before children: a lookup by external id needs its target to exist already.
 _ORDER = list(KINDS)
@@ -127,9 +141,7 @@ class MappedObject:
         records: list[Record] = tx.page(self.mapping.model, after, limit, **self.mapping.spec.only)
         computed: dict[str, dict[str, Any]] = {}
         sources = self.mapping.computed_sources
-        if records and any(
-            name not in ("display_name", "warm_path", *CLUB_COMPUTED) for name in sources
-        ):
+        if records and any(name in MEMBER_VALUES for name in sources):
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(
@@ -144,6 +156,9 @@ class MappedObject:
         if records and CLUB_COMPUTED & set(sources):
             ids = [r.id for r in records if isinstance(r, Member)]
             for record_id, values in member_club_fields(tx, ids).items():
+                computed.setdefault(record_id, {}).update(values)
+        if records and "goals_measured" in sources:
+            for record_id, values in goal_values(tx, records, as_of=self.as_of).items():
                 computed.setdefault(record_id, {}).update(values)
         return [
             Desired(

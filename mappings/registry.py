@@ -94,6 +94,22 @@ COMPUTED: dict[str, ValueKind] = {
     # trial ends (connector.club.crm).
     "club_status": ValueKind.TEXT,
     "club_trial_ends_on": ValueKind.DATE,
+    # An agreement's goals measured from the data (connector.goals): one line per goal, the
+    # mean progress (0..1, empty when nothing is measurable) and, per measurable metric, the
+    # target and the actual value (empty when the agreement has no such goal).
+    "goals_measured": ValueKind.TEXT,
+    "goal_progress": ValueKind.NUMBER,
+    **{
+        f"goal_{metric}_{part}": ValueKind.NUMBER
+        for metric in (
+            "referrals_given",
+            "referrals_won",
+            "won_value",
+            "joint_events",
+            "introductions",
+        )
+        for part in ("target", "actual")
+    },
 }
 
 

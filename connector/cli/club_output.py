@@ -9,20 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connector.cli.output import console, table
-from connector.club import ClubSection, InviteCandidate, PilotReview, TodoItem
-from connector.club.tables import ClubTable, day, review_tables, section_tables
+from connector.club import InviteCandidate, PilotReview, TodoItem
+from connector.club.tables import ClubTable, day, review_tables
 
-__all__ = ["print_candidates", "print_club_sections", "print_review", "print_todo"]
+__all__ = ["print_candidates", "print_review", "print_todo"]
 
 
 def _print(tables: Sequence[ClubTable]) -> None:
     for t in tables:
         console.print(table(t.title, t.columns, t.rows))
-
-
-def print_club_sections(sections: Sequence[ClubSection], *, top: int = 10) -> None:
-    for section in sections:
-        _print(section_tables(section, top=top))
 
 
 def print_review(review: PilotReview) -> None:

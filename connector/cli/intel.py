@@ -34,18 +34,9 @@ from connector.intelligence.service import (
 from connector.intelligence.summary import IntelligenceReport, RankedConnector
 from connector.intelligence.tables import (
     CANDIDATE_COLUMNS,
-    COMPANY_COLUMNS,
-    EMPLOYEE_COLUMNS,
-    OVERLAP_COLUMNS,
-    SUGGESTION_COLUMNS,
-    UNACTIVATED_COLUMNS,
     candidate_rows,
-    company_rows,
-    employee_rows,
-    overlap_rows,
-    suggestion_rows,
-    unactivated_rows,
 )
+from connector.report_sections import intelligence_sections
 
 __all__ = ["intel_app", "print_intelligence", "register"]
 
@@ -249,75 +240,9 @@ def _names(state: CliState) -> dict[str, str]:
 
 
 def print_intelligence(data: IntelligenceReport) -> None:
-    """The report's intelligence sections as tables."""
-    analysis, names = data.analysis, data.names
-    console.print(
-        table(
-            "company network (step 1: every employee's network)",
-            COMPANY_COLUMNS,
-            company_rows(analysis),
-        )
-    )
-    console.print(
-        table("employee networks (widest first)", EMPLOYEE_COLUMNS, employee_rows(analysis))
-    )
-    console.print(
-        table("overlap between employees' contacts", OVERLAP_COLUMNS, overlap_rows(analysis, names))
-    )
-    console.print(
-        table(
-            "contacts nobody has activated yet (no referral, no introduction)",
-            UNACTIVATED_COLUMNS,
-            unactivated_rows(analysis, names),
-        )
-    )
-    console.print(
-        connector_table(data.connectors, exact=data.betweenness_exact, scope="outside the company")
-    )
-    for target in data.candidates:
-        console.print(
-            table(
-                f"partner candidates for '{target.target_name}' (add with `refnet intel "
-                f"candidates --target {target.target_id} --add N`)",
-                CANDIDATE_COLUMNS,
-                candidate_rows(target.candidates, names),
-            )
-        )
-    for club in data.clubs:
-        stats = club.stats
-        console.print(
-            table(
-                f"suggested introductions in '{club.club_name}' ({stats.suggestions} in all, "
-                f"{stats.pairs_compared} of {stats.all_pairs} pairs compared; write them with "
-                f"`refnet intel suggest --club {club.club_id} --apply`)",
-                SUGGESTION_COLUMNS,
-                suggestion_rows(club.suggestions, names),
-            )
-        )
-    console.print(
-        table(
-            "win-win health of strategic partners (flagged first)",
-            [
-                "partner",
-                "stage",
-                "given",
-                "received",
-                "given/received per quarter, oldest first",
-                "flags",
-            ],
-            (
-                (
-                    h.name,
-                    h.stage,
-                    h.given,
-                    h.received,
-                    " ".join(f"{q.given}/{q.received}" for q in h.quarters),
-                    "\n".join(h.flags) or "ok",
-                )
-                for h in data.health
-            ),
-        )
-    )
+    """The report's intelligence sections as tables (the same sections the HTML shows)."""
+    for section in intelligence_sections(data):
+        console.print(table(section.title, section.columns, section.rows))
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,7 @@ def _summary(report: ImportReport) -> dict[str, object]:
             for c in report.changes
         ],
         "demotions_proposed": list(report.proposals),
+        "notes": list(report.notes),
     }
 
 
@@ -64,6 +65,8 @@ def _print_report(report: ImportReport) -> None:
         )
     for proposal in report.proposals:
         console.print(f"  demotion proposed, not made: {proposal}", markup=False)
+    for note in report.notes:
+        console.print(f"  {note}", markup=False)
     if report.changes:
         console.print(
             table(
@@ -118,6 +121,7 @@ def import_(
         zone=ZoneInfo(state.settings.import_timezone),
         encoding=encoding,
         delimiter=parse_delimiter(delimiter) if delimiter is not None else None,
+        money=state.settings.money,
     )
     if as_json:
         print_json([_summary(report) for report in reports])

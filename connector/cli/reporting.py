@@ -1,20 +1,20 @@
-"""``refnet report``: multipliers, win-win balance and network intelligence; ``--html``."""
+"""``refnet report``: multipliers, win-win balance, goals and network intelligence; ``--html``."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from connector.cli.club_output import print_club_sections
-from connector.cli.intel import print_intelligence
+from connector.as_of import store_as_of
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
 from connector.model import utcnow
 from connector.report import build_report
 from connector.report_html import write_html_report
+from connector.report_sections import report_sections
 
 __all__ = ["register"]
 
@@ -24,7 +24,11 @@ def report(
     top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 10,
     as_of: Annotated[
         datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Score as of this day (default: now)."),
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="The report as it stood at the end of this day: only what existed then, "
+            "in the state it had then (default: now).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
     html: Annotated[
@@ -38,116 +42,28 @@ def report(
 ) -> None:
     """Print the network's multipliers, the win-win balance and what needs attention."""
     state: CliState = ctx.obj
-    when = as_of.replace(tzinfo=UTC) if as_of else utcnow()
     settings = state.settings
-    data = build_report(
-        state.store, settings.rules, as_of=when, top=top, intelligence=settings.intelligence
-    )
-    if html is not None:
-        write_html_report(html, data, state.store, settings.rules, settings.intelligence)
-        if not as_json:
-            console.print(f"wrote {html}")
+    # The whole day counts: a referral logged at 15:00 on the day existed "on" the day.
+    day_end = None if as_of is None else datetime.combine(as_of.date(), time.max, tzinfo=UTC)
+    when = day_end or utcnow()
+    with store_as_of(state.store, day_end) as store:
+        data = build_report(
+            store,
+            settings.rules,
+            as_of=when,
+            top=top,
+            intelligence=settings.intelligence,
+            money=settings.money,
+        )
+        if html is not None:
+            write_html_report(html, data, store, settings.rules, settings.intelligence)
     if as_json:
         print_json(data)
         return
-    console.print(
-        table(
-            f"network on {when.date()}",
-            ["members by circle", "ladder", "partner pipeline", "referrals", "won value"],
-            [
-                (
-                    _counts(data.members_by_circle),
-                    _counts(data.ladder),
-                    _counts(data.pipeline),
-                    _counts(data.referrals_by_status),
-                    f"{data.won_value:,.2f}",
-                )
-            ],
-        )
-    )
-    console.print(
-        table(
-            "top multipliers",
-            [
-                "#",
-                "member",
-                "circle",
-                "ladder",
-                "score",
-                "positive",
-                "won",
-                "lost",
-                "won value",
-                "multiplier",
-            ],
-            (
-                (
-                    m.rank,
-                    m.name,
-                    m.circle,
-                    m.ladder_stage,
-                    f"{m.score.score:.1f}",
-                    m.score.positive_referrals,
-                    m.score.won,
-                    m.score.lost,
-                    f"{m.score.won_value:,.2f}",
-                    "yes" if m.is_multiplier else "",
-                )
-                for m in data.top_multipliers
-            ),
-        )
-    )
-    console.print(
-        table(
-            "win-win balance (members who give and receive; most one-sided first)",
-            ["member", "given", "received", "balance", "given value", "received value"],
-            (
-                (
-                    b.name,
-                    b.tally.given,
-                    b.tally.received,
-                    f"{b.tally.balance:+d}",
-                    f"{b.tally.given_value:,.2f}",
-                    f"{b.tally.received_value:,.2f}",
-                )
-                for b in data.balances
-            ),
-        )
-    )
-    console.print(
-        table(
-            "win-win balance per pair (given: a → b, received: b → a; most one-sided first)",
-            ["a", "b", "given", "received", "balance"],
-            (
-                (
-                    data.names[p.a],
-                    data.names[p.b],
-                    p.tally.given,
-                    p.tally.received,
-                    f"{p.tally.balance:+d}",
-                )
-                for p in data.one_sided_pairs
-            ),
-        )
-    )
-    if data.demotions:
-        console.print(
-            table(
-                "proposed demotions (not applied; decide with `refnet advance member ...`)",
-                ["member", "from", "to", "reason"],
-                (
-                    (f"{data.names[d.member_id]} ({d.member_id})", d.current, d.proposed, d.reason)
-                    for d in data.demotions
-                ),
-            )
-        )
-
-    print_intelligence(data.intelligence)
-    print_club_sections(data.club, top=top)
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return "\n".join(f"{name}: {count}" for name, count in counts.items()) or "-"
+    for section in report_sections(data):
+        console.print(table(section.title, section.columns, section.rows))
+    if html is not None:
+        console.print(f"wrote {html}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

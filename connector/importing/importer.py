@@ -18,6 +18,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from connector.errors import IllegalTransition, ImportRejected, RowError
+from connector.goal_text import ParsedGoal, parse_goal_text
 from connector.importing.readers import open_source
 from connector.importing.rows import SourceFile, SourceRow
 from connector.model import (
@@ -40,6 +42,7 @@ from connector.model import (
     new_id,
     utcnow,
 )
+from connector.money import MoneyConfig
 from connector.rules import (
     AGREEMENT,
     INTRODUCTION,
@@ -104,6 +107,8 @@ class ImportReport:
     delimiter: str | None = None
     ignored_columns: tuple[str, ...] = ()
     ladder_candidates: set[str] = field(default_factory=set, repr=False)
+    # What the import did that the user should know: free-text goals read or kept as notes.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -121,6 +126,7 @@ def import_file(
     zone: ZoneInfo = BERLIN,
     encoding: str | None = None,
     delimiter: str | None = None,
+    money: MoneyConfig | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing; raise :class:`ImportRejected` listing every bad row."""
     return import_files(
@@ -133,6 +139,7 @@ def import_file(
         zone=zone,
         encoding=encoding,
         delimiter=delimiter,
+        money=money,
     )[0]
 
 
@@ -147,6 +154,7 @@ def import_files(
     zone: ZoneInfo = BERLIN,
     encoding: str | None = None,
     delimiter: str | None = None,
+    money: MoneyConfig | None = None,
 ) -> list[ImportReport]:
     """Import files in order in ONE transaction: all of them, or (on any error) nothing.
 
@@ -174,7 +182,9 @@ def import_files(
                 delimiter=source.delimiter,
                 ignored_columns=source.ignored_columns,
             )
-            _FileImport(tx, source, report, actor, employee_id, errors, rules).run()
+            _FileImport(
+                tx, source, report, actor, employee_id, errors, rules, money or MoneyConfig()
+            ).run()
             reports.append(report)
         if errors:
             # Raised inside the transaction: everything written so far is rolled back.
@@ -200,6 +210,12 @@ def _first_state(kind: str) -> object:
 def _chunks(rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
     while chunk := list(islice(rows, CHUNK_ROWS)):
         yield chunk
+
+
+def _has_text_goals(goals: Any) -> bool:
+    return isinstance(goals, str) or (
+        isinstance(goals, list) and any(isinstance(g, str) for g in goals)
+    )
 
 
 def _merge(old: Record | None, data: dict[str, Any]) -> dict[str, Any]:
@@ -233,9 +249,11 @@ class _FileImport:
         employee_id: str | None,
         errors: list[RowError],
         rules: RulesConfig,
+        money: MoneyConfig,
     ) -> None:
         self.tx = tx
         self.rules = rules
+        self.money = money
         self.source = source
         self.report = report
         self.employee_id = employee_id
@@ -288,7 +306,54 @@ class _FileImport:
         """
         if row.kind == "club" and old is None and "trial_months" not in row.data:
             return {**row.data, "trial_months": self.rules.club.default_trial_months}
+        if row.kind == "referral" and old is None and not row.data.get("currency"):
+            return {**row.data, "currency": self.money.default_currency}
+        if row.kind == "agreement" and _has_text_goals(row.data.get("goals")):
+            return self._text_goals(row)
         return row.data
+
+    def _text_goals(self, row: SourceRow) -> dict[str, Any]:
+        """Free-text goals of an older file as structured goals, or kept in the notes.
+
+        See :mod:`connector.goal_text`; each text read or kept is listed in the report.
+        """
+        data = dict(row.data)
+        given = data["goals"]
+        items = given.replace("\n", ";").split(";") if isinstance(given, str) else given
+        try:
+            start = date.fromisoformat(str(data.get("period_start")))
+            end = date.fromisoformat(str(data.get("period_end")))
+        except ValueError:
+            return data  # the period is invalid: validation names it, goals are not guessed
+        goals: list[Any] = []
+        kept: list[str] = []
+        where = f"agreement '{data.get('id')}' (line {row.number})"
+        for item in items:
+            if not isinstance(item, str):
+                goals.append(item)
+                continue
+            text = item.strip()
+            if not text:
+                continue
+            parsed = parse_goal_text(text, start, end)
+            if isinstance(parsed, ParsedGoal):
+                goals.append(
+                    {"metric": parsed.metric.value, "target": parsed.target, "description": text}
+                )
+                self.report.notes.append(
+                    f"{where}: goal '{text}' read as {parsed.metric.value}, target "
+                    f"{parsed.target:g} over {start} – {end}"
+                )
+            else:
+                kept.append(text)
+                self.report.notes.append(
+                    f"{where}: goal '{text}' kept as a note, not measured: it {parsed}"
+                )
+        data["goals"] = goals
+        if kept:
+            lines = "\n".join(f"Ziel (nicht messbar): {text}" for text in kept)
+            data["notes"] = f"{data['notes']}\n{lines}" if data.get("notes") else lines
+        return data
 
     def _validate(self, row: SourceRow, data: dict[str, Any]) -> Record | None:
         try:

@@ -16,8 +16,10 @@ Flags, each a sentence saying what to act on:
 * **one-sided** (only when not quiet) — ``give share ≥ one_sided_share`` (the partner gives,
   we do not give back) or ``≤ 1 − one_sided_share`` (the partner only takes);
 * **behind** — per signed agreement whose period contains ``as_of``: a goal whose progress
-  (``achieved / target``, capped at 1) is more than ``behind_margin`` below the share of the
-  period elapsed (:meth:`~connector.model.Agreement.expected_progress`).
+  (measured from the data by :mod:`connector.goals`, capped at 1) is more than
+  ``behind_margin`` below the share of the period elapsed
+  (:meth:`~connector.model.Agreement.expected_progress`). A goal refnet cannot measure (no
+  value) is never "behind"; it is listed with its measurement in the check.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from connector.goals import AgreementProgress, GoalProgress, JointEventSource, measure_agreement
 from connector.intelligence.config import HealthConfig
-from connector.model import Agreement, AgreementStatus, Partnership, Referral
+from connector.model import Agreement, AgreementStatus, Introduction, Partnership, Referral
+from connector.money import MoneyConfig
 
 __all__ = ["AgreementCheck", "PartnerHealth", "QuarterTally", "partner_health", "quarter_of"]
 
@@ -44,9 +48,10 @@ class AgreementCheck:
     """A running signed agreement: its mean progress, where it should be, and lagging goals."""
 
     agreement_id: str
-    progress: float
+    progress: float | None  # None: no goal could be measured
     expected: float
     behind_goals: tuple[tuple[str, float], ...]  # (goal, its progress)
+    goals: tuple[GoalProgress, ...] = ()
 
     @property
     def behind(self) -> bool:
@@ -86,14 +91,16 @@ def _window(as_of: date, quarters: int) -> list[tuple[int, int]]:
     return [(i // 4, i % 4 + 1) for i in range(index - quarters + 1, index + 1)]
 
 
-def _check(agreement: Agreement, on: date, margin: float) -> AgreementCheck:
+def _check(
+    agreement: Agreement, measured: AgreementProgress, on: date, margin: float
+) -> AgreementCheck:
     expected = agreement.expected_progress(on)
     behind = tuple(
-        (goal.description or goal.metric.value, goal.progress)
-        for goal in agreement.goals
-        if goal.progress < expected - margin
+        (goal.label, goal.progress)
+        for goal in measured.goals
+        if goal.progress is not None and goal.progress < expected - margin
     )
-    return AgreementCheck(agreement.id, agreement.progress, expected, behind)
+    return AgreementCheck(agreement.id, measured.progress, expected, behind, measured.goals)
 
 
 def _flags(
@@ -128,8 +135,13 @@ def partner_health(
     config: HealthConfig,
     *,
     as_of: datetime,
+    introductions: Iterable[Introduction] = (),
+    money: MoneyConfig | None = None,
+    events: JointEventSource | None = None,
 ) -> list[PartnerHealth]:
     """Health of every checked partnership, flagged ones first, then by member name."""
+    referrals = list(referrals)
+    introductions = list(introductions)
     checked = [p for p in partnerships if p.stage in config.stages]
     partners = {p.member_id for p in checked}
     window = _window(as_of.date(), config.quarters)
@@ -160,7 +172,14 @@ def partner_health(
             for i, (year, quarter) in enumerate(window)
         )
         checks = tuple(
-            _check(a, today, config.behind_margin)
+            _check(
+                a,
+                measure_agreement(
+                    a, member, referrals, introductions, as_of=as_of, money=money, events=events
+                ),
+                today,
+                config.behind_margin,
+            )
             for a in sorted(running.get(partnership.id, []), key=lambda a: a.id)
         )
         total_given, total_received = sum(given[member]), sum(received[member])

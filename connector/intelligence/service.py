@@ -46,6 +46,7 @@ __all__ = [
     "ClubSuggestions",
     "add_candidates",
     "apply_suggestions",
+    "candidate_pool",
     "candidates_for",
     "club_suggestions",
     "load_graph",
@@ -84,20 +85,11 @@ def _partnership_of(partnerships: Sequence[Partnership], target_id: str) -> Part
     return max(partnerships, key=lambda p: p.stage_changed_at, default=None)
 
 
-def candidates_for(
-    tx: Tx,
-    graph: NetworkGraph,
-    router: IntroRouter,
-    target: TargetProfile,
-    config: IntelligenceConfig,
-    *,
-    top: int | None = None,
-) -> list[Candidate]:
-    """Members of the candidate circles ranked against ``target``, best first.
+CandidatePool = tuple[list[Member], dict[str, list[Partnership]]]
 
-    Each carries its partnership if it is in the pipeline already and the company's best
-    warm path to it (see :mod:`~connector.intelligence.paths`).
-    """
+
+def candidate_pool(tx: Tx, config: IntelligenceConfig) -> CandidatePool:
+    """The members of the candidate circles and the pipeline by member, read once."""
     members = [
         member
         for circle in config.candidate_circles
@@ -106,6 +98,27 @@ def candidates_for(
     pipeline: dict[str, list[Partnership]] = {}
     for entry in tx.find(Partnership):
         pipeline.setdefault(entry.member_id, []).append(entry)
+    return members, pipeline
+
+
+def candidates_for(
+    tx: Tx,
+    graph: NetworkGraph,
+    router: IntroRouter,
+    target: TargetProfile,
+    config: IntelligenceConfig,
+    *,
+    top: int | None = None,
+    pool: CandidatePool | None = None,
+) -> list[Candidate]:
+    """Members of the candidate circles ranked against ``target``, best first.
+
+    ``pool`` is :func:`candidate_pool`'s read, when the caller ranks for several targets.
+
+    Each carries its partnership if it is in the pipeline already and the company's best
+    warm path to it (see :mod:`~connector.intelligence.paths`).
+    """
+    members, pipeline = pool if pool is not None else candidate_pool(tx, config)
     degrees = graph.degrees()
     reach = {member.id: degrees[graph.index[member.id]] for member in members}
     ranked = rank(members, reach, target, config.candidate_weights)

@@ -6,9 +6,11 @@ Nothing here is written: club suggestions are a preview of what ``refnet intel s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from connector.goals import JointEventSource
 from connector.intelligence.candidates import Candidate
 from connector.intelligence.config import IntelligenceConfig
 from connector.intelligence.connectors import ConnectorScore, connector_scores, top_connectors
@@ -17,16 +19,22 @@ from connector.intelligence.health import PartnerHealth, partner_health
 from connector.intelligence.matchmaking import MatchStats, Suggestion
 from connector.intelligence.network import NetworkAnalysis, activated_members, analyse_network
 from connector.intelligence.paths import IntroRouter
-from connector.intelligence.service import candidates_for, club_suggestions
+from connector.intelligence.service import (
+    candidate_pool,
+    candidates_for,
+    club_suggestions,
+    member_names,
+)
 from connector.model import (
     Agreement,
     Circle,
     Club,
-    Member,
+    Introduction,
     Partnership,
     Referral,
     TargetProfile,
 )
+from connector.money import MoneyConfig
 from connector.store import Store
 
 __all__ = [
@@ -73,26 +81,46 @@ class IntelligenceReport:
 
 
 def build_intelligence(
-    store: Store, config: IntelligenceConfig, *, as_of: datetime, top: int = 10
+    store: Store,
+    config: IntelligenceConfig,
+    *,
+    as_of: datetime,
+    top: int = 10,
+    referrals: Sequence[Referral] | None = None,
+    introductions: Sequence[Introduction] | None = None,
+    money: MoneyConfig | None = None,
+    events: JointEventSource | None = None,
 ) -> IntelligenceReport:
-    """The report's intelligence sections; each list is cut to ``top`` rows."""
+    """The report's intelligence sections; each list is cut to ``top`` rows.
+
+    ``referrals`` and ``introductions`` are the ones the caller read already (the report
+    does), so they are not read a second time.
+    """
     with store.reading() as tx:
         graph = NetworkGraph.load(tx)
         router = IntroRouter(graph, config.paths)
         analysis = analyse_network(graph, router, activated_members(tx), config.paths, top=top)
+        targets = list(tx.find(TargetProfile))
+        # Read once for every target: at 100,000 members this read was the report's largest.
+        pool = candidate_pool(tx, config) if targets else None
         candidates = [
             TargetCandidates(
-                target.id, target.name, candidates_for(tx, graph, router, target, config, top=top)
+                target.id,
+                target.name,
+                candidates_for(tx, graph, router, target, config, top=top, pool=pool),
             )
-            for target in tx.find(TargetProfile)
+            for target in targets
         ]
         health = partner_health(
             tx.find(Partnership),
-            {m.id: m.name for m in tx.find(Member)},
-            tx.find(Referral),
+            member_names(tx),
+            tx.find(Referral) if referrals is None else referrals,
             tx.find(Agreement),
             config.health,
             as_of=as_of,
+            introductions=tx.find(Introduction) if introductions is None else introductions,
+            money=money,
+            events=events,
         )
         club_ids = [club.id for club in tx.find(Club)]
     scores = connector_scores(graph, config.connector)

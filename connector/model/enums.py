@@ -77,11 +77,14 @@ class AgreementStatus(StrEnum):
 
 
 class GoalMetric(StrEnum):
+    """What a goal of an agreement counts; :mod:`connector.goals` measures each from the data."""
+
     REFERRALS_GIVEN = "referrals_given"
-    REFERRALS_WON = "referrals_won"
+    REFERRALS_WON = "referrals_won"  # deals won from the partner's referrals
     WON_VALUE = "won_value"
+    JOINT_EVENTS = "joint_events"
     INTRODUCTIONS = "introductions"
-    CUSTOM = "custom"
+    CUSTOM = "custom"  # not measurable from refnet's data: progress is entered by hand
 
 
 class MembershipStatus(StrEnum):

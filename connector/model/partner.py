@@ -35,7 +35,13 @@ class Partnership(Record):
 
 
 class Goal(BaseModel):
-    """One measurable goal of an agreement, e.g. 4 referrals per quarter."""
+    """One measurable goal of an agreement, e.g. 12 referrals given in the agreement year.
+
+    ``period_start``/``period_end`` narrow the goal to part of the agreement's period (both
+    or neither; the agreement's period when absent). ``achieved`` is entered by hand and is
+    what counts only for goals refnet cannot measure (``custom``); every other metric is
+    measured from the data by :mod:`connector.goals`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -43,6 +49,16 @@ class Goal(BaseModel):
     description: str | None = None
     target: float = Field(gt=0)
     achieved: float = Field(default=0, ge=0)
+    period_start: date | None = None
+    period_end: date | None = None
+
+    @model_validator(mode="after")
+    def _period_is_whole(self) -> Goal:
+        if (self.period_start is None) != (self.period_end is None):
+            raise ValueError("a goal's period needs both period_start and period_end")
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValueError("a goal's period_end must not be before its period_start")
+        return self
 
     @property
     def progress(self) -> float:
@@ -69,6 +85,15 @@ class Agreement(Record):
         outside = [d for d in self.review_dates if not self.period_start <= d <= self.period_end]
         if outside:
             raise ValueError(f"review date {outside[0].isoformat()} lies outside the period")
+        for goal in self.goals:
+            if (
+                goal.period_start
+                and goal.period_end
+                and not (
+                    self.period_start <= goal.period_start and goal.period_end <= self.period_end
+                )
+            ):
+                raise ValueError("a goal's period must lie inside the agreement's period")
         return self
 
     @property

@@ -24,6 +24,7 @@ from mappings import (
     load_mappings,
     to_crm_fields,
 )
+from mappings.goal_values import METRICS
 from mappings.values import seed_fields
 
 WHEN = datetime(2024, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)
@@ -144,13 +145,38 @@ def test_agreement_goals_and_progress_are_pushed_through_transforms(mappings: Ma
             {"metric": "won_value", "target": 10000, "achieved": 10000},
         ],
     )
-    fields = to_crm_fields(_mapping(mappings, "Refnet_Agreement__c"), agreement)
+    measured = {
+        "goals_measured": "referrals_given: 1 of 4 (25%)",
+        "goal_progress": 0.625,
+        "goal_referrals_given_target": 4.0,
+        "goal_referrals_given_actual": 1.0,
+        "goal_won_value_target": 10000.0,
+        "goal_won_value_actual": 10000.0,
+    }
+    computed = {
+        **{f"goal_{m}_{part}": None for m in METRICS for part in ("target", "actual")},
+        **measured,
+    }
+    fields = to_crm_fields(_mapping(mappings, "Refnet_Agreement__c"), agreement, computed)
     assert fields == {
         "Partnership__r": {"Refnet_Id__c": "p-1"},
         "Status__c": "draft",
-        "Goals__c": "referrals_given: 1 of 4 (per quarter)\nwon_value: 10000 of 10000",
+        "Goals__c": "referrals_given: 1 of 4 (25%)",
         "Progress__c": 62.5,
+        "Referrals_Given_Target__c": 4,
+        "Referrals_Given_Actual__c": 1,
+        "Deals_Won_Target__c": None,
+        "Deals_Won_Actual__c": None,
+        "Won_Value_Target__c": 10000.0,
+        "Won_Value_Actual__c": 10000.0,
+        "Joint_Events_Target__c": None,
+        "Joint_Events_Actual__c": None,
+        "Introductions_Target__c": None,
+        "Introductions_Actual__c": None,
     }
+    # Left out, a computed value is refused rather than sent as a null that wipes the CRM.
+    with pytest.raises(RecordValidationError, match="goals_measured"):
+        to_crm_fields(_mapping(mappings, "Refnet_Agreement__c"), agreement)
 
 
 def test_pulled_values_become_validated_model_updates(mappings: MappingSet) -> None:

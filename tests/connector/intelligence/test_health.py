@@ -8,7 +8,14 @@ import pytest
 
 from connector.intelligence import HealthConfig, partner_health
 from connector.intelligence.health import quarter_of
-from connector.model import AgreementStatus, Goal, GoalMetric, PartnerStage
+from connector.model import (
+    AgreementStatus,
+    Goal,
+    GoalMetric,
+    Introduction,
+    IntroductionStatus,
+    PartnerStage,
+)
 from tests.connector import factories
 
 AS_OF = datetime(2026, 5, 15, tzinfo=UTC)  # Q2 2026; four quarters back is Q3 2025
@@ -81,18 +88,42 @@ def test_a_running_agreement_is_behind_when_a_goal_lags_the_elapsed_period() -> 
         period_start=date(2026, 1, 1),
         period_end=date(2026, 12, 31),
         goals=[
+            # The hand-entered 11 is ignored: referrals given are measured from the data.
             Goal(
-                metric=GoalMetric.REFERRALS_GIVEN, description="12 referrals", target=12, achieved=2
+                metric=GoalMetric.REFERRALS_GIVEN,
+                description="12 referrals",
+                target=12,
+                achieved=11,
             ),
-            Goal(metric=GoalMetric.INTRODUCTIONS, target=4, achieved=2),
+            Goal(metric=GoalMetric.INTRODUCTIONS, target=4),
         ],
     )
     ended = agreement.model_copy(update={"id": "a-old", "status": AgreementStatus.ENDED})
+    referrals = [
+        factories.referral("r1", "p1", "x1", created=_on(date(2026, 2, 1))),
+        factories.referral("r2", "p1", "x2", created=_on(date(2026, 4, 1))),
+        factories.referral("r3", "p1", "x3", created=_on(date(2025, 12, 31))),  # before period
+        factories.referral("r4", "p1", "x4", created=_on(date(2026, 6, 1))),  # after as_of
+    ]
+    made = [
+        Introduction(
+            id=f"i{n}",
+            member_a_id="p1",
+            member_b_id=f"m{n}",
+            status=IntroductionStatus.MADE,
+            created_at=_on(date(2026, 2, n)),
+            status_changed_at=_on(date(2026, 3, n)),
+        )
+        for n in (1, 2)
+    ]
     # 134 of 364 days gone (37 %): 2 of 12 (17 %) lags by more than the 15 % margin; 2 of 4
     # (50 %) is ahead. The ended agreement is not checked.
-    (health,) = partner_health(partnerships, {}, [], [agreement, ended], CONFIG, as_of=AS_OF)
+    (health,) = partner_health(
+        partnerships, {}, referrals, [agreement, ended], CONFIG, as_of=AS_OF, introductions=made
+    )
     (check,) = health.agreements
     assert check.expected == pytest.approx(134 / 364)
+    assert [g.actual for g in check.goals] == [2, 2]
     assert check.behind_goals == (("12 referrals", pytest.approx(2 / 12)),)
     assert health.flags[-1] == "agreement a-1 behind, 37% of its period gone: 12 referrals at 17%"
     assert health.name == "p1"  # no name known: the member id stands in

@@ -1,0 +1,202 @@
+"""The store as it stood at a moment: what ``refnet report --as-of D`` reports on.
+
+A copy of the store into a temporary SQLite file holding only what existed at ``D``, each
+record in the state it had at ``D``; the report then runs on the copy unchanged, so "the
+report at D" and "the report of a store holding only the data that existed at D" are the
+same computation by construction (tested as a property in tests/connector/test_as_of.py).
+
+What existed at ``D``:
+
+* members, connections, referrals, introductions: ``created_at <= D``; clubs:
+  ``founded_on <= D``; memberships: ``invited_on <= D``; target profiles: always;
+* partnerships and agreements (no creation time of their own): unless their first audit
+  entry (from no state) is later than ``D`` and no date of their own (``stage_changed_at``,
+  ``signed_on``) lies on or before ``D``;
+* audit entries: ``at <= D``. Records that refer to a record that did not exist yet are
+  left out with it.
+
+Their state at ``D``: a state field (referral and introduction ``status``, ladder stage,
+partnership ``stage``, agreement and membership ``status``) changed after ``D`` takes the
+``old_value`` of its first audit entry after ``D``; its ``*_changed_at`` becomes the time of
+the last entry at or before ``D`` (the creation time without one). Dates that lie after
+``D`` (``signed_on``, ``joined_on``, trial dates) are cleared. Values that are not audited
+(a referral's amount, a member's name) are taken as they are now.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+
+from connector.store import Store
+from connector.store import schema as tables
+
+__all__ = ["rows_as_of", "store_as_of"]
+
+Row = dict[str, Any]
+
+# Table → (audit kinds, state field, the field holding when it last changed or None).
+_STATES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
+    "members": (("ladder", "member"), "ladder_stage", None),
+    "referrals": (("referral",), "status", "status_changed_at"),
+    "partnerships": (("partnership",), "stage", "stage_changed_at"),
+    "agreements": (("agreement",), "status", None),
+    "memberships": (("membership",), "status", None),
+    "introductions": (("introduction",), "status", "status_changed_at"),
+}
+_CREATED: dict[str, str] = {
+    "members": "created_at",
+    "connections": "created_at",
+    "referrals": "created_at",
+    "introductions": "created_at",
+    "clubs": "founded_on",
+    "memberships": "invited_on",
+}
+_LATER_DATES: dict[str, tuple[str, ...]] = {
+    "agreements": ("signed_on",),
+    "memberships": ("trial_started_on", "trial_ends_on", "joined_on"),
+}
+# Foreign keys a copied row must satisfy: column → table it points at.
+_PARENTS: dict[str, dict[str, str]] = {
+    "connections": {"from_id": "members", "to_id": "members", "employee_id": "members"},
+    "referrals": {"referrer_id": "members", "referred_id": "members", "recipient_id": "members"},
+    "partnerships": {"member_id": "members", "owner_id": "members"},
+    "agreements": {"partnership_id": "partnerships"},
+    "memberships": {"club_id": "clubs", "member_id": "members"},
+    "introductions": {"club_id": "clubs", "member_a_id": "members", "member_b_id": "members"},
+}
+_ORDER = (
+    tables.members,
+    tables.connections,
+    tables.referrals,
+    tables.target_profiles,
+    tables.partnerships,
+    tables.agreements,
+    tables.clubs,
+    tables.memberships,
+    tables.introductions,
+)
+
+
+def _existed(value: Any, when: datetime) -> bool:
+    if isinstance(value, datetime):
+        return value <= when
+    if isinstance(value, date):
+        return value <= when.date()
+    return True
+
+
+def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
+    """Every table's rows (and the audit log) as they stood at ``when``; see the module."""
+    audit = tables.audit_log
+    with store.reading() as tx:
+        db = tx.connection
+        entries = [dict(r) for r in db.execute(select(audit).order_by(audit.c.id)).mappings()]
+        raw = {t.name: [dict(r) for r in db.execute(select(t)).mappings()] for t in _ORDER}
+    first_after: dict[tuple[str, str, str], Row] = {}
+    last_before: dict[tuple[str, str, str], datetime] = {}
+    born_later: set[tuple[str, str]] = set()
+    first_seen: set[tuple[str, str]] = set()
+    for entry in entries:
+        key = (entry["kind"], entry["record_id"], entry["field"])
+        if (entry["kind"], entry["record_id"]) not in first_seen:
+            first_seen.add((entry["kind"], entry["record_id"]))
+            if entry["old_value"] is None and entry["at"] > when:
+                born_later.add((entry["kind"], entry["record_id"]))
+        if entry["at"] > when:
+            first_after.setdefault(key, entry)
+        else:
+            last_before[key] = entry["at"]
+    kept: dict[str, list[Row]] = {}
+    ids: dict[str, set[str]] = {}
+    for table in _ORDER:
+        name = table.name
+        kinds, field, changed_at = _STATES.get(name, ((), "", None))
+        rows: list[Row] = []
+        for row in raw[name]:
+            created = _CREATED.get(name)
+            if created is not None and not _existed(row[created], when):
+                continue
+            if created is None and _born_later(row, kinds, born_later, when):
+                continue
+            parents = _PARENTS.get(name, {})
+            if any(row[c] is not None and row[c] not in ids[t] for c, t in parents.items()):
+                continue
+            rows.append(_rewound(row, kinds, field, changed_at, first_after, last_before, when))
+            for column in _LATER_DATES.get(name, ()):
+                if row[column] is not None and not _existed(row[column], when):
+                    rows[-1][column] = None
+        kept[name] = rows
+        ids[name] = {row["id"] for row in rows}
+    kept[audit.name] = [e for e in entries if e["at"] <= when]
+    return kept
+
+
+def _born_later(
+    row: Row, kinds: tuple[str, ...], born_later: set[tuple[str, str]], when: datetime
+) -> bool:
+    """A record without a creation time whose first audit entry (from no state) is later.
+
+    An import writes such an entry on the day of the import for a record that may be older:
+    its own dates (a stage reached, an agreement signed, on or before ``when``) prove it
+    existed then.
+    """
+    if not any((kind, row["id"]) in born_later for kind in kinds):
+        return False
+    proofs = [row.get("stage_changed_at"), row.get("signed_on")]
+    return not any(p is not None and _existed(p, when) for p in proofs)
+
+
+def _rewound(
+    row: Row,
+    kinds: tuple[str, ...],
+    field: str,
+    changed_at: str | None,
+    first_after: dict[tuple[str, str, str], Row],
+    last_before: dict[tuple[str, str, str], datetime],
+    when: datetime,
+) -> Row:
+    if changed_at is not None and _existed(row[changed_at], when):
+        return row  # its last change happened by then: the state now is the state then
+    for kind in kinds:
+        later = first_after.get((kind, row["id"], field))
+        # No entry from no state: an import wrote the state as it was; nothing to rewind to.
+        if later is None or later["old_value"] is None:
+            continue
+        row = {**row, field: later["old_value"]}
+        if changed_at is not None:
+            row[changed_at] = (
+                last_before.get((kind, row["id"], field))
+                or row.get("created_at")
+                or row[changed_at]
+            )
+    return row
+
+
+@contextmanager
+def store_as_of(store: Store, when: datetime | None) -> Iterator[Store]:
+    """``store`` itself when ``when`` is None, else a temporary copy as it stood at ``when``."""
+    if when is None:
+        yield store
+        return
+    rows = rows_as_of(store, when)
+    with tempfile.TemporaryDirectory(prefix="refnet-as-of-") as folder:
+        copy = Store.open(f"sqlite:///{Path(folder) / 'as-of.db'}")
+        try:
+            with copy.transaction() as tx:
+                for table in (*_ORDER, tables.audit_log):
+                    _insert(tx.connection, table, rows[table.name])
+            yield copy
+        finally:
+            copy.close()
+
+
+def _insert(connection: Any, table: Table, rows: list[Row]) -> None:
+    if rows:
+        connection.execute(insert(table), rows)
