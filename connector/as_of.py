@@ -60,7 +60,7 @@ _CREATED: dict[str, str] = {
 }
 _LATER_DATES: dict[str, tuple[str, ...]] = {
     "agreements": ("signed_on",),
-    "memberships": ("trial_started_on", "trial_ends_on", "joined_on"),
+    "memberships": ("trial_started_on", "trial_ends_on", "joined_on", "responded_on", "left_on"),
 }
 # Foreign keys a copied row must satisfy: column → table it points at.
 _PARENTS: dict[str, dict[str, str]] = {
@@ -70,6 +70,11 @@ _PARENTS: dict[str, dict[str, str]] = {
     "agreements": {"partnership_id": "partnerships"},
     "memberships": {"club_id": "clubs", "member_id": "members"},
     "introductions": {"club_id": "clubs", "member_a_id": "members", "member_b_id": "members"},
+}
+# References that may point at a record that did not exist yet: the copy keeps the row and
+# drops the reference (a club existed before its moderator joined refnet's network).
+_OPTIONAL_PARENTS: dict[str, dict[str, str]] = {
+    "clubs": {"moderator_id": "members"},
 }
 _ORDER = (
     tables.members,
@@ -129,6 +134,9 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
             if any(row[c] is not None and row[c] not in ids[t] for c, t in parents.items()):
                 continue
             rows.append(_rewound(row, kinds, field, changed_at, first_after, last_before, when))
+            for column, parent in _OPTIONAL_PARENTS.get(name, {}).items():
+                if row[column] is not None and row[column] not in ids[parent]:
+                    rows[-1][column] = None
             for column in _LATER_DATES.get(name, ()):
                 if row[column] is not None and not _existed(row[column], when):
                     rows[-1][column] = None

@@ -48,13 +48,16 @@ def synthetic_club(
     Members give ``referrals_between`` won referrals to each other in 2025, each worth
     ``won_value_each``; the comparable non-members give ``non_member_referrals`` between them.
     """
+    # Everyone is in the network before the club starts, so a report as of any day of the
+    # pilot (which copies only what existed then) still holds them.
+    known = {"created_at": datetime(2024, 6, 1, tzinfo=UTC)}
     records: list[Record] = [
         club(pilot=pilot),
-        member("emp", Circle.EMPLOYEE),
-        member("prospect", Circle.PROSPECT),
-        *(member(f"m{i}", profile=METAL) for i in range(1, 5)),
-        *(member(f"n{i}", profile=METAL) for i in range(1, 5)),
-        member("food", profile=Profile(industry="food")),
+        member("emp", Circle.EMPLOYEE, **known),
+        member("prospect", Circle.PROSPECT, **known),
+        *(member(f"m{i}", profile=METAL, **known) for i in range(1, 5)),
+        *(member(f"n{i}", profile=METAL, **known) for i in range(1, 5)),
+        member("food", profile=Profile(industry="food"), **known),
     ]
     for i in range(1, 5):
         status = MembershipStatus.MEMBER if i <= active else MembershipStatus.LEFT
