@@ -14,7 +14,6 @@ proposal), and every stage a file sets is audited with the file and line as its 
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from connector.errors import IllegalTransition, ImportRejected, RowError
+from connector.importing.first_lines import FirstLines
 from connector.importing.readers import open_source
 from connector.importing.rows import SourceFile, SourceRow
 from connector.model import (
@@ -221,6 +221,28 @@ def _merge(old: Record | None, data: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+class _ChunkKeys:
+    """The ids one chunk of one kind uses, with their first lines in earlier chunks (looked
+    up in one pass), and the ids and natural keys the chunk itself adds.
+
+    Natural keys (a connection's from/to) need no index of their own: a pair used in an
+    earlier chunk is in the store by now, held by a record whose first line the ids know.
+    """
+
+    def __init__(self, first_lines: FirstLines, kind: str, ids: list[str]) -> None:
+        self.first_lines = first_lines
+        self.kind = kind
+        self.ids: dict[str, int] = first_lines.lines(kind, ids)
+        self.new_ids: dict[str, int] = {}
+        self.pairs: dict[tuple[str, str], int] = {}  # this chunk's pairs → line
+
+    def first_line(self, record_id: str) -> int | None:
+        return self.new_ids.get(record_id) or self.ids.get(record_id)
+
+    def remember(self) -> None:
+        self.first_lines.add(self.kind, self.new_ids.items())
+
+
 class _FileImport:
     """One file's rows checked and written, chunk by chunk, inside the command's transaction."""
 
@@ -241,17 +263,18 @@ class _FileImport:
         self.employee_id = employee_id
         self.errors = errors
         self.actor = Actor(actor.name, event_ref=actor.event_ref or f"import:{source.path.name}")
-        self.seen: dict[str, dict[str, int]] = defaultdict(dict)  # kind → id → first line
-        self.pairs: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+        # Ids and natural keys already used in this file, with their first line: on disk, so
+        # a million rows cost no more memory than a thousand (see first_lines.py).
+        self.first_lines = FirstLines()
         self.failed: dict[str, set[str]] = defaultdict(set)  # ids of rows that had errors
-        self.contacts: dict[str, int] = {}  # contact identity → first line
 
     def run(self) -> None:
-        for chunk in _chunks(self.source.rows):
-            if self.source.kind == "contact":
-                self._contacts(chunk)
-            else:
-                self._chunk(chunk)
+        with self.first_lines:
+            for chunk in _chunks(self.source.rows):
+                if self.source.kind == "contact":
+                    self._contacts(chunk)
+                else:
+                    self._chunk(chunk)
 
     # -- ordinary rows ---------------------------------------------------------------------
     def _chunk(self, chunk: list[SourceRow]) -> None:
@@ -262,22 +285,31 @@ class _FileImport:
             model = KINDS[kind]
             ids = [str(row.data["id"]) for row in rows if isinstance(row.data.get("id"), str)]
             stored = {r.id: r for r in self.tx.find_in(model, {"id": ids})} if ids else {}
-            valid: list[tuple[SourceRow, Record, Record | None]] = []
+            checked: list[tuple[SourceRow, Record | None, Record | None]] = []
             for row in rows:
                 record_id = row.data.get("id")
                 old = stored.get(record_id) if isinstance(record_id, str) else None
                 record = self._validate(row, _merge(old, self._with_defaults(row, old)))
-                if not self._unique(row, record) or row.problems or record is None:
+                checked.append((row, record, old))
+            uniques = _ChunkKeys(self.first_lines, kind, ids)
+            valid: list[tuple[SourceRow, Record, Record | None]] = []
+            for row, record, old in checked:
+                record_id = row.data.get("id")
+                if not self._unique(row, record, uniques) or row.problems or record is None:
                     if isinstance(record_id, str):
                         self.failed[kind].add(record_id)
                     self.errors.extend(row.problems)
                     continue
-                record = self._stage(row, old, record)
-                if record is not None:
-                    valid.append((row, record, old))
+                staged = self._stage(row, old, record)
+                if staged is not None:
+                    valid.append((row, staged, old))
             broken = self._check_references(kind, rows, valid) | self._check_stored_pairs(
-                kind, valid
+                kind, valid, uniques
             )
+            uniques.remember()
+            for row, record, _ in valid:
+                if row.number in broken:
+                    self.failed[kind].add(record.id)  # not written: later rows must not count on it
             self._write(kind, [item for item in valid if item[0].number not in broken])
 
     def _with_defaults(self, row: SourceRow, old: Record | None) -> dict[str, Any]:
@@ -298,29 +330,29 @@ class _FileImport:
                 self.errors.append(row.error(row.column_for(tuple(problem["loc"])), problem["msg"]))
             return None
 
-    def _unique(self, row: SourceRow, record: Record | None) -> bool:
+    def _unique(self, row: SourceRow, record: Record | None, keys: _ChunkKeys) -> bool:
+        """No id twice in a file; no natural key twice in a chunk (across chunks: see
+        :meth:`_check_stored_pairs`)."""
         record_id = row.data.get("id")
         if not isinstance(record_id, str):
             return True
-        first = self.seen[row.kind].get(record_id)
+        first = keys.first_line(record_id)
         if first is not None:
             self.errors.append(
                 row.error("id", f"duplicate id; first used at {row.unit} {first}; keep one row")
             )
             return False
-        self.seen[row.kind][record_id] = row.number
+        keys.new_ids[record_id] = row.number
         if record is not None and row.kind in _UNIQUE_PAIRS:
             left, right = _UNIQUE_PAIRS[row.kind]
-            # Interned: a million connections name only the members' ids, so the pairs kept
-            # to find duplicates share those strings instead of holding two copies each.
-            pair = (sys.intern(getattr(record, left)), sys.intern(getattr(record, right)))
-            earlier = self.pairs[row.kind].get(pair)
+            pair = (str(getattr(record, left)), str(getattr(record, right)))
+            earlier = keys.pairs.get(pair)
             if earlier is not None:
                 self.errors.append(
                     row.error(right, f"duplicate {left}/{right} pair; first at line {earlier}")
                 )
                 return False
-            self.pairs[row.kind][pair] = row.number
+            keys.pairs[pair] = row.number
         return True
 
     def _stage(self, row: SourceRow, old: Record | None, record: Record) -> Record | None:
@@ -407,32 +439,35 @@ class _FileImport:
         return broken
 
     def _check_stored_pairs(
-        self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]
+        self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]], keys: _ChunkKeys
     ) -> set[int]:
         """A natural key (from/to of a connection, club/member of a membership) the store
-        already holds under another id is a row error that names that id, never the store's
+        already holds under another id is a row error naming where it came from: an earlier
+        line of this file (a duplicate pair), or the stored record's id. Never the store's
         integrity error after the fact. Returns the lines refused."""
         if kind not in _UNIQUE_PAIRS or not valid:
             return set()
         left, right = _UNIQUE_PAIRS[kind]
-        lefts = sorted({str(getattr(record, left)) for _, record, _ in valid})
-        stored = {
-            (str(getattr(r, left)), str(getattr(r, right))): r.id
-            for r in self.tx.find_in(KINDS[kind], {left: lefts})
-        }
+        pairs = [(str(getattr(r, left)), str(getattr(r, right))) for _, r, _ in valid]
+        stored = self.tx.ids_by_pair(KINDS[kind], left, right, pairs)
+        unknown = {holder for holder in stored.values() if holder not in keys.ids}
+        earlier = {**self.first_lines.lines(kind, unknown), **keys.ids} if unknown else keys.ids
         refused: set[int] = set()
-        for row, record, _ in valid:
-            holder = stored.get((str(getattr(record, left)), str(getattr(record, right))))
-            # A holder this import rewrites may be moving to another pair: not a conflict.
-            if holder is None or holder == record.id or holder in self.seen[kind]:
+        for (row, record, _), pair in zip(valid, pairs, strict=True):
+            holder = stored.get(pair)
+            # A holder this chunk rewrites may be moving to another pair: not a conflict.
+            if holder is None or holder == record.id or holder in keys.new_ids:
                 continue
-            self.errors.append(
-                row.error(
-                    right,
+            first = earlier.get(holder)
+            if first is not None and holder not in self.failed[kind]:
+                # Written from an earlier chunk of this file: the same pair twice.
+                message = f"duplicate {left}/{right} pair; first at line {first}"
+            else:
+                message = (
                     f"this {left}/{right} pair is already stored as {kind} '{holder}'; "
-                    f"use id '{holder}' to update it",
+                    f"use id '{holder}' to update it"
                 )
-            )
+            self.errors.append(row.error(right, message))
             refused.add(row.number)
         return refused
 
@@ -504,7 +539,7 @@ class _FileImport:
         else:
             self.errors.append(row.error("name", "a contact needs a name, an e-mail or an id"))
             return
-        first = self.contacts.get(identity)
+        first = self.first_lines.lines("contact", [identity]).get(identity)
         if first is not None:
             self.errors.append(
                 row.error(
@@ -513,7 +548,7 @@ class _FileImport:
                 )
             )
             return
-        self.contacts[identity] = row.number
+        self.first_lines.add("contact", [(identity, row.number)])
         if known is None:
             data["id"] = data.get("id") or new_id("mem", identity.split(":", 1)[1])
             data.setdefault("circle", Circle.PROSPECT.value)
