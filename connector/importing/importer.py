@@ -121,6 +121,7 @@ def import_file(
     zone: ZoneInfo = BERLIN,
     encoding: str | None = None,
     delimiter: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ImportReport:
     """Import one file, all or nothing; raise :class:`ImportRejected` listing every bad row."""
     return import_files(
@@ -133,6 +134,7 @@ def import_file(
         zone=zone,
         encoding=encoding,
         delimiter=delimiter,
+        chunk_rows=chunk_rows,
     )[0]
 
 
@@ -147,10 +149,13 @@ def import_files(
     zone: ZoneInfo = BERLIN,
     encoding: str | None = None,
     delimiter: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> list[ImportReport]:
     """Import files in order in ONE transaction: all of them, or (on any error) nothing.
 
     Raises :class:`ImportRejected` with every problem of every file (sorted by file, line).
+    ``chunk_rows`` (rows read, checked and written at a time) changes memory and speed,
+    never the outcome.
     """
     errors: list[RowError] = []
     reports: list[ImportReport] = []
@@ -174,7 +179,7 @@ def import_files(
                 delimiter=source.delimiter,
                 ignored_columns=source.ignored_columns,
             )
-            _FileImport(tx, source, report, actor, employee_id, errors, rules).run()
+            _FileImport(tx, source, report, actor, employee_id, errors, rules).run(chunk_rows)
             reports.append(report)
         if errors:
             # Raised inside the transaction: everything written so far is rolled back.
@@ -197,8 +202,10 @@ def _first_state(kind: str) -> object:
     return KINDS[kind].model_fields[state_field].default
 
 
-def _chunks(rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
-    while chunk := list(islice(rows, CHUNK_ROWS)):
+def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    if size < 1:
+        raise ValueError(f"chunk_rows must be at least 1, not {size}")
+    while chunk := list(islice(rows, size)):
         yield chunk
 
 
@@ -221,26 +228,37 @@ def _merge(old: Record | None, data: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _pair_key(pair: tuple[str, str]) -> str:
+    # Length-prefixed, so no id can contain a separator that makes two pairs one key.
+    return f"{len(pair[0])}:{pair[0]}{pair[1]}"
+
+
 class _ChunkKeys:
-    """The ids one chunk of one kind uses, with their first lines in earlier chunks (looked
-    up in one pass), and the ids and natural keys the chunk itself adds.
+    """The ids and natural keys (a connection's from/to) one chunk of one kind uses: their
+    first lines in earlier chunks, looked up in one pass, and the ones the chunk adds,
+    recorded when the chunk is done."""
 
-    Natural keys (a connection's from/to) need no index of their own: a pair used in an
-    earlier chunk is in the store by now, held by a record whose first line the ids know.
-    """
-
-    def __init__(self, first_lines: FirstLines, kind: str, ids: list[str]) -> None:
+    def __init__(
+        self, first_lines: FirstLines, kind: str, ids: list[str], records: list[Record | None]
+    ) -> None:
         self.first_lines = first_lines
         self.kind = kind
         self.ids: dict[str, int] = first_lines.lines(kind, ids)
-        self.new_ids: dict[str, int] = {}
-        self.pairs: dict[tuple[str, str], int] = {}  # this chunk's pairs → line
-
-    def first_line(self, record_id: str) -> int | None:
-        return self.new_ids.get(record_id) or self.ids.get(record_id)
+        self.pairs: dict[str, int] = {}
+        if kind in _UNIQUE_PAIRS:
+            left, right = _UNIQUE_PAIRS[kind]
+            wanted = (
+                _pair_key((str(getattr(r, left)), str(getattr(r, right))))
+                for r in records
+                if r is not None
+            )
+            self.pairs = first_lines.lines(f"{kind} pair", wanted)
+        self.new_ids: list[tuple[str, int]] = []
+        self.new_pairs: list[tuple[str, int]] = []
 
     def remember(self) -> None:
-        self.first_lines.add(self.kind, self.new_ids.items())
+        self.first_lines.add(self.kind, self.new_ids)
+        self.first_lines.add(f"{self.kind} pair", self.new_pairs)
 
 
 class _FileImport:
@@ -268,9 +286,9 @@ class _FileImport:
         self.first_lines = FirstLines()
         self.failed: dict[str, set[str]] = defaultdict(set)  # ids of rows that had errors
 
-    def run(self) -> None:
+    def run(self, chunk_rows: int) -> None:
         with self.first_lines:
-            for chunk in _chunks(self.source.rows):
+            for chunk in _chunks(self.source.rows, chunk_rows):
                 if self.source.kind == "contact":
                     self._contacts(chunk)
                 else:
@@ -291,7 +309,7 @@ class _FileImport:
                 old = stored.get(record_id) if isinstance(record_id, str) else None
                 record = self._validate(row, _merge(old, self._with_defaults(row, old)))
                 checked.append((row, record, old))
-            uniques = _ChunkKeys(self.first_lines, kind, ids)
+            uniques = _ChunkKeys(self.first_lines, kind, ids, [r for _, r, _ in checked])
             valid: list[tuple[SourceRow, Record, Record | None]] = []
             for row, record, old in checked:
                 record_id = row.data.get("id")
@@ -307,9 +325,6 @@ class _FileImport:
                 kind, valid, uniques
             )
             uniques.remember()
-            for row, record, _ in valid:
-                if row.number in broken:
-                    self.failed[kind].add(record.id)  # not written: later rows must not count on it
             self._write(kind, [item for item in valid if item[0].number not in broken])
 
     def _with_defaults(self, row: SourceRow, old: Record | None) -> dict[str, Any]:
@@ -331,21 +346,20 @@ class _FileImport:
             return None
 
     def _unique(self, row: SourceRow, record: Record | None, keys: _ChunkKeys) -> bool:
-        """No id twice in a file; no natural key twice in a chunk (across chunks: see
-        :meth:`_check_stored_pairs`)."""
         record_id = row.data.get("id")
         if not isinstance(record_id, str):
             return True
-        first = keys.first_line(record_id)
+        first = keys.ids.get(record_id)
         if first is not None:
             self.errors.append(
                 row.error("id", f"duplicate id; first used at {row.unit} {first}; keep one row")
             )
             return False
-        keys.new_ids[record_id] = row.number
+        keys.ids[record_id] = row.number
+        keys.new_ids.append((record_id, row.number))
         if record is not None and row.kind in _UNIQUE_PAIRS:
             left, right = _UNIQUE_PAIRS[row.kind]
-            pair = (str(getattr(record, left)), str(getattr(record, right)))
+            pair = _pair_key((str(getattr(record, left)), str(getattr(record, right))))
             earlier = keys.pairs.get(pair)
             if earlier is not None:
                 self.errors.append(
@@ -353,6 +367,7 @@ class _FileImport:
                 )
                 return False
             keys.pairs[pair] = row.number
+            keys.new_pairs.append((pair, row.number))
         return True
 
     def _stage(self, row: SourceRow, old: Record | None, record: Record) -> Record | None:
@@ -442,8 +457,7 @@ class _FileImport:
         self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]], keys: _ChunkKeys
     ) -> set[int]:
         """A natural key (from/to of a connection, club/member of a membership) the store
-        already holds under another id is a row error naming where it came from: an earlier
-        line of this file (a duplicate pair), or the stored record's id. Never the store's
+        already holds under another id is a row error that names that id, never the store's
         integrity error after the fact. Returns the lines refused."""
         if kind not in _UNIQUE_PAIRS or not valid:
             return set()
@@ -451,23 +465,20 @@ class _FileImport:
         pairs = [(str(getattr(r, left)), str(getattr(r, right))) for _, r, _ in valid]
         stored = self.tx.ids_by_pair(KINDS[kind], left, right, pairs)
         unknown = {holder for holder in stored.values() if holder not in keys.ids}
-        earlier = {**self.first_lines.lines(kind, unknown), **keys.ids} if unknown else keys.ids
+        seen = set(keys.ids) | set(self.first_lines.lines(kind, unknown))
         refused: set[int] = set()
         for (row, record, _), pair in zip(valid, pairs, strict=True):
             holder = stored.get(pair)
-            # A holder this chunk rewrites may be moving to another pair: not a conflict.
-            if holder is None or holder == record.id or holder in keys.new_ids:
+            # A holder this import rewrites may be moving to another pair: not a conflict.
+            if holder is None or holder == record.id or holder in seen:
                 continue
-            first = earlier.get(holder)
-            if first is not None and holder not in self.failed[kind]:
-                # Written from an earlier chunk of this file: the same pair twice.
-                message = f"duplicate {left}/{right} pair; first at line {first}"
-            else:
-                message = (
+            self.errors.append(
+                row.error(
+                    right,
                     f"this {left}/{right} pair is already stored as {kind} '{holder}'; "
-                    f"use id '{holder}' to update it"
+                    f"use id '{holder}' to update it",
                 )
-            self.errors.append(row.error(right, message))
+            )
             refused.add(row.number)
         return refused
 
