@@ -15,7 +15,7 @@ proposal), and every stage a file sets is audited with the file and line as its 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -54,7 +54,10 @@ from connector.rules import (
 from connector.services import Actor, evaluate_ladder
 from connector.store import KINDS, Store, Tx
 
-__all__ = ["ImportReport", "import_file", "import_files"]
+__all__ = ["ImportProgress", "ImportReport", "import_file", "import_files"]
+
+# Called after each chunk with the file's name and how many of its rows have been read.
+ImportProgress = Callable[[str, int], None]
 
 CHUNK_ROWS = 2000
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -122,6 +125,8 @@ def import_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    dry_run: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing; raise :class:`ImportRejected` listing every bad row."""
     return import_files(
@@ -135,6 +140,8 @@ def import_file(
         encoding=encoding,
         delimiter=delimiter,
         chunk_rows=chunk_rows,
+        dry_run=dry_run,
+        progress=progress,
     )[0]
 
 
@@ -150,13 +157,58 @@ def import_files(
     encoding: str | None = None,
     delimiter: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    dry_run: bool = False,
+    progress: ImportProgress | None = None,
 ) -> list[ImportReport]:
     """Import files in order in ONE transaction: all of them, or (on any error) nothing.
 
     Raises :class:`ImportRejected` with every problem of every file (sorted by file, line).
     ``chunk_rows`` (rows read, checked and written at a time) changes memory and speed,
-    never the outcome.
+    never the outcome. ``dry_run`` does everything (every check, the counts, the stage
+    changes) and then rolls the transaction back; ``progress`` hears after every chunk.
     """
+    try:
+        return _import_files(
+            store,
+            paths,
+            rules=rules,
+            actor=actor,
+            kind=kind,
+            employee_id=employee_id,
+            zone=zone,
+            encoding=encoding,
+            delimiter=delimiter,
+            chunk_rows=chunk_rows,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    except _DryRunDone as done:
+        return done.reports
+
+
+class _DryRunDone(Exception):
+    """Raised inside the transaction so that it rolls back; carries what would be written."""
+
+    def __init__(self, reports: list[ImportReport]) -> None:
+        super().__init__("dry run")
+        self.reports = reports
+
+
+def _import_files(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    rules: RulesConfig,
+    actor: Actor,
+    kind: str | None,
+    employee_id: str | None,
+    zone: ZoneInfo,
+    encoding: str | None,
+    delimiter: str | None,
+    chunk_rows: int,
+    dry_run: bool,
+    progress: ImportProgress | None,
+) -> list[ImportReport]:
     errors: list[RowError] = []
     reports: list[ImportReport] = []
     with store.transaction() as tx:
@@ -179,7 +231,9 @@ def import_files(
                 delimiter=source.delimiter,
                 ignored_columns=source.ignored_columns,
             )
-            _FileImport(tx, source, report, actor, employee_id, errors, rules).run(chunk_rows)
+            _FileImport(tx, source, report, actor, employee_id, errors, rules).run(
+                chunk_rows, progress
+            )
             reports.append(report)
         if errors:
             # Raised inside the transaction: everything written so far is rolled back.
@@ -193,6 +247,8 @@ def import_files(
                         tx, member_id, rules, cause=f"import of {report.file}", actor=file_actor
                     )
                 )
+        if dry_run:
+            raise _DryRunDone(reports)
     return reports
 
 
@@ -286,13 +342,17 @@ class _FileImport:
         self.first_lines = FirstLines()
         self.failed: dict[str, set[str]] = defaultdict(set)  # ids of rows that had errors
 
-    def run(self, chunk_rows: int) -> None:
+    def run(self, chunk_rows: int, progress: ImportProgress | None) -> None:
+        done = 0
         with self.first_lines:
             for chunk in _chunks(self.source.rows, chunk_rows):
                 if self.source.kind == "contact":
                     self._contacts(chunk)
                 else:
                     self._chunk(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(self.source.path.name, done)
 
     # -- ordinary rows ---------------------------------------------------------------------
     def _chunk(self, chunk: list[SourceRow]) -> None:
@@ -485,7 +545,9 @@ class _FileImport:
     def _write(self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]) -> None:
         # Written even when other rows had errors: later rows may refer to these, and the
         # command's transaction is rolled back as a whole if any error was found.
-        self.tx.put_many(record for _, record, _ in valid)
+        # Records found missing when the chunk was read are inserted (cheaper than upserting).
+        self.tx.put_many((record for _, record, old in valid if old is None), new=True)
+        self.tx.put_many(record for _, record, old in valid if old is not None)
         for _, record, old in valid:
             if old is None:
                 self.report.created[kind] += 1

@@ -144,3 +144,39 @@ def test_a_clean_reimport_in_chunks_changes_nothing(members_stored: Store, tmp_p
     with members_stored.reading() as tx:
         assert sorted(c.model_dump_json() for c in tx.find(Connection)) == before
     assert len(before) == 25
+
+
+def test_progress_is_reported_after_every_chunk(members_stored: Store, tmp_path: Path) -> None:
+    path = _write(tmp_path, "connections.csv", _connections_csv(_distinct_rows(25)))
+    heard: list[tuple[str, int]] = []
+
+    import_file(
+        members_stored,
+        path,
+        rules=RulesConfig(),
+        actor=Actor("test"),
+        chunk_rows=10,
+        progress=lambda file, rows: heard.append((file, rows)),
+    )
+
+    assert heard == [("connections.csv", 10), ("connections.csv", 20), ("connections.csv", 25)]
+
+
+def test_a_dry_run_checks_and_counts_everything_and_writes_nothing(
+    members_stored: Store, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, "connections.csv", _connections_csv(_distinct_rows(25)))
+
+    report = import_file(
+        members_stored, path, rules=RulesConfig(), actor=Actor("test"), chunk_rows=10, dry_run=True
+    )
+
+    assert dict(report.created) == {"connection": 25}
+    with members_stored.reading() as tx:
+        assert tx.count(Connection) == 0
+    rows = _distinct_rows(25)
+    rows[21] = ("c21", "m1", "m9", 3)  # an unknown member in the third chunk
+    bad = _write(tmp_path, "connections-bad.csv", _connections_csv(rows))
+    with pytest.raises(ImportRejected) as rejected:  # a dry run finds the same errors
+        import_file(members_stored, bad, rules=RulesConfig(), actor=Actor("test"), dry_run=True)
+    assert [(e.line, e.field) for e in rejected.value.errors] == [(23, "An")]
