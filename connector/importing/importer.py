@@ -546,9 +546,13 @@ class _FileImport:
     def _write(self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]) -> None:
         # Written even when other rows had errors: later rows may refer to these, and the
         # command's transaction is rolled back as a whole if any error was found.
-        # Records found missing when the chunk was read are inserted (cheaper than upserting).
-        self.tx.put_many((record for _, record, old in valid if old is None), new=True)
-        self.tx.put_many(record for _, record, old in valid if old is not None)
+        # Records found missing when the chunk was read are inserted (cheaper than upserting);
+        # one whose id the model normalised (" m1 " from JSON) was looked up under another
+        # spelling, so it is upserted as before.
+        new = [r for row, r, old in valid if old is None and r.id == row.data.get("id")]
+        fresh = {id(record) for record in new}
+        self.tx.put_many(new, new=True)
+        self.tx.put_many(record for _, record, _ in valid if id(record) not in fresh)
         for _, record, old in valid:
             if old is None:
                 self.report.created[kind] += 1

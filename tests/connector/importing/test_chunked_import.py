@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from connector.errors import ImportRejected
 from connector.importing import import_file
-from connector.model import Connection
+from connector.model import Connection, Member
 from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.store import Store
@@ -180,3 +180,18 @@ def test_a_dry_run_checks_and_counts_everything_and_writes_nothing(
     with pytest.raises(ImportRejected) as rejected:  # a dry run finds the same errors
         import_file(members_stored, bad, rules=RulesConfig(), actor=Actor("test"), dry_run=True)
     assert [(e.line, e.field) for e in rejected.value.errors] == [(23, "An")]
+
+
+def test_an_id_the_model_normalises_still_updates_the_stored_record(
+    store: Store, tmp_path: Path
+) -> None:
+    first = tmp_path / "members.json"
+    first.write_text('[{"id": "m1", "name": "Anna", "circle": "customer"}]', encoding="utf-8")
+    again = tmp_path / "members-2.json"
+    again.write_text('[{"id": " m1 ", "name": "Berta", "circle": "customer"}]', encoding="utf-8")
+
+    _import(store, first, chunk_rows=10)
+    _import(store, again, chunk_rows=10)  # looked up as " m1 ", stored as "m1": no clash
+
+    with store.reading() as tx:
+        assert [(m.id, m.name) for m in tx.find(Member)] == [("m1", "Berta")]
