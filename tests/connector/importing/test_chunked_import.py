@@ -20,7 +20,8 @@ from tests.conftest import NewDatabaseUrl
 
 MEMBER_IDS = [f"m{n}" for n in range(6)]
 MEMBERS_CSV = "Nr;Name;Kreis\r\n" + "".join(f"{m};Mitglied {m};Kunde\r\n" for m in MEMBER_IDS)
-CONNECTIONS_HEADER = "Nr;Von;An;Stärke;Empfehlungsbereit\r\n"
+# A fixed creation time: without one each import stamps its own, and stores would differ.
+CONNECTIONS_HEADER = "Nr;Von;An;Stärke;Empfehlungsbereit;Erstellt am\r\n"
 
 
 def _import(store: Store, path: Path, chunk_rows: int) -> None:
@@ -34,7 +35,7 @@ def _write(directory: Path, name: str, text: str) -> Path:
 
 
 def _connections_csv(rows: list[tuple[str, str, str, int]]) -> str:
-    lines = [f"{cid};{a};{b};{strength};ja\r\n" for cid, a, b, strength in rows]
+    lines = [f"{cid};{a};{b};{strength};ja;31.12.2025 14:30\r\n" for cid, a, b, strength in rows]
     return CONNECTIONS_HEADER + "".join(lines)
 
 
