@@ -1,19 +1,23 @@
 """`refnet import` at scale against a plain ``executemany`` of the same rows, in one run.
 
-Writes a members file and a connections file as German Excel writes them (cp1252,
-semicolons, German headers, dates like ``31.12.2025 14:30``, ``ja``/``nein``), then, each in
-a child process of its own (so peak memory is that phase's alone) and each into a fresh
-store of the same kind (a new SQLite file, schema migrated):
+For each size (connections; members are a tenth of them, as at a customer's scale: 100,000
+members and 1,000,000 connections), writes a members file and a connections file as German
+Excel writes them (cp1252, semicolons, German headers, dates like ``31.12.2025 14:30``,
+``ja``/``nein``), then, each in a child process of its own (so peak memory is that phase's
+alone) and each into a fresh store of the same kind (a new SQLite file, schema migrated):
 
 * **import**: ``import_files`` on both files in one transaction: detection, header
-  aliases, German values, validation, references, stage rules, chunked writes;
+  aliases, German values, validation, references, duplicate checks, stage rules, chunked
+  writes;
 * **executemany**: the same rows, already in the store's column form, inserted by one
   SQLAlchemy ``insert`` per chunk of 10,000 rows in one transaction, with nothing checked.
 
-Printed: rows, seconds and peak resident memory (``ru_maxrss``) of each phase, and the
-import's ratio to the baseline.
+Printed per size: rows, wall seconds and CPU seconds of each phase, the import's ratio to
+the baseline (both clocks: on a shared machine the wall clock also measures the
+neighbours), and the peak resident memory (``ru_maxrss``) of each phase; then how the
+import's peak at the largest size compares with the smallest.
 
-    .venv/bin/python bench/import_scale.py --members 100000 --connections 1000000
+    .venv/bin/python bench/import_scale.py --sizes 250000,500000,1000000
 """
 
 from __future__ import annotations
@@ -143,6 +147,7 @@ def _phase(name: str, directory: Path, members: int, connections: int) -> None:
     """Child process: run one phase into a fresh store and print its figures as JSON."""
     store = Store.open(f"sqlite:///{directory / f'{name}.db'}")
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if name == "import":
         files = [directory / "members.csv", directory / "connections.csv"]
         reports = import_files(store, files, rules=RulesConfig(), actor=Actor("bench"))
@@ -150,9 +155,10 @@ def _phase(name: str, directory: Path, members: int, connections: int) -> None:
     else:
         rows = _executemany(store, members, connections)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     store.close()
-    print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mib": peak_kib / 1024}))
+    print(json.dumps({"rows": rows, "seconds": elapsed, "cpu": cpu, "peak_mib": peak_kib / 1024}))
 
 
 def _run_phase(name: str, directory: Path, members: int, connections: int) -> dict[str, float]:
@@ -163,35 +169,61 @@ def _run_phase(name: str, directory: Path, members: int, connections: int) -> di
     return result
 
 
+def _measure(connections: int) -> tuple[int, dict[str, float], dict[str, float]]:
+    members = max(2, connections // 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        write_files(directory, members, connections)
+        base = _run_phase("executemany", directory, members, connections)
+        imported = _run_phase("import", directory, members, connections)
+    assert imported["rows"] == base["rows"] == members + connections
+    return members, base, imported
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--connections", type=int, default=1_000_000)
+    parser.add_argument(
+        "--sizes",
+        default="250000,500000,1000000",
+        help="connections per run, comma-separated (members: a tenth of each)",
+    )
     parser.add_argument("--phase", choices=("import", "executemany"), help=argparse.SUPPRESS)
+    parser.add_argument("--members", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--connections", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.members < 2 or args.connections >= args.members * (args.members - 1):
-        parser.error("need at least 2 members and fewer connections than member pairs")
     if args.phase:
         _phase(args.phase, args.dir, args.members, args.connections)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        write_files(directory, args.members, args.connections)
-        base = _run_phase("executemany", directory, args.members, args.connections)
-        imported = _run_phase("import", directory, args.members, args.connections)
-    assert imported["rows"] == base["rows"] == args.members + args.connections
-    print(f"{args.members:,} members + {args.connections:,} connections")
-    print(f"{'phase':<12} {'rows':>10} {'seconds':>9} {'peak MiB':>9}")
-    for name, figures in (("executemany", base), ("import", imported)):
-        print(
-            f"{name:<12} {figures['rows']:>10,.0f} {figures['seconds']:>9.1f} "
-            f"{figures['peak_mib']:>9.0f}"
-        )
+    sizes = [int(size) for size in args.sizes.split(",")]
+    if any(size < 20 for size in sizes):
+        parser.error("each size needs at least 20 connections")
     print(
-        f"ratio import / executemany: time {imported['seconds'] / base['seconds']:.1f}x, "
-        f"peak memory {imported['peak_mib'] / base['peak_mib']:.2f}x"
+        f"{'members':>9} {'connections':>11} {'phase':<11} {'rows':>9} {'wall s':>7} "
+        f"{'cpu s':>7} {'peak MiB':>8}   ratio import/executemany"
     )
+    peaks: list[float] = []
+    for connections in sizes:
+        members, base, imported = _measure(connections)
+        peaks.append(imported["peak_mib"])
+        for name, figures in (("executemany", base), ("import", imported)):
+            ratio = ""
+            if name == "import":
+                ratio = (
+                    f"   wall {figures['seconds'] / base['seconds']:.2f}x, "
+                    f"cpu {figures['cpu'] / base['cpu']:.2f}x"
+                )
+            print(
+                f"{members:>9,} {connections:>11,} {name:<11} {figures['rows']:>9,.0f} "
+                f"{figures['seconds']:>7.1f} {figures['cpu']:>7.1f} "
+                f"{figures['peak_mib']:>8.0f}{ratio}",
+                flush=True,
+            )
+    if len(sizes) > 1:
+        print(
+            f"import peak at {sizes[-1]:,} / at {sizes[0]:,} connections: "
+            f"{peaks[-1] / peaks[0]:.2f}x ({sizes[-1] / sizes[0]:.0f}x the rows)"
+        )
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from connector.cli.naming import MEMBER_HELP, resolve_id
-from connector.cli.output import console, print_json, table
+from connector.cli.output import console, err_console, print_json, table
 from connector.cli.state import CliState
 from connector.errors import NotFoundError
 from connector.importing import ImportReport, export_network, import_files
@@ -31,9 +32,10 @@ def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     console.print(f"store ready: {state.safe_database_url} (schema revision {revision})")
 
 
-def _summary(report: ImportReport) -> dict[str, object]:
+def _summary(report: ImportReport, dry_run: bool) -> dict[str, object]:
     return {
         "file": report.file,
+        "dry_run": dry_run,
         "encoding": report.encoding,
         "delimiter": report.delimiter,
         "ignored_columns": list(report.ignored_columns),
@@ -48,7 +50,7 @@ def _summary(report: ImportReport) -> dict[str, object]:
     }
 
 
-def _print_report(report: ImportReport) -> None:
+def _print_report(report: ImportReport, dry_run: bool) -> None:
     counts = ", ".join(
         f"{name}: {report.created.get(name, 0)} new, {report.updated.get(name, 0)} updated"
         for name in sorted({*report.created, *report.updated})
@@ -57,7 +59,8 @@ def _print_report(report: ImportReport) -> None:
     if report.delimiter is not None:
         how += f", {DELIMITERS.get(report.delimiter, report.delimiter)}-separated"
     # File names and CRM text are data: printed without markup.
-    console.print(f"imported {report.file} ({how}): {counts or 'nothing'}", markup=False)
+    done = "checked (dry run, nothing written)" if dry_run else "imported"
+    console.print(f"{done} {report.file} ({how}): {counts or 'nothing'}", markup=False)
     if report.ignored_columns:
         console.print(
             f"  not read (refnet has no use for them): {', '.join(report.ignored_columns)}",
@@ -107,27 +110,43 @@ def import_(
         str | None,
         typer.Option(help="Text encoding, e.g. utf-8 or cp1252 (default: detected)."),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Check every row, count what would change, write nothing."),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Import files in one transaction: one bad row rejects them all and names every error."""
     state: CliState = ctx.obj
-    reports = import_files(
-        state.store,
-        files,
-        rules=state.settings.rules,
-        actor=state.actor,
-        kind=kind,
-        employee_id=_employee_id(state, employee) if employee is not None else None,
-        zone=ZoneInfo(state.settings.import_timezone),
-        encoding=encoding,
-        delimiter=parse_delimiter(delimiter) if delimiter is not None else None,
-        money=state.settings.money,
-    )
+    # Rows read so far on stderr (a large file takes minutes); stdout stays the result.
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def show(file: str, rows: int) -> None:
+            if file not in tasks:
+                tasks[file] = bar.add_task(file)
+            bar.update(tasks[file], description=f"{file}: {rows:,} rows read")
+
+        reports = import_files(
+            state.store,
+            files,
+            rules=state.settings.rules,
+            actor=state.actor,
+            kind=kind,
+            employee_id=_employee_id(state, employee) if employee is not None else None,
+            zone=ZoneInfo(state.settings.import_timezone),
+            encoding=encoding,
+            delimiter=parse_delimiter(delimiter) if delimiter is not None else None,
+            dry_run=dry_run,
+            progress=show,
+            money=state.settings.money,
+        )
     if as_json:
-        print_json([_summary(report) for report in reports])
+        print_json([_summary(report, dry_run) for report in reports])
         return
     for report in reports:
-        _print_report(report)
+        _print_report(report, dry_run)
 
 
 def export(

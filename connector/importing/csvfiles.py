@@ -20,7 +20,7 @@ from connector.importing.formats import CSV_FORMATS, LIST_SEPARATOR, MEMBERS, Cs
 from connector.importing.headers import PARSERS, header_key, resolve_header, suggest
 from connector.importing.rows import SourceFile, SourceRow
 from connector.importing.sniffing import CsvLayout, detect_layout
-from connector.importing.values import CLEAR_MARKERS, CellError
+from connector.importing.values import CLEAR_MARKERS, CellError, ValueParser
 
 __all__ = ["ADDRESS_BOOK", "open_csv"]
 
@@ -174,6 +174,12 @@ def _rows(
 ) -> Iterator[SourceRow]:
     columns, headers, width = header
     fmt = MEMBERS if kind == "contact" else CSV_FORMATS[kind]
+    contact = kind == "contact"
+    # Looked up once per file, not once per cell: a million rows have seven million cells.
+    plan = [
+        (index, column, PARSERS.get(column), column in fmt.lists)
+        for index, column in columns.items()
+    ]
     line = layout.header_index + 1
     with handle:
         try:
@@ -182,21 +188,28 @@ def _rows(
                 if not any(cell.strip() for cell in cells):
                     continue  # Excel writes empty rows as ";;;;"
                 problems: list[RowError] = []
-                extra = cells[width:]
-                if not address_book and any(cell.strip() for cell in extra):
+                if (
+                    not address_book
+                    and len(cells) > width
+                    and any(cell.strip() for cell in cells[width:])
+                ):
                     problems.append(RowError(path.name, line, "(row)", "more cells than columns"))
                 values: dict[str, Any] = {}
-                for index, column in columns.items():
-                    if index >= len(cells):
+                count = len(cells)
+                for index, column, parser, is_list in plan:
+                    if index >= count:
                         continue
-                    value = _cell(cells[index].strip(), column, fmt, zone)
+                    text = cells[index].strip()
+                    if not text:
+                        continue  # an empty cell keeps the stored value
+                    value = _cell(text, zone, parser, is_list)
                     if isinstance(value, CellError):
                         problems.append(RowError(path.name, line, headers[column], str(value)))
-                    elif value is not _UNSET:
+                    else:
                         values[column] = value
                 if address_book:
                     values = _from_address_book(values)
-                data = _nest(values, fmt, contact=kind == "contact")
+                data = _nest(values, fmt, contact=contact)
                 yield SourceRow(
                     kind, path.name, line, "line", data, fmt.column_for, tuple(problems), headers
                 )
@@ -208,21 +221,16 @@ def _rows(
             ) from None
 
 
-_UNSET = object()
-
-
-def _cell(text: str, column: str, fmt: CsvFormat, zone: ZoneInfo) -> object:
-    if not text:
-        return _UNSET
-    if text.casefold() in CLEAR_MARKERS:
-        return [] if column in fmt.lists else None
-    parser = PARSERS.get(column)
+def _cell(text: str, zone: ZoneInfo, parser: ValueParser | None, is_list: bool) -> object:
+    """A non-empty cell's value, or the :class:`CellError` saying what was expected."""
+    if text[0] == "<" and text.casefold() in CLEAR_MARKERS:
+        return [] if is_list else None
     if parser is not None:
         try:
             return parser(text, zone)
         except CellError as exc:
             return exc
-    if column in fmt.lists:
+    if is_list:
         return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
     return text
 

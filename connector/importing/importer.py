@@ -4,7 +4,8 @@ All or nothing per command: every file of one import runs in ONE transaction; ev
 validated (its cells, its references, the stage rules) and every problem of every file is
 collected in one pass before anything is reported. One bad row rolls the whole command back.
 Rows are read and written in chunks inside that transaction, so memory stays bounded by the
-chunk (plus the ids seen, to find duplicates) however long the file.
+chunk however long the file: the ids and natural keys seen, kept to report a duplicate with
+the line of its first use, are on disk (:mod:`connector.importing.first_lines`).
 
 A re-import never loses data: a row updates only the values it sets (an empty cell or a
 missing column keeps the stored value; ``<leer>``/``<empty>`` clears one). A ladder stage
@@ -14,9 +15,8 @@ proposal), and every stage a file sets is audited with the file and line as its 
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from connector.errors import IllegalTransition, ImportRejected, RowError
 from connector.goal_text import ParsedGoal, parse_goal_text
+from connector.importing.first_lines import FirstLines
 from connector.importing.readers import open_source
 from connector.importing.rows import SourceFile, SourceRow
 from connector.model import (
@@ -57,7 +58,10 @@ from connector.rules import (
 from connector.services import Actor, evaluate_ladder
 from connector.store import KINDS, Store, Tx
 
-__all__ = ["ImportReport", "import_file", "import_files"]
+__all__ = ["ImportProgress", "ImportReport", "import_file", "import_files"]
+
+# Called after each chunk with the file's name and how many of its rows have been read.
+ImportProgress = Callable[[str, int], None]
 
 CHUNK_ROWS = 2000
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -127,6 +131,9 @@ def import_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     money: MoneyConfig | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    dry_run: bool = False,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing; raise :class:`ImportRejected` listing every bad row."""
     return import_files(
@@ -140,6 +147,9 @@ def import_file(
         encoding=encoding,
         delimiter=delimiter,
         money=money,
+        chunk_rows=chunk_rows,
+        dry_run=dry_run,
+        progress=progress,
     )[0]
 
 
@@ -155,11 +165,61 @@ def import_files(
     encoding: str | None = None,
     delimiter: str | None = None,
     money: MoneyConfig | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    dry_run: bool = False,
+    progress: ImportProgress | None = None,
 ) -> list[ImportReport]:
     """Import files in order in ONE transaction: all of them, or (on any error) nothing.
 
     Raises :class:`ImportRejected` with every problem of every file (sorted by file, line).
+    ``chunk_rows`` (rows read, checked and written at a time) changes memory and speed,
+    never the outcome. ``dry_run`` does everything (every check, the counts, the stage
+    changes) and then rolls the transaction back; ``progress`` hears after every chunk.
     """
+    try:
+        return _import_files(
+            store,
+            paths,
+            rules=rules,
+            actor=actor,
+            kind=kind,
+            employee_id=employee_id,
+            zone=zone,
+            encoding=encoding,
+            delimiter=delimiter,
+            money=money,
+            chunk_rows=chunk_rows,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    except _DryRunDone as done:
+        return done.reports
+
+
+class _DryRunDone(Exception):
+    """Raised inside the transaction so that it rolls back; carries what would be written."""
+
+    def __init__(self, reports: list[ImportReport]) -> None:
+        super().__init__("dry run")
+        self.reports = reports
+
+
+def _import_files(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    rules: RulesConfig,
+    actor: Actor,
+    kind: str | None,
+    employee_id: str | None,
+    zone: ZoneInfo,
+    encoding: str | None,
+    delimiter: str | None,
+    money: MoneyConfig | None,
+    chunk_rows: int,
+    dry_run: bool,
+    progress: ImportProgress | None,
+) -> list[ImportReport]:
     errors: list[RowError] = []
     reports: list[ImportReport] = []
     with store.transaction() as tx:
@@ -184,7 +244,7 @@ def import_files(
             )
             _FileImport(
                 tx, source, report, actor, employee_id, errors, rules, money or MoneyConfig()
-            ).run()
+            ).run(chunk_rows, progress)
             reports.append(report)
         if errors:
             # Raised inside the transaction: everything written so far is rolled back.
@@ -198,6 +258,8 @@ def import_files(
                         tx, member_id, rules, cause=f"import of {report.file}", actor=file_actor
                     )
                 )
+        if dry_run:
+            raise _DryRunDone(reports)
     return reports
 
 
@@ -207,8 +269,10 @@ def _first_state(kind: str) -> object:
     return KINDS[kind].model_fields[state_field].default
 
 
-def _chunks(rows: Iterator[SourceRow]) -> Iterator[list[SourceRow]]:
-    while chunk := list(islice(rows, CHUNK_ROWS)):
+def _chunks(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    if size < 1:
+        raise ValueError(f"chunk_rows must be at least 1, not {size}")
+    while chunk := list(islice(rows, size)):
         yield chunk
 
 
@@ -237,6 +301,39 @@ def _merge(old: Record | None, data: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _pair_key(pair: tuple[str, str]) -> str:
+    # Length-prefixed, so no id can contain a separator that makes two pairs one key.
+    return f"{len(pair[0])}:{pair[0]}{pair[1]}"
+
+
+class _ChunkKeys:
+    """The ids and natural keys (a connection's from/to) one chunk of one kind uses: their
+    first lines in earlier chunks, looked up in one pass, and the ones the chunk adds,
+    recorded when the chunk is done."""
+
+    def __init__(
+        self, first_lines: FirstLines, kind: str, ids: list[str], records: list[Record | None]
+    ) -> None:
+        self.first_lines = first_lines
+        self.kind = kind
+        self.ids: dict[str, int] = first_lines.lines(kind, ids)
+        self.pairs: dict[str, int] = {}
+        if kind in _UNIQUE_PAIRS:
+            left, right = _UNIQUE_PAIRS[kind]
+            wanted = (
+                _pair_key((str(getattr(r, left)), str(getattr(r, right))))
+                for r in records
+                if r is not None
+            )
+            self.pairs = first_lines.lines(f"{kind} pair", wanted)
+        self.new_ids: list[tuple[str, int]] = []
+        self.new_pairs: list[tuple[str, int]] = []
+
+    def remember(self) -> None:
+        self.first_lines.add(self.kind, self.new_ids)
+        self.first_lines.add(f"{self.kind} pair", self.new_pairs)
+
+
 class _FileImport:
     """One file's rows checked and written, chunk by chunk, inside the command's transaction."""
 
@@ -259,17 +356,22 @@ class _FileImport:
         self.employee_id = employee_id
         self.errors = errors
         self.actor = Actor(actor.name, event_ref=actor.event_ref or f"import:{source.path.name}")
-        self.seen: dict[str, dict[str, int]] = defaultdict(dict)  # kind → id → first line
-        self.pairs: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+        # Ids and natural keys already used in this file, with their first line: on disk, so
+        # a million rows cost no more memory than a thousand (see first_lines.py).
+        self.first_lines = FirstLines()
         self.failed: dict[str, set[str]] = defaultdict(set)  # ids of rows that had errors
-        self.contacts: dict[str, int] = {}  # contact identity → first line
 
-    def run(self) -> None:
-        for chunk in _chunks(self.source.rows):
-            if self.source.kind == "contact":
-                self._contacts(chunk)
-            else:
-                self._chunk(chunk)
+    def run(self, chunk_rows: int, progress: ImportProgress | None) -> None:
+        done = 0
+        with self.first_lines:
+            for chunk in _chunks(self.source.rows, chunk_rows):
+                if self.source.kind == "contact":
+                    self._contacts(chunk)
+                else:
+                    self._chunk(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(self.source.path.name, done)
 
     # -- ordinary rows ---------------------------------------------------------------------
     def _chunk(self, chunk: list[SourceRow]) -> None:
@@ -280,22 +382,28 @@ class _FileImport:
             model = KINDS[kind]
             ids = [str(row.data["id"]) for row in rows if isinstance(row.data.get("id"), str)]
             stored = {r.id: r for r in self.tx.find_in(model, {"id": ids})} if ids else {}
-            valid: list[tuple[SourceRow, Record, Record | None]] = []
+            checked: list[tuple[SourceRow, Record | None, Record | None]] = []
             for row in rows:
                 record_id = row.data.get("id")
                 old = stored.get(record_id) if isinstance(record_id, str) else None
                 record = self._validate(row, _merge(old, self._with_defaults(row, old)))
-                if not self._unique(row, record) or row.problems or record is None:
+                checked.append((row, record, old))
+            uniques = _ChunkKeys(self.first_lines, kind, ids, [r for _, r, _ in checked])
+            valid: list[tuple[SourceRow, Record, Record | None]] = []
+            for row, record, old in checked:
+                record_id = row.data.get("id")
+                if not self._unique(row, record, uniques) or row.problems or record is None:
                     if isinstance(record_id, str):
                         self.failed[kind].add(record_id)
                     self.errors.extend(row.problems)
                     continue
-                record = self._stage(row, old, record)
-                if record is not None:
-                    valid.append((row, record, old))
+                staged = self._stage(row, old, record)
+                if staged is not None:
+                    valid.append((row, staged, old))
             broken = self._check_references(kind, rows, valid) | self._check_stored_pairs(
-                kind, valid
+                kind, valid, uniques
             )
+            uniques.remember()
             self._write(kind, [item for item in valid if item[0].number not in broken])
 
     def _with_defaults(self, row: SourceRow, old: Record | None) -> dict[str, Any]:
@@ -363,29 +471,29 @@ class _FileImport:
                 self.errors.append(row.error(row.column_for(tuple(problem["loc"])), problem["msg"]))
             return None
 
-    def _unique(self, row: SourceRow, record: Record | None) -> bool:
+    def _unique(self, row: SourceRow, record: Record | None, keys: _ChunkKeys) -> bool:
         record_id = row.data.get("id")
         if not isinstance(record_id, str):
             return True
-        first = self.seen[row.kind].get(record_id)
+        first = keys.ids.get(record_id)
         if first is not None:
             self.errors.append(
                 row.error("id", f"duplicate id; first used at {row.unit} {first}; keep one row")
             )
             return False
-        self.seen[row.kind][record_id] = row.number
+        keys.ids[record_id] = row.number
+        keys.new_ids.append((record_id, row.number))
         if record is not None and row.kind in _UNIQUE_PAIRS:
             left, right = _UNIQUE_PAIRS[row.kind]
-            # Interned: a million connections name only the members' ids, so the pairs kept
-            # to find duplicates share those strings instead of holding two copies each.
-            pair = (sys.intern(getattr(record, left)), sys.intern(getattr(record, right)))
-            earlier = self.pairs[row.kind].get(pair)
+            pair = _pair_key((str(getattr(record, left)), str(getattr(record, right))))
+            earlier = keys.pairs.get(pair)
             if earlier is not None:
                 self.errors.append(
                     row.error(right, f"duplicate {left}/{right} pair; first at line {earlier}")
                 )
                 return False
-            self.pairs[row.kind][pair] = row.number
+            keys.pairs[pair] = row.number
+            keys.new_pairs.append((pair, row.number))
         return True
 
     def _stage(self, row: SourceRow, old: Record | None, record: Record) -> Record | None:
@@ -472,7 +580,7 @@ class _FileImport:
         return broken
 
     def _check_stored_pairs(
-        self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]
+        self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]], keys: _ChunkKeys
     ) -> set[int]:
         """A natural key (from/to of a connection, club/member of a membership) the store
         already holds under another id is a row error that names that id, never the store's
@@ -480,16 +588,15 @@ class _FileImport:
         if kind not in _UNIQUE_PAIRS or not valid:
             return set()
         left, right = _UNIQUE_PAIRS[kind]
-        lefts = sorted({str(getattr(record, left)) for _, record, _ in valid})
-        stored = {
-            (str(getattr(r, left)), str(getattr(r, right))): r.id
-            for r in self.tx.find_in(KINDS[kind], {left: lefts})
-        }
+        pairs = [(str(getattr(r, left)), str(getattr(r, right))) for _, r, _ in valid]
+        stored = self.tx.ids_by_pair(KINDS[kind], left, right, pairs)
+        unknown = {holder for holder in stored.values() if holder not in keys.ids}
+        seen = set(keys.ids) | set(self.first_lines.lines(kind, unknown))
         refused: set[int] = set()
-        for row, record, _ in valid:
-            holder = stored.get((str(getattr(record, left)), str(getattr(record, right))))
+        for (row, record, _), pair in zip(valid, pairs, strict=True):
+            holder = stored.get(pair)
             # A holder this import rewrites may be moving to another pair: not a conflict.
-            if holder is None or holder == record.id or holder in self.seen[kind]:
+            if holder is None or holder == record.id or holder in seen:
                 continue
             self.errors.append(
                 row.error(
@@ -504,7 +611,13 @@ class _FileImport:
     def _write(self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]) -> None:
         # Written even when other rows had errors: later rows may refer to these, and the
         # command's transaction is rolled back as a whole if any error was found.
-        self.tx.put_many(record for _, record, _ in valid)
+        # Records found missing when the chunk was read are inserted (cheaper than upserting);
+        # one whose id the model normalised (" m1 " from JSON) was looked up under another
+        # spelling, so it is upserted as before.
+        new = [r for row, r, old in valid if old is None and r.id == row.data.get("id")]
+        fresh = {id(record) for record in new}
+        self.tx.put_many(new, new=True)
+        self.tx.put_many(record for _, record, _ in valid if id(record) not in fresh)
         for _, record, old in valid:
             if old is None:
                 self.report.created[kind] += 1
@@ -569,7 +682,7 @@ class _FileImport:
         else:
             self.errors.append(row.error("name", "a contact needs a name, an e-mail or an id"))
             return
-        first = self.contacts.get(identity)
+        first = self.first_lines.lines("contact", [identity]).get(identity)
         if first is not None:
             self.errors.append(
                 row.error(
@@ -578,7 +691,7 @@ class _FileImport:
                 )
             )
             return
-        self.contacts[identity] = row.number
+        self.first_lines.add("contact", [(identity, row.number)])
         if known is None:
             data["id"] = data.get("id") or new_id("mem", identity.split(":", 1)[1])
             data.setdefault("circle", Circle.PROSPECT.value)

@@ -73,3 +73,14 @@ def test_two_files_one_command_all_or_nothing_with_exit_3(run, tmp_path: Path) -
     done = run("import", str(members), "--delimiter", "semicolon", "--encoding", "cp1252")
     assert done.exit_code == 0, done.output
     assert "imported members.csv (cp1252, semicolon-separated): member: 1 new" in done.stdout
+
+
+def test_a_dry_run_import_says_so_and_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    members = tmp_path / "members.csv"
+    members.write_bytes("Nr;Name;Kreis\r\nk1;Jürgen Müller;Kunde\r\n".encode("cp1252"))
+    checked = run("import", str(members), "--dry-run")
+    assert checked.exit_code == 0, checked.output
+    assert "checked (dry run, nothing written) members.csv" in checked.stdout
+    assert "member: 1 new" in checked.stdout
+    listed = run("members", "list", "--json")
+    assert listed.exit_code == 0 and '"total": 0' in listed.stdout
