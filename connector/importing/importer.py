@@ -591,7 +591,8 @@ class _FileImport:
         pairs = [(str(getattr(r, left)), str(getattr(r, right))) for _, r, _ in valid]
         stored = self.tx.ids_by_pair(KINDS[kind], left, right, pairs)
         unknown = {holder for holder in stored.values() if holder not in keys.ids}
-        seen = set(keys.ids) | set(self.first_lines.lines(kind, unknown))
+        # A holder whose own row failed keeps its stored pair: that is still a conflict.
+        seen = (set(keys.ids) | set(self.first_lines.lines(kind, unknown))) - self.failed[kind]
         refused: set[int] = set()
         for (row, record, _), pair in zip(valid, pairs, strict=True):
             holder = stored.get(pair)
