@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.salesforce.bulk import BulkOptions
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
 from connector.model import Circle, Referral, ReferralStatus
@@ -31,7 +32,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
 def _adapter(sandbox: Sandbox, bulk_threshold: int) -> SalesforceAdapter:
     settings = load_settings()
     settings.salesforce.bulk_threshold = bulk_threshold
-    made = salesforce_adapter(settings, sandbox)
+    made = salesforce_adapter(settings, sandbox, sleep=lambda seconds: None)
     made.provision()
     return made
 
@@ -87,3 +88,37 @@ def test_the_bulk_path_resolves_lookups_by_external_id_like_collections(
     rows = crm.query_all("SELECT Refnet_Id__c, Referrer__c FROM Refnet_Referral__c")["records"]
     assert len(rows) == 30
     assert all(contacts[r["Referrer__c"]] == f"m{int(r['Refnet_Id__c'][1:]) % 5}" for r in rows)
+
+
+def test_a_bulk_close_that_times_out_after_taking_effect_does_not_stop_the_sync(
+    store: Store, sandbox: Sandbox
+) -> None:
+    """The close (UploadComplete) is applied but answered too late; the retry is refused
+    with INVALIDJOBSTATE. The adapter reads the job's state, sees it closed, and goes on."""
+    _network(store, 30)
+    adapter = _adapter(sandbox, bulk_threshold=20)
+    adapter.bulk.options = BulkOptions(request_timeout=0.5, poll_interval=0.01)
+    sandbox.faults.answer_late_next("salesforce.bulk_set_state", times=1, seconds=1.5)
+    summary = _sync(store, adapter)
+    assert summary.status == "completed", summary.stop_reason
+    assert (summary.counts.failed, summary.counts.succeeded) == (0, 35 + 35 + 30)
+    assert adapter.bulk.confirmed_state_changes == 1
+    closes = [
+        r.status for r in sandbox.faults.requests() if r.endpoint == "salesforce.bulk_set_state"
+    ]
+    assert 400 in closes, "the retried close was refused (INVALIDJOBSTATE), as Salesforce does"
+    assert len(sandbox.salesforce.records.all("Refnet_Referral__c")) == 30
+
+
+def test_a_bulk_job_that_cannot_be_closed_stops_the_run_resumably(
+    store: Store, sandbox: Sandbox
+) -> None:
+    _network(store, 30)
+    adapter = _adapter(sandbox, bulk_threshold=20)
+    sandbox.faults.fail_next("salesforce.bulk_set_state", times=1, status=404)
+    stopped = _sync(store, adapter)
+    assert stopped.status == "stopped"
+    assert "will be sent again" in (stopped.stop_reason or "")
+    resumed = _sync(store, adapter)
+    assert resumed.status == "completed"
+    assert resumed.counts.failed == 0
