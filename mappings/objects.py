@@ -11,7 +11,7 @@ it is computed once per sync object, on the first page that needs it, and kept f
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -43,14 +43,21 @@ __all__ = [
 _ORDER = list(KINDS)
 
 
-def score_day(now: datetime | None = None) -> datetime:
-    """Scores are computed as of the start of the current UTC day.
+# A Monday: refresh periods of whole weeks start on Mondays (UTC).
+_PERIOD_ORIGIN = date(1970, 1, 5)
 
-    Recency decays continuously; pinning it to the day keeps a second sync on the same day
-    from resending every member for a change in the fourth decimal.
+
+def score_day(now: datetime | None = None, *, every_days: int = 1) -> datetime:
+    """The moment synced scores are computed as of: the start of the current refresh period.
+
+    Recency decays continuously; pinning it to the start of a period of ``every_days`` UTC
+    days (``MultiplierWeights.sync_refresh_days``, 7 by default, periods starting on
+    Mondays) bounds how often time alone changes a member's scores: with nothing else
+    changed, members are resent at most once per period, not every day.
     """
-    moment = now or utcnow()
-    return datetime.combine(moment.astimezone(UTC).date(), time(), tzinfo=UTC)
+    day = (now or utcnow()).astimezone(UTC).date()
+    start = day - timedelta(days=(day - _PERIOD_ORIGIN).days % every_days)
+    return datetime.combine(start, time(), tzinfo=UTC)
 
 
 def member_scores(
@@ -101,7 +108,7 @@ class MappedObject:
         self.weights = weights
         # The stage rules judge stages read back from the CRM (mappings.read_back).
         self.rules = rules or RulesConfig().model_copy(update={"multiplier": weights})
-        self.as_of = score_day(as_of)
+        self.as_of = score_day(as_of, every_days=weights.sync_refresh_days)
         self.connector_config = connector_config or ConnectorConfig()
         self._connector_scores: dict[str, float] | None = None
         unknown = sorted(set(mapping.spec.only) - set(mapping.model.model_fields))
