@@ -436,6 +436,24 @@ def run_sync(
                 plans.append(runner.run(progress))
             finally:
                 progress.end(obj.name)
+        runner = None
+        written = {plan.name for plan in plans if plan.succeeded}
+        for pulled in pullable if options.pull and not options.dry_run else []:
+            if pulled.name in written:
+                # Read back this run's own writes now (and whatever users changed meanwhile),
+                # so the next run's pull starts after them (see connector.sync.pull).
+                pulls.append(
+                    pull_object(
+                        store,
+                        adapter,
+                        target,
+                        pulled,
+                        run_id=run_id,
+                        counts=counts,
+                        dry_run=False,
+                        after_push=True,
+                    )
+                )
     except TransientError as exc:
         # Rate or daily limits, outages: stop here; the next run resumes from the checkpoint.
         status, reason = "stopped", f"{type(exc).__name__}: {exc}"
