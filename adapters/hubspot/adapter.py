@@ -272,6 +272,13 @@ class HubSpotAdapter:
         """
         return self.reader.fetch(object_name, since)
 
+    def fetch_changes_after(
+        self, object_name: str, since: datetime | None, seen: frozenset[str]
+    ) -> Iterator[PulledRecord]:
+        """:meth:`fetch_changes` without the records ``seen`` at ``since`` (read already):
+        their deals are not read again."""
+        return self.reader.fetch(object_name, since, seen)
+
 
 def _ambiguous(key: str, plan: WritePlan, candidates: list[str]) -> RecordOutcome:
     what = "hubspot_contact_id" if plan.api_type == "contacts" else "hubspot_company_id"

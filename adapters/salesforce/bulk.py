@@ -228,8 +228,8 @@ class BulkUpsert:
             # Not a refusal of the records (those come back per row): the job itself could
             # not be run. Stop resumably; the next run sends the records again.
             raise TransientError(
-                f"salesforce {operation}: job {job_id} stopped ({type(failed).__name__}); "
-                "aborted, the records will be sent again by the next run"
+                f"salesforce {operation}: job {job_id} stopped ({failed}); aborted, the "
+                "records will be sent again by the next run"
             ) from failed
 
     def _set_state(self, job_id: str, wanted: str, operation: str) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from connector.crm import CallCounter, CrmAdapter, PulledRecord
+from connector.crm import CallCounter, CrmAdapter, PulledRecord, SkipsSeenChanges
 from connector.errors import RecordValidationError
 from connector.store import Store
 from connector.sync.objects import PullableObject
@@ -154,7 +154,11 @@ def pull_object(
     calls_before = adapter.api_calls if isinstance(adapter, CallCounter) else 0
     chunk: list[PulledRecord] = []
     try:
-        for record in adapter.fetch_changes(obj.name, since):
+        if isinstance(adapter, SkipsSeenChanges):
+            changes = adapter.fetch_changes_after(obj.name, since, puller.ids_at_mark)
+        else:
+            changes = adapter.fetch_changes(obj.name, since)
+        for record in changes:
             if not puller.fresh(record):
                 continue
             chunk.append(record)

@@ -85,10 +85,28 @@ def test_ten_thousand_referrals_take_the_minimum_of_calls(
     assert len(associations) == math.ceil(2 * 10_000 / 1000)
     # Every contact id was learnt from the contacts' own upsert: no lookups by refnet id.
     assert not [r for r in requests if r.endpoint == "hubspot.batch_read"]
-    # The run's pull reads CRM-owned fields first: one empty search page per pulled object.
-    searches = [r for r in requests if r.endpoint == "hubspot.search"]
+    # The run's pull reads CRM-owned fields first: one empty search page per pulled object;
+    # after the push it reads its own writes back (so the next run's pull starts after them).
+    first_write = next(i for i, r in enumerate(requests) if r.endpoint == "hubspot.batch_upsert")
+    searches = [r for r in requests[:first_write] if r.endpoint == "hubspot.search"]
     assert len(searches) == 2
-    assert len(requests) == summary.counts.api_calls == 2 + 100 + 2 + 20
+    writes = [r for r in requests if r.endpoint.endswith(("batch_upsert", "batch_create"))]
+    assert len(writes) == 100 + 2 + 20
+    assert len(requests) == summary.counts.api_calls
+    assert [p.after_push for p in summary.pulls] == [False, False, True, True]
+    assert sum(p.read for p in summary.pulls if p.after_push) == 10_200
+
+    before = len(sandbox.faults.requests())
+    again = run_sync(
+        store,
+        adapter,
+        [MappedObject(contacts, weights), MappedObject(mapping, weights)],
+        target="hubspot",
+    )
+    # Nothing changed: no write, one search per object, and nothing read is new.
+    assert again.counts.sent == 0
+    assert [r.endpoint for r in sandbox.faults.requests()[before:]] == ["hubspot.search"] * 2
+    assert sum(p.read for p in again.pulls) == 0
 
     # Spot-check one referral in the portal: its properties and both labelled links.
     kind = sandbox.hubspot.schema.resolve(referral_type)
