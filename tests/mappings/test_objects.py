@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from connector.intelligence import NetworkGraph
 from connector.model import ReferralStatus
 from connector.rules import MultiplierWeights
 from connector.scores import multiplier_score
@@ -101,3 +102,23 @@ def test_objects_come_parents_first() -> None:
     assert kinds.index("member") < kinds.index("referral")
     assert kinds.index("partnership") < kinds.index("agreement")
     assert kinds.index("club") < kinds.index("membership")
+
+
+def test_accounts_and_contacts_of_one_run_load_the_network_graph_once(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads: list[int] = []
+    real_load = NetworkGraph.load
+
+    def counted(tx: object) -> NetworkGraph:
+        loads.append(1)
+        return real_load(tx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(NetworkGraph, "load", staticmethod(counted))
+    objects = mapped_objects(load_mappings("salesforce"), MultiplierWeights(), as_of=NOW)
+    members = [o for o in objects if o.kind == "member"]
+    assert {o.name for o in members} == {"Account", "Contact"}
+    with seeded.reading() as tx:
+        for obj in members:
+            assert obj.page(tx, None, 10)
+    assert len(loads) == 1
