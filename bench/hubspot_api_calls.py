@@ -5,8 +5,10 @@ which counts every request it serves. Two measurements:
 
 * **calls per volume**: for each volume of referrals (plus their members, as contacts and
   companies) a first sync with the pull off, against the minimum: per object
-  ceil(records / 100) batch upserts plus ceil(links / 100) association calls, links being
-  the lookups to other records (a referral's referrer and referred party). The ratio must
+  ceil(records / 100) batch upserts plus, per target object type, ceil(pairs / 1,000)
+  association calls (HubSpot's documented v4 association batch limit, see
+  ``adapters/hubspot/associations.py``), pairs being the distinct (record, linked record)
+  pairs of the lookups (a referral's referrer, referred party and recipient). The ratio must
   be 1.00. A second sync with nothing changed must make no call.
 * **request rate**: the sandbox enforces a per-10-second limit and answers with the
   ``X-HubSpot-RateLimit-*`` headers; a sync of three windows' worth of calls runs against
@@ -38,6 +40,7 @@ from pathlib import Path
 from synthetic import synthetic_network  # bench/synthetic.py
 
 from adapters.hubspot import HubSpotAdapter, RateLimiter
+from adapters.hubspot.associations import ASSOCIATION_BATCH_SIZE
 from adapters.hubspot.writes import BATCH_SIZE
 from adapters.sandbox import HubSpotRateLimit, Sandbox, SandboxConfig, run_sandbox
 from connector.importing.importer import import_file
@@ -101,10 +104,17 @@ def _minimum(store: Store, objects: list[MappedObject]) -> int:
             lookups = [
                 f for f in mapping.push_fields if f.spec.type is FieldType.EXTERNAL_ID_LOOKUP
             ]
-            links = sum(
-                1 for r in records for f in lookups if getattr(r, f.source.path) is not None
-            )
-            calls += math.ceil(len(records) / BATCH_SIZE) + math.ceil(links / BATCH_SIZE)
+            # One association input per pair of records (all labels between them ride on
+            # it), per target object type.
+            pairs: dict[str, set[tuple[str, str]]] = {}
+            for r in records:
+                for f in lookups:
+                    to_key = getattr(r, f.source.path)
+                    if to_key is not None:
+                        target = str(f.spec.references)
+                        pairs.setdefault(target, set()).add((str(r.id), str(to_key)))
+            calls += math.ceil(len(records) / BATCH_SIZE)
+            calls += sum(math.ceil(len(p) / ASSOCIATION_BATCH_SIZE) for p in pairs.values())
     return calls
 
 

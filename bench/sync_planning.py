@@ -9,8 +9,12 @@ same store: **merely serialising and hashing** the same records (page the store 
 ``model_dump_json``, SHA-256), the least any diffing sync can do.
 
 * ``first plan``: a dry run of a first sync (every record a create);
+* ``first run, all confirmed``: a real first sync; every record is confirmed, so this adds
+  writing the sync state (one ``INSERT … ON CONFLICT`` per batch) to the planning;
 * ``no-change run``: a real run after everything was confirmed (the daily case: nothing
-  to send), which is what admins wait for.
+  to send), which is what admins wait for;
+* ``member plan``: a dry run of the members (Contacts), whose scores and win-win balances
+  come from the referrals touching each member (time per member).
 
 Peak memory: a fresh process per size (100,000 and 1,000,000 referrals) runs the no-change
 planning and prints its peak resident memory above the interpreter's own (imports done,
@@ -88,12 +92,18 @@ def serialise_and_hash(store: Store) -> int:
     return done
 
 
-def _sync(store: Store, *, dry_run: bool) -> int:
+def _members_object() -> MappedObject:
+    mapping = load_mappings("salesforce").by_object("Contact")
+    assert mapping is not None
+    return MappedObject(mapping, RulesConfig().multiplier)
+
+
+def _sync(store: Store, *, dry_run: bool, members: bool = False) -> int:
     summary = run_sync(
         store,
         ConfirmingCrm(),
-        [_referrals_object()],
-        target="bench",
+        [_members_object() if members else _referrals_object()],
+        target="bench-members" if members else "bench",
         options=SyncOptions(dry_run=dry_run, pull=False),
     )
     return summary.counts.planned
@@ -117,8 +127,14 @@ def timing(referrals: int) -> None:
         print(f"planning cost, {referrals:,} referrals (SQLite file, 200 per batch):")
         baseline = _timed("baseline: serialise + hash", lambda: serialise_and_hash(store))
         _timed("first plan (dry run, all creates)", lambda: _sync(store, dry_run=True), baseline)
-        _sync(store, dry_run=False)  # confirm everything once
+        # The first real run: every record sent and confirmed, its state written.
+        _timed("first run, all confirmed", lambda: _sync(store, dry_run=False), baseline)
         _timed("no-change run (0 to send)", lambda: _sync(store, dry_run=False), baseline)
+        # Members (Contacts): each carries scores computed from the referrals touching it.
+        _timed(
+            "member plan (dry run, scores)",
+            lambda: _sync(store, dry_run=True, members=True),
+        )
         store.close()
 
 

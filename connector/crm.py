@@ -24,6 +24,7 @@ __all__ = [
     "RecordRemover",
     "RemovalMode",
     "RemovedRecord",
+    "SkipsSeenChanges",
 ]
 
 # What a sync does with CRM records whose refnet record is gone (deleted, or no longer
@@ -161,6 +162,17 @@ class RecordRemover(Protocol):
         A record the CRM no longer has counts as deleted (the outcome is ``ok``).
         """
         ...
+
+
+@runtime_checkable
+class SkipsSeenChanges(Protocol):
+    """An adapter that can leave out, before any further read, the records the last pull
+    read at the watermark (their CRM ids), e.g. HubSpot, whose pull reads each page's deal
+    associations in a second call."""
+
+    def fetch_changes_after(
+        self, object_name: str, since: datetime | None, seen: frozenset[str]
+    ) -> Iterator[PulledRecord]: ...
 
 
 @runtime_checkable

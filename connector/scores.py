@@ -26,6 +26,7 @@ __all__ = [
     "PairBalance",
     "multiplier_score",
     "multiplier_scores",
+    "multiplier_scores_of",
     "pair_balances",
     "win_win_balances",
 ]
@@ -159,6 +160,24 @@ def multiplier_scores(
         tally.add(referral)
     scores = [_score(member, tally, weights, as_of) for member, tally in tallies.items()]
     return sorted(scores, key=lambda s: (-s.score, s.member_id))
+
+
+def multiplier_scores_of(
+    member_ids: Iterable[str],
+    referrals: Iterable[Referral],
+    weights: MultiplierWeights,
+    *,
+    as_of: datetime,
+) -> dict[str, MultiplierScore]:
+    """The score of each of ``member_ids`` (0 without referrals), in one pass over
+    ``referrals``; equal to :func:`multiplier_score` per member."""
+    wanted = set(member_ids)
+    tallies = {member: _ReferrerTally() for member in wanted}
+    for referral in referrals:
+        tally = tallies.get(referral.referrer_id)
+        if tally is not None:
+            tally.add(referral)
+    return {member: _score(member, tally, weights, as_of) for member, tally in tallies.items()}
 
 
 @dataclass

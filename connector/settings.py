@@ -78,6 +78,13 @@ class SalesforceSettings(BaseModel):
         default=None, description="directory of Salesforce mapping YAML (default: the shipped)"
     )
     request_timeout: float = Field(default=120.0, gt=0, description="seconds per HTTP request")
+    # -- write path below the bulk threshold (sync-calls) --
+    write_path: Literal["collections", "composite"] = Field(
+        default="collections",
+        description="'collections': one sObject Collections upsert (200 records) per call; "
+        "'composite': up to five of them in one Composite request, which counts as one call "
+        "against the daily API allowance (1,000 records per call)",
+    )
     # -- duplicate rules (sf-link) --
     duplicate_rule_header: str | None = Field(
         default=None,

@@ -11,7 +11,7 @@ it is computed once per sync object, on the first page that needs it, and kept f
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -21,7 +21,7 @@ from connector.intelligence.config import PathConfig
 from connector.intelligence.paths import IntroRouter
 from connector.model import Circle, LadderStage, Member, Profile, Record, Referral, utcnow
 from connector.rules import MultiplierWeights, RulesConfig
-from connector.scores import multiplier_score, win_win_balances
+from connector.scores import multiplier_scores_of, win_win_balances
 from connector.services import Actor
 from connector.store import KINDS, Tx
 from connector.sync.objects import Desired, PullOutcome
@@ -34,6 +34,7 @@ from mappings.values import apply_updates, from_crm_fields, seed_fields, to_crm_
 
 __all__ = [
     "MappedObject",
+    "NetworkScores",
     "OrganisationObject",
     "combine_members",
     "mapped_objects",
@@ -58,14 +59,21 @@ MEMBER_VALUES = frozenset(
 _ORDER = list(KINDS)
 
 
-def score_day(now: datetime | None = None) -> datetime:
-    """Scores are computed as of the start of the current UTC day.
+# A Monday: refresh periods of whole weeks start on Mondays (UTC).
+_PERIOD_ORIGIN = date(1970, 1, 5)
 
-    Recency decays continuously; pinning it to the day keeps a second sync on the same day
-    from resending every member for a change in the fourth decimal.
+
+def score_day(now: datetime | None = None, *, every_days: int = 1) -> datetime:
+    """The moment synced scores are computed as of: the start of the current refresh period.
+
+    Recency decays continuously; pinning it to the start of a period of ``every_days`` UTC
+    days (``MultiplierWeights.sync_refresh_days``, 7 by default, periods starting on
+    Mondays) bounds how often time alone changes a member's scores: with nothing else
+    changed, members are resent at most once per period, not every day.
     """
-    moment = now or utcnow()
-    return datetime.combine(moment.astimezone(UTC).date(), time(), tzinfo=UTC)
+    day = (now or utcnow()).astimezone(UTC).date()
+    start = day - timedelta(days=(day - _PERIOD_ORIGIN).days % every_days)
+    return datetime.combine(start, time(), tzinfo=UTC)
 
 
 def member_scores(
@@ -81,9 +89,11 @@ def member_scores(
     ids = list(member_ids)
     touching = list(referrals)
     balances = win_win_balances(touching)
+    # One aggregate over the page's referrals, not one pass per member.
+    scores = multiplier_scores_of(ids, touching, weights, as_of=as_of)
     values: dict[str, dict[str, Any]] = {}
     for member_id in ids:
-        score = multiplier_score(member_id, touching, weights, as_of=as_of)
+        score = scores[member_id]
         tally = balances.get(member_id)
         values[member_id] = {
             "multiplier_score": round(score.score, 2),
@@ -95,6 +105,21 @@ def member_scores(
             "win_win_value_balance": float(tally.value_balance) if tally else 0.0,
         }
     return values
+
+
+class NetworkScores:
+    """The whole network's graph, and the connector scores and warm-path router built on
+    it, loaded once per run and shared by every object of it (Accounts and Contacts)."""
+
+    def __init__(self) -> None:
+        self.graph: NetworkGraph | None = None
+        self.connector: dict[str, float] | None = None
+        self.router: IntroRouter | None = None
+
+    def load_graph(self, tx: Tx) -> NetworkGraph:
+        if self.graph is None:
+            self.graph = NetworkGraph.load(tx)
+        return self.graph
 
 
 class MappedObject:
@@ -109,16 +134,16 @@ class MappedObject:
         connector_config: ConnectorConfig | None = None,
         rules: RulesConfig | None = None,
         paths: PathConfig | None = None,
+        network: NetworkScores | None = None,
     ) -> None:
         self.mapping = mapping
         self.paths = paths or PathConfig()
-        self._router: IntroRouter | None = None
+        self.network = network or NetworkScores()
         self.weights = weights
         # The stage rules judge stages read back from the CRM (mappings.read_back).
         self.rules = rules or RulesConfig().model_copy(update={"multiplier": weights})
-        self.as_of = score_day(as_of)
+        self.as_of = score_day(as_of, every_days=weights.sync_refresh_days)
         self.connector_config = connector_config or ConnectorConfig()
-        self._connector_scores: dict[str, float] | None = None
         unknown = sorted(set(mapping.spec.only) - set(mapping.model.model_fields))
         if unknown:
             raise MappingError(
@@ -174,14 +199,18 @@ class MappedObject:
         """The company's best warm path to each member of the page, described with names.
 
         Like the connector score, the routing graph covers the whole network, so it is built
-        once per sync object; one Dijkstra run from the company serves the whole page.
+        once per run (:class:`NetworkScores`); one Dijkstra run from the company serves the
+        whole page.
         """
         ids = [r.id for r in records if isinstance(r, Member)]
+        network = self.network
         # A long-lived target (the inbox worker's write-back) outlives its graph: a member
         # created since (a referred contact, a referral form's prospect) needs a new one.
-        if self._router is None or any(i not in self._router.graph.index for i in ids):
-            self._router = IntroRouter(NetworkGraph.load(tx), self.paths)
-        paths = self._router.from_company(ids)
+        if network.router is not None and any(i not in network.router.graph.index for i in ids):
+            network.graph = network.connector = network.router = None
+        if network.router is None:
+            network.router = IntroRouter(network.load_graph(tx), self.paths)
+        paths = network.router.from_company(ids)
         on_paths = sorted({m for p in paths.values() if p is not None for m in p.members})
         names = {m.id: m.name for m in tx.find_in(Member, {"id": on_paths})} if on_paths else {}
         return {
@@ -192,12 +221,12 @@ class MappedObject:
     def _connector(self, tx: Tx) -> dict[str, float]:
         if "connector_score" not in self.mapping.computed_sources:
             return {}
-        if self._connector_scores is None:
-            graph = NetworkGraph.load(tx)
-            self._connector_scores = {
+        if self.network.connector is None:
+            graph = self.network.load_graph(tx)
+            self.network.connector = {
                 s.member_id: s.score for s in connector_scores(graph, self.connector_config)
             }
-        return self._connector_scores
+        return self.network.connector
 
     @property
     def pulls(self) -> bool:
@@ -246,9 +275,16 @@ def mapped_objects(
         mappings.mappings,
         key=lambda m: (_ORDER.index(m.name), m.spec.group_by is None, m.object),
     )
+    network = NetworkScores()  # the graph is read once for all objects of the run
     return [
         (OrganisationObject if m.spec.group_by else MappedObject)(
-            m, weights, as_of=as_of, connector_config=connector_config, rules=rules, paths=paths
+            m,
+            weights,
+            as_of=as_of,
+            connector_config=connector_config,
+            rules=rules,
+            paths=paths,
+            network=network,
         )
         for m in ordered
     ]

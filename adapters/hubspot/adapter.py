@@ -26,7 +26,12 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from adapters.hubspot.associations import AssociationWriter, IdCache, LinkRequest
+from adapters.hubspot.associations import (
+    ASSOCIATION_BATCH_SIZE,
+    AssociationWriter,
+    IdCache,
+    LinkRequest,
+)
 from adapters.hubspot.client import HubSpotApis, make_hubspot_client
 from adapters.hubspot.linking import Linker, LinkResolution
 from adapters.hubspot.plans import Encoded, EncodeError, WritePlan, write_plan
@@ -51,7 +56,11 @@ class HubSpotAdapter:
     """HubSpot behind refnet's small adapter interface."""
 
     name = "hubspot"
-    max_batch_size = BATCH_SIZE
+    # The engine hands over as many records as one association call can link: the writer
+    # splits them into 100-input upserts, and their links go out 1,000 pairs a call, so a
+    # first sync's association calls reach ceil(links / 1,000) rather than one per 100
+    # records. A resumed run sends at most one hand-over again (idempotent upserts).
+    max_batch_size = ASSOCIATION_BATCH_SIZE
 
     def __init__(
         self,
@@ -98,7 +107,7 @@ class HubSpotAdapter:
 
     @property
     def write_chunk_size(self) -> int:
-        return BATCH_SIZE
+        return ASSOCIATION_BATCH_SIZE
 
     @property
     def bulk_threshold(self) -> int | None:
@@ -262,6 +271,13 @@ class HubSpotAdapter:
         contacts and companies) yield the properties in ``pull.LINKED_PROPERTIES``.
         """
         return self.reader.fetch(object_name, since)
+
+    def fetch_changes_after(
+        self, object_name: str, since: datetime | None, seen: frozenset[str]
+    ) -> Iterator[PulledRecord]:
+        """:meth:`fetch_changes` without the records ``seen`` at ``since`` (read already):
+        their deals are not read again."""
+        return self.reader.fetch(object_name, since, seen)
 
 
 def _ambiguous(key: str, plan: WritePlan, candidates: list[str]) -> RecordOutcome:

@@ -5,9 +5,9 @@ both ends. Ids learnt from this adapter's own writes are cached (:class:`IdCache
 synced before children, so a referral's contacts are usually known); the rest are read by
 their refnet id in batches (``batch/read`` with ``idProperty``, 100 per call). All links of
 one write to one object type go out together: one input per pair of records carrying every
-label between them, 100 inputs per ``batch/create`` call, so the calls are
-``ceil(pairs / 100)`` per target type. Creating an association that exists is a no-op, so a
-resent record never duplicates one.
+label between them, up to :data:`ASSOCIATION_BATCH_SIZE` inputs per ``batch/create`` call, so
+the calls are ``ceil(pairs / ASSOCIATION_BATCH_SIZE)`` per target type. Creating an
+association that exists is a no-op, so a resent record never duplicates one.
 
 A link whose target does not exist, or that HubSpot refuses (207), fails its record with a
 code (``ASSOCIATED_RECORD_MISSING``, or HubSpot's), so the sync engine sends it again next
@@ -37,7 +37,13 @@ from adapters.hubspot.retry import RetryPolicy
 
 __all__ = ["ASSOCIATION_BATCH_SIZE", "AssociationWriter", "IdCache", "LinkRequest"]
 
-ASSOCIATION_BATCH_SIZE = 100
+# Inputs per v4 association batch call. The one per-request limit HubSpot documents for
+# the v4 association batch endpoints is 1,000 inputs ("Bug Fix: Batch Read Limit for HubSpot
+# Associations API", https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api
+# : "may not exceed 1000 IDs per request body"). Secondary sources quote 2,000 for
+# batch/create, but no HubSpot page found confirms it, so refnet stays at the documented
+# 1,000 (and the sandbox refuses more).
+ASSOCIATION_BATCH_SIZE = 1000
 READ_BATCH_SIZE = 100
 _ID_PROPERTY = "refnet_id"
 _MAX_MESSAGE = 500

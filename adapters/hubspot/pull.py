@@ -13,7 +13,7 @@ that is reported rather than looped over.
 Values are normalised to what :func:`mappings.from_crm_fields` expects (HubSpot answers
 every property as a string: ``"true"``/``"false"`` become booleans, an empty string None,
 a date-time in a date property its date). A pulled ``Lookup`` (a referral's deal) is read
-from the record's associations, 100 records per call. Mind HubSpot's search index lag of a
+from the record's associations, 1,000 records per call. Mind HubSpot's search index lag of a
 few seconds: a record written just before a pull may show up only in the next one.
 """
 
@@ -43,7 +43,9 @@ __all__ = ["LINKED_PROPERTIES", "MAX_RESULTS", "PAGE_SIZE", "PullReader", "modif
 
 PAGE_SIZE = 200  # the search API's maximum page
 MAX_RESULTS = 10_000  # the search API's cap per query
-_ASSOCIATION_READ_SIZE = 100
+# HubSpot: "batch read requests submitted to the Associations API may not exceed 1000 IDs
+# per request body" (changelog "Bug Fix: Batch Read Limit for HubSpot Associations API").
+_ASSOCIATION_READ_SIZE = 1000
 
 # What refnet reads of standard records it does not map (deals a referral led to).
 LINKED_PROPERTIES: dict[str, tuple[str, ...]] = {
@@ -85,6 +87,13 @@ class _Source:
     stage_steps: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+def _seen(result: Any, seen: frozenset[str], since: datetime | None, modified: str) -> bool:
+    """Read by the last pull already: one of ``seen`` and not modified after ``since``."""
+    if since is None or str(result.id) not in seen:
+        return False
+    return parse_crm_datetime(str((result.properties or {})[modified])) <= since
+
+
 def _normalise(field: MappedField | None, raw: Any) -> Any:
     if raw is None or raw == "":
         return None
@@ -117,8 +126,14 @@ class PullReader:
         self.page_size = page_size
         self.max_results = max_results
 
-    def fetch(self, object_name: str, since: datetime | None) -> Iterator[PulledRecord]:
-        """Records of ``object_name`` modified at or after ``since`` (all when ``None``)."""
+    def fetch(
+        self, object_name: str, since: datetime | None, seen: frozenset[str] = frozenset()
+    ) -> Iterator[PulledRecord]:
+        """Records of ``object_name`` modified at or after ``since`` (all when ``None``).
+
+        ``seen``: HubSpot ids the last pull read at ``since``; they are left out before
+        their deals are read, so a pull with nothing new costs one search.
+        """
         source = self._source(object_name)
         if source is None:
             return
@@ -131,7 +146,8 @@ class PullReader:
         keys = [source.key_property] if source.key_property else []
         wanted = sorted({*source.properties, modified, *keys})
         pages = self._pages(source, modified, wanted, None if since is None else _ms(since))
-        for page in pages:
+        for whole in pages:
+            page = [r for r in whole if not _seen(r, seen, since, modified)]
             deals = self._deals(source, [str(r.id) for r in page]) if source.deal_lookups else {}
             for result in page:
                 props = result.properties or {}

@@ -8,6 +8,9 @@ resumed run is safe:
   records per call; results come
   back in request order and are zipped onto the record keys; ``success: false`` rows become
   failed outcomes with Salesforce's ``statusCode`` and message;
+* with ``settings.write_path = "composite"`` (where the daily API allowance is the
+  constraint), up to five such collections upserts in one Composite request, which counts
+  as one call: 1,000 records per counted call (:mod:`adapters.salesforce.composite`);
 * from the threshold on, Bulk API 2.0 (:mod:`adapters.salesforce.bulk`), a fixed handful of
   calls per job whatever the volume.
 
@@ -39,6 +42,7 @@ from simple_salesforce.format import format_soql
 from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.bulk import BulkOptions, BulkUpsert
 from adapters.salesforce.client import choose_flow, make_salesforce_client
+from adapters.salesforce.composite import COMPOSITE_RECORDS, composite_body, subrequest_answers
 from adapters.salesforce.deal_events import OutboundEndpoint
 from adapters.salesforce.linking import (
     AMBIGUOUS,
@@ -92,6 +96,14 @@ def _outcome(key: str, result: Any) -> RecordOutcome:
     return RecordOutcome(key, ok=False, code=code, message=message or None)
 
 
+def _subrequest_error(status: int, body: Any) -> tuple[str, str]:
+    """Code and message of a Composite subrequest refused as a whole."""
+    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+    code = str(first.get("errorCode") or (f"HTTP_{status}" if status else "NO_RESULT"))
+    message = str(first.get("message") or "composite subrequest refused")[:_MAX_MESSAGE]
+    return code, message
+
+
 def _outcomes(keys: list[str], result: Any) -> list[RecordOutcome]:
     """Collections results come back in request order; a short answer fails the rest."""
     rows = result if isinstance(result, list) else []
@@ -102,7 +114,7 @@ class SalesforceAdapter:
     """Salesforce behind refnet's small adapter interface."""
 
     name = "salesforce"
-    max_batch_size = COLLECTION_SIZE
+    max_batch_size: int  # records per upsert_batch below the bulk threshold
 
     def __init__(
         self,
@@ -117,6 +129,8 @@ class SalesforceAdapter:
     ) -> None:
         self.settings = settings
         self.mappings = mappings or load_mappings("salesforce")
+        self.composite = settings.write_path == "composite"
+        self.max_batch_size = COMPOSITE_RECORDS if self.composite else COLLECTION_SIZE
         if session is None:
             session = requests.Session()
             session.verify = settings.verify
@@ -176,11 +190,11 @@ class SalesforceAdapter:
         """Records per ``upsert_batch`` the sync engine should hand over.
 
         With Bulk 2.0 in reach, a chunk large enough to pass the threshold, so a big first
-        sync becomes a few bulk jobs; otherwise one collections call's worth.
+        sync becomes a few bulk jobs; otherwise one collections (or Composite) call's worth.
         """
         if self.settings.bulk_threshold <= self.settings.bulk_chunk_size:
             return self.settings.bulk_chunk_size
-        return COLLECTION_SIZE
+        return self.max_batch_size
 
     @property
     def api_calls(self) -> int:
@@ -225,8 +239,13 @@ class SalesforceAdapter:
             results = self.bulk.upsert(mapping.object, mapping.external_id_field, batch)
         else:
             results = []
-            for begin in range(0, len(batch), COLLECTION_SIZE):
-                results.extend(self._collection(mapping, batch[begin : begin + COLLECTION_SIZE]))
+            step = self.max_batch_size
+            for begin in range(0, len(batch), step):
+                chunk = batch[begin : begin + step]
+                if len(chunk) > COLLECTION_SIZE:
+                    results.extend(self._composite(mapping, chunk))
+                else:
+                    results.extend(self._collection(mapping, chunk))
         for (index, _), outcome in zip(unique, results, strict=True):
             outcomes[index] = outcome
         return BatchResult(
@@ -234,10 +253,48 @@ class SalesforceAdapter:
             api_calls=self.budget.calls - start,
         )
 
-    def _collection(
+    def _composite(
         self, mapping: ObjectMapping, records: Sequence[OutboundRecord]
     ) -> list[RecordOutcome]:
-        result = self._upsert_collection(mapping, records)
+        """Up to 1,000 records in one Composite request of collections upserts (one call)."""
+        operation = f"upsert {mapping.object} (composite)"
+        self.budget.check(operation)
+        parts = [
+            records[begin : begin + COLLECTION_SIZE]
+            for begin in range(0, len(records), COLLECTION_SIZE)
+        ]
+        path = f"composite/sobjects/{mapping.object}/{mapping.external_id_field}"
+        headers = self._write_headers
+
+        def send() -> Any:
+            sf = self.client()  # read each time: a re-authentication replaces it
+            body = composite_body(
+                sf.sf_version or self.settings.api_version,
+                path,
+                [self._collection_body(mapping, part) for part in parts],
+            )
+            return sf.restful(
+                "composite", method="POST", json=body, timeout=self._timeout, headers=headers
+            )
+
+        answer = self.policy.call(send, operation=operation)
+        outcomes: list[RecordOutcome] = []
+        for part, (status, rows) in zip(parts, subrequest_answers(answer, len(parts)), strict=True):
+            if status == 200 and isinstance(rows, list):
+                outcomes.extend(self._collection(mapping, part, rows))
+                continue
+            # The subrequest was refused as a whole: its error array fails its records.
+            code, message = _subrequest_error(status, rows)
+            outcomes.extend(
+                RecordOutcome(record.key, ok=False, code=code, message=message) for record in part
+            )
+        return outcomes
+
+    def _collection(
+        self, mapping: ObjectMapping, records: Sequence[OutboundRecord], answered: Any = None
+    ) -> list[RecordOutcome]:
+        """One collections upsert's outcomes (``answered``: its rows, sent in a Composite)."""
+        result = self._upsert_collection(mapping, records) if answered is None else answered
         outcomes = _outcomes([r.key for r in records], result)
         rows = result if isinstance(result, list) else []
         refused = {
@@ -254,7 +311,13 @@ class SalesforceAdapter:
         operation = f"upsert {mapping.object}"
         self.budget.check(operation)
         path = f"composite/sobjects/{mapping.object}/{mapping.external_id_field}"
-        body = {
+        return self._patch(path, self._collection_body(mapping, records), operation)
+
+    @staticmethod
+    def _collection_body(
+        mapping: ObjectMapping, records: Sequence[OutboundRecord]
+    ) -> dict[str, Any]:
+        return {
             "allOrNone": False,
             "records": [
                 {
@@ -265,7 +328,6 @@ class SalesforceAdapter:
                 for record in records
             ],
         }
-        return self._patch(path, body, operation)
 
     def _link_duplicates(
         self,

@@ -9,6 +9,15 @@ The job lifecycle, one HTTP request per step, each under the retry layer::
     GET   jobs/ingest/{id}/successfulResults/   sf__Id, sf__Created, <columns>
     GET   jobs/ingest/{id}/failedResults/       sf__Id, sf__Error, <columns> (only if any failed)
 
+Every state change is idempotent: a ``PATCH`` whose answer is lost (a timeout after
+Salesforce applied it) is retried by the retry layer, and the retry is refused with
+``INVALIDJOBSTATE`` because the job has already moved on. Whenever a state change fails,
+the job's state is read (``GET jobs/ingest/{id}``) and the run goes on if the change took
+effect (Bulk API 2.0 Developer Guide, "Close or Abort a Job" and "Get Information About a
+Job": UploadComplete is followed by InProgress, then JobComplete or Failed). Any other
+failure of a job stops the run as a resumable :class:`~connector.errors.TransientError`
+after aborting the job: its records are sent again by the next run (upserts by external id).
+
 simple-salesforce's ``sf.bulk2.<Object>.upsert`` does the same but sleeps with ``time.sleep``,
 builds CSV columns from a ``set`` and reports only counts, so its own transport primitive
 (``simple_salesforce.util.call_salesforce``, which also maps errors to its exceptions) is used
@@ -37,13 +46,20 @@ from simple_salesforce.util import call_salesforce
 from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.retry import RetryPolicy
 from connector.crm import OutboundRecord, RecordOutcome
-from connector.errors import TransientError
+from connector.errors import RefnetError, TransientError
 
 __all__ = ["BulkOptions", "BulkUpsert", "to_csv_rows"]
 
 _JSON = "application/json"
 _CSV = "text/csv"
 _DONE = {"JobComplete", "Failed", "Aborted"}
+# The states a job can be in once each requested state was applied (Bulk API 2.0
+# Developer Guide, "Job states": Open → UploadComplete → InProgress → JobComplete | Failed;
+# Aborted only by request).
+_REACHED = {
+    "UploadComplete": frozenset({"UploadComplete", "InProgress", "JobComplete", "Failed"}),
+    "Aborted": frozenset({"Aborted"}),
+}
 _NULL = "#N/A"
 _MAX_MESSAGE = 500
 
@@ -118,6 +134,8 @@ class BulkUpsert:
         self._sleep = sleep
         self.options = options or BulkOptions()
         self.jobs: list[str] = []  # ids of the jobs run, for logs and tests
+        # State changes whose answer was lost but which the job's state showed applied.
+        self.confirmed_state_changes = 0
 
     def _request(
         self,
@@ -199,14 +217,34 @@ class BulkUpsert:
                 data=head + b"".join(lines),
                 content_type=_CSV,
             )
-            self._request(
-                "PATCH", f"ingest/{job_id}", f"{operation}: close", body={"state": "UploadComplete"}
-            )
+            self._set_state(job_id, "UploadComplete", f"{operation}: close")
             info = self._wait(job_id, operation)
-        except Exception:
+            return self._outcomes(job_id, info, external_id_field, keys, operation)
+        except TransientError:
             self._abort(job_id, operation)
             raise
-        return self._outcomes(job_id, info, external_id_field, keys, operation)
+        except RefnetError as failed:
+            self._abort(job_id, operation)
+            # Not a refusal of the records (those come back per row): the job itself could
+            # not be run. Stop resumably; the next run sends the records again.
+            raise TransientError(
+                f"salesforce {operation}: job {job_id} stopped ({failed}); aborted, the "
+                "records will be sent again by the next run"
+            ) from failed
+
+    def _set_state(self, job_id: str, wanted: str, operation: str) -> None:
+        """Ask for ``wanted``; if the request fails, go on when the job shows it took effect."""
+        try:
+            self._request("PATCH", f"ingest/{job_id}", operation, body={"state": wanted})
+        except RefnetError:
+            state = self._state(job_id, operation)
+            if state not in _REACHED[wanted]:
+                raise
+            self.confirmed_state_changes += 1
+
+    def _state(self, job_id: str, operation: str) -> str | None:
+        info = self._request("GET", f"ingest/{job_id}", f"{operation}: read state").json()
+        return str(info.get("state")) if isinstance(info, dict) else None
 
     def _wait(self, job_id: str, operation: str) -> dict[str, Any]:
         waited, interval = 0.0, self.options.poll_interval
@@ -228,9 +266,7 @@ class BulkUpsert:
     def _abort(self, job_id: str, operation: str) -> None:
         # Best effort: the error that made us abort is the one to report.
         with contextlib.suppress(Exception):
-            self._request(
-                "PATCH", f"ingest/{job_id}", f"{operation}: abort", body={"state": "Aborted"}
-            )
+            self._set_state(job_id, "Aborted", f"{operation}: abort")
 
     def _results(self, job_id: str, kind: str, operation: str) -> list[dict[str, str]]:
         text = self._request(

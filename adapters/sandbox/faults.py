@@ -8,7 +8,8 @@ What a test can ask for:
 - **scripted failures**: "the next N calls to endpoint X answer 503" (:meth:`fail_next`),
   "... answer HubSpot 429 with policy DAILY" (:meth:`rate_limit_next`), "... answer
   Salesforce 403 REQUEST_LIMIT_EXCEEDED" (:meth:`request_limit_next`), "... lose their
-  connection" (:meth:`reset_next`), "... are answered late" (:meth:`slow_next`).
+  connection" (:meth:`reset_next`), "... are answered late" (:meth:`slow_next`: before
+  the change is made; :meth:`answer_late_next`: after it).
 - **sessions**: :meth:`expire_sessions` makes every Salesforce session id and HubSpot token
   stop working, as an expired session does.
 - **record rules**: :meth:`reject_records` makes records whose field has a given value fail
@@ -41,7 +42,9 @@ __all__ = [
     "ScriptedFault",
 ]
 
-FaultKind = Literal["status", "hubspot_rate_limit", "salesforce_request_limit", "reset", "slow"]
+FaultKind = Literal[
+    "status", "hubspot_rate_limit", "salesforce_request_limit", "reset", "slow", "late"
+]
 Crm = Literal["salesforce", "hubspot"]
 HubSpotPolicy = Literal["TEN_SECONDLY_ROLLING", "DAILY"]
 
@@ -56,7 +59,7 @@ class ScriptedFault:
     status: int = 503
     policy: HubSpotPolicy = "TEN_SECONDLY_ROLLING"
     retry_after: int | None = None
-    delay: float = 0.0  # seconds, for ``slow``
+    delay: float = 0.0  # seconds, for ``slow`` and ``late``
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,14 @@ class Faults:
             raise ValueError("times must be at least 1")
         with self._lock:
             self._scripted.append(fault)
+
+    def answer_late_next(self, endpoint: str, times: int = 1, *, seconds: float) -> None:
+        """The next ``times`` calls to ``endpoint`` take effect at once, answered ``seconds``
+        later: a client that stops waiting sooner sees a timeout for a change that was made.
+
+        Salesforce only (its request pipeline carries it out).
+        """
+        self._script(ScriptedFault(endpoint, times, "late", delay=seconds))
 
     def take_scripted(self, endpoint: str) -> ScriptedFault | None:
         """The first pending fault for ``endpoint``, consuming one use of it."""

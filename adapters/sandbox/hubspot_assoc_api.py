@@ -27,7 +27,11 @@ from adapters.sandbox.hubspot_schema import ObjectType
 
 __all__ = ["MAX_ASSOCIATION_INPUTS", "register_associations"]
 
-MAX_ASSOCIATION_INPUTS = 100
+# HubSpot documents at most 1,000 inputs per v4 association batch request (changelog "Bug
+# Fix: Batch Read Limit for HubSpot Associations API",
+# https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api
+# ); no HubSpot page confirms more for batch/create, so the sandbox refuses anything larger.
+MAX_ASSOCIATION_INPUTS = 1000
 _PAIR = "/crm/v4/associations/<from_type>/<to_type>"
 
 

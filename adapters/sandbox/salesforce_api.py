@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 import xml.etree.ElementTree as ET  # expat >= 2.4.1 refuses entity expansion attacks
 from xml.sax.saxutils import escape
 
@@ -94,6 +95,9 @@ class _AppViews:
             if disrupt(fault):
                 return Response(status=500)  # the connection is gone; nobody reads this
             fault = None
+        if fault is not None and fault.kind == "late":
+            g.answer_delay = fault.delay  # served now, answered in finish()
+            fault = None
         if fault is not None:
             return _fault_response(fault)
         version = (request.view_args or {}).get("version")
@@ -114,6 +118,9 @@ class _AppViews:
         if request.path.startswith("/services/data/v"):
             used, total = self.backend.faults.salesforce_usage()
             response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{total}"
+        delay = g.get("answer_delay")
+        if delay:
+            time.sleep(float(delay))  # the change is made; the answer comes too late
         return response
 
     def http_error(self, error: HTTPException) -> Response:

@@ -2,7 +2,8 @@
 
 Answer shapes follow the REST API developer guide (resources ``sobjects``, ``describe``,
 create, read and delete by id, read by external id, ``updated``/``deleted``, single
-upsert, ``composite/sobjects`` upsert, update by id and delete, ``query``/``queryAll``
+upsert, ``composite/sobjects`` upsert (also inside a ``composite`` request), update by id
+and delete, ``query``/``queryAll``
 with ``nextRecordsUrl``, ``limits``). A delete is hard (no recycle bin), so ``queryAll``
 equals ``query`` and ``deleted`` is empty.
 """
@@ -20,6 +21,7 @@ from adapters.sandbox.salesforce_backend import (
     sf_error,
     sf_json,
 )
+from adapters.sandbox.salesforce_composite import CompositeViews
 from adapters.sandbox.salesforce_duplicates import DUPLICATE_HEADER, allows_duplicates, visible
 from adapters.sandbox.salesforce_records import UpsertInput, UpsertOutcome
 from adapters.sandbox.salesforce_schema import SfField, SfObject
@@ -389,6 +391,11 @@ class _RestViews:
         return sf_json(results)
 
     def collections_upsert(self, version: str, name: str, field_name: str) -> Response:
+        return self.upsert_collection(name, field_name, request.get_json(silent=True))
+
+    def upsert_collection(self, name: str, field_name: str, body: Any) -> Response:
+        """``PATCH composite/sobjects/{name}/{field}`` with ``body``; also run as a
+        Composite subrequest (:mod:`adapters.sandbox.salesforce_composite`)."""
         obj, grants = self._readable_object(name)
         if obj is None:
             return sf_error(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.")
@@ -400,7 +407,6 @@ class _RestViews:
                 f"Field name provided, {field_name} is not an External ID or indexed field "
                 f"for {obj.name}",
             )
-        body = request.get_json(silent=True)
         items = body.get("records") if isinstance(body, dict) else None
         if not isinstance(body, dict) or not isinstance(items, list):
             return sf_error(400, "JSON_PARSER_ERROR", "Expected a 'records' array")
@@ -556,6 +562,8 @@ def register_rest(app: Flask, backend: SalesforceBackend) -> None:
         ("query_more", "/query/<cursor>", views.query_more, ["GET"]),
         ("query_all_more", "/queryAll/<cursor>", views.query_more, ["GET"]),
     ]
+    composite = CompositeViews(views.upsert_collection)
+    routes.append(("composite", "/composite", composite.composite, ["POST"]))
     for name, rule, view, methods in routes:
         app.add_url_rule(
             _DATA + rule, endpoint=f"salesforce.{name}", view_func=view, methods=methods

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import time
+from collections.abc import Callable
 
 from pydantic import SecretStr
 
@@ -24,7 +26,9 @@ from mappings.objects import mapped_objects
 __all__ = ["build_target", "salesforce_adapter"]
 
 
-def salesforce_adapter(settings: Settings, sandbox: Sandbox) -> SalesforceAdapter:
+def salesforce_adapter(
+    settings: Settings, sandbox: Sandbox, *, sleep: Callable[[float], None] = time.sleep
+) -> SalesforceAdapter:
     """The real Salesforce adapter, logged in to the sandbox by session id."""
     # zeep (the Metadata API client) builds its own HTTP session that only trusts the
     # environment's CA bundle; the combined bundle adds the sandbox CA to the public roots.
@@ -44,6 +48,7 @@ def salesforce_adapter(settings: Settings, sandbox: Sandbox) -> SalesforceAdapte
         load_mappings("salesforce", settings.salesforce.mappings_dir),
         session=sandbox.salesforce_session(),
         request_timeout=settings.salesforce.request_timeout,
+        sleep=sleep,
     )
 
 

@@ -87,7 +87,14 @@ def _print_summary(summary: RunSummary) -> None:
                 "read back from the CRM (fields its users own)",
                 ["object", "read", "changed in refnet", "unchanged", "not in refnet", "invalid"],
                 (
-                    (p.name, p.read, p.changed, p.unchanged, p.unknown, p.failed)
+                    (
+                        f"{p.name} (after push)" if p.after_push else p.name,
+                        p.read,
+                        p.changed,
+                        p.unchanged,
+                        p.unknown,
+                        p.failed,
+                    )
                     for p in summary.pulls
                 ),
             )

@@ -44,6 +44,12 @@ class MultiplierWeights(BaseModel):
     volume_scale: float = Field(default=5.0, gt=0, description="positive referrals for half credit")
     value_scale: float = Field(default=50_000.0, gt=0, description="won value for half credit")
     recency_half_life_days: float = Field(default=180.0, gt=0)
+    # How often the scores synced to the CRM follow the passing of time (sync-calls): with
+    # nothing else changed, recency is recomputed once per this many days (periods start
+    # on Mondays), so a daily sync does not resend every member for a decayed decimal.
+    sync_refresh_days: int = Field(
+        default=7, ge=1, le=365, description="days between time-driven score updates in sync"
+    )
     multiplier_threshold: float = Field(
         default=50.0, ge=0, le=100, description="score from which a member counts as multiplier"
     )

@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 from connector.crm import (
     BatchResult,
+    CallCounter,
     CrmAdapter,
     OutboundRecord,
     RecordLinker,
@@ -326,13 +327,22 @@ class _ObjectRun:
             states.checkpoint_run(self.run_id, self.counts)
 
     def _send(self, batch: Sequence[_Pending]) -> None:
-        result = self.adapter.upsert_batch(
-            self.obj.name,
-            [
-                OutboundRecord(item.record_id, item.wire, new=item.new, crm_id=item.crm_id)
-                for item in batch
-            ],
-        )
+        counter = self.adapter if isinstance(self.adapter, CallCounter) else None
+        calls_before = counter.api_calls if counter is not None else 0
+        try:
+            result = self.adapter.upsert_batch(
+                self.obj.name,
+                [
+                    OutboundRecord(item.record_id, item.wire, new=item.new, crm_id=item.crm_id)
+                    for item in batch
+                ],
+            )
+        except TransientError:
+            # A stop inside a hand-over reports no outcomes, but its calls were made and
+            # count against the CRM's allowance all the same.
+            if counter is not None:
+                self.counts.api_calls += counter.api_calls - calls_before
+            raise
         complete = _complete([item.record_id for item in batch], result)
         self.counts.sent += len(batch)
         self.counts.api_calls += result.api_calls
@@ -436,6 +446,24 @@ def run_sync(
                 plans.append(runner.run(progress))
             finally:
                 progress.end(obj.name)
+        runner = None
+        written = {plan.name for plan in plans if plan.succeeded}
+        for pulled in pullable if options.pull and not options.dry_run else []:
+            if pulled.name in written:
+                # Read back this run's own writes now (and whatever users changed meanwhile),
+                # so the next run's pull starts after them (see connector.sync.pull).
+                pulls.append(
+                    pull_object(
+                        store,
+                        adapter,
+                        target,
+                        pulled,
+                        run_id=run_id,
+                        counts=counts,
+                        dry_run=False,
+                        after_push=True,
+                    )
+                )
     except TransientError as exc:
         # Rate or daily limits, outages: stop here; the next run resumes from the checkpoint.
         status, reason = "stopped", f"{type(exc).__name__}: {exc}"

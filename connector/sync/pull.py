@@ -5,6 +5,16 @@ the object's watermark, applies them to refnet's records a chunk at a time, and 
 watermark in the same transaction as the changes. A run stopped midway resumes from the
 last applied chunk; records read twice are harmless (applying a pull is idempotent).
 A value refnet cannot take is recorded as a failure of the run and the rest applied.
+
+The CRMs' change filters are inclusive (``SystemModstamp >= since``,
+``hs_lastmodifieddate GTE``: timestamps have no finer tie-break), so the records at the
+watermark itself come back on every pull. The watermark remembers their CRM ids and the
+next pull skips them: a record changed again carries a later timestamp and is read.
+
+A run that wrote records reads its object back once more after the push (``after_push``),
+so the watermark moves past refnet's own writes: the next run's pull, with nothing changed
+in the CRM, reads nothing but the records at the watermark (one call per object). Anything
+a CRM user changed while the run was writing is read and applied then.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from connector.crm import CallCounter, CrmAdapter, PulledRecord
+from connector.crm import CallCounter, CrmAdapter, PulledRecord, SkipsSeenChanges
 from connector.errors import RecordValidationError
 from connector.store import Store
 from connector.sync.objects import PullableObject
@@ -35,6 +45,8 @@ class PullPlan:
     unknown: int = 0  # records the CRM has that refnet does not (e.g. created by users)
     failed: int = 0
     refused: int = 0  # stages moved in the CRM against the rules, to be put back
+    skipped: int = 0  # read again at the watermark, already applied by the last pull
+    after_push: bool = False  # the read-back after this run's own writes
 
 
 class _Puller:
@@ -50,6 +62,21 @@ class _Puller:
         self.store, self.target, self.obj = store, target, obj
         self.run_id, self.counts, self.dry_run = run_id, counts, dry_run
         self.plan = PullPlan(obj.name)
+        with store.reading() as tx:
+            self.since, self.ids_at_mark = StateStore(tx.connection, target).watermark_and_ids(
+                obj.name
+            )
+        self.mark = self.since
+        self.last_second: dict[str, datetime] = {}  # crm id → modified, in the mark's second
+        self.kept_ids = set(self.ids_at_mark)  # ids of the mark's second from the last pull
+
+    def fresh(self, record: PulledRecord) -> bool:
+        """Not one of the records the last pull already read in its watermark's second."""
+        seen = record.crm_id in self.ids_at_mark
+        if seen and self.since is not None and record.modified_at <= self.since:
+            self.plan.skipped += 1
+            return False
+        return True
 
     def apply(self, chunk: Sequence[PulledRecord]) -> None:
         if not chunk:
@@ -84,9 +111,28 @@ class _Puller:
                 else:
                     self.plan.unknown += 1
             if not self.dry_run:
-                newest: datetime = max(record.modified_at for record in chunk)
-                states.set_watermark(self.obj.name, newest)
+                self._advance(chunk)
+                assert self.mark is not None
+                states.set_watermark(self.obj.name, self.mark, self._ids_at_mark())
                 states.checkpoint_run(self.run_id, self.counts)
+
+    def _advance(self, chunk: Sequence[PulledRecord]) -> None:
+        """Move the mark to the newest record read; remember the ids of its second.
+
+        Salesforce compares at whole seconds (SOQL datetime literals carry none finer), so
+        the next pull re-reads the mark's whole second, not only the mark itself.
+        """
+        newest: datetime = max(record.modified_at for record in chunk)
+        if self.mark is None or newest > self.mark:
+            self.mark = newest
+        self.last_second.update((r.crm_id, r.modified_at) for r in chunk)
+        floor = self.mark.replace(microsecond=0)
+        self.last_second = {i: at for i, at in self.last_second.items() if at >= floor}
+        if self.since is None or self.since.replace(microsecond=0) != floor:
+            self.kept_ids = set()  # the mark left the last pull's second
+
+    def _ids_at_mark(self) -> set[str]:
+        return self.kept_ids | set(self.last_second)
 
 
 def pull_object(
@@ -98,16 +144,23 @@ def pull_object(
     run_id: int,
     counts: RunCounts,
     dry_run: bool,
+    after_push: bool = False,
 ) -> PullPlan:
     """Read ``obj``'s records changed since its watermark and apply their CRM-owned fields."""
-    with store.reading() as tx:
-        since = StateStore(tx.connection, target).watermark(obj.name)
     puller = _Puller(store, target, obj, run_id, counts, dry_run)
+    puller.plan.after_push = after_push
+    since = puller.since
     # Reads count against the CRM's API allowance too; adapters that count them say so.
     calls_before = adapter.api_calls if isinstance(adapter, CallCounter) else 0
     chunk: list[PulledRecord] = []
     try:
-        for record in adapter.fetch_changes(obj.name, since):
+        if isinstance(adapter, SkipsSeenChanges):
+            changes = adapter.fetch_changes_after(obj.name, since, puller.ids_at_mark)
+        else:
+            changes = adapter.fetch_changes(obj.name, since)
+        for record in changes:
+            if not puller.fresh(record):
+                continue
             chunk.append(record)
             if len(chunk) >= PULL_CHUNK:
                 puller.apply(chunk)

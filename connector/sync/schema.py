@@ -93,5 +93,9 @@ sync_watermarks = Table(
     Column("object_name", String(64), nullable=False),
     Column("pulled_until", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # -- sync-calls (migration 0010) --
+    # CRM ids of the records read at exactly ``pulled_until``: the CRMs' filters are
+    # inclusive (``>=``), so the next pull meets them again and skips them.
+    Column("ids_at_mark", JSON, nullable=True),
     PrimaryKeyConstraint("target", "object_name"),
 )

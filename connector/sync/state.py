@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.crm import RecordOutcome
 from connector.model import utcnow
 from connector.sync.schema import sync_failures, sync_runs, sync_state, sync_watermarks
+
+
+@functools.cache
+def _state_upsert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (target, object, record) DO UPDATE`` of every other column."""
+    module: Any = sqlite if dialect == "sqlite" else postgresql
+    statement = module.insert(sync_state)
+    updates = {c.name: statement.excluded[c.name] for c in sync_state.columns if not c.primary_key}
+    return statement.on_conflict_do_update(
+        index_elements=["target", "object_name", "record_id"], set_=updates
+    )
+
 
 # States of records the CRM holds because of refnet (confirmed, or at least attempted).
 LIVE = ("synced", "failed")
@@ -178,16 +192,28 @@ class StateStore:
 
     def watermark(self, object_name: str) -> datetime | None:
         """Where the last pull of ``object_name``'s CRM-owned fields stopped."""
+        return self.watermark_and_ids(object_name)[0]
+
+    def watermark_and_ids(self, object_name: str) -> tuple[datetime | None, frozenset[str]]:
+        """The watermark and the CRM ids already read at exactly that moment."""
         row = self.connection.execute(
-            select(sync_watermarks.c.pulled_until).where(
+            select(sync_watermarks.c.pulled_until, sync_watermarks.c.ids_at_mark).where(
                 sync_watermarks.c.target == self.target,
                 sync_watermarks.c.object_name == object_name,
             )
         ).first()
-        return None if row is None else row[0]
+        if row is None:
+            return None, frozenset()
+        return row[0], frozenset(str(i) for i in row[1] or [])
 
-    def set_watermark(self, object_name: str, pulled_until: datetime) -> None:
-        values = {"pulled_until": pulled_until, "updated_at": utcnow()}
+    def set_watermark(
+        self, object_name: str, pulled_until: datetime, ids_at_mark: Iterable[str] = ()
+    ) -> None:
+        values = {
+            "pulled_until": pulled_until,
+            "ids_at_mark": sorted(set(ids_at_mark)),
+            "updated_at": utcnow(),
+        }
         changed = self.connection.execute(
             update(sync_watermarks)
             .where(
@@ -210,64 +236,64 @@ class StateStore:
         sent: dict[str, tuple[str, dict[str, Any]]],
         run_id: int,
     ) -> None:
-        """Write each record's outcome: confirmed content becomes the new diff baseline."""
+        """Write each record's outcome: confirmed content becomes the new diff baseline.
+
+        Set-based: one read of the batch's previous states, one ``INSERT … ON CONFLICT DO
+        UPDATE`` executemany for the batch and one for its failures (not a statement per
+        record).
+        """
         now = utcnow()
         outcomes = list(outcomes)
         known = self.states(object_name, [o.key for o in outcomes])
+        rows: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
         for outcome in outcomes:
             digest, fields = sent[outcome.key]
             previous = known.get(outcome.key)
+            row: dict[str, Any] = {
+                "target": self.target,
+                "object_name": object_name,
+                "record_id": outcome.key,
+                "content_hash": previous.content_hash if previous else None,
+                "fields": previous.fields if previous else None,
+                "crm_id": previous.crm_id if previous else None,
+                "updated_at": now,
+            }
             if outcome.ok:
-                values: dict[str, Any] = {
-                    "content_hash": digest,
-                    "fields": fields,
-                    "crm_id": outcome.crm_id or (previous.crm_id if previous else None),
-                    "status": "synced",
-                    "failed_hash": None,
-                    "attempts": 0,
-                    "error_code": None,
-                    "error_message": None,
-                }
+                row.update(
+                    content_hash=digest,
+                    fields=fields,
+                    crm_id=outcome.crm_id or row["crm_id"],
+                    status="synced",
+                    failed_hash=None,
+                    attempts=0,
+                    error_code=None,
+                    error_message=None,
+                )
             else:
                 same_content = previous is not None and previous.failed_hash == digest
-                values = {
-                    "status": "failed",
-                    "failed_hash": digest,
-                    "attempts": (previous.attempts if previous and same_content else 0) + 1,
-                    "error_code": outcome.code,
-                    "error_message": outcome.message,
-                }
-                self.connection.execute(
-                    insert(sync_failures).values(
-                        run_id=run_id,
-                        object_name=object_name,
-                        record_id=outcome.key,
-                        code=outcome.code,
-                        message=outcome.message,
-                        at=now,
-                    )
+                row.update(
+                    status="failed",
+                    failed_hash=digest,
+                    attempts=(previous.attempts if previous and same_content else 0) + 1,
+                    error_code=outcome.code,
+                    error_message=outcome.message,
                 )
-            values["updated_at"] = now
-            if previous is None:
-                self.connection.execute(
-                    insert(sync_state).values(
-                        target=self.target,
-                        object_name=object_name,
-                        record_id=outcome.key,
-                        **{"content_hash": None, "fields": None, "crm_id": None, **values},
-                    )
+                failures.append(
+                    {
+                        "run_id": run_id,
+                        "object_name": object_name,
+                        "record_id": outcome.key,
+                        "code": outcome.code,
+                        "message": outcome.message,
+                        "at": now,
+                    }
                 )
-            else:
-                self.connection.execute(
-                    update(sync_state)
-                    .where(
-                        tuple_(
-                            sync_state.c.target, sync_state.c.object_name, sync_state.c.record_id
-                        )
-                        == (self.target, object_name, outcome.key)
-                    )
-                    .values(**values)
-                )
+            rows.append(row)
+        if rows:
+            self.connection.execute(_state_upsert(self.connection.dialect.name), rows)
+        if failures:
+            self.connection.execute(insert(sync_failures), failures)
 
     def start_run(self, *, dry_run: bool, full: bool, objects: list[str]) -> int:
         result = self.connection.execute(

@@ -9,7 +9,13 @@ import pytest
 
 from connector.model import ReferralStatus, Sentiment
 from connector.rules import MultiplierWeights
-from connector.scores import multiplier_score, multiplier_scores, pair_balances, win_win_balances
+from connector.scores import (
+    multiplier_score,
+    multiplier_scores,
+    multiplier_scores_of,
+    pair_balances,
+    win_win_balances,
+)
 from tests.connector.factories import T0, referral
 
 WON, LOST, OPEN = ReferralStatus.WON, ReferralStatus.LOST, ReferralStatus.OPEN
@@ -122,3 +128,20 @@ def test_no_activity_has_no_give_share() -> None:
     assert win_win_balances([]) == {}
     tallies = win_win_balances([referral("r1", "a", "x")])
     assert tallies["a"].give_share == 1.0
+
+
+def test_the_scores_of_a_page_of_members_equal_each_members_own_score() -> None:
+    referrals = [
+        *_given_by_c1(),
+        referral("x1", "c2", "p9", status=ReferralStatus.WON, amount="900"),
+        referral("x2", "c2", "p8", sentiment=Sentiment.NEUTRAL),
+        referral("x3", "p9", "c1", status=ReferralStatus.LOST),
+    ]
+    weights = MultiplierWeights()
+    as_of = T0 + timedelta(days=30)
+    members = ["c1", "c2", "p9", "nobody"]
+    page = multiplier_scores_of(members, referrals, weights, as_of=as_of)
+    assert set(page) == set(members)
+    for member in members:
+        assert page[member] == multiplier_score(member, referrals, weights, as_of=as_of)
+    assert page["nobody"].score == 0

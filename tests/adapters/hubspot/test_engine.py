@@ -79,16 +79,18 @@ def test_a_used_up_daily_allowance_stops_before_a_429_and_the_next_run_resumes(
 ) -> None:
     _network(store)
     objects = _objects(hubspot_mappings)
-    # The pull's 2 searches (contacts, referrals), 1 contacts upsert, then 2 referral batches
-    # of 3 calls each (upsert, 200 links in 2 association calls): 9 calls in the day.
-    allowance = 2 + 1 + 2 * 3
+    # The pull's 2 searches (contacts, referrals), 1 contacts upsert, then the referrals'
+    # hand-over of 450 (5 upserts of 100, then their 900 links in one association call):
+    # the day's allowance ends after its third upsert.
+    allowance = 2 + 1 + 3
     sandbox.faults.set_hubspot_rate_limit(HubSpotRateLimit(per_interval=10_000, daily=allowance))
 
     stopped = run_sync(store, adapter, objects, target="hubspot")
 
     assert stopped.status == "stopped"
     assert "DailyLimitReached" in (stopped.stop_reason or "")
-    assert stopped.counts.succeeded == 20 + 200
+    # A stop inside a hand-over reports none of it: those referrals are sent again.
+    assert stopped.counts.succeeded == 20
     assert not [r for r in sandbox.faults.requests() if r.status == 429]
     assert stopped.counts.api_calls == allowance  # every call of the day, none refused
 
@@ -97,8 +99,8 @@ def test_a_used_up_daily_allowance_stops_before_a_429_and_the_next_run_resumes(
     resumed = run_sync(store, make_adapter(), objects, target="hubspot")
 
     assert resumed.status == "completed"
-    assert resumed.counts.sent == 250 and resumed.counts.failed == 0
-    assert sandbox.request_count("hubspot.batch_upsert") - before == 3
+    assert resumed.counts.sent == 450 and resumed.counts.failed == 0
+    assert sandbox.request_count("hubspot.batch_upsert") - before == 5
     assert _stored_referrals(sandbox, adapter) == [f"r{i:03d}" for i in range(450)]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import requests
+
 from adapters.hubspot import HubSpotAdapter
 from adapters.sandbox import Sandbox
 from connector.crm import OutboundRecord
@@ -79,14 +81,32 @@ def test_ten_thousand_referrals_take_the_minimum_of_calls(
     associations = [r for r in requests if r.endpoint == "hubspot.associations_batch_create"]
     assert sum(1 for r in upserts if referral_type in r.path) == math.ceil(10_000 / 100)
     assert sum(1 for r in upserts if "contacts" in r.path) == math.ceil(200 / 100)
-    # Two links per referral (referrer, referred), 100 pairs per call: the minimum.
-    assert len(associations) == math.ceil(2 * 10_000 / 100)
+    # Two links per referral (referrer, referred), 1,000 pairs per call: the minimum.
+    assert len(associations) == math.ceil(2 * 10_000 / 1000)
     # Every contact id was learnt from the contacts' own upsert: no lookups by refnet id.
     assert not [r for r in requests if r.endpoint == "hubspot.batch_read"]
-    # The run's pull reads CRM-owned fields first: one empty search page per pulled object.
-    searches = [r for r in requests if r.endpoint == "hubspot.search"]
+    # The run's pull reads CRM-owned fields first: one empty search page per pulled object;
+    # after the push it reads its own writes back (so the next run's pull starts after them).
+    first_write = next(i for i, r in enumerate(requests) if r.endpoint == "hubspot.batch_upsert")
+    searches = [r for r in requests[:first_write] if r.endpoint == "hubspot.search"]
     assert len(searches) == 2
-    assert len(requests) == summary.counts.api_calls == 2 + 100 + 2 + 200
+    writes = [r for r in requests if r.endpoint.endswith(("batch_upsert", "batch_create"))]
+    assert len(writes) == 100 + 2 + 20
+    assert len(requests) == summary.counts.api_calls
+    assert [p.after_push for p in summary.pulls] == [False, False, True, True]
+    assert sum(p.read for p in summary.pulls if p.after_push) == 10_200
+
+    before = len(sandbox.faults.requests())
+    again = run_sync(
+        store,
+        adapter,
+        [MappedObject(contacts, weights), MappedObject(mapping, weights)],
+        target="hubspot",
+    )
+    # Nothing changed: no write, one search per object, and nothing read is new.
+    assert again.counts.sent == 0
+    assert [r.endpoint for r in sandbox.faults.requests()[before:]] == ["hubspot.search"] * 2
+    assert sum(p.read for p in again.pulls) == 0
 
     # Spot-check one referral in the portal: its properties and both labelled links.
     kind = sandbox.hubspot.schema.resolve(referral_type)
@@ -231,3 +251,33 @@ def test_a_dropped_connection_is_retried_by_tenacity_alone(
 
     assert sandbox.request_count("hubspot.list_schemas") == 3
     assert adapter.policy.retries == 2
+
+
+def test_the_sandbox_refuses_an_association_batch_above_hubspots_limit(
+    adapter: HubSpotAdapter, sandbox: Sandbox
+) -> None:
+    """More than 1,000 inputs in one v4 batch/create: a 400 VALIDATION_ERROR, nothing made."""
+    adapter.provision()
+    referral_type = _type_id(adapter, REFERRAL)
+    kind = adapter.portal_ids().association(REFERRAL, "referrer")
+    spec = {"associationCategory": kind.category, "associationTypeId": kind.type_id}
+    body = {
+        "inputs": [
+            {
+                "from": {"id": str(n)},
+                "to": {"id": str(n + 5000)},
+                "types": [spec],
+            }
+            for n in range(1001)
+        ]
+    }
+    answer = requests.post(
+        f"{sandbox.hubspot_url}/crm/v4/associations/{referral_type}/contacts/batch/create",
+        json=body,
+        headers={"Authorization": f"Bearer {sandbox.hubspot_token}"},
+        timeout=30,
+    )
+    assert answer.status_code == 400
+    error = answer.json()
+    assert (error["status"], error["category"]) == ("error", "VALIDATION_ERROR")
+    assert "1001 > 1000" in error["message"]

@@ -11,7 +11,7 @@ from responses.registries import OrderedRegistry
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from connector.crm import OutboundRecord
-from connector.errors import PermanentError
+from connector.errors import TransientError
 from tests.adapters.salesforce.fakes import BASE, BulkJob, Collections, session_settings
 
 OBJ = "Refnet_Referral__c"
@@ -143,7 +143,7 @@ def test_a_failed_job_reports_its_unprocessed_records_as_failed(
     }
 
 
-def test_a_refused_upload_aborts_the_job_and_fails_the_batch(
+def test_a_refused_upload_aborts_the_job_and_stops_the_run_resumably(
     make_adapter: Callable[..., SalesforceAdapter],
 ) -> None:
     adapter = make_adapter(session_settings(bulk_threshold=10))
@@ -159,12 +159,13 @@ def test_a_refused_upload_aborts_the_job_and_fails_the_batch(
             json=[{"errorCode": "INVALIDJOBSTATE", "message": "secret-row-data,x@y.z"}],
         )
         rsps.add(responses.PATCH, job.url, json={"id": job.job_id, "state": "Aborted"})
-        with pytest.raises(PermanentError) as caught:
+        with pytest.raises(TransientError) as caught:
             adapter.upsert_batch(OBJ, _records(10))
         abort = rsps.calls[-1].request
 
     assert json.loads(abort.body) == {"state": "Aborted"}
     assert "INVALIDJOBSTATE" in str(caught.value)
+    assert "sent again by the next run" in str(caught.value)
     assert "secret-row-data" not in str(caught.value)
 
 

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.salesforce.bulk import BulkOptions
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
 from connector.model import Circle, Referral, ReferralStatus
@@ -31,7 +33,7 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox
 def _adapter(sandbox: Sandbox, bulk_threshold: int) -> SalesforceAdapter:
     settings = load_settings()
     settings.salesforce.bulk_threshold = bulk_threshold
-    made = salesforce_adapter(settings, sandbox)
+    made = salesforce_adapter(settings, sandbox, sleep=lambda seconds: None)
     made.provision()
     return made
 
@@ -87,3 +89,104 @@ def test_the_bulk_path_resolves_lookups_by_external_id_like_collections(
     rows = crm.query_all("SELECT Refnet_Id__c, Referrer__c FROM Refnet_Referral__c")["records"]
     assert len(rows) == 30
     assert all(contacts[r["Referrer__c"]] == f"m{int(r['Refnet_Id__c'][1:]) % 5}" for r in rows)
+
+
+def test_a_bulk_close_that_times_out_after_taking_effect_does_not_stop_the_sync(
+    store: Store, sandbox: Sandbox
+) -> None:
+    """The close (UploadComplete) is applied but answered too late; the retry is refused
+    with INVALIDJOBSTATE. The adapter reads the job's state, sees it closed, and goes on."""
+    _network(store, 30)
+    adapter = _adapter(sandbox, bulk_threshold=20)
+    adapter.bulk.options = BulkOptions(request_timeout=0.5, poll_interval=0.01)
+    sandbox.faults.answer_late_next("salesforce.bulk_set_state", times=1, seconds=1.5)
+    summary = _sync(store, adapter)
+    assert summary.status == "completed", summary.stop_reason
+    assert (summary.counts.failed, summary.counts.succeeded) == (0, 35 + 35 + 30)
+    assert adapter.bulk.confirmed_state_changes == 1
+    closes = [
+        r.status for r in sandbox.faults.requests() if r.endpoint == "salesforce.bulk_set_state"
+    ]
+    assert 400 in closes, "the retried close was refused (INVALIDJOBSTATE), as Salesforce does"
+    assert len(sandbox.salesforce.records.all("Refnet_Referral__c")) == 30
+
+
+def test_a_bulk_job_that_cannot_be_closed_stops_the_run_resumably(
+    store: Store, sandbox: Sandbox
+) -> None:
+    _network(store, 30)
+    adapter = _adapter(sandbox, bulk_threshold=20)
+    sandbox.faults.fail_next("salesforce.bulk_set_state", times=1, status=404)
+    stopped = _sync(store, adapter)
+    assert stopped.status == "stopped"
+    assert "will be sent again" in (stopped.stop_reason or "")
+    resumed = _sync(store, adapter)
+    assert resumed.status == "completed"
+    assert resumed.counts.failed == 0
+
+
+def test_the_composite_path_upserts_a_thousand_records_per_counted_call(
+    store: Store, sandbox: Sandbox
+) -> None:
+    _network(store, 450)
+    settings = load_settings()
+    settings.salesforce.bulk_threshold = 10**6
+    settings.salesforce.write_path = "composite"
+    adapter = salesforce_adapter(settings, sandbox, sleep=lambda seconds: None)
+    adapter.provision()
+    first = _sync(store, adapter)
+    assert (first.counts.failed, first.counts.succeeded) == (0, 455 + 455 + 450)
+    # One Composite request (5 x 200 records at most) per object: ceil(N / 1000) each.
+    assert sandbox.request_count("salesforce.composite") == 3
+    assert _writes(sandbox) == 0, "no separate collections call"
+    assert len(sandbox.salesforce.records.all("Refnet_Referral__c")) == 450
+    assert _sync(store, adapter).counts.sent == 0
+    assert sandbox.request_count("salesforce.composite") == 3
+
+
+def _collection(name: str, field: str, records: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "method": "PATCH",
+        "url": f"/services/data/v62.0/composite/sobjects/{name}/{field}",
+        "referenceId": f"ref_{len(records)}_{field}",
+        "body": {"allOrNone": False, "records": records},
+    }
+
+
+def test_the_sandbox_composite_answers_per_subrequest_and_keeps_the_documented_limits(
+    sandbox: Sandbox,
+) -> None:
+    _adapter(sandbox, bulk_threshold=10**6)  # provisions the objects
+    client = sandbox.salesforce_client()
+    account = {"attributes": {"type": "Account"}, "Name": "Firma A", "Refnet_Id__c": "m-a"}
+    good = _collection("Account", "Refnet_Id__c", [account])
+    bad = _collection("Account", "No_Such_Field__c", [account])
+    answer = client.restful(
+        "composite", method="POST", json={"allOrNone": False, "compositeRequest": [good, bad]}
+    )
+    parts = answer["compositeResponse"]
+    assert [p["referenceId"] for p in parts] == [good["referenceId"], bad["referenceId"]]
+    assert parts[0]["httpStatusCode"] == 200 and parts[0]["body"][0]["success"] is True
+    assert parts[1]["httpStatusCode"] == 400
+    assert parts[1]["body"][0]["errorCode"] == "INVALID_FIELD"
+    assert sandbox.request_count("salesforce.composite") == 1
+
+    six = [
+        {**_collection("Account", "Refnet_Id__c", [account]), "referenceId": f"part{n}"}
+        for n in range(6)
+    ]
+    with pytest.raises(SalesforceMalformedRequest):
+        client.restful(
+            "composite", method="POST", json={"allOrNone": False, "compositeRequest": six}
+        )
+    with pytest.raises(SalesforceMalformedRequest):  # rollback of all is not modelled
+        client.restful(
+            "composite", method="POST", json={"allOrNone": True, "compositeRequest": [good]}
+        )
+    too_many = {"allOrNone": False, "records": [account] * 201}
+    answer = client.restful(
+        "composite",
+        method="POST",
+        json={"allOrNone": False, "compositeRequest": [{**good, "body": too_many}]},
+    )
+    assert answer["compositeResponse"][0]["body"][0]["errorCode"] == "EXCEEDED_ID_LIMIT"

@@ -237,7 +237,10 @@ def test_pulled_values_reach_refnet_and_the_watermark_moves(store: Store) -> Non
     crm = RemovingCrm()
     crm.changes = [_change("r00", "called back", 1), _change("r02", "visit booked", 2)]
     first = _sync(store, crm, Referrals())
-    assert crm.pull_since == [None]
+    # The pull, then the read-back after the push (it wrote the referrals).
+    assert crm.pull_since == [None, T0 + timedelta(minutes=2)]
+    assert [p.after_push for p in first.pulls] == [False, True]
+    assert first.pulls[1].skipped == 1 and first.pulls[1].read == 0
     with store.reading() as tx:
         assert tx.get(Referral, "r00").note == "called back"
         assert tx.get(Referral, "r02").note == "visit booked"
@@ -247,7 +250,26 @@ def test_pulled_values_reach_refnet_and_the_watermark_moves(store: Store) -> Non
     assert first.counts.pulled == 2 and first.pulls[0].changed == 2
     second = _sync(store, crm, Referrals())
     assert crm.pull_since[-1] == T0 + timedelta(minutes=2)
-    assert second.counts.pulled == 0 and second.pulls[0].unchanged == 1  # re-read at >=
+    # The CRM answers the record at the watermark again (>=); it was read already.
+    assert second.counts.pulled == 0
+    assert (second.pulls[0].read, second.pulls[0].skipped) == (0, 1)
+    assert len(second.pulls) == 1, "nothing written, nothing to read back"
+
+
+def test_a_record_changed_again_in_the_watermarks_second_is_read(store: Store) -> None:
+    _seed(store, 2)
+    crm = RemovingCrm()
+    crm.changes = [_change("r00", "called back", 1)]
+    _sync(store, crm, Referrals(), pull=True)
+    later = T0 + timedelta(minutes=1, milliseconds=400)
+    crm.changes = [
+        _change("r00", "called back", 1),
+        PulledRecord("id-r01", "r01", {"Note__c": "new"}, later),
+    ]
+    summary = _sync(store, crm, Referrals())
+    assert (summary.pulls[0].skipped, summary.pulls[0].changed) == (1, 1)
+    with store.reading() as tx:
+        assert tx.get(Referral, "r01").note == "new"
 
 
 def test_a_value_refnet_cannot_take_is_recorded_and_the_rest_applied(store: Store) -> None:
