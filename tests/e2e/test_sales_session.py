@@ -3,7 +3,9 @@
 Only what the README and ``--help`` offer: log a referral for a new prospect by company
 name, find it again by a misspelt name, win it with an amount typed the German way,
 correct the wrong win (reopen), and watch the referrer's ladder follow: up on the win, a
-proposed (never silent) demotion after the correction, down when the user decides it.
+proposed (never silent) demotion after the correction, down when the user decides it;
+and a strategic partner's agreement goals measure the referral, the win and its value,
+and give the win back when it is corrected.
 """
 
 from __future__ import annotations
@@ -151,5 +153,41 @@ def test_log_find_win_correct_and_see_the_ladder_follow(session: Session) -> Non
         d["member_id"] for d in session.json("report", "--top", "3")["demotions"]
     }
 
-    # 6. (The lead adds here: the partner's goal progress changes with the win and the
-    #    correction, once structured goals from the report-truth branch are merged.)
+    # 6. A strategic partner's goal measures itself: its agreement counts a referral the
+    #    partner gives, a won deal and its value, and the correction takes the win back.
+    agreement = {
+        "agreements": [
+            {
+                "id": "ag-e2e",
+                "partnership_id": "pn-01",
+                "status": "signed",
+                "signed_on": "2000-01-01",
+                # A period around any day the suite runs: the referral below is logged today.
+                "period_start": "2000-01-01",
+                "period_end": "2099-12-31",
+                "goals": [
+                    {"metric": "referrals_given", "description": "Empfehlungen", "target": 500},
+                    {"metric": "referrals_won", "description": "Abschlüsse", "target": 100},
+                    {"metric": "won_value", "description": "Umsatz", "target": 1000000},
+                ],
+            }
+        ]
+    }
+    (session.cwd / "agreement.json").write_text(json.dumps(agreement), encoding="utf-8")
+    session.run("import", "agreement.json")
+
+    def goals() -> dict[str, float | None]:
+        measured = {a["agreement_id"]: a for a in session.json("report", "--top", "3")["goals"]}
+        return {g["metric"]: g["actual"] for g in measured["ag-e2e"]["goals"]}
+
+    before = goals()
+    given = session.json(  # the partner's name is shared with a prospect: its id is exact
+        "referrals", "add", "--referrer", "mem-par-01", "--referred", "Jonas Vogel"
+    )["referral"]["id"]
+    assert goals()["referrals_given"] == before["referrals_given"] + 1
+    session.run("advance", "referral", given, "won", "--amount", "20.000,00", "--reason", "Auftrag")
+    after_win = goals()
+    assert after_win["referrals_won"] == before["referrals_won"] + 1
+    assert float(after_win["won_value"] or 0) == float(before["won_value"] or 0) + 20000
+    session.run("referrals", "reopen", given, "--reason", "falscher Deal")
+    assert goals()["referrals_won"] == before["referrals_won"]
