@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from connector.cli.club_output import print_candidates, print_review, print_todo
-from connector.cli.output import console, print_json, table
+from connector.cli.output import print_changes, print_json
 from connector.cli.state import CliState
 from connector.club import (
     club_todo,
@@ -73,13 +73,7 @@ def _print_changes(changes: list[StageChange], record: object, as_json: bool) ->
     if as_json:
         print_json({"record": record, "changes": changes})
         return
-    console.print(
-        table(
-            "changes",
-            ["kind", "id", "field", "from", "to", "reason"],
-            ((c.kind, c.record_id, c.field, c.old, c.new, c.reason) for c in changes),
-        )
-    )
+    print_changes(changes)
 
 
 @club_app.command("invite-candidates")

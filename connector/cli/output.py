@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["console", "err_console", "print_json", "table", "to_jsonable"]
+__all__ = ["console", "err_console", "print_changes", "print_json", "table", "to_jsonable"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -58,3 +58,14 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     for row in rows:
         rendered.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     return rendered
+
+
+def print_changes(changes: Iterable[Any]) -> None:
+    """The stage and field changes a command made, one row each (``StageChange``-shaped)."""
+    console.print(
+        table(
+            "changes",
+            ["kind", "id", "field", "from", "to", "reason"],
+            ((c.kind, c.record_id, c.field, c.old, c.new, c.reason) for c in changes),
+        )
+    )

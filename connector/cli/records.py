@@ -10,7 +10,7 @@ from rich.text import Text
 
 from connector.amounts import parse_amount, parse_currency
 from connector.cli.naming import MEMBER_HELP, names_of, resolve_id
-from connector.cli.output import console, print_json, table
+from connector.cli.output import console, print_changes, print_json, table
 from connector.cli.state import CliState
 from connector.errors import InputError
 from connector.lookup import member_names, resolve_member
@@ -392,13 +392,7 @@ def advance_command(
     if as_json:
         print_json(changes)
         return
-    console.print(
-        table(
-            "changes",
-            ["kind", "id", "field", "from", "to", "reason"],
-            ((c.kind, c.record_id, c.field, c.old, c.new, c.reason) for c in changes),
-        )
-    )
+    print_changes(changes)
 
 
 def audit(

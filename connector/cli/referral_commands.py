@@ -14,13 +14,12 @@ import typer
 
 from connector.amounts import parse_amount, parse_currency
 from connector.cli.naming import MEMBER_HELP, names_of
-from connector.cli.output import console, print_json, table
+from connector.cli.output import console, print_changes, print_json, table
 from connector.cli.records import referrals_app
 from connector.cli.state import CliState
 from connector.lookup import find
 from connector.model import ReferralStatus, Sentiment
 from connector.referrals import NewProspect, log_referral, reopen, update_referral
-from connector.rules import StageChange
 
 __all__ = ["register"]
 
@@ -30,16 +29,6 @@ AmountOption = Annotated[
     typer.Option(help="Value, as German or English number: 12.500,00 or 12500.00."),
 ]
 CurrencyOption = Annotated[str | None, typer.Option(help="ISO currency code, e.g. EUR or CHF.")]
-
-
-def _changes_table(changes: list[StageChange]) -> None:
-    console.print(
-        table(
-            "changes",
-            ["kind", "id", "field", "from", "to", "reason"],
-            ((c.kind, c.record_id, c.field, c.old, c.new, c.reason) for c in changes),
-        )
-    )
 
 
 @referrals_app.command("add")
@@ -155,7 +144,7 @@ def update(
     if not changes:
         console.print(f"referral {referral_id}: nothing changed", markup=False)
         return
-    _changes_table(changes)
+    print_changes(changes)
 
 
 @referrals_app.command("reopen")
@@ -187,7 +176,7 @@ def reopen_command(
     if as_json:
         print_json({"changes": done.changes, "demotion_proposed": done.proposal})
         return
-    _changes_table(done.changes)
+    print_changes(done.changes)
     if done.proposal is not None:
         proposal = done.proposal
         name = names_of(state, [proposal.member_id]).get(proposal.member_id, "?")
