@@ -63,6 +63,54 @@ BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
         "tests/connector/test_ladder.py::test_thresholds_come_from_configuration",
     ),
     "rules.ladder.demotion_inactive_days": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    # -- money (issue #17) --
+    "money.base_currency": (
+        "tests/connector/test_goals_and_money.py::test_money_settings_come_from_the_environment",
+    ),
+    "money.rates": (
+        "tests/connector/test_goals_and_money.py::"
+        "test_won_value_is_kept_per_currency_and_converted_only_with_a_rate",
+        "tests/connector/test_goals_and_money.py::test_money_settings_come_from_the_environment",
+    ),
+    "money.default_currency": (f"{HERE}test_a_new_referral_takes_the_default_currency",),
+    # -- the customer club (issue #18) --
+    "rules.club.quiet_after_months": (
+        "tests/connector/club/test_club_cli.py::test_the_quiet_setting_changes_the_todo_list",
+    ),
+    "rules.club.follow_up_days": (
+        "tests/connector/club/test_moderation.py::"
+        "test_an_undated_follow_up_is_due_after_follow_up_days",
+    ),
+    "rules.club.todo_horizon_days": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.club.trial_ending_within_days": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.club.review_continue_at": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    "rules.club.review_stop_below": (
+        "tests/connector/club/test_pilot_review.py::"
+        "test_the_stop_threshold_decides_between_stop_and_adjust",
+    ),
+    "rules.club.pilot_min_months": (f"{HERE}test_the_shortest_pilot_follows_the_setting",),
+    **{
+        f"rules.club.invite_weights.{name}": (f"{HERE}test_a_setting_changes_what_the_cli_shows",)
+        for name in (
+            "loyal",
+            "positive",
+            "willing",
+            "connected",
+            "loyal_years",
+            "loyal_deals",
+            "willing_referrals",
+            "connected_members",
+        )
+    },
+    # -- sync (issue #16) --
+    "rules.multiplier.sync_refresh_days": (
+        "tests/mappings/test_objects.py::"
+        "test_time_moves_synced_scores_once_per_refresh_period_starting_on_mondays",
+    ),
+    "salesforce.write_path": (
+        "tests/adapters/salesforce/test_sync_on_sandbox.py::"
+        "test_the_composite_path_upserts_a_thousand_records_per_counted_call",
+    ),
     "rules.multiplier.volume": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
     "rules.multiplier.conversion": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
     "rules.multiplier.value": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
@@ -286,10 +334,75 @@ CASES = [
         lambda r: [m["is_multiplier"] for m in r["top_multipliers"]],
     ),
     Case(
+        # Not as of a day: the as-of copy rewinds the sample's ladder to before its import
+        # (an import dates its ladder moves on the import day). Against today, 30 days
+        # proposes the sample's inactive referrers and a century proposes nobody.
         ("rules.ladder.demotion_inactive_days",),
         {f"{_R}LADDER__DEMOTION_INACTIVE_DAYS": "30"},
-        REPORT,
+        ("report", "--json", "--top", "10"),
         lambda r: sorted(d["member_id"] for d in r["demotions"]),
+        baseline_env={f"{_R}LADDER__DEMOTION_INACTIVE_DAYS": "36500"},
+    ),
+    *(
+        Case(
+            settings,
+            env,
+            ("club", "invite-candidates", "--json", "--as-of", AS_OF, "--top", "30"),
+            lambda r: [(c["member_id"], c["score"]) for c in r],
+        )
+        for settings, env in [
+            (
+                ("rules.club.invite_weights.loyal", "rules.club.invite_weights.willing"),
+                {
+                    f"{_R}CLUB__INVITE_WEIGHTS__LOYAL": "0.6",
+                    f"{_R}CLUB__INVITE_WEIGHTS__WILLING": "0",
+                },
+            ),
+            (
+                ("rules.club.invite_weights.positive", "rules.club.invite_weights.connected"),
+                {
+                    f"{_R}CLUB__INVITE_WEIGHTS__POSITIVE": "0.4",
+                    f"{_R}CLUB__INVITE_WEIGHTS__CONNECTED": "0",
+                },
+            ),
+            (
+                ("rules.club.invite_weights.loyal_years",),
+                {f"{_R}CLUB__INVITE_WEIGHTS__LOYAL_YEARS": "20"},
+            ),
+            (
+                ("rules.club.invite_weights.loyal_deals",),
+                {f"{_R}CLUB__INVITE_WEIGHTS__LOYAL_DEALS": "10"},
+            ),
+            (
+                ("rules.club.invite_weights.willing_referrals",),
+                {f"{_R}CLUB__INVITE_WEIGHTS__WILLING_REFERRALS": "10"},
+            ),
+            (
+                ("rules.club.invite_weights.connected_members",),
+                {f"{_R}CLUB__INVITE_WEIGHTS__CONNECTED_MEMBERS": "10"},
+            ),
+        ]
+    ),
+    *(
+        Case(
+            settings,
+            env,
+            ("club", "todo", "--json", "--as-of", AS_OF),
+            lambda r: sorted((i["what"], i["record_id"], i["due_on"]) for i in r),
+        )
+        for settings, env in [
+            (("rules.club.todo_horizon_days",), {f"{_R}CLUB__TODO_HORIZON_DAYS": "365"}),
+            (
+                ("rules.club.trial_ending_within_days",),
+                {f"{_R}CLUB__TRIAL_ENDING_WITHIN_DAYS": "400"},
+            ),
+        ]
+    ),
+    Case(
+        ("rules.club.review_continue_at",),
+        {f"{_R}CLUB__REVIEW_CONTINUE_AT": "5.0"},
+        ("club", "review", "--json", "--as-of", AS_OF),
+        lambda r: r["recommendation"],
     ),
     Case(
         ("intelligence.paths.hop_trust",),
@@ -499,3 +612,30 @@ def test_one_sided_share_decides_when_a_partner_gives_too_much() -> None:
 
     assert flags(0.8) == ()  # 2 of 3 given is balanced enough by default
     assert flags(0.6) == ("one-sided: gives 2, receives 1; give something back",)
+
+
+def test_the_shortest_pilot_follows_the_setting(
+    sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(sample_db, tmp_path / "refnet.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFNET_DATABASE_URL", f"sqlite:///{tmp_path / 'refnet.db'}")
+    six_months = ("club", "pilot", "--start", "2026-01-01", "--end", "2026-07-31", "--members", "5")
+    refused = CliRunner().invoke(app, list(six_months))
+    assert refused.exit_code == 3 and "pilot.ends_on" in refused.output
+    monkeypatch.setenv("REFNET_RULES__CLUB__PILOT_MIN_MONTHS", "6")
+    accepted = CliRunner().invoke(app, list(six_months))
+    assert accepted.exit_code == 0, accepted.output
+
+
+def test_a_new_referral_takes_the_default_currency(
+    sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(sample_db, tmp_path / "refnet.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFNET_DATABASE_URL", f"sqlite:///{tmp_path / 'refnet.db'}")
+    monkeypatch.setenv("REFNET_MONEY__DEFAULT_CURRENCY", "CHF")
+    add = ("referrals", "add", "--referrer", "mem-cus-039", "--referred", "mem-cus-055", "--json")
+    done = CliRunner().invoke(app, list(add))
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["referral"]["currency"] == "CHF"

@@ -54,7 +54,10 @@ def add(
         Sentiment, typer.Option(help="How the referrer spoke of us.")
     ] = Sentiment.POSITIVE,
     amount: AmountOption = None,
-    currency: Annotated[str, typer.Option(help="ISO currency code of --amount.")] = "EUR",
+    currency: Annotated[
+        str | None,
+        typer.Option(help="ISO currency code of --amount (default: [money] default_currency)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Log a new referral; a person not yet in the network becomes a prospect.
@@ -81,7 +84,7 @@ def add(
         deal_id=deal,
         sentiment=sentiment,
         amount=parse_amount(amount, record=where) if amount is not None else None,
-        currency=parse_currency(currency, record=where),
+        currency=parse_currency(currency or state.settings.money.default_currency, record=where),
         actor=state.actor,
         rules=state.settings.rules,
     )

@@ -116,3 +116,13 @@ def test_the_pilots_end_is_due_a_month_ahead(club_store: Store) -> None:
     (item,) = [i for i in _todo(club_store, date(2025, 12, 10)) if i.what == "pilot_ending"]
     assert (item.record_id, item.due_on) == ("club-1", date(2025, 12, 31))
     assert "refnet club review" in item.detail
+
+
+def test_an_undated_follow_up_is_due_after_follow_up_days(club_store: Store) -> None:
+    with club_store.transaction() as tx:
+        tx.put(introduction("int-undated", "m2", "m3"))  # made 2025-05-01
+    for days, due in [(30, date(2025, 5, 31)), (1, date(2025, 5, 2))]:
+        items = _todo(club_store, date(2025, 5, 25), follow_up_days=days, todo_horizon_days=30)
+        assert [(i.record_id, i.due_on) for i in items if i.what == "follow_up"] == [
+            ("int-undated", due)
+        ]

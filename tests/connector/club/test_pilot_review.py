@@ -114,3 +114,15 @@ def test_a_club_without_a_pilot_or_goals_is_refused_naming_the_field(store: Stor
     with pytest.raises(RecordValidationError) as caught:
         _review(store, as_of=date(2024, 12, 1))
     assert caught.value.field == "pilot.starts_on"
+
+
+def test_the_stop_threshold_decides_between_stop_and_adjust(store: Store) -> None:
+    # The "stop" club above: mean attainment about 0.16 and members behind non-members.
+    synthetic_club(
+        store, active=1, referrals_between=1, won_value_each="500.00", non_member_referrals=8
+    )
+    with store.reading() as tx:
+        facts = load_club_facts(tx, resolve_club(tx, None))
+    default = review_pilot(facts, ClubRulesConfig(), as_of=AFTER_THE_PHASE)
+    lenient = review_pilot(facts, ClubRulesConfig(review_stop_below=0.1), as_of=AFTER_THE_PHASE)
+    assert (default.recommendation, lenient.recommendation) == ("stop", "adjust")
