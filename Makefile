@@ -61,7 +61,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The referral form's tests drive Debian's Chromium: installed here when missing (as root),
+# so `make test` on a fresh machine needs nothing installed by hand.
 unit: $(STAMP)
+	.ci/chromium.sh
 	$(BIN)/pytest
 
 test: lint typecheck unit
