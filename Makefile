@@ -5,17 +5,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCALE := connector/locale
 DEMO_DIR := demo
 # Signs the demo's referral form link; fixed so the demo needs no set-up. Never use it live.
 DEMO_FORM_SECRET := demo-only-referral-form-secret-not-for-production
 
-.PHONY: demo test test-postgres lint typecheck unit clean
+.PHONY: demo test test-postgres lint typecheck unit clean i18n-extract i18n-update i18n-compile
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/pybabel compile --domain refnet --directory $(LOCALE) --statistics
 	touch $(STAMP)
+
+# --- translations (connector/locale/README.md) ---
+# No line numbers: they would change with every edit and make every merge conflict.
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file $(LOCALE)/babel.cfg --output-file $(LOCALE)/refnet.pot \
+		--no-location --sort-output --project refnet --copyright-holder refnet \
+		--keywords pgettext:1c,2 connector mappings adapters webhooks
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update --domain refnet --input-file $(LOCALE)/refnet.pot --output-dir $(LOCALE) \
+		--no-fuzzy-matching --ignore-obsolete --no-location
+
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile --domain refnet --directory $(LOCALE) --statistics
 
 # Tables are sized to the terminal; under make there is none, so give them room.
 demo: export COLUMNS = 150
