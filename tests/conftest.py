@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from connector import i18n
 from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.store import Store
@@ -29,6 +30,19 @@ settings.register_profile(
     "refnet", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile("refnet")
+
+# Tests assert English texts unless they choose German themselves: a developer's German
+# locale (LANG=de_DE.UTF-8) must not change what the suite expects, in this process or in the
+# refnet processes tests start (they inherit the environment).
+os.environ["REFNET_LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise() -> Iterator[None]:
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
+
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "examples" / "sample"
 POSTGRES_URL = os.environ.get("REFNET_TEST_DATABASE_URL")
