@@ -16,6 +16,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from connector.errors import ImportRejected, InputError, RowError
+from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.importing.formats import CSV_FORMATS, LIST_SEPARATOR, MEMBERS, CsvFormat
 from connector.importing.headers import PARSERS, header_key, resolve_header, suggest
 from connector.importing.rows import SourceFile, SourceRow
@@ -105,7 +107,12 @@ def _columns(
         if column is None:
             if name.strip():
                 problems.append(
-                    RowError(path.name, header_line, name, f"unknown column; {suggest(kind, name)}")
+                    RowError(
+                        path.name,
+                        header_line,
+                        name,
+                        _("unknown column; {hint}").format(hint=suggest(kind, name)),
+                    )
                 )
             continue
         if column in seen:
@@ -114,7 +121,9 @@ def _columns(
                     path.name,
                     header_line,
                     name,
-                    f"names the same column as '{seen[column]}'; keep one of them",
+                    _("names the same column as '{other}'; keep one of them").format(
+                        other=seen[column]
+                    ),
                 )
             )
             continue
@@ -127,8 +136,10 @@ def _columns(
                 path.name,
                 header_line,
                 required,
-                f"required column missing (is the delimiter right? read as "
-                f"{_describe_delimiter(header)}); add a column '{required}'",
+                _(
+                    "required column missing (is the delimiter right? read as {layout}); "
+                    "add a column '{required}'"
+                ).format(layout=_describe_delimiter(header), required=required),
             )
         )
     if problems:
@@ -138,15 +149,24 @@ def _columns(
 
 
 def _describe_delimiter(header: list[str]) -> str:
-    return f"{len(header)} column(s): {', '.join(repr(h) for h in header[:4])}"
+    return ngettext("{count} column: {names}", "{count} columns: {names}", len(header)).format(
+        count=len(header), names=", ".join(repr(h) for h in header[:4])
+    )
 
 
 def _not_encoded(path: Path, layout: CsvLayout, exc: UnicodeDecodeError) -> InputError:
     other = "cp1252" if layout.encoding.startswith("utf") else "utf-8"
     return InputError(
-        f"{path.name} line {_first_undecodable_line(path, layout.encoding)}: not "
-        f"{layout.encoding} text ({exc.reason}); save the file as CSV UTF-8 or pass "
-        f"--encoding {other}"
+        _(
+            "{file} line {line}: not {encoding} text ({reason}); save the file as CSV UTF-8 "
+            "or pass --encoding {other}"
+        ).format(
+            file=path.name,
+            line=_first_undecodable_line(path, layout.encoding),
+            encoding=layout.encoding,
+            reason=exc.reason,
+            other=other,
+        )
     )
 
 
@@ -193,7 +213,9 @@ def _rows(
                     and len(cells) > width
                     and any(cell.strip() for cell in cells[width:])
                 ):
-                    problems.append(RowError(path.name, line, "(row)", "more cells than columns"))
+                    problems.append(
+                        RowError(path.name, line, "(row)", _("more cells than columns"))
+                    )
                 values: dict[str, Any] = {}
                 count = len(cells)
                 for index, column, parser, is_list in plan:

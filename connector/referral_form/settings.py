@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import read_settings
 
 __all__ = ["ReferralFormSettings", "load_referral_form_settings"]
@@ -76,7 +77,7 @@ class ReferralFormSettings(BaseSettings):
         if value is None:
             return None
         if not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https:// (or http:// for local tests)")
+            raise ValueError(_("must start with https:// (or http:// for local tests)"))
         return value.rstrip("/")
 
     @property
@@ -87,8 +88,10 @@ class ReferralFormSettings(BaseSettings):
         """The signing secret; :class:`ConfigError` naming the setting when it is missing."""
         if self.secret is None:
             raise ConfigError(
-                "the referral form needs REFNET_REFERRAL_FORM_SECRET (32+ characters, e.g. "
-                "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                _(
+                    "the referral form needs REFNET_REFERRAL_FORM_SECRET (32+ characters, e.g. "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                )
             )
         return self.secret
 
