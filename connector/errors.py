@@ -57,18 +57,18 @@ def kind_word(kind: str) -> str:
 def _catalogued_kinds() -> tuple[str, ...]:
     """The kinds errors name, written out so that Babel's extractor catalogues them."""
     return (
-        pgettext(_KIND, "member"),
-        pgettext(_KIND, "connection"),
-        pgettext(_KIND, "referral"),
-        pgettext(_KIND, "target_profile"),
-        pgettext(_KIND, "partnership"),
-        pgettext(_KIND, "agreement"),
-        pgettext(_KIND, "club"),
-        pgettext(_KIND, "membership"),
-        pgettext(_KIND, "introduction"),
-        pgettext(_KIND, "ladder"),
-        pgettext(_KIND, "sync run"),
-        pgettext(_KIND, "inbox event"),
+        pgettext("record kind", "member"),
+        pgettext("record kind", "connection"),
+        pgettext("record kind", "referral"),
+        pgettext("record kind", "target_profile"),
+        pgettext("record kind", "partnership"),
+        pgettext("record kind", "agreement"),
+        pgettext("record kind", "club"),
+        pgettext("record kind", "membership"),
+        pgettext("record kind", "introduction"),
+        pgettext("record kind", "ladder"),
+        pgettext("record kind", "sync run"),
+        pgettext("record kind", "inbox event"),
     )
 
 

@@ -62,7 +62,9 @@ class ReferralFormSettings(BaseSettings):
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < _MIN_SECRET_CHARS:
-            raise ValueError(f"needs at least {_MIN_SECRET_CHARS} characters")
+            raise ValueError(
+                _("needs at least {minimum} characters").format(minimum=_MIN_SECRET_CHARS)
+            )
         return value
 
     @field_validator("rate_limit")
