@@ -215,4 +215,4 @@ def _unparsable(cls: type[BaseSettings], error: SettingsError) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings once; explicit ``overrides`` win over environment and file."""
-    return read_settings(Settings, "settings", **overrides)
+    return read_settings(Settings, _("settings"), **overrides)

@@ -202,4 +202,4 @@ def _present(secret: SecretStr | None) -> bool:
 
 def load_webhook_settings(**overrides: object) -> WebhookSettings:
     """Read the settings once; invalid ones raise :class:`ConfigError` without their values."""
-    return read_settings(WebhookSettings, "webhook settings", **overrides)
+    return read_settings(WebhookSettings, _("webhook settings"), **overrides)

@@ -100,4 +100,4 @@ class ReferralFormSettings(BaseSettings):
 
 def load_referral_form_settings(**overrides: object) -> ReferralFormSettings:
     """Read the settings once; invalid ones raise :class:`ConfigError` without their values."""
-    return read_settings(ReferralFormSettings, "referral form settings", **overrides)
+    return read_settings(ReferralFormSettings, _("referral form settings"), **overrides)
