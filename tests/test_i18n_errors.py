@@ -8,6 +8,7 @@ import subprocess
 import sys
 import typing
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,14 @@ from pydantic import ValidationError
 from pydantic_core import PydanticKnownError, core_schema
 
 from connector import i18n
-from connector.errors import ConfigError, IllegalTransition, ImportRejected, NotFoundError, RowError
+from connector.errors import (
+    ConfigError,
+    IllegalTransition,
+    ImportRejected,
+    NotFoundError,
+    RowError,
+    SignatureError,
+)
 from connector.importing import import_file
 from connector.model import Connection, LadderStage, Member
 from connector.rules import LADDER, RulesConfig
@@ -24,6 +32,7 @@ from connector.settings import Settings, read_settings
 from connector.store import Store
 from connector.sync.targets import load_target
 from connector.validation_messages import catalogued, validation_message, validation_problems
+from webhooks.signatures import refnet_signature_header, verify_refnet_signature
 
 REFNET = str(Path(sys.executable).with_name("refnet"))
 
@@ -201,3 +210,15 @@ def test_every_catalogued_template_is_pydantic_cores_own() -> None:
     # Under English the marked texts come back as written: they must be pydantic's, or the
     # catalog would translate a text pydantic never produces.
     assert set(catalogued()) <= _templates()
+
+
+def test_a_webhook_signature_refusal_reads_german(german: None) -> None:
+    signed = refnet_signature_header(b"{}", secret="s" * 32, timestamp=1_700_000_000)
+    with pytest.raises(SignatureError) as refused:
+        verify_refnet_signature(
+            b"{}",
+            {"X-Refnet-Signature": signed},
+            secret="s" * 32,
+            now=datetime.fromtimestamp(1_700_000_000, tz=UTC) + timedelta(hours=1),
+        )
+    assert str(refused.value) == "der Zeitstempel der Signatur ist zu alt"
