@@ -534,10 +534,26 @@ class _FileImport:
         if before == after or before is None or after is None:
             return record
         if machine is LADDER and _RUNGS.index(after) < _RUNGS.index(before):
+            if row.unit == "record":
+                text = _(
+                    "member {id}: {file} record {number} says '{after}', stays '{before}' "
+                    "(a demotion is only proposed; to make it, run "
+                    "refnet advance member {id} {after} --reason ...)"
+                )
+            else:
+                text = _(
+                    "member {id}: {file} line {number} says '{after}', stays '{before}' "
+                    "(a demotion is only proposed; to make it, run "
+                    "refnet advance member {id} {after} --reason ...)"
+                )
             self.report.proposals.append(
-                f"member {record.id}: {row.file} {row.unit} {row.number} says '{after.value}', "
-                f"stays '{before.value}' (a demotion is only proposed; to make it, run "
-                f"refnet advance member {record.id} {after.value} --reason ...)"
+                text.format(
+                    id=record.id,
+                    file=row.file,
+                    number=row.number,
+                    after=after.value,
+                    before=before.value,
+                )
             )
             return record.model_copy(update={state_field: before})
         try:
