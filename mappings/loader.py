@@ -171,8 +171,10 @@ class _Resolver:
             kind = source.kind
         if kind not in _ACCEPTS[spec.type]:
             raise self.fail(
-                f"type {spec.type} cannot hold {kind} values from '{spec.source}'"
-                + ("" if transform else "; name a transform or change the type"),
+                _("type {type} cannot hold {kind} values from '{source}'").format(
+                    type=spec.type, kind=kind, source=spec.source
+                )
+                + ("" if transform else _("; name a transform or change the type")),
                 spec.target,
             )
         if spec.direction is Direction.PULL:

@@ -167,9 +167,10 @@ class WebhookSettings(BaseSettings):
                 missing.append("REFNET_WEBHOOK_SALESFORCE_ORG_IDS")
         if missing:
             raise ConfigError(
-                "the webhook service cannot start without: "
-                + ", ".join(missing)
-                + " (or remove the provider from REFNET_WEBHOOK_PROVIDERS)"
+                _(
+                    "the webhook service cannot start without: {missing} "
+                    "(or remove the provider from REFNET_WEBHOOK_PROVIDERS)"
+                ).format(missing=", ".join(missing))
             )
         self._require_public_url()
 

@@ -51,7 +51,7 @@ def _setting(name: str) -> str:
 
 def _missing(flow: str, names: list[str]) -> ConfigError:
     listed = ", ".join(_setting(name) for name in names)
-    return ConfigError(f"salesforce {flow} login needs {listed}")
+    return ConfigError(_("salesforce {flow} login needs {listed}").format(flow=flow, listed=listed))
 
 
 def _secret(value: SecretStr | None) -> str | None:

@@ -52,7 +52,11 @@ def open_csv(
 ) -> SourceFile:
     """Read the header now (a bad header rejects the file) and the rows lazily."""
     if kind != "contact" and kind not in CSV_FORMATS:
-        raise InputError(f"{path.name}: CSV import supports {', '.join(CSV_FORMATS)} and contact")
+        raise InputError(
+            _("{file}: CSV import supports {kinds} and contact").format(
+                file=path.name, kinds=", ".join(CSV_FORMATS)
+            )
+        )
 
     def recognised(cell: str) -> bool:
         key = header_key(cell)
@@ -63,7 +67,7 @@ def open_csv(
     layout = detect_layout(path, recognised, encoding=encoding, delimiter=delimiter)
     handle = path.open(newline="", encoding=layout.encoding)
     try:
-        for _ in range(layout.header_index):
+        for _skipped in range(layout.header_index):
             handle.readline()
         reader = csv.reader(handle, delimiter=layout.delimiter)
         header = next(reader, [])
