@@ -24,7 +24,12 @@ from pydantic_core import ErrorDetails, PydanticKnownError
 from connector.i18n import gettext as _
 from connector.i18n import pgettext
 
-__all__ = ["catalogued", "validation_message", "validation_problems"]
+__all__ = [
+    "catalogued",
+    "catalogued_details",
+    "validation_message",
+    "validation_problems",
+]
 
 CONTEXT = "validation"
 
@@ -107,4 +112,21 @@ def _readable(key: str, value: object) -> str:
     if key == "expected" and " or " in text:
         head, last = text.rsplit(" or ", 1)
         return _("{choices} or {last}").format(choices=head, last=last)
+    if key == "error" and isinstance(value, str):
+        # A date or time parser's detail ("input is too short"): text, not an exception.
+        return pgettext("validation", text)
     return text
+
+
+def catalogued_details() -> tuple[str, ...]:
+    """The date and time parser's details (pydantic-core's speedate) readers meet most."""
+    return (
+        pgettext("validation", "input is too short"),
+        pgettext("validation", "invalid character in year"),
+        pgettext("validation", "month value is outside expected range of 1-12"),
+        pgettext("validation", "day value is outside expected range"),
+        pgettext("validation", "hour value is outside expected range of 0-23"),
+        pgettext("validation", "minute value is outside expected range of 0-59"),
+        pgettext("validation", "unexpected extra characters at the end of the input"),
+        pgettext("validation", "invalid datetime separator, expected `T`, `t`, `_` or space"),
+    )

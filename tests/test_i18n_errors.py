@@ -222,3 +222,12 @@ def test_a_webhook_signature_refusal_reads_german(german: None) -> None:
             now=datetime.fromtimestamp(1_700_000_000, tz=UTC) + timedelta(hours=1),
         )
     assert str(refused.value) == "der Zeitstempel der Signatur ist zu alt"
+
+
+def test_a_date_parsers_detail_is_german_too(german: None) -> None:
+    problems = _problems(
+        Member, {"id": "m1", "name": "Anna", "circle": "customer", "created_at": "2025-13-01"}
+    )
+    assert problems == [
+        "Erwartet wird ein Zeitpunkt oder ein Datum (der Monat liegt nicht zwischen 1 und 12)"
+    ]
