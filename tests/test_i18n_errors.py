@@ -23,13 +23,14 @@ from connector.errors import (
     NotFoundError,
     RowError,
     SignatureError,
+    kind_word,
 )
 from connector.importing import import_file
 from connector.model import Connection, LadderStage, Member
 from connector.rules import LADDER, RulesConfig
 from connector.services import Actor
 from connector.settings import Settings, read_settings
-from connector.store import Store
+from connector.store import KINDS, Store
 from connector.sync.targets import load_target
 from connector.validation_messages import catalogued, validation_message, validation_problems
 from webhooks.signatures import refnet_signature_header, verify_refnet_signature
@@ -231,3 +232,8 @@ def test_a_date_parsers_detail_is_german_too(german: None) -> None:
     assert problems == [
         "Erwartet wird ein Zeitpunkt oder ein Datum (der Monat liegt nicht zwischen 1 und 12)"
     ]
+
+
+def test_every_record_kind_has_a_german_word(german: None) -> None:
+    untranslated = [kind for kind in KINDS if kind_word(kind) == kind]
+    assert not untranslated, f"add pgettext('record kind', ...) for {untranslated}"
