@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import NumberFormatError, is_currency, parse_decimal
 
 from connector.errors import RecordValidationError
+from connector.i18n import gettext as _
 
 __all__ = ["AMOUNT_LOCALES", "parse_amount", "parse_currency"]
 
@@ -33,13 +34,17 @@ def parse_amount(text: str, *, record: str, locales: Sequence[str] = AMOUNT_LOCA
         except NumberFormatError:
             continue
         if value < 0:
-            raise RecordValidationError(record, "amount", f"'{text}' is negative")
+            raise RecordValidationError(
+                record, "amount", _("'{text}' is negative").format(text=text)
+            )
         try:
             return value.quantize(_CENT)
         except InvalidOperation:
             break
     raise RecordValidationError(
-        record, "amount", f"'{text}' is not an amount; write e.g. 12.500,00 or 12500.00"
+        record,
+        "amount",
+        _("'{text}' is not an amount; write e.g. 12.500,00 or 12500.00").format(text=text),
     )
 
 
@@ -48,6 +53,8 @@ def parse_currency(text: str, *, record: str) -> str:
     code = text.strip().upper()
     if len(code) != 3 or not is_currency(code):
         raise RecordValidationError(
-            record, "currency", f"'{text}' is not an ISO 4217 currency code such as EUR or CHF"
+            record,
+            "currency",
+            _("'{text}' is not an ISO 4217 currency code such as EUR or CHF").format(text=text),
         )
     return code

@@ -17,11 +17,17 @@ named after what the caller does next, so handlers never inspect messages::
     └── SignatureError         a webhook's signature did not verify (never retried)
 
 Messages carry record keys, field names and codes; never secrets and never payloads.
+They are written in the reader's language (``connector.i18n``) when the error is raised or,
+for :class:`RowError`, when it is printed; the attributes (``record``, ``field``, ``code``,
+``kind``, states) stay language-neutral for scripts and ``--json``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from connector.i18n import gettext as _
+from connector.i18n import ngettext, pgettext
 
 __all__ = [
     "AmbiguousMatch",
@@ -37,7 +43,33 @@ __all__ = [
     "RowError",
     "SignatureError",
     "TransientError",
+    "kind_word",
 ]
+
+_KIND = "record kind"
+
+
+def kind_word(kind: str) -> str:
+    """The reader's word for a record kind ("member" → "Mitglied"); unknown kinds as given."""
+    return pgettext(_KIND, kind)
+
+
+def _catalogued_kinds() -> tuple[str, ...]:
+    """The kinds errors name, written out so that Babel's extractor catalogues them."""
+    return (
+        pgettext("record kind", "member"),
+        pgettext("record kind", "connection"),
+        pgettext("record kind", "referral"),
+        pgettext("record kind", "target_profile"),
+        pgettext("record kind", "partnership"),
+        pgettext("record kind", "agreement"),
+        pgettext("record kind", "club"),
+        pgettext("record kind", "membership"),
+        pgettext("record kind", "introduction"),
+        pgettext("record kind", "ladder"),
+        pgettext("record kind", "sync run"),
+        pgettext("record kind", "inbox event"),
+    )
 
 
 class RefnetError(Exception):
@@ -65,7 +97,11 @@ class RecordValidationError(InputError):
         self.record = record
         self.field = field
         self.reason = message
-        super().__init__(f"{record}: field '{field}': {message}")
+        super().__init__(
+            _("{record}: field '{field}': {message}").format(
+                record=record, field=field, message=message
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -79,7 +115,12 @@ class RowError:
     unit: str = "line"  # "line" in a CSV file, "record" (1-based) in a JSON list
 
     def __str__(self) -> str:
-        return f"{self.file} {self.unit} {self.line}: field '{self.field}': {self.message}"
+        # Translated when printed; the field stays as the file names it (the user's header).
+        if self.unit == "record":
+            text = _("{file} record {line}: field '{field}': {message}")
+        else:
+            text = _("{file} line {line}: field '{field}': {message}")
+        return text.format(file=self.file, line=self.line, field=self.field, message=self.message)
 
 
 class ImportRejected(InputError):
@@ -89,9 +130,13 @@ class ImportRejected(InputError):
         self.file = file
         self.errors = errors
         super().__init__(
-            f"{file}: {len(errors)} invalid row(s), nothing imported; first: {errors[0]}"
+            ngettext(
+                "{file}: {count} invalid row, nothing imported; first: {first}",
+                "{file}: {count} invalid rows, nothing imported; first: {first}",
+                len(errors),
+            ).format(file=file, count=len(errors), first=errors[0])
             if errors
-            else f"{file}: rejected"
+            else _("{file}: rejected").format(file=file)
         )
 
 
@@ -109,8 +154,14 @@ class AmbiguousMatch(InputError):
         self.text = text
         self.candidates = candidates
         self.total = total if total is not None else len(candidates)
-        shown = "" if self.total == len(candidates) else f" (the best {len(candidates)})"
-        self.headline = f"'{text}' fits {self.total} {kind}s; name one by id or e-mail{shown}:"
+        shown = (
+            ""
+            if self.total == len(candidates)
+            else _(" (the best {count})").format(count=len(candidates))
+        )
+        self.headline = _("'{text}' fits {total} {kind}s; name one by id or e-mail{shown}:").format(
+            text=text, total=self.total, kind=kind_word(kind), shown=shown
+        )
         listed = "; ".join(f"{record_id}: {what}" for record_id, what in candidates)
         super().__init__(f"{self.headline} {listed}")
 
@@ -123,7 +174,9 @@ class NotFoundError(RefnetError):
     def __init__(self, kind: str, record_id: str) -> None:
         self.kind = kind
         self.record_id = record_id
-        super().__init__(f"{kind} '{record_id}' not found")
+        super().__init__(
+            _("{kind} '{record_id}' not found").format(kind=kind_word(kind), record_id=record_id)
+        )
 
 
 class IllegalTransition(RefnetError):
@@ -139,10 +192,18 @@ class IllegalTransition(RefnetError):
         self.current = current
         self.requested = requested
         self.allowed = allowed
-        allowed_text = ", ".join(allowed) if allowed else "none (final state)"
+        allowed_text = ", ".join(allowed) if allowed else _("none (final state)")
         super().__init__(
-            f"{kind} '{record_id}': cannot move from '{current}' to '{requested}'; "
-            f"allowed from '{current}': {allowed_text}"
+            _(
+                "{kind} '{record_id}': cannot move from '{current}' to '{requested}'; "
+                "allowed from '{current}': {allowed}"
+            ).format(
+                kind=kind_word(kind),
+                record_id=record_id,
+                current=current,
+                requested=requested,
+                allowed=allowed_text,
+            )
         )
 
 
@@ -168,7 +229,11 @@ class RecordError(PermanentError):
     def __init__(self, record_key: str, code: str, message: str) -> None:
         self.record_key = record_key
         self.code = code
-        super().__init__(f"record '{record_key}' refused: {code}: {message}")
+        super().__init__(
+            _("record '{record_key}' refused: {code}: {message}").format(
+                record_key=record_key, code=code, message=message
+            )
+        )
 
 
 class SignatureError(RefnetError):

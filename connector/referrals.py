@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from connector.errors import InputError, RecordValidationError
+from connector.i18n import gettext as _
 from connector.lookup import fold, resolve_member
 from connector.model import Circle, Member, Referral, ReferralStatus, Sentiment, new_id, utcnow
 from connector.organisations import normalise_organisation
@@ -32,6 +33,7 @@ from connector.rules import (
 from connector.services import Actor, evaluate_ladder, facts_for, record_changes, value_referral
 from connector.store import Store, Tx
 from connector.store.schema import members
+from connector.validation_messages import validation_problems
 
 __all__ = [
     "LoggedReferral",
@@ -74,9 +76,9 @@ def _validated(model: type[Member] | type[Referral], record: str, data: dict[str
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problem = exc.errors(include_url=False, include_input=False)[0]
-        field = ".".join(str(part) for part in problem["loc"]) or "record"
-        raise RecordValidationError(record, field, problem["msg"]) from None
+        location, message = validation_problems(exc)[0]
+        field = ".".join(str(part) for part in location) or "record"
+        raise RecordValidationError(record, field, message) from None
 
 
 def _same_person(tx: Tx, prospect: NewProspect) -> Member | None:
@@ -108,8 +110,10 @@ def _referred(
 ) -> tuple[Member, bool]:
     if (referred is None) == (prospect is None):
         raise InputError(
-            "name the referred person either as a member (--referred) or as a new prospect "
-            "(--name, with --company and --email), not both"
+            _(
+                "name the referred person either as a member (--referred) or as a new prospect "
+                "(--name, with --company and --email), not both"
+            )
         )
     if referred is not None:
         return resolve_member(tx, referred), False
@@ -305,15 +309,16 @@ def reopen(
     report shows) and a person decides (``refnet advance member ...``).
     """
     if not reason.strip():
-        raise InputError("--reason must not be empty: a correction needs its 'why'")
+        raise InputError(_("--reason must not be empty: a correction needs its 'why'"))
     when = at or utcnow()
     with store.transaction() as tx:
         referral = tx.get(Referral, referral_id)
         target = to or (_status_before_close(tx, referral) if referral.is_closed else None)
         if target is None:
             raise InputError(
-                f"referral '{referral.id}' is {referral.status.value}, not won or lost: "
-                "there is nothing to reopen"
+                _(
+                    "referral '{id}' is {status}, not won or lost: there is nothing to reopen"
+                ).format(id=referral.id, status=referral.status.value)
             )
         moved, change = reopen_referral(
             referral, target, at=when, reason=f"reopened: {reason.strip()}"

@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connector.errors import InputError, RecordValidationError
+from connector.errors import InputError, RecordValidationError, kind_word
+from connector.i18n import gettext as _
 from connector.model import (
     Agreement,
     AgreementStatus,
@@ -51,6 +52,7 @@ from connector.rules import (
     propose_demotion,
 )
 from connector.store import Store, Tx
+from connector.validation_messages import validation_problems
 
 __all__ = [
     "ADVANCEABLE",
@@ -87,13 +89,19 @@ def _parse_state(kind: str, value: str) -> Any:
     states = ADVANCEABLE.get(kind)
     if states is None:
         raise InputError(
-            f"'{kind}' has no stages to advance; choose one of: {', '.join(ADVANCEABLE)}"
+            _("'{kind}' has no stages to advance; choose one of: {kinds}").format(
+                kind=kind, kinds=", ".join(ADVANCEABLE)
+            )
         )
     try:
         return states(value)
     except ValueError:
         allowed = ", ".join(s.value for s in states)
-        raise InputError(f"'{value}' is not a {kind} state; states: {allowed}") from None
+        raise InputError(
+            _("'{value}' is not a {kind} state; states: {allowed}").format(
+                value=value, kind=kind_word(kind), allowed=allowed
+            )
+        ) from None
 
 
 def facts_for(tx: Tx, member_id: str) -> LadderFacts:
@@ -159,7 +167,11 @@ def advance(
     target = _parse_state(kind, state)
     when = at or utcnow()
     if (amount is not None or currency is not None) and kind != "referral":
-        raise InputError(f"{kind} '{record_id}': only a referral has an amount and currency")
+        raise InputError(
+            _("{kind} '{record_id}': only a referral has an amount and currency").format(
+                kind=kind_word(kind), record_id=record_id
+            )
+        )
     with store.transaction() as tx:
         if kind == "agreement":
             return _advance_agreement(tx, record_id, target, when, reason, actor, rules)
@@ -230,9 +242,9 @@ def value_referral(
     try:
         valued = Referral.model_validate({**referral.model_dump(), **updates})
     except ValidationError as exc:
-        problem = exc.errors(include_url=False, include_input=False)[0]
-        field = ".".join(str(part) for part in problem["loc"]) or "amount"
-        raise RecordValidationError(f"referral '{referral.id}'", field, problem["msg"]) from None
+        location, message = validation_problems(exc)[0]
+        field = ".".join(str(part) for part in location) or "amount"
+        raise RecordValidationError(f"referral '{referral.id}'", field, message) from None
     return valued, changes
 
 

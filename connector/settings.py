@@ -23,9 +23,11 @@ from pydantic_settings import (
 )
 
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.intelligence.config import IntelligenceConfig
 from connector.money import MoneyConfig
 from connector.rules.config import RulesConfig
+from connector.validation_messages import validation_message
 
 __all__ = [
     "HubSpotSettings",
@@ -159,7 +161,9 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(
-                f"unknown time zone '{value}' (use an IANA name like Europe/Berlin)"
+                _("unknown time zone '{value}' (use an IANA name like Europe/Berlin)").format(
+                    value=value
+                )
             ) from None
         return value
 
@@ -188,12 +192,16 @@ def read_settings(cls: type[S], what: str, **overrides: object) -> S:
         return cls(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            f"{'.'.join(str(part) for part in error['loc'])}: {validation_message(error)}"
             for error in exc.errors(include_url=False, include_input=False)
         )
-        raise ConfigError(f"invalid {what}: {problems}") from None
+        raise ConfigError(
+            _("invalid {what}: {problems}").format(what=what, problems=problems)
+        ) from None
     except SettingsError as exc:  # a list or object setting whose text is not JSON
-        raise ConfigError(f"invalid {what}: {_unparsable(cls, exc)}") from None
+        raise ConfigError(
+            _("invalid {what}: {value}").format(what=what, value=_unparsable(cls, exc))
+        ) from None
 
 
 def _unparsable(cls: type[BaseSettings], error: SettingsError) -> str:
@@ -207,4 +215,4 @@ def _unparsable(cls: type[BaseSettings], error: SettingsError) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings once; explicit ``overrides`` win over environment and file."""
-    return read_settings(Settings, "settings", **overrides)
+    return read_settings(Settings, _("settings"), **overrides)

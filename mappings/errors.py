@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 
 __all__ = ["MappingError"]
 
@@ -33,8 +34,8 @@ class MappingError(ConfigError):
             part
             for part in (
                 self.file,
-                f"object '{obj}'" if obj else None,
-                f"field '{field}'" if field else None,
+                _("object '{object}'").format(object=obj) if obj else None,
+                _("field '{field}'").format(field=field) if field else None,
             )
             if part
         ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from connector.i18n import gettext as _
 from mappings.errors import MappingError
 from mappings.hubspot_options import HubSpotOptions, PipelineSpec, PropertiesOnly
 from mappings.spec import FieldType, MappedField, ObjectMapping
@@ -38,16 +39,25 @@ class _Checker:
     def known(self, names: Iterable[str], option: str) -> None:
         unknown = sorted(set(names) - self.properties())
         if unknown:
-            raise self.fail(f"names no mapped property: {', '.join(unknown)}", option)
+            raise self.fail(
+                _("names no mapped property: {unknown}").format(unknown=", ".join(unknown)), option
+            )
 
     def picklist(self, spec: PipelineSpec, option: str) -> list[str]:
         field = self.fields.get(spec.field)
         if field is None or field.spec.type is not FieldType.PICKLIST or not field.pushed:
-            raise self.fail(f"'{spec.field}' must be a pushed Picklist field", option)
+            raise self.fail(
+                _("'{field}' must be a pushed Picklist field").format(field=spec.field), option
+            )
         values = field.picklist_values
         stray = sorted((set(spec.probabilities) | set(spec.closed)) - set(values))
         if stray:
-            raise self.fail(f"stages {', '.join(stray)} are not values of {spec.field}", option)
+            raise self.fail(
+                _("stages {stray} are not values of {field}").format(
+                    stray=", ".join(stray), field=spec.field
+                ),
+                option,
+            )
         return values
 
     def check(self) -> None:
@@ -63,7 +73,7 @@ class _Checker:
         if not self.mapping.custom:
             used = [name for name, value in custom_only.items() if value]
             if used:
-                raise self.fail("applies to custom objects only", used[0])
+                raise self.fail(_("applies to custom objects only"), used[0])
             return
         display = [o.primary_display_property] if o.primary_display_property else []
         self.known(display, "primary_display_property")
@@ -74,7 +84,10 @@ class _Checker:
             self.picklist(o.pipeline, "pipeline")
             if o.pipeline.field != PIPELINE_STAGE_PROPERTY:
                 raise self.fail(
-                    f"the stage field must target {PIPELINE_STAGE_PROPERTY}", "pipeline.field"
+                    _("the stage field must target {property}").format(
+                        property=PIPELINE_STAGE_PROPERTY
+                    ),
+                    "pipeline.field",
                 )
         if o.properties_only is not None:
             self.check_properties_only(o.properties_only)
@@ -90,20 +103,28 @@ class _Checker:
                 or onto.reference_object != mode.object
             ):
                 raise self.fail(
-                    f"'{mode.onto}' must be an ExternalIdLookup to {mode.object}", f"{option}.onto"
+                    _("'{onto}' must be an ExternalIdLookup to {object}").format(
+                        onto=mode.onto, object=mode.object
+                    ),
+                    f"{option}.onto",
                 )
         if mode.pipeline is not None:
             values = self.picklist(mode.pipeline, f"{option}.pipeline")
             renamed = mode.renamed(mode.pipeline.field)
             if renamed is None or renamed.name != _DEAL_STAGE_PROPERTY:
                 raise self.fail(
-                    f"'{mode.pipeline.field}' must be renamed to {_DEAL_STAGE_PROPERTY}",
+                    _("'{field}' must be renamed to {property}").format(
+                        field=mode.pipeline.field, property=_DEAL_STAGE_PROPERTY
+                    ),
                     f"{option}.pipeline",
                 )
             missing = [v for v in values if v not in mode.pipeline.probabilities]
             if missing:
                 raise self.fail(
-                    f"deal stages need a probability: {', '.join(missing)}", f"{option}.pipeline"
+                    _("deal stages need a probability: {missing}").format(
+                        missing=", ".join(missing)
+                    ),
+                    f"{option}.pipeline",
                 )
 
 

@@ -33,6 +33,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from connector.i18n import gettext as _
+
 __all__ = [
     "HubSpotName",
     "HubSpotOptions",
@@ -78,7 +80,9 @@ class PipelineSpec(_Strict):
     def _probabilities_are_shares(self) -> Self:
         bad = sorted(k for k, v in self.probabilities.items() if not 0.0 <= v <= 1.0)
         if bad:
-            raise ValueError(f"probabilities must lie in 0..1 (stages {', '.join(bad)})")
+            raise ValueError(
+                _("probabilities must lie in 0..1 (stages {bad})").format(bad=", ".join(bad))
+            )
         return self
 
 
@@ -99,11 +103,11 @@ class PropertiesOnly(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.onto is not None and (self.pipeline is not None or self.name_property):
-            raise ValueError("'onto' writes onto existing records: no pipeline or name_property")
+            raise ValueError(_("'onto' writes onto existing records: no pipeline or name_property"))
         if self.pipeline is not None and self.object != "deals":
-            raise ValueError("a properties_only pipeline must be on deals")
+            raise ValueError(_("a properties_only pipeline must be on deals"))
         if self.object == "deals" and self.onto is None and not self.name_property:
-            raise ValueError("deals need a name: set name_property (e.g. dealname)")
+            raise ValueError(_("deals need a name: set name_property (e.g. dealname)"))
         return self
 
     def renamed(self, target: str) -> PropertyRename | None:

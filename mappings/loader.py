@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from connector.i18n import gettext as _
+from connector.validation_messages import validation_message
 from mappings.errors import MappingError
 from mappings.hubspot_checks import check_hubspot_options
 from mappings.naming import NAMING_CONTEXT_KEY, SALESFORCE, NamingRule, naming_rule
@@ -77,7 +79,12 @@ def _spec_error(exc: ValidationError, raw: Any, file: Path) -> MappingError:
         field = _field_name(raw, loc[1])
         loc = loc[2:]
     where = ".".join(str(part) for part in loc)
-    message = error["msg"].removeprefix("Value error, ")
+    # refnet's own validators' messages stand alone, without pydantic's "Value error, ".
+    message = (
+        str(error["ctx"]["error"])
+        if error["type"] == "value_error" and "error" in error.get("ctx", {})
+        else validation_message(error)
+    )
     return MappingError(
         f"{where}: {message}" if where else message,
         file=file,
@@ -93,9 +100,9 @@ def parse_mapping(text: str, file: Path, *, crm: str = "salesforce") -> ObjectSp
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise MappingError(f"not valid YAML{where}", file=file) from None
+        raise MappingError(_("not valid YAML{where}").format(where=where), file=file) from None
     if not isinstance(raw, dict):
-        raise MappingError("a mapping file must be a YAML mapping (key: value)", file=file)
+        raise MappingError(_("a mapping file must be a YAML mapping (key: value)"), file=file)
     try:
         return ObjectSpec.model_validate(raw, context={NAMING_CONTEXT_KEY: naming_rule(crm)})
     except ValidationError as exc:
@@ -115,7 +122,11 @@ class _Resolver:
         model = MODELS.get(self.spec.model)
         if model is None:
             known = ", ".join(sorted(MODELS))
-            raise self.fail(f"unknown model '{self.spec.model}'; known: {known}")
+            raise self.fail(
+                _("unknown model '{model}'; known: {known}").format(
+                    model=self.spec.model, known=known
+                )
+            )
         fields = tuple(self._field(model, f) for f in self.spec.fields)
         self._check_unique(fields)
         return ObjectMapping(self.spec, self.file, model, fields, self.naming)
@@ -124,24 +135,35 @@ class _Resolver:
         try:
             source = resolve_source(model, spec.source)
         except SourceError as exc:
-            raise self.fail(f"source '{spec.source}': {exc}", spec.target) from None
+            raise self.fail(
+                _("source '{source}': {exc}").format(source=spec.source, exc=exc), spec.target
+            ) from None
         enum = None
         if spec.picklist is not None:
             enum = ENUMS.get(spec.picklist)
             if enum is None:
                 known = ", ".join(sorted(ENUMS))
-                raise self.fail(f"unknown enum '{spec.picklist}'; known: {known}", spec.target)
+                raise self.fail(
+                    _("unknown enum '{picklist}'; known: {known}").format(
+                        picklist=spec.picklist, known=known
+                    ),
+                    spec.target,
+                )
         transform = None
         if spec.transform is not None:
             transform = get_transform(spec.transform)
             if transform is None:
-                raise self.fail(f"unknown transform '{spec.transform}'", spec.target)
+                raise self.fail(
+                    _("unknown transform '{transform}'").format(transform=spec.transform),
+                    spec.target,
+                )
         self._check_kinds(spec, source, enum, transform is not None)
         if transform is not None:
             if source.kind not in transform.accepts:
                 raise self.fail(
-                    f"transform '{transform.name}' does not accept {source.kind} values "
-                    f"(from '{spec.source}')",
+                    _(
+                        "transform '{transform}' does not accept {kind} values (from '{source}')"
+                    ).format(transform=transform.name, kind=source.kind, source=spec.source),
                     spec.target,
                 )
             kind = transform.produces
@@ -149,19 +171,26 @@ class _Resolver:
             kind = source.kind
         if kind not in _ACCEPTS[spec.type]:
             raise self.fail(
-                f"type {spec.type} cannot hold {kind} values from '{spec.source}'"
-                + ("" if transform else "; name a transform or change the type"),
+                _("type {type} cannot hold {kind} values from '{source}'").format(
+                    type=spec.type, kind=kind, source=spec.source
+                )
+                + ("" if transform else _("; name a transform or change the type")),
                 spec.target,
             )
         if spec.direction is Direction.PULL:
             if not source.writable:
                 what = "a computed value" if source.computed else "a read-only property"
                 raise self.fail(
-                    f"'{spec.source}' is {what}: it can be pushed, never pulled", spec.target
+                    _("'{source}' is {what}: it can be pushed, never pulled").format(
+                        source=spec.source, what=what
+                    ),
+                    spec.target,
                 )
             if transform is not None and transform.inverse is None:
                 raise self.fail(
-                    f"transform '{transform.name}' has no inverse, so the field cannot be pulled",
+                    _(
+                        "transform '{transform}' has no inverse, so the field cannot be pulled"
+                    ).format(transform=transform.name),
                     spec.target,
                 )
         return MappedField(spec, source, enum, transform)
@@ -173,14 +202,17 @@ class _Resolver:
             return
         if source.enum is None:
             raise self.fail(
-                f"picklist '{spec.picklist}' needs a source whose values are that enum; "
-                f"'{spec.source}' is free {source.kind}",
+                _(
+                    "picklist '{picklist}' needs a source whose values are that enum; '{source}' "
+                    "is free {kind}"
+                ).format(picklist=spec.picklist, source=spec.source, kind=source.kind),
                 spec.target,
             )
         if source.enum is not enum:
             raise self.fail(
-                f"picklist '{spec.picklist}' does not match '{spec.source}', "
-                f"which holds {source.enum.__name__} values",
+                _(
+                    "picklist '{picklist}' does not match '{source}', which holds {enum} values"
+                ).format(picklist=spec.picklist, source=spec.source, enum=source.enum.__name__),
                 spec.target,
             )
 
@@ -192,20 +224,25 @@ class _Resolver:
             key = field.target.casefold()
             if key in reserved:
                 raise self.fail(
-                    f"'{field.target}' is reserved (record id or external id)", field.target
+                    _("'{target}' is reserved (record id or external id)").format(
+                        target=field.target
+                    ),
+                    field.target,
                 )
             if key in targets:
                 other = targets[key]
                 if other.spec.direction is not field.spec.direction:
-                    raise self.fail("the field is both pushed and pulled", field.target)
-                raise self.fail("duplicate target field", field.target)
+                    raise self.fail(_("the field is both pushed and pulled"), field.target)
+                raise self.fail(_("duplicate target field"), field.target)
             targets[key] = field
             previous = owners.get(field.source.path)
             if previous is not None and previous.spec.direction is not field.spec.direction:
                 raise self.fail(
-                    f"'{field.source.path}' is both pushed (to "
-                    f"{(previous if previous.pushed else field).target}) and pulled (from "
-                    f"{(field if previous.pushed else previous).target})",
+                    _("'{path}' is both pushed (to {target}) and pulled (from {target2})").format(
+                        path=field.source.path,
+                        target=(previous if previous.pushed else field).target,
+                        target2=(field if previous.pushed else previous).target,
+                    ),
                     field.target,
                 )
             owners[field.source.path] = field
@@ -213,7 +250,7 @@ class _Resolver:
         if name is not None and name.type == "Text":
             writer = targets.get("name")
             if writer is None or not writer.pushed:
-                raise self.fail("a Text name_field needs a pushed field with target 'Name'")
+                raise self.fail(_("a Text name_field needs a pushed field with target 'Name'"))
 
 
 def _resolve_lookups(
@@ -237,25 +274,41 @@ def _resolve_lookups(
                 if len(candidates) != 1:
                     where = ", ".join(m.object for m in candidates) or "no object"
                     raise fail(
-                        f"references model '{reference}', which maps to {where}; "
-                        "name the CRM object instead"
+                        _(
+                            "references model '{reference}', which maps to {where}; name the CRM "
+                            "object instead"
+                        ).format(reference=reference, where=where)
                     )
                 target = candidates[0]
             ref_object = target.object if target is not None else reference
             if naming.is_custom(ref_object) and target is None:
-                raise fail(f"references '{reference}', which no mapping defines")
+                raise fail(
+                    _("references '{reference}', which no mapping defines").format(
+                        reference=reference
+                    )
+                )
             ref_field = None
             if field.spec.type is FieldType.EXTERNAL_ID_LOOKUP:
                 ref_field = field.spec.reference_field or (
                     target.external_id_field if target is not None else None
                 )
                 if ref_field is None:
-                    raise fail(f"'{ref_object}' has no mapping, so name its 'reference_field'")
+                    raise fail(
+                        _("'{ref_object}' has no mapping, so name its 'reference_field'").format(
+                            ref_object=ref_object
+                        )
+                    )
             key = (ref_object.casefold(), str(field.spec.relationship_name).casefold())
             if key in relationships:
                 raise fail(
-                    f"relationship name '{field.spec.relationship_name}' on "
-                    f"'{ref_object}' is already used by {relationships[key]}"
+                    _(
+                        "relationship name '{relationship_name}' on '{ref_object}' is already "
+                        "used by {relationships}"
+                    ).format(
+                        relationship_name=field.spec.relationship_name,
+                        ref_object=ref_object,
+                        relationships=relationships[key],
+                    )
                 )
             relationships[key] = f"{mapping.object}.{field.target}"
             fields.append(
@@ -293,11 +346,11 @@ def load_mappings(
         for path in sorted(folder.glob("*.yaml")):
             texts[path.name] = (path, path.read_text(encoding="utf-8"))
     elif directory is not None:
-        raise MappingError("mapping directory does not exist", file=folder)
+        raise MappingError(_("mapping directory does not exist"), file=folder)
     for name, text in (overrides or {}).items():
         texts[name] = (folder / name, text)
     if not texts:
-        raise MappingError(f"no {crm} mappings (*.yaml) found", file=folder)
+        raise MappingError(_("no {crm} mappings (*.yaml) found").format(crm=crm), file=folder)
     naming = naming_rule(crm)
     mappings: list[ObjectMapping] = []
     seen: dict[str, Path] = {}
@@ -305,7 +358,9 @@ def load_mappings(
         spec = parse_mapping(text, path, crm=crm)
         if spec.object.casefold() in seen:
             raise MappingError(
-                f"object is already mapped in {seen[spec.object.casefold()].name}",
+                _("object is already mapped in {name}").format(
+                    name=seen[spec.object.casefold()].name
+                ),
                 file=path,
                 obj=spec.object,
             )

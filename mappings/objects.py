@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from connector.club.crm import CLUB_COMPUTED, member_club_fields
+from connector.i18n import gettext as _
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
 from connector.intelligence.config import PathConfig
 from connector.intelligence.paths import IntroRouter
@@ -147,8 +148,9 @@ class MappedObject:
         unknown = sorted(set(mapping.spec.only) - set(mapping.model.model_fields))
         if unknown:
             raise MappingError(
-                f"{mapping.file.name}: object '{mapping.object}': 'only' names unknown "
-                f"field(s) {', '.join(unknown)}"
+                _("{file}: object '{object}': 'only' names unknown field(s) {unknown}").format(
+                    file=mapping.file.name, object=mapping.object, unknown=", ".join(unknown)
+                )
             )
 
     @property

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, EmailStr, NaiveDatetime
 from pydantic_core import PydanticUndefined
 
+from connector.i18n import gettext as _
 from connector.model import (
     Agreement,
     Club,
@@ -159,7 +160,7 @@ def _strip(annotation: Any) -> Any:
         elif origin in (typing.Union, types.UnionType):
             members = [a for a in typing.get_args(annotation) if a is not type(None)]
             if len(members) != 1:
-                raise SourceError(f"ambiguous type {annotation!r}")
+                raise SourceError(_("ambiguous type {annotation!r}").format(annotation=annotation))
             annotation = members[0]
         else:
             return annotation
@@ -171,7 +172,7 @@ def _kind(annotation: Any) -> tuple[ValueKind, type[Enum] | None]:
         (item,) = typing.get_args(annotation)[:1]
         item_kind, enum = _kind(item)
         if item_kind not in _LIST_KINDS:
-            raise SourceError(f"unsupported list item type {item!r}")
+            raise SourceError(_("unsupported list item type {item!r}").format(item=item))
         return _LIST_KINDS[item_kind], enum
     if isinstance(annotation, type):
         if issubclass(annotation, Enum):
@@ -181,7 +182,7 @@ def _kind(annotation: Any) -> tuple[ValueKind, type[Enum] | None]:
         for python_type, kind in _SCALARS:
             if issubclass(annotation, python_type):
                 return kind, None
-    raise SourceError(f"unsupported type {annotation!r}")
+    raise SourceError(_("unsupported type {annotation!r}").format(annotation=annotation))
 
 
 def resolve_source(model: type[BaseModel], path: str) -> SourceInfo:
@@ -190,7 +191,9 @@ def resolve_source(model: type[BaseModel], path: str) -> SourceInfo:
         name = path.removeprefix(COMPUTED_PREFIX)
         if name not in COMPUTED:
             known = ", ".join(sorted(COMPUTED))
-            raise SourceError(f"unknown computed value '{name}'; known: {known}")
+            raise SourceError(
+                _("unknown computed value '{name}'; known: {known}").format(name=name, known=known)
+            )
         return SourceInfo(path, COMPUTED[name], computed=True, writable=False)
     current: Any = model
     parts = path.split(".")
@@ -200,7 +203,9 @@ def resolve_source(model: type[BaseModel], path: str) -> SourceInfo:
         where = ".".join(parts[: index + 1])
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             raise SourceError(
-                f"'{'.'.join(parts[:index])}' has no attributes, cannot reach '{where}'"
+                _("'{reached}' has no attributes, cannot reach '{where}'").format(
+                    reached=".".join(parts[:index]), where=where
+                )
             )
         field = current.model_fields.get(part)
         if field is not None:
@@ -209,7 +214,11 @@ def resolve_source(model: type[BaseModel], path: str) -> SourceInfo:
         else:
             prop = getattr(current, part, None)
             if not isinstance(prop, property) or prop.fget is None:
-                raise SourceError(f"{current.__name__} has no attribute '{part}' (in '{path}')")
+                raise SourceError(
+                    _("{model} has no attribute '{part}' (in '{path}')").format(
+                        model=current.__name__, part=part, path=path
+                    )
+                )
             annotation = typing.get_type_hints(prop.fget).get("return")
             default, writable = None, False
         current = _strip(annotation)

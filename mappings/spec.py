@@ -46,6 +46,7 @@ from pydantic import (
     model_validator,
 )
 
+from connector.i18n import gettext as _
 from connector.model import Record
 from mappings.hubspot_options import HubSpotOptions
 from mappings.naming import SALESFORCE, NameKind, NamingRule, rule_from_context
@@ -79,7 +80,7 @@ def _matching(kind: NameKind) -> AfterValidator:
     def check(value: str, info: ValidationInfo) -> str:
         pattern, what = rule_from_context(info.context).pattern(kind)
         if not pattern.match(value):
-            raise ValueError(f"'{value}' is not a valid {what}")
+            raise ValueError(_("'{value}' is not a valid {what}").format(value=value, what=what))
         return value
 
     return AfterValidator(check)
@@ -175,26 +176,38 @@ class FieldSpec(BaseModel):
         self._only_for("length", t in {FieldType.TEXT, FieldType.LONG_TEXT_AREA})
         self._only_for("visible_lines", t in _WITH_LINES)
         if self.read_back and (t not in _PICKLISTS or self.direction is not Direction.PUSH):
-            raise ValueError("'read_back' applies to pushed picklists (stages) only")
+            raise ValueError(_("'read_back' applies to pushed picklists (stages) only"))
         if t in _PICKLISTS and not self.picklist:
-            raise ValueError(f"a {t} needs 'picklist: <EnumName>'")
+            raise ValueError(_("a {t} needs 'picklist: <EnumName>'").format(t=t))
         if t in _LOOKUPS and not (self.references and self.relationship_name):
-            raise ValueError(f"a {t} needs 'references' and 'relationship_name'")
+            raise ValueError(_("a {t} needs 'references' and 'relationship_name'").format(t=t))
         if t is FieldType.TEXT and not 1 <= (self.length or _TEXT_MAX) <= _TEXT_MAX:
-            raise ValueError(f"Text length must be 1..{_TEXT_MAX}")
+            raise ValueError(_("Text length must be 1..{maximum}").format(maximum=_TEXT_MAX))
         if t is FieldType.LONG_TEXT_AREA and not (
             _LONG_TEXT_MIN <= (self.length or _LONG_TEXT_DEFAULT) <= _LONG_TEXT_MAX
         ):
-            raise ValueError(f"LongTextArea length must be {_LONG_TEXT_MIN}..{_LONG_TEXT_MAX}")
+            raise ValueError(
+                _("LongTextArea length must be {minimum}..{maximum}").format(
+                    minimum=_LONG_TEXT_MIN, maximum=_LONG_TEXT_MAX
+                )
+            )
         if t in _NUMBERS:
             precision, scale = self.number_format
             if not (1 <= precision <= _PRECISION_MAX and 0 <= scale <= precision):
-                raise ValueError(f"precision must be 1..{_PRECISION_MAX} and scale 0..precision")
+                raise ValueError(
+                    _("precision must be 1..{maximum} and scale 0..precision").format(
+                        maximum=_PRECISION_MAX
+                    )
+                )
         return self
 
     def _only_for(self, attribute: str, allowed: bool) -> None:
         if getattr(self, attribute) is not None and not allowed:
-            raise ValueError(f"'{attribute}' does not apply to type {self.type}")
+            raise ValueError(
+                _("'{attribute}' does not apply to type {type}").format(
+                    attribute=attribute, type=self.type
+                )
+            )
 
     @property
     def effective_length(self) -> int | None:
@@ -245,9 +258,11 @@ class NameFieldSpec(BaseModel):
         if self.type == "AutoNumber" and not (
             self.display_format and re.search(r"\{0+\}", self.display_format)
         ):
-            raise ValueError("an AutoNumber name needs display_format with '{0…}', e.g. REF-{0000}")
+            raise ValueError(
+                _("an AutoNumber name needs display_format with '{0…}', e.g. REF-{0000}")
+            )
         if self.type == "Text" and self.display_format is not None:
-            raise ValueError("display_format applies to AutoNumber names only")
+            raise ValueError(_("display_format applies to AutoNumber names only"))
         return self
 
 
@@ -282,13 +297,17 @@ class ObjectSpec(BaseModel):
             needed = ("label", "plural_label") + (("name_field",) if rule.name_field else ())
             missing = [name for name in needed if not getattr(self, name)]
             if missing:
-                raise ValueError(f"a custom object needs {', '.join(missing)}")
+                raise ValueError(
+                    _("a custom object needs {missing}").format(missing=", ".join(missing))
+                )
             if not rule.name_field and self.name_field is not None:
-                raise ValueError(f"name_field does not apply to {rule.crm} objects")
+                raise ValueError(
+                    _("name_field does not apply to {crm} objects").format(crm=rule.crm)
+                )
         elif self.name_field is not None:
-            raise ValueError("name_field applies to custom objects only")
+            raise ValueError(_("name_field applies to custom objects only"))
         if self.hubspot is not None and rule.crm != "hubspot":
-            raise ValueError("the 'hubspot' block applies to HubSpot mappings only")
+            raise ValueError(_("the 'hubspot' block applies to HubSpot mappings only"))
         return self
 
 

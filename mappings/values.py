@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from connector.errors import InputError, RecordValidationError
+from connector.i18n import gettext as _
 from connector.model import Record
+from connector.validation_messages import validation_message
 from mappings.registry import COMPUTED_PREFIX, ValueKind
 from mappings.spec import FieldType, MappedField, ObjectMapping, relationship_key
 
@@ -41,7 +43,9 @@ def _read(record: Record, field: MappedField, computed: Mapping[str, Any]) -> An
         supplied = computed.get(name, _MISSING)
         if supplied is _MISSING:
             raise RecordValidationError(
-                record.id, field.target, f"computed value '{name}' was not supplied"
+                record.id,
+                field.target,
+                _("computed value '{name}' was not supplied").format(name=name),
             )
         return supplied
     value: Any = record
@@ -109,7 +113,9 @@ def to_crm_fields(
     """
     if not isinstance(record, mapping.model):
         raise InputError(
-            f"{mapping.object} maps {mapping.model.__name__} records, not {type(record).__name__}"
+            _("{object} maps {model} records, not {given}").format(
+                object=mapping.object, model=mapping.model.__name__, given=type(record).__name__
+            )
         )
     supplied = computed or {}
     out: dict[str, Any] = {}
@@ -208,7 +214,9 @@ def from_crm_fields(
                 value = inverse(value)
         except (ValueError, InvalidOperation, TypeError):
             raise RecordValidationError(
-                record_key, field.target, f"value does not fit {field.source.path}"
+                record_key,
+                field.target,
+                _("value does not fit {path}").format(path=field.source.path),
             ) from None
         updates[field.source.path] = value
     return updates
@@ -228,4 +236,4 @@ def apply_updates(record: R, updates: Mapping[str, Any]) -> R:
     except ValidationError as exc:
         error = exc.errors(include_url=False, include_input=False)[0]
         field = ".".join(str(part) for part in error["loc"]) or "record"
-        raise RecordValidationError(record.id, field, error["msg"]) from None
+        raise RecordValidationError(record.id, field, validation_message(error)) from None

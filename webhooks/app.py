@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from connector.errors import TransientError
 from connector.events import DealStageOutcomes
+from connector.i18n import gettext as _
 from connector.inbox import InboxStore, InboxWorker, enable_sqlite_wal
 from connector.inbox.heartbeats import freshest_beat
 from connector.model import utcnow
@@ -274,4 +275,9 @@ def _too_large(_error: RequestEntityTooLarge) -> Response:
     context = current()
     context.metrics.inc("rejected_too_large")
     limit = context.settings.max_body_bytes
-    return error_response(413, f"the body exceeds {limit} bytes", provider="any", code="too_large")
+    return error_response(
+        413,
+        _("the body exceeds {limit} bytes").format(limit=limit),
+        provider="any",
+        code="too_large",
+    )

@@ -23,6 +23,8 @@ from pydantic import (
 
 from connector.errors import InputError
 from connector.events import InboundEvent, property_map
+from connector.i18n import gettext as _
+from connector.validation_messages import validation_message
 
 __all__ = [
     "HubSpotEvent",
@@ -100,7 +102,7 @@ _HUBSPOT_BATCH: TypeAdapter[list[HubSpotEvent]] = TypeAdapter(
 def _input_error(source: str, exc: ValidationError) -> InputError:
     first = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
-    return InputError(f"{source}: {where}: {first['msg']}")
+    return InputError(f"{source}: {where}: {validation_message(first)}")
 
 
 def _contains_nul(data: object) -> bool:
@@ -124,11 +126,13 @@ def _load_json(body: bytes, source: str) -> object:
         data = json.loads(body)
     # RecursionError: nesting deeper than the parser's stack, e.g. 100,000 open brackets.
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise InputError(f"{source}: the body is not valid JSON") from None
+        raise InputError(_("{source}: the body is not valid JSON").format(source=source)) from None
     # No CRM sends U+0000 ("\u0000" in JSON), and PostgreSQL text cannot store it: without
     # this check the event would be answered 503 and redelivered forever.
     if _contains_nul(data):
-        raise InputError(f"{source}: the body contains a NUL character (\\u0000)")
+        raise InputError(
+            _("{source}: the body contains a NUL character (\\u0000)").format(source=source)
+        )
     return data
 
 
@@ -136,7 +140,7 @@ def parse_hubspot_batch(body: bytes) -> list[HubSpotEvent]:
     """The events of a HubSpot webhook body (a JSON array of event objects)."""
     data = _load_json(body, "hubspot")
     if not isinstance(data, list):
-        raise InputError("hubspot: the body must be a JSON array of events")
+        raise InputError(_("hubspot: the body must be a JSON array of events"))
     try:
         return _HUBSPOT_BATCH.validate_python(data)
     except ValidationError as exc:

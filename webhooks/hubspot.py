@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from connector.errors import InputError, SignatureError
+from connector.i18n import gettext as _
 from webhooks.context import current
 from webhooks.events import HubSpotEvent, hubspot_to_inbound, parse_hubspot_batch
 from webhooks.intake import (
@@ -61,13 +62,16 @@ def receive_events() -> Response:
     except ValueError:  # a field the neutral event refuses; the model above should catch all
         context.metrics.inc("rejected_malformed")
         return error_response(
-            400, "an event has an invalid field", provider="hubspot", code="malformed"
+            400, _("an event has an invalid field"), provider="hubspot", code="malformed"
         )
     if refused:
         context.metrics.inc("rejected_portal", refused)
     if not events:
         return error_response(
-            403, "no event is from a portal on the allow-list", provider="hubspot", code="portal"
+            403,
+            _("no event is from a portal on the allow-list"),
+            provider="hubspot",
+            code="portal",
         )
     stored = store_events(context, "hubspot", events)
     if isinstance(stored, Response):

@@ -11,6 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from connector.errors import TransientError
 from connector.events import InboundEvent
+from connector.i18n import gettext as _
 from connector.inbox import ReceiveResult
 from webhooks.context import WebhookContext
 
@@ -54,7 +55,9 @@ def precheck(
     expected = " or ".join(sorted(media_types))
     return error_response(
         415,
-        f"Content-Type must be {expected} (UTF-8), not {mimetype or 'missing'}"
+        _("Content-Type must be {expected} (UTF-8), not {given}").format(
+            expected=expected, given=mimetype or _("missing")
+        )
         + (f"; charset={charset}" if charset not in _CHARSETS else ""),
         provider=provider,
         code="media_type",
@@ -106,7 +109,10 @@ def store_events(
     except TransientError as exc:
         context.metrics.inc("store_unavailable")
         response = error_response(
-            503, "the event store is unavailable; retry later", provider=provider, code="store"
+            503,
+            _("the event store is unavailable; retry later"),
+            provider=provider,
+            code="store",
         )
         response.headers["Retry-After"] = str(int(exc.retry_after or 5))
         return response

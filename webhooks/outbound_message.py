@@ -21,6 +21,7 @@ from defusedxml.ElementTree import iterparse
 
 from connector.errors import InputError
 from connector.events import InboundEvent
+from connector.i18n import gettext as _
 
 __all__ = [
     "ACK",
@@ -92,15 +93,15 @@ def _notification(element: ET.Element, position: int) -> OutboundNotification:
     notification_id = _text(element.find(f"{{{OM_NS}}}Id"))
     sobject = element.find(f"{{{OM_NS}}}sObject")
     if not notification_id or sobject is None:
-        raise InputError(f"{where}: needs Id and sObject")
+        raise InputError(_("{where}: needs Id and sObject").format(where=where))
     declared = sobject.get(f"{{{XSI}}}type") or ""
     object_type = declared.rsplit(":", 1)[-1]
     fields = {_local(child.tag): _text(child) for child in sobject}
     object_id = fields.get("Id")
     if not object_type or not object_id:
-        raise InputError(f"{where}: sObject needs xsi:type and Id")
+        raise InputError(_("{where}: sObject needs xsi:type and Id").format(where=where))
     if len(notification_id) > 64 or len(object_id) > 64 or len(object_type) > 64:
-        raise InputError(f"{where}: Id, type or record Id too long")
+        raise InputError(_("{where}: Id, type or record Id too long").format(where=where))
     return OutboundNotification(notification_id, object_type, object_id, fields)
 
 
@@ -134,8 +135,10 @@ def _bounded_tree(body: bytes) -> ET.Element:
         elements += 1
         if depth > MAX_DEPTH or elements > MAX_ELEMENTS:
             raise InputError(
-                f"salesforce outbound message: more than {MAX_DEPTH} levels or "
-                f"{MAX_ELEMENTS} elements (an Outbound Message has six levels)"
+                _(
+                    "salesforce outbound message: more than {depth} levels or {elements} "
+                    "elements (an Outbound Message has six levels)"
+                ).format(depth=MAX_DEPTH, elements=MAX_ELEMENTS)
             )
     if root is None:
         raise ET.ParseError("no element")
@@ -148,29 +151,32 @@ def parse_outbound_message(body: bytes) -> OutboundMessage:
         root = _bounded_tree(body)
     except DefusedXmlException:
         raise InputError(
-            "salesforce outbound message: DTDs and entities are refused (SOAP forbids them)"
+            _("salesforce outbound message: DTDs and entities are refused (SOAP forbids them)")
         ) from None
     except ET.ParseError:
-        raise InputError("salesforce outbound message: the body is not well-formed XML") from None
+        raise InputError(
+            _("salesforce outbound message: the body is not well-formed XML")
+        ) from None
     # An encoding Python does not know (LookupError: encoding="ATF-8") or expat cannot use
     # (ValueError: "multi-byte encodings are not supported").
     except (LookupError, ValueError):
-        raise InputError("salesforce outbound message: unsupported XML encoding") from None
+        raise InputError(_("salesforce outbound message: unsupported XML encoding")) from None
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
-        raise InputError("salesforce outbound message: not a SOAP envelope")
+        raise InputError(_("salesforce outbound message: not a SOAP envelope"))
     notifications = root.find(f"{{{SOAP_ENV}}}Body/{{{OM_NS}}}notifications")
     if notifications is None:
-        raise InputError("salesforce outbound message: no notifications element")
+        raise InputError(_("salesforce outbound message: no notifications element"))
     organization_id = _text(notifications.find(f"{{{OM_NS}}}OrganizationId"))
     if not organization_id:
-        raise InputError("salesforce outbound message: OrganizationId missing")
+        raise InputError(_("salesforce outbound message: OrganizationId missing"))
     items = notifications.findall(f"{{{OM_NS}}}Notification")
     if not items:
-        raise InputError("salesforce outbound message: no Notification")
+        raise InputError(_("salesforce outbound message: no Notification"))
     if len(items) > MAX_NOTIFICATIONS:
         raise InputError(
-            f"salesforce outbound message: {len(items)} notifications, "
-            f"at most {MAX_NOTIFICATIONS} allowed"
+            _(
+                "salesforce outbound message: {count} notifications, at most {maximum} allowed"
+            ).format(count=len(items), maximum=MAX_NOTIFICATIONS)
         )
     return OutboundMessage(
         organization_id,

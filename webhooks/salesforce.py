@@ -15,6 +15,7 @@ import hmac
 from flask import Blueprint, Response, jsonify, request
 
 from connector.errors import InputError, SignatureError
+from connector.i18n import gettext as _
 from webhooks.context import WebhookContext, current
 from webhooks.events import parse_salesforce_callout, salesforce_callout_to_inbound
 from webhooks.intake import JSON_TYPES, XML_TYPES, error_response, precheck, read_body, store_events
@@ -40,7 +41,7 @@ def _org_allowed(context: WebhookContext, organization_id: str) -> bool:
 def _refuse_org(context: WebhookContext) -> Response:
     context.metrics.inc("rejected_organization")
     return error_response(
-        403, "organization not allowed", provider="salesforce", code="organization"
+        403, _("organization not allowed"), provider="salesforce", code="organization"
     )
 
 
@@ -54,7 +55,8 @@ def receive_outbound_message() -> Response:
     context = current()
     if context.settings.salesforce_outbound_token is not None:
         return _refuse_token(
-            context, "this service takes Outbound Messages only at /salesforce/outbound/<token>"
+            context,
+            _("this service takes Outbound Messages only at /salesforce/outbound/<token>"),
         )
     return _outbound(context)
 
@@ -67,7 +69,7 @@ def receive_outbound_message_with_token(token: str) -> Response:
     if expected is None or not hmac.compare_digest(
         token.encode("utf-8"), expected.get_secret_value().encode("utf-8")
     ):
-        return _refuse_token(context, "unknown Outbound Message token")
+        return _refuse_token(context, _("unknown Outbound Message token"))
     return _outbound(context)
 
 
@@ -81,7 +83,7 @@ def _outbound(context: WebhookContext) -> Response:
         context.metrics.inc("rejected_malformed")
         return error_response(
             400,
-            "salesforce outbound message: no OrganizationId near the start of the message",
+            _("salesforce outbound message: no OrganizationId near the start of the message"),
             provider="salesforce",
             code="malformed",
         )
@@ -96,7 +98,7 @@ def _outbound(context: WebhookContext) -> Response:
         context.metrics.inc("rejected_malformed")
         return error_response(
             400,
-            "salesforce outbound message: more than one OrganizationId",
+            _("salesforce outbound message: more than one OrganizationId"),
             provider="salesforce",
             code="malformed",
         )
@@ -109,7 +111,7 @@ def _outbound(context: WebhookContext) -> Response:
     except ValueError:  # a field the neutral event refuses (e.g. an over-long id)
         context.metrics.inc("rejected_malformed")
         return error_response(
-            400, "a notification has an invalid id", provider="salesforce", code="malformed"
+            400, _("a notification has an invalid id"), provider="salesforce", code="malformed"
         )
     stored = store_events(context, "salesforce", events)
     if isinstance(stored, Response):

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
 from connector.events import EventRules
+from connector.i18n import gettext as _
 from connector.settings import read_settings
 from webhooks.signatures import HubSpotSignatureVersion
 
@@ -127,7 +128,7 @@ class WebhookSettings(BaseSettings):
     def _org_ids_look_right(cls, values: list[str]) -> list[str]:
         for value in values:
             if len(value) not in (15, 18) or not value.isalnum():
-                raise ValueError("an OrganizationId has 15 or 18 letters and digits")
+                raise ValueError(_("an OrganizationId has 15 or 18 letters and digits"))
         return values
 
     @field_validator("salesforce_outbound_token")
@@ -139,7 +140,7 @@ class WebhookSettings(BaseSettings):
             return None
         token = value.get_secret_value()
         if len(token) < 32 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in token):
-            raise ValueError("needs at least 32 characters of A-Z, a-z, 0-9, '-' or '_'")
+            raise ValueError(_("needs at least 32 characters of A-Z, a-z, 0-9, '-' or '_'"))
         return value
 
     @field_validator("hubspot_public_base_url")
@@ -148,7 +149,7 @@ class WebhookSettings(BaseSettings):
         if value is None:
             return None
         if not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https:// (or http:// for local tests)")
+            raise ValueError(_("must start with https:// (or http:// for local tests)"))
         return value.rstrip("/")
 
     def require_secrets(self) -> None:
@@ -166,9 +167,10 @@ class WebhookSettings(BaseSettings):
                 missing.append("REFNET_WEBHOOK_SALESFORCE_ORG_IDS")
         if missing:
             raise ConfigError(
-                "the webhook service cannot start without: "
-                + ", ".join(missing)
-                + " (or remove the provider from REFNET_WEBHOOK_PROVIDERS)"
+                _(
+                    "the webhook service cannot start without: {missing} "
+                    "(or remove the provider from REFNET_WEBHOOK_PROVIDERS)"
+                ).format(missing=", ".join(missing))
             )
         self._require_public_url()
 
@@ -183,9 +185,11 @@ class WebhookSettings(BaseSettings):
         if self.trusted_proxy_hops > 0:
             return
         raise ConfigError(
-            "HubSpot intake needs REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL (the https URL "
-            "HubSpot calls), or REFNET_WEBHOOK_TRUSTED_PROXY_HOPS=<number of proxies> to "
-            "rebuild it from their X-Forwarded-* headers"
+            _(
+                "HubSpot intake needs REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL (the https URL "
+                "HubSpot calls), or REFNET_WEBHOOK_TRUSTED_PROXY_HOPS=<number of proxies> to "
+                "rebuild it from their X-Forwarded-* headers"
+            )
         )
 
     def event_rules(self) -> EventRules:
@@ -199,4 +203,4 @@ def _present(secret: SecretStr | None) -> bool:
 
 def load_webhook_settings(**overrides: object) -> WebhookSettings:
     """Read the settings once; invalid ones raise :class:`ConfigError` without their values."""
-    return read_settings(WebhookSettings, "webhook settings", **overrides)
+    return read_settings(WebhookSettings, _("webhook settings"), **overrides)

@@ -48,6 +48,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from connector.errors import SignatureError
+from connector.i18n import gettext as _
 
 __all__ = [
     "HUBSPOT_LEGACY_SIGNATURE_HEADER",
@@ -105,18 +106,18 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def _epoch(value: str, *, per_second: int, header: str) -> datetime:
     if not _DIGITS.fullmatch(value):
-        raise SignatureError(f"malformed {header} timestamp")
+        raise SignatureError(_("malformed {header} timestamp").format(header=header))
     try:
         return datetime.fromtimestamp(int(value) / per_second, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        raise SignatureError(f"malformed {header} timestamp") from None
+        raise SignatureError(_("malformed {header} timestamp").format(header=header)) from None
 
 
 def _check_window(signed_at: datetime, now: datetime, tolerance: timedelta) -> None:
     if now - signed_at > tolerance:
-        raise SignatureError("signature timestamp too old")
+        raise SignatureError(_("signature timestamp too old"))
     if signed_at - now > tolerance:
-        raise SignatureError("signature timestamp in the future")
+        raise SignatureError(_("signature timestamp in the future"))
 
 
 def hubspot_v3_uri(url: str) -> str:
@@ -146,13 +147,13 @@ def verify_hubspot_v3(
     signature = _header(headers, HUBSPOT_SIGNATURE_HEADER)
     timestamp = _header(headers, HUBSPOT_TIMESTAMP_HEADER)
     if not signature or not timestamp:
-        raise SignatureError("missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp")
+        raise SignatureError(_("missing X-HubSpot-Signature-v3 or X-HubSpot-Request-Timestamp"))
     timestamp = timestamp.strip()
     signed_at = _epoch(timestamp, per_second=1000, header=HUBSPOT_TIMESTAMP_HEADER)
     _check_window(signed_at, now, tolerance)
     expected = hubspot_v3_signature(secret, method=method, url=url, body=body, timestamp=timestamp)
     if not hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("utf-8")):
-        raise SignatureError("HubSpot v3 signature does not match")
+        raise SignatureError(_("HubSpot v3 signature does not match"))
 
 
 def hubspot_v1_signature(secret: str, *, body: bytes) -> str:
@@ -178,13 +179,15 @@ def _verify_hubspot_legacy(
     signature = _header(headers, HUBSPOT_LEGACY_SIGNATURE_HEADER)
     if not signature:
         raise SignatureError(
-            "missing X-HubSpot-Signature-v3 (or X-HubSpot-Signature with its version)"
+            _("missing X-HubSpot-Signature-v3 (or X-HubSpot-Signature with its version)")
         )
     version = (_header(headers, HUBSPOT_SIGNATURE_VERSION_HEADER) or "").strip().lower()
     if version not in ("v1", "v2"):
-        raise SignatureError("X-HubSpot-Signature-Version must be v1 or v2")
+        raise SignatureError(_("X-HubSpot-Signature-Version must be v1 or v2"))
     if version not in accepted:
-        raise SignatureError(f"HubSpot {version} signatures are not accepted here")
+        raise SignatureError(
+            _("HubSpot {version} signatures are not accepted here").format(version=version)
+        )
     if version == "v1":
         expected = hubspot_v1_signature(secret, body=body)
     else:
@@ -193,7 +196,9 @@ def _verify_hubspot_legacy(
     well_formed = bool(_HEX64.fullmatch(candidate))
     same = hmac.compare_digest(expected.encode("ascii"), candidate.encode() if well_formed else b"")
     if not same:
-        raise SignatureError(f"HubSpot {version} signature does not match")
+        raise SignatureError(
+            _("HubSpot {version} signature does not match").format(version=version)
+        )
     return "v1" if version == "v1" else "v2"
 
 
@@ -216,7 +221,7 @@ def verify_hubspot(
     """
     if _header(headers, HUBSPOT_SIGNATURE_HEADER) is not None:
         if "v3" not in accepted:
-            raise SignatureError("HubSpot v3 signatures are not accepted here")
+            raise SignatureError(_("HubSpot v3 signatures are not accepted here"))
         verify_hubspot_v3(
             body, headers, secret=secret, url=url, now=now, method=method, tolerance=tolerance
         )
@@ -247,19 +252,19 @@ def verify_refnet_signature(
     """Verify ``X-Refnet-Signature``; raise :class:`SignatureError` unless it holds."""
     header = _header(headers, REFNET_SIGNATURE_HEADER)
     if not header:
-        raise SignatureError("missing X-Refnet-Signature")
+        raise SignatureError(_("missing X-Refnet-Signature"))
     timestamp: str | None = None
     candidates: list[str] = []
     for part in header.split(","):
         key, sep, value = part.strip().partition("=")
         if not sep:
-            raise SignatureError("malformed X-Refnet-Signature")
+            raise SignatureError(_("malformed X-Refnet-Signature"))
         if key == "t":
             timestamp = value
         elif key == "v1":
             candidates.append(value.lower())
     if timestamp is None or not candidates:
-        raise SignatureError("malformed X-Refnet-Signature")
+        raise SignatureError(_("malformed X-Refnet-Signature"))
     signed_at = _epoch(timestamp, per_second=1, header=REFNET_SIGNATURE_HEADER)
     _check_window(signed_at, now, tolerance)
     expected = _refnet_mac(secret, timestamp, body).encode("ascii")
@@ -270,4 +275,4 @@ def verify_refnet_signature(
         same = hmac.compare_digest(expected, candidate.encode("utf-8") if well_formed else b"")
         matched = matched or same
     if not matched:
-        raise SignatureError("X-Refnet-Signature does not match")
+        raise SignatureError(_("X-Refnet-Signature does not match"))

@@ -45,6 +45,7 @@ from adapters.hubspot.tokens import token_source
 from adapters.hubspot.writes import BATCH_SIZE, RecordWriter
 from connector.crm import BatchResult, LinkPreview, OutboundRecord, PulledRecord, RecordOutcome
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import HubSpotSettings
 from mappings.loader import load_mappings
 from mappings.spec import MappingSet
@@ -140,7 +141,11 @@ class HubSpotAdapter:
             mapping = self.mappings.by_object(object_name)
             if mapping is None:
                 known = ", ".join(self.mappings.objects)
-                raise ConfigError(f"hubspot: no mapping for object '{object_name}'; known: {known}")
+                raise ConfigError(
+                    _("hubspot: no mapping for object '{object_name}'; known: {known}").format(
+                        object_name=object_name, known=known
+                    )
+                )
             plan = self._plans[object_name] = write_plan(mapping, self.portal_ids())
         return plan
 

@@ -16,6 +16,7 @@ from adapters.hubspot.adapter import HubSpotAdapter
 from adapters.hubspot.app_config import build_app_project, write_app_project
 from adapters.hubspot.portal import PortalFile, default_portal_file
 from connector.errors import InputError
+from connector.i18n import gettext as _
 from connector.settings import load_settings
 from mappings.loader import load_mappings
 
@@ -125,7 +126,7 @@ def app_config(
 ) -> None:
     """Write the HubSpot app (project, scopes, webhooks, contact card) and its setup steps."""
     if not target_url.startswith("https://"):
-        raise InputError("--target-url must be an https:// URL (HubSpot calls only https)")
+        raise InputError(_("--target-url must be an https:// URL (HubSpot calls only https)"))
     settings = load_settings()
     portal = PortalFile(portal_file or default_portal_file(settings)).load()
     project = build_app_project(

@@ -34,6 +34,7 @@ from urllib3.util.retry import Retry
 
 from adapters.hubspot.tokens import OAuthTokens, token_source
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import HubSpotSettings
 
 __all__ = ["HubSpotApis", "Observer", "make_hubspot_client", "no_urllib3_retries"]
@@ -120,9 +121,11 @@ def make_hubspot_client(
         settings.access_token is None or not settings.access_token.get_secret_value()
     ):
         raise ConfigError(
-            "no hubspot access token configured: set hubspot.access_token "
-            "(REFNET_HUBSPOT__ACCESS_TOKEN, a private app's static token), or a public app's "
-            "client_id, client_secret and refresh_token (REFNET_HUBSPOT__REFRESH_TOKEN)"
+            _(
+                "no hubspot access token configured: set hubspot.access_token "
+                "(REFNET_HUBSPOT__ACCESS_TOKEN, a private app's static token), or a public app's "
+                "client_id, client_secret and refresh_token (REFNET_HUBSPOT__REFRESH_TOKEN)"
+            )
         )
     return HubSpot(
         # With OAuth the wrapper sets the current token on every request; the SDK's own

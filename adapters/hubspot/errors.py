@@ -37,6 +37,7 @@ from urllib3.exceptions import MaxRetryError
 from urllib3.exceptions import TimeoutError as TransportTimeout
 
 from connector.errors import ConfigError, PermanentError, RefnetError, TransientError
+from connector.i18n import gettext as _
 
 __all__ = [
     "RULES",
@@ -84,12 +85,14 @@ class MissingScopes(ConfigError):
 
     def __init__(self, missing: tuple[str, ...], needed: tuple[str, ...]) -> None:
         self.scopes = missing
-        named = ", ".join(missing) if missing else "(HubSpot named none)"
+        named = ", ".join(missing) if missing else _("(HubSpot named none)")
         super().__init__(
-            f"hubspot: the access token lacks scope(s) {named}. refnet needs these scopes: "
-            f"{', '.join(needed)}. Grant them to the app (private app: Settings → "
-            "Integrations → Private Apps → Scopes), use the new token and run "
-            "`refnet hubspot provision` again. Nothing was stored."
+            _(
+                "hubspot: the access token lacks scope(s) {named}. refnet needs these scopes: "
+                "{needed}. Grant them to the app (private app: Settings → "
+                "Integrations → Private Apps → Scopes), use the new token and run "
+                "`refnet hubspot provision` again. Nothing was stored."
+            ).format(named=named, needed=", ".join(needed))
         )
 
 
@@ -114,7 +117,11 @@ class ProvisioningError(PermanentError):
         self.failures = failures
         self.changed = changed
         names = "; ".join(f"{name}: {code}" for name, code in failures.items())
-        super().__init__(f"HubSpot refused {len(failures)} schema change(s): {names}")
+        super().__init__(
+            _("HubSpot refused {count} schema change(s): {names}").format(
+                count=len(failures), names=names
+            )
+        )
 
 
 class Verdict(StrEnum):
@@ -305,31 +312,39 @@ def classify(exc: BaseException, *, operation: str) -> RefnetError | None:
     where = f"{CRM} {operation}"
     if verdict is Verdict.DAILY_LIMIT:
         return DailyLimitReached(
-            f"{where}: daily API limit reached ({what}); stopped cleanly, run again after "
-            "midnight portal time to resume"
+            _(
+                "{where}: daily API limit reached ({what}); stopped cleanly, run again "
+                "after midnight portal time to resume"
+            ).format(where=where, what=what)
         )
     if verdict is Verdict.RATE_LIMIT:
-        return TransientError(f"{where}: rate limited ({what})", retry_after=signal.retry_after)
+        return TransientError(
+            _("{where}: rate limited ({what})").format(where=where, what=what),
+            retry_after=signal.retry_after,
+        )
     if verdict is Verdict.CONFIG:
         return ConfigError(
-            f"{where}: the access token was refused ({what}); set a valid hubspot.access_token "
-            "(REFNET_HUBSPOT__ACCESS_TOKEN)"
+            _(
+                "{where}: the access token was refused ({what}); set a valid "
+                "hubspot.access_token (REFNET_HUBSPOT__ACCESS_TOKEN)"
+            ).format(where=where, what=what)
         )
     if verdict is Verdict.ACCESS:
         return AccessDenied(
-            f"{where}: access denied ({what})",
+            _("{where}: access denied ({what})").format(where=where, what=what),
             category=signal.category,
             required_scopes=signal.scopes,
         )
     if verdict is Verdict.TRANSIENT:
         return TransientError(
-            f"{where}: temporary failure ({what})", retry_after=signal.retry_after
+            _("{where}: temporary failure ({what})").format(where=where, what=what),
+            retry_after=signal.retry_after,
         )
     if verdict is Verdict.REJECTED:
         return RequestRejected(
-            f"{where}: request refused ({what})",
+            _("{where}: request refused ({what})").format(where=where, what=what),
             status=signal.status,
             code=signal.code or signal.category or f"HTTP_{signal.status}",
             reason=signal.reason,
         )
-    return PermanentError(f"{where}: refused ({what})")
+    return PermanentError(_("{where}: refused ({what})").format(where=where, what=what))

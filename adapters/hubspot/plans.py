@@ -23,6 +23,7 @@ from typing import Any
 from adapters.hubspot.portal import AssociationType, PortalIds
 from connector.crm import OutboundRecord
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from mappings.hubspot_checks import PIPELINE_STAGE_PROPERTY
 from mappings.hubspot_options import HubSpotOptions
 from mappings.spec import FieldType, ObjectMapping
@@ -216,8 +217,10 @@ def write_plan(mapping: ObjectMapping, ids: PortalIds) -> WritePlan:
     mode = options.properties_only
     if mode is None:
         raise ConfigError(
-            f"hubspot: '{mapping.object}' needs custom objects (HubSpot Enterprise); the "
-            "portal is provisioned in properties-only mode"
+            _(
+                "hubspot: '{object}' needs custom objects (HubSpot Enterprise); the portal is "
+                "provisioned in properties-only mode"
+            ).format(object=mapping.object)
         )
     renames = {f.target: r.name for f in plain if (r := mode.renamed(f.target)) is not None}
     extra = {}

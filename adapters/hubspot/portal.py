@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import Settings
 from mappings.naming import HUBSPOT
 
@@ -78,8 +79,10 @@ class PortalIds(BaseModel):
         found = self.object_types.get(object_name)
         if found is None:
             raise ConfigError(
-                f"hubspot: no object type id for '{object_name}' in the portal file; "
-                "run `refnet hubspot provision`"
+                _(
+                    "hubspot: no object type id for '{object_name}' in the portal file; run "
+                    "`refnet hubspot provision`"
+                ).format(object_name=object_name)
             )
         return found
 
@@ -87,8 +90,10 @@ class PortalIds(BaseModel):
         found = self.associations.get(f"{object_name}.{field}")
         if found is None:
             raise ConfigError(
-                f"hubspot: no association type for {object_name}.{field} in the portal file; "
-                "run `refnet hubspot provision`"
+                _(
+                    "hubspot: no association type for {object_name}.{field} in the portal file; "
+                    "run `refnet hubspot provision`"
+                ).format(object_name=object_name, field=field)
             )
         return found
 
@@ -96,8 +101,10 @@ class PortalIds(BaseModel):
         found = self.pipelines.get(object_name)
         if found is None:
             raise ConfigError(
-                f"hubspot: no pipeline for '{object_name}' in the portal file; "
-                "run `refnet hubspot provision`"
+                _(
+                    "hubspot: no pipeline for '{object_name}' in the portal file; run `refnet "
+                    "hubspot provision`"
+                ).format(object_name=object_name)
             )
         return found
 
@@ -129,16 +136,20 @@ class PortalFile:
             return PortalIds.model_validate_json(self.path.read_text(encoding="utf-8"))
         except (ValidationError, ValueError):
             raise ConfigError(
-                f"hubspot: the portal file {self.path} is not valid; delete it and run "
-                "`refnet hubspot provision` again"
+                _(
+                    "hubspot: the portal file {path} is not valid; delete it and run `refnet "
+                    "hubspot provision` again"
+                ).format(path=self.path)
             ) from None
 
     def require(self) -> PortalIds:
         ids = self.load()
         if ids is None:
             raise ConfigError(
-                f"hubspot: the portal is not provisioned (no {self.path}); run "
-                "`refnet hubspot provision` first"
+                _(
+                    "hubspot: the portal is not provisioned (no {path}); run `refnet hubspot "
+                    "provision` first"
+                ).format(path=self.path)
             )
         return ids
 

@@ -36,6 +36,7 @@ from adapters.hubspot.portal import PortalIds
 from adapters.hubspot.retry import RetryPolicy
 from connector.crm import PulledRecord
 from connector.errors import ConfigError, PermanentError
+from connector.i18n import gettext as _
 from mappings.spec import FieldType, MappedField, MappingSet, ObjectMapping
 from mappings.values import parse_crm_datetime
 
@@ -177,7 +178,11 @@ class PullReader:
         mapping = self.mappings.by_object(object_name)
         if mapping is None:
             if object_name not in LINKED_PROPERTIES:
-                raise ConfigError(f"hubspot: nothing is pulled from '{object_name}'")
+                raise ConfigError(
+                    _("hubspot: nothing is pulled from '{object_name}'").format(
+                        object_name=object_name
+                    )
+                )
             props = {p: p for p in LINKED_PROPERTIES[object_name]}
             return _Source(object_name, props, None, ())
         ids = self._portal()
@@ -201,7 +206,11 @@ class PullReader:
             return None  # only read-back stages, which properties-only mode does not hold
         degraded = mapping.spec.hubspot.properties_only if mapping.spec.hubspot else None
         if degraded is None or degraded.onto is not None:
-            raise ConfigError(f"hubspot: '{object_name}' is not pulled in properties-only mode")
+            raise ConfigError(
+                _("hubspot: '{object_name}' is not pulled in properties-only mode").format(
+                    object_name=object_name
+                )
+            )
         props = {r.name: f.target for f in plain if (r := degraded.renamed(f.target))}
         return _Source(degraded.object, props, ext, linked_only)
 
@@ -237,8 +246,10 @@ class PullReader:
                     break  # the next page would pass the cap: start a new window
             if not progressed or last_ms is None:
                 raise PermanentError(
-                    f"hubspot pull {source.api_type}: more than {self.max_results} records "
-                    "share one modification time; cannot page past them"
+                    _(
+                        "hubspot pull {api_type}: more than {max_results} records share one "
+                        "modification time; cannot page past them"
+                    ).format(api_type=source.api_type, max_results=self.max_results)
                 )
             seen_at_boundary = (seen_at_boundary | at_last) if last_ms == boundary else at_last
             boundary = last_ms

@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 
 from adapters.hubspot.errors import DailyLimitReached
+from connector.i18n import gettext as _
 
 __all__ = ["RateLimiter"]
 
@@ -86,9 +87,11 @@ class RateLimiter:
         with self._lock:
             if self.daily_remaining is not None and self.daily_remaining <= self.daily_reserve:
                 raise DailyLimitReached(
-                    f"hubspot: daily API allowance down to {self.daily_remaining} call(s) "
-                    f"(reserve {self.daily_reserve}); stopped cleanly, run again after midnight "
-                    "portal time to resume"
+                    _(
+                        "hubspot: daily API allowance down to {daily_remaining} call(s) (reserve "
+                        "{daily_reserve}); stopped cleanly, run again after midnight portal time "
+                        "to resume"
+                    ).format(daily_remaining=self.daily_remaining, daily_reserve=self.daily_reserve)
                 )
             now = self._clock()
             allowed = self.allowed

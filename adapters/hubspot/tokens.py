@@ -22,6 +22,7 @@ from hubspot import HubSpot
 from hubspot.oauth import ApiException as OAuthApiException
 
 from connector.errors import ConfigError, TransientError
+from connector.i18n import gettext as _
 from connector.settings import HubSpotSettings
 
 __all__ = ["DEFAULT_MARGIN", "OAuthTokens", "token_source"]
@@ -84,11 +85,15 @@ class OAuthTokens:
             status = getattr(exc, "status", 0) or 0
             if status >= 500 or status in (0, 429):
                 raise TransientError(
-                    f"hubspot: the token endpoint is unavailable (HTTP {status})"
+                    _("hubspot: the token endpoint is unavailable (HTTP {status})").format(
+                        status=status
+                    )
                 ) from None
             raise ConfigError(
-                f"hubspot: the refresh token was refused (HTTP {status}); authorise the app "
-                "again and set REFNET_HUBSPOT__REFRESH_TOKEN"
+                _(
+                    "hubspot: the refresh token was refused (HTTP {status}); authorise the app "
+                    "again and set REFNET_HUBSPOT__REFRESH_TOKEN"
+                ).format(status=status)
             ) from None
         self._token = str(answer.access_token)
         self._expires_at = self._clock() + float(answer.expires_in or 0)
@@ -105,8 +110,10 @@ def token_source(
         return None
     if not settings.client_id or settings.client_secret is None:
         raise ConfigError(
-            "hubspot: a refresh token needs the app's client id and secret "
-            "(REFNET_HUBSPOT__CLIENT_ID, REFNET_HUBSPOT__CLIENT_SECRET)"
+            _(
+                "hubspot: a refresh token needs the app's client id and secret "
+                "(REFNET_HUBSPOT__CLIENT_ID, REFNET_HUBSPOT__CLIENT_SECRET)"
+            )
         )
     return OAuthTokens(
         client_id=settings.client_id,

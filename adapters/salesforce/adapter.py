@@ -69,6 +69,7 @@ from connector.crm import (
     RemovedRecord,
 )
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import SalesforceSettings
 from mappings.loader import load_mappings
 from mappings.spec import MappingSet, ObjectMapping
@@ -207,7 +208,11 @@ class SalesforceAdapter:
         mapping = self.mappings.by_object(object_name)
         if mapping is None:
             known = ", ".join(self.mappings.objects)
-            raise ConfigError(f"salesforce: no mapping for object '{object_name}'; known: {known}")
+            raise ConfigError(
+                _("salesforce: no mapping for object '{object_name}'; known: {known}").format(
+                    object_name=object_name, known=known
+                )
+            )
         return mapping
 
     def upsert_batch(self, object_name: str, records: Sequence[OutboundRecord]) -> BatchResult:
@@ -246,7 +251,7 @@ class SalesforceAdapter:
                     results.extend(self._composite(mapping, chunk))
                 else:
                     results.extend(self._collection(mapping, chunk))
-        for (index, _), outcome in zip(unique, results, strict=True):
+        for (index, _record), outcome in zip(unique, results, strict=True):
             outcomes[index] = outcome
         return BatchResult(
             [outcomes[index] for index in range(len(records))],
@@ -371,7 +376,7 @@ class SalesforceAdapter:
         resent = _outcomes(
             [r.key for r in resent_records], self._upsert_collection(mapping, resent_records)
         )
-        for (index, _), outcome in zip(again, resent, strict=True):
+        for (index, _record), outcome in zip(again, resent, strict=True):
             outcomes[index] = outcome
 
     def _linked_keys(self, mapping: ObjectMapping, crm_ids: list[str]) -> dict[str, str | None]:
@@ -463,7 +468,7 @@ class SalesforceAdapter:
                 ],
             }
             result = self._patch("composite/sobjects", body, operation)
-            outcomes.extend(_outcomes([key for key, _ in chunk], result))
+            outcomes.extend(_outcomes([key for key, _record in chunk], result))
         return BatchResult(outcomes, api_calls=self.budget.calls - start)
 
     # -- RecordRemover -----------------------------------------------------------------------
@@ -480,7 +485,9 @@ class SalesforceAdapter:
         """Delete by Salesforce id, 200 per call; a record already gone counts as deleted."""
         mapping = self._mapping(object_name)
         if not mapping.custom:
-            raise ConfigError(f"salesforce: refnet never deletes {mapping.object} records")
+            raise ConfigError(
+                _("salesforce: refnet never deletes {object} records").format(object=mapping.object)
+            )
         return self._by_id(
             mapping,
             records,
@@ -533,7 +540,7 @@ class SalesforceAdapter:
             operation = f"{verb} {mapping.object}"
             self.budget.check(operation)
             result = call(chunk, operation)
-            for answer in _outcomes([key for key, _ in chunk], result):
+            for answer in _outcomes([key for key, _record in chunk], result):
                 gone = answer.code in _GONE  # removed already: what we wanted
                 outcomes[answer.key] = RecordOutcome(answer.key, ok=True) if gone else answer
         return BatchResult([outcomes[r.key] for r in records], api_calls=self.budget.calls - start)

@@ -24,6 +24,7 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.util import Usage
 
 from adapters.salesforce.errors import ApiBudgetExhausted
+from connector.i18n import gettext as _
 
 __all__ = ["ApiBudget", "parse_retry_after"]
 
@@ -105,6 +106,8 @@ class ApiBudget:
             return  # nothing known yet: the first response will tell
         if self.used + 1 >= limit:
             raise ApiBudgetExhausted(
-                f"salesforce {operation}: stopped at {self.used} of {self.total} daily API "
-                f"calls, before refnet's share ({self.share:.0%}); run again later to resume"
+                _(
+                    "salesforce {operation}: stopped at {used} of {total} daily API calls, "
+                    "before refnet's share ({share:.0%}); run again later to resume"
+                ).format(operation=operation, used=self.used, total=self.total, share=self.share)
             )

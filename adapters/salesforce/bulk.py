@@ -47,6 +47,7 @@ from adapters.salesforce.budget import ApiBudget
 from adapters.salesforce.retry import RetryPolicy
 from connector.crm import OutboundRecord, RecordOutcome
 from connector.errors import RefnetError, TransientError
+from connector.i18n import gettext as _
 
 __all__ = ["BulkOptions", "BulkUpsert", "to_csv_rows"]
 
@@ -228,8 +229,10 @@ class BulkUpsert:
             # Not a refusal of the records (those come back per row): the job itself could
             # not be run. Stop resumably; the next run sends the records again.
             raise TransientError(
-                f"salesforce {operation}: job {job_id} stopped ({failed}); aborted, the "
-                "records will be sent again by the next run"
+                _(
+                    "salesforce {operation}: job {job_id} stopped ({failed}); aborted, the "
+                    "records will be sent again by the next run"
+                ).format(operation=operation, job_id=job_id, failed=failed)
             ) from failed
 
     def _set_state(self, job_id: str, wanted: str, operation: str) -> None:
@@ -256,8 +259,12 @@ class BulkUpsert:
                 return info
             if waited >= self.options.timeout:
                 raise TransientError(
-                    f"salesforce {operation}: job {job_id} still {info.get('state')} after "
-                    f"{waited:.0f}s; aborted, the records will be sent again"
+                    _(
+                        "salesforce {operation}: job {job_id} still {value} after {waited:.0f}s; "
+                        "aborted, the records will be sent again"
+                    ).format(
+                        operation=operation, job_id=job_id, value=info.get("state"), waited=waited
+                    )
                 )
             self._sleep(interval)
             waited += interval

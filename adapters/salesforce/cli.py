@@ -18,6 +18,7 @@ from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.deal_events import OutboundEndpoint
 from adapters.salesforce.sfdx import write_sfdx_project
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import Settings, load_settings
 from mappings.loader import load_mappings
 
@@ -78,14 +79,18 @@ def _endpoint(
         return None
     if not token:
         raise ConfigError(
-            "--webhook-base-url needs REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN, the token the "
-            "webhook service checks"
+            _(
+                "--webhook-base-url needs REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN, the token the "
+                "webhook service checks"
+            )
         )
     integration_user = user or settings.salesforce.username
     if not integration_user:
         raise ConfigError(
-            "--webhook-base-url needs --outbound-user (or REFNET_SALESFORCE__USERNAME): "
-            "the Salesforce user the Outbound Messages are sent as"
+            _(
+                "--webhook-base-url needs --outbound-user (or REFNET_SALESFORCE__USERNAME): "
+                "the Salesforce user the Outbound Messages are sent as"
+            )
         )
     return OutboundEndpoint(
         base_url, SecretStr(token), integration_user, settings.salesforce.api_version
@@ -189,6 +194,8 @@ def check(
         if as_json:
             raise typer.Exit(ConfigError.exit_code)
         raise ConfigError(
-            f"salesforce user lacks {len(result.missing)} permission(s); assign the "
-            "Refnet_Integration permission set (refnet salesforce provision does) or grant them"
+            _(
+                "salesforce user lacks {count} permission(s); assign the Refnet_Integration "
+                "permission set (refnet salesforce provision does) or grant them"
+            ).format(count=len(result.missing))
         )

@@ -32,6 +32,7 @@ from simple_salesforce.api import Salesforce
 
 from adapters.salesforce.errors import classify
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import SalesforceSettings
 
 __all__ = ["AuthFlow", "choose_flow", "make_salesforce_client"]
@@ -50,7 +51,7 @@ def _setting(name: str) -> str:
 
 def _missing(flow: str, names: list[str]) -> ConfigError:
     listed = ", ".join(_setting(name) for name in names)
-    return ConfigError(f"salesforce {flow} login needs {listed}")
+    return ConfigError(_("salesforce {flow} login needs {listed}").format(flow=flow, listed=listed))
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -82,7 +83,11 @@ def choose_flow(settings: SalesforceSettings) -> AuthFlow:
             },
         )
         if not s.private_key_file.is_file():
-            raise ConfigError(f"{_setting('private_key_file')} does not name a readable file")
+            raise ConfigError(
+                _("{setting} does not name a readable file").format(
+                    setting=_setting("private_key_file")
+                )
+            )
         return AuthFlow(
             "JWT bearer",
             True,
@@ -121,15 +126,19 @@ def choose_flow(settings: SalesforceSettings) -> AuthFlow:
         )
         if s.domain in ("login", "test"):
             raise ConfigError(
-                f"salesforce client credentials login needs {_setting('domain')} set to the "
-                "org's My Domain (e.g. 'acme.my'), not 'login' or 'test'"
+                _(
+                    "salesforce client credentials login needs {setting} set to the org's My "
+                    "Domain (e.g. 'acme.my'), not 'login' or 'test'"
+                ).format(setting=_setting("domain"))
             )
         return AuthFlow("client credentials", True, {**found, "domain": s.domain})
     raise ConfigError(
-        "no salesforce login configured: set username + password + security_token, "
-        "username + consumer_key + private_key_file (JWT), consumer_key + consumer_secret + "
-        "domain (client credentials), or session_id + instance_url "
-        "(REFNET_SALESFORCE__<NAME> variables or the salesforce table of refnet.toml)"
+        _(
+            "no salesforce login configured: set username + password + security_token, "
+            "username + consumer_key + private_key_file (JWT), consumer_key + consumer_secret + "
+            "domain (client credentials), or session_id + instance_url "
+            "(REFNET_SALESFORCE__<NAME> variables or the salesforce table of refnet.toml)"
+        )
     )
 
 

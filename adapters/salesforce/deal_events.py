@@ -27,6 +27,7 @@ from pydantic import SecretStr
 
 from adapters.salesforce.metadata import Component, InOrder
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from mappings.spec import MappingSet
 
 __all__ = [
@@ -79,15 +80,22 @@ class OutboundEndpoint:
         parts = urlsplit(self.base_url)
         if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
             raise ConfigError(
-                "--webhook-base-url must be https://host[/prefix] (the token travels in the path)"
+                _(
+                    "--webhook-base-url must be https://host[/prefix] (the token travels in the "
+                    "path)"
+                )
             )
         if not _TOKEN.fullmatch(self.token.get_secret_value()):
             raise ConfigError(
-                "REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN must be at least 32 characters of "
-                "A-Z a-z 0-9 _ -"
+                _(
+                    "REFNET_WEBHOOK_SALESFORCE_OUTBOUND_TOKEN must be at least 32 characters of "
+                    "A-Z a-z 0-9 _ -"
+                )
             )
         if not self.integration_user.strip():
-            raise ConfigError("--outbound-user must name the Salesforce user the messages run as")
+            raise ConfigError(
+                _("--outbound-user must name the Salesforce user the messages run as")
+            )
 
     @property
     def url(self) -> str:

@@ -38,6 +38,7 @@ from connector.errors import (
     RefnetError,
     TransientError,
 )
+from connector.i18n import gettext as _
 
 __all__ = [
     "RULES",
@@ -74,7 +75,11 @@ class ProvisioningError(PermanentError):
         self.failures = failures
         self.changed = changed
         names = "; ".join(f"{name}: {', '.join(codes)}" for name, codes in failures.items())
-        super().__init__(f"Salesforce refused {len(failures)} metadata component(s): {names}")
+        super().__init__(
+            _("Salesforce refused {count} metadata component(s): {names}").format(
+                count=len(failures), names=names
+            )
+        )
 
 
 class Verdict(StrEnum):
@@ -206,16 +211,25 @@ def classify(
     where = f"{CRM} {operation}"
     if rule.verdict is Verdict.DAILY_LIMIT:
         return ApiLimitReached(
-            f"{where}: API request limit reached ({what}); stopped cleanly, run again later "
-            "to resume"
+            _(
+                "{where}: API request limit reached ({what}); stopped cleanly, run again "
+                "later to resume"
+            ).format(where=where, what=what)
         )
     if rule.verdict is Verdict.REAUTH:
-        return SessionExpired(f"{where}: session expired ({what})")
+        return SessionExpired(_("{where}: session expired ({what})").format(where=where, what=what))
     if rule.verdict is Verdict.CONFIG:
         code = f" ({signal.detail})" if signal.detail else ""
-        return ConfigError(f"{CRM}: login refused{code}; check the salesforce settings")
+        return ConfigError(
+            _("{crm}: login refused{code}; check the salesforce settings").format(
+                crm=CRM, code=code
+            )
+        )
     if rule.verdict is Verdict.TRANSIENT:
-        return TransientError(f"{where}: temporary failure ({what})", retry_after=retry_after)
+        return TransientError(
+            _("{where}: temporary failure ({what})").format(where=where, what=what),
+            retry_after=retry_after,
+        )
     if rule.verdict is Verdict.RECORD and record_key is not None:
         return RecordError(record_key, signal.code or f"HTTP_{signal.status}", f"{where}: {what}")
-    return PermanentError(f"{where}: refused ({what})")
+    return PermanentError(_("{where}: refused ({what})").format(where=where, what=what))

@@ -33,6 +33,7 @@ from adapters.salesforce.metadata import (
 )
 from adapters.salesforce.retry import RetryPolicy
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from mappings.spec import MappingSet
 
 __all__ = ["MissingPermission", "PermissionCheck", "assign_permission_set", "missing_permissions"]
@@ -96,7 +97,7 @@ def running_user_id(client: Salesforce, policy: RetryPolicy) -> str:
     info: Any = policy.call(lambda: client.oauth2("userinfo"), operation="userinfo")
     user_id = info.get("user_id") if isinstance(info, dict) else None
     if not user_id:
-        raise ConfigError("salesforce: the UserInfo endpoint named no user_id for this session")
+        raise ConfigError(_("salesforce: the UserInfo endpoint named no user_id for this session"))
     return str(user_id)
 
 
@@ -111,7 +112,9 @@ def assign_permission_set(
         operation="find permission set",
     )
     if not found.get("records"):
-        raise ConfigError(f"salesforce: permission set {name} is not deployed; run provision")
+        raise ConfigError(
+            _("salesforce: permission set {name} is not deployed; run provision").format(name=name)
+        )
     set_id = str(found["records"][0]["Id"])
     assigned: Any = policy.call(
         lambda: sf.query(

@@ -23,6 +23,7 @@ from simple_salesforce.format import format_external_id, format_soql
 from adapters.salesforce.retry import RetryPolicy
 from connector.crm import PulledRecord
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from mappings.spec import FieldType, MappingSet, ObjectMapping, relationship_key
 from mappings.values import parse_crm_datetime
 
@@ -92,7 +93,11 @@ class PullReader:
             return
         sources = self._lookups_to(object_name)
         if not sources or object_name not in LINKED_FIELDS:
-            raise ConfigError(f"salesforce: nothing is pulled from '{object_name}'")
+            raise ConfigError(
+                _("salesforce: nothing is pulled from '{object_name}'").format(
+                    object_name=object_name
+                )
+            )
         yield from self._fetch_linked(object_name, sources, since)
 
     def _fetch_mapped(
@@ -160,7 +165,9 @@ class PullReader:
         """The record of ``object_name`` whose external id is ``key``, or ``None``."""
         mapping = self._mappings.by_object(object_name)
         if mapping is None:
-            raise ConfigError(f"salesforce: no mapping for '{object_name}'")
+            raise ConfigError(
+                _("salesforce: no mapping for '{object_name}'").format(object_name=object_name)
+            )
         path = f"sobjects/{object_name}/{format_external_id(mapping.external_id_field, key)}"
         operation = f"get {object_name} by external id"
 

@@ -28,6 +28,7 @@ from typing import TypeVar
 from adapters.retrying import Retrier
 from adapters.salesforce.errors import ApiLimitReached, SessionExpired, classify
 from connector.errors import ConfigError, PermanentError
+from connector.i18n import gettext as _
 
 __all__ = ["RetryPolicy"]
 
@@ -74,8 +75,10 @@ class RetryPolicy:
         except SessionExpired:
             if self._reauthenticate is None:
                 raise ConfigError(
-                    "salesforce: the session was rejected as expired and cannot be renewed; "
-                    "set a fresh salesforce.session_id or configure a login flow"
+                    _(
+                        "salesforce: the session was rejected as expired and cannot be renewed; "
+                        "set a fresh salesforce.session_id or configure a login flow"
+                    )
                 ) from None
             self._reauthenticate()
             self.reauthentications += 1
@@ -84,5 +87,7 @@ class RetryPolicy:
             return self._rounds(fn, operation, record_key)
         except SessionExpired:
             raise PermanentError(
-                f"salesforce {operation}: session rejected again right after re-authenticating"
+                _(
+                    "salesforce {operation}: session rejected again right after re-authenticating"
+                ).format(operation=operation)
             ) from None

@@ -16,6 +16,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from connector.errors import ImportRejected, InputError, RowError
+from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.importing.formats import CSV_FORMATS, LIST_SEPARATOR, MEMBERS, CsvFormat
 from connector.importing.headers import PARSERS, header_key, resolve_header, suggest
 from connector.importing.rows import SourceFile, SourceRow
@@ -50,7 +52,11 @@ def open_csv(
 ) -> SourceFile:
     """Read the header now (a bad header rejects the file) and the rows lazily."""
     if kind != "contact" and kind not in CSV_FORMATS:
-        raise InputError(f"{path.name}: CSV import supports {', '.join(CSV_FORMATS)} and contact")
+        raise InputError(
+            _("{file}: CSV import supports {kinds} and contact").format(
+                file=path.name, kinds=", ".join(CSV_FORMATS)
+            )
+        )
 
     def recognised(cell: str) -> bool:
         key = header_key(cell)
@@ -61,7 +67,7 @@ def open_csv(
     layout = detect_layout(path, recognised, encoding=encoding, delimiter=delimiter)
     handle = path.open(newline="", encoding=layout.encoding)
     try:
-        for _ in range(layout.header_index):
+        for _skipped in range(layout.header_index):
             handle.readline()
         reader = csv.reader(handle, delimiter=layout.delimiter)
         header = next(reader, [])
@@ -105,7 +111,12 @@ def _columns(
         if column is None:
             if name.strip():
                 problems.append(
-                    RowError(path.name, header_line, name, f"unknown column; {suggest(kind, name)}")
+                    RowError(
+                        path.name,
+                        header_line,
+                        name,
+                        _("unknown column; {hint}").format(hint=suggest(kind, name)),
+                    )
                 )
             continue
         if column in seen:
@@ -114,7 +125,9 @@ def _columns(
                     path.name,
                     header_line,
                     name,
-                    f"names the same column as '{seen[column]}'; keep one of them",
+                    _("names the same column as '{other}'; keep one of them").format(
+                        other=seen[column]
+                    ),
                 )
             )
             continue
@@ -127,8 +140,10 @@ def _columns(
                 path.name,
                 header_line,
                 required,
-                f"required column missing (is the delimiter right? read as "
-                f"{_describe_delimiter(header)}); add a column '{required}'",
+                _(
+                    "required column missing (is the delimiter right? read as {layout}); "
+                    "add a column '{required}'"
+                ).format(layout=_describe_delimiter(header), required=required),
             )
         )
     if problems:
@@ -138,15 +153,24 @@ def _columns(
 
 
 def _describe_delimiter(header: list[str]) -> str:
-    return f"{len(header)} column(s): {', '.join(repr(h) for h in header[:4])}"
+    return ngettext("{count} column: {names}", "{count} columns: {names}", len(header)).format(
+        count=len(header), names=", ".join(repr(h) for h in header[:4])
+    )
 
 
 def _not_encoded(path: Path, layout: CsvLayout, exc: UnicodeDecodeError) -> InputError:
     other = "cp1252" if layout.encoding.startswith("utf") else "utf-8"
     return InputError(
-        f"{path.name} line {_first_undecodable_line(path, layout.encoding)}: not "
-        f"{layout.encoding} text ({exc.reason}); save the file as CSV UTF-8 or pass "
-        f"--encoding {other}"
+        _(
+            "{file} line {line}: not {encoding} text ({reason}); save the file as CSV UTF-8 "
+            "or pass --encoding {other}"
+        ).format(
+            file=path.name,
+            line=_first_undecodable_line(path, layout.encoding),
+            encoding=layout.encoding,
+            reason=exc.reason,
+            other=other,
+        )
     )
 
 
@@ -193,7 +217,9 @@ def _rows(
                     and len(cells) > width
                     and any(cell.strip() for cell in cells[width:])
                 ):
-                    problems.append(RowError(path.name, line, "(row)", "more cells than columns"))
+                    problems.append(
+                        RowError(path.name, line, "(row)", _("more cells than columns"))
+                    )
                 values: dict[str, Any] = {}
                 count = len(cells)
                 for index, column, parser, is_list in plan:

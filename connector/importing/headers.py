@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping
 
+from connector.i18n import gettext as _
 from connector.importing.values import (
     ValueParser,
     enum_parser,
@@ -161,5 +162,5 @@ def suggest(kind: str, header: str) -> str:
             by_key.setdefault(header_key(spelling), spelling)
     close = difflib.get_close_matches(header_key(header), list(by_key), n=1, cutoff=0.6)
     if close:
-        return f"did you mean '{by_key[close[0]]}'?"
-    return f"known columns: {', '.join(ALIASES[kind])}"
+        return _("did you mean '{column}'?").format(column=by_key[close[0]])
+    return _("known columns: {columns}").format(columns=", ".join(ALIASES[kind]))

@@ -26,8 +26,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from connector.errors import IllegalTransition, ImportRejected, RowError
+from connector.errors import IllegalTransition, ImportRejected, RowError, kind_word
 from connector.goal_text import ParsedGoal, parse_goal_text
+from connector.i18n import gettext as _
 from connector.importing.first_lines import FirstLines
 from connector.importing.readers import open_source
 from connector.importing.rows import SourceFile, SourceRow
@@ -57,6 +58,7 @@ from connector.rules import (
 )
 from connector.services import Actor, evaluate_ladder
 from connector.store import KINDS, Store, Tx
+from connector.validation_messages import validation_problems
 
 __all__ = ["ImportProgress", "ImportReport", "import_file", "import_files"]
 
@@ -225,7 +227,12 @@ def _import_files(
     with store.transaction() as tx:
         if employee_id is not None and tx.maybe(Member, employee_id) is None:
             errors.append(
-                RowError("--employee", 0, "--employee", f"unknown member '{employee_id}'")
+                RowError(
+                    "--employee",
+                    0,
+                    "--employee",
+                    _("unknown member '{id}'").format(id=employee_id),
+                )
             )
         for path in paths:
             chosen = kind or ("contact" if employee_id and path.suffix.lower() == ".csv" else None)
@@ -261,6 +268,14 @@ def _import_files(
         if dry_run:
             raise _DryRunDone(reports)
     return reports
+
+
+def _duplicate_id(unit: str, first: int) -> str:
+    if unit == "record":
+        text = _("duplicate id; first used at record {number}; keep one row")
+    else:
+        text = _("duplicate id; first used at line {number}; keep one row")
+    return text.format(number=first)
 
 
 def _first_state(kind: str) -> object:
@@ -388,7 +403,7 @@ class _FileImport:
                 old = stored.get(record_id) if isinstance(record_id, str) else None
                 record = self._validate(row, _merge(old, self._with_defaults(row, old)))
                 checked.append((row, record, old))
-            uniques = _ChunkKeys(self.first_lines, kind, ids, [r for _, r, _ in checked])
+            uniques = _ChunkKeys(self.first_lines, kind, ids, [r for _row, r, _old in checked])
             valid: list[tuple[SourceRow, Record, Record | None]] = []
             for row, record, old in checked:
                 record_id = row.data.get("id")
@@ -467,8 +482,8 @@ class _FileImport:
         try:
             return KINDS[row.kind].model_validate(data)
         except ValidationError as exc:
-            for problem in exc.errors(include_url=False, include_input=False):
-                self.errors.append(row.error(row.column_for(tuple(problem["loc"])), problem["msg"]))
+            for location, message in validation_problems(exc):
+                self.errors.append(row.error(row.column_for(location), message))
             return None
 
     def _unique(self, row: SourceRow, record: Record | None, keys: _ChunkKeys) -> bool:
@@ -477,9 +492,7 @@ class _FileImport:
             return True
         first = keys.ids.get(record_id)
         if first is not None:
-            self.errors.append(
-                row.error("id", f"duplicate id; first used at {row.unit} {first}; keep one row")
-            )
+            self.errors.append(row.error("id", _duplicate_id(row.unit, first)))
             return False
         keys.ids[record_id] = row.number
         keys.new_ids.append((record_id, row.number))
@@ -489,7 +502,12 @@ class _FileImport:
             earlier = keys.pairs.get(pair)
             if earlier is not None:
                 self.errors.append(
-                    row.error(right, f"duplicate {left}/{right} pair; first at line {earlier}")
+                    row.error(
+                        right,
+                        _("duplicate {left}/{right} pair; first at line {line}").format(
+                            left=left, right=right, line=earlier
+                        ),
+                    )
                 )
                 return False
             keys.pairs[pair] = row.number
@@ -516,10 +534,26 @@ class _FileImport:
         if before == after or before is None or after is None:
             return record
         if machine is LADDER and _RUNGS.index(after) < _RUNGS.index(before):
+            if row.unit == "record":
+                text = _(
+                    "member {id}: {file} record {number} says '{after}', stays '{before}' "
+                    "(a demotion is only proposed; to make it, run "
+                    "refnet advance member {id} {after} --reason ...)"
+                )
+            else:
+                text = _(
+                    "member {id}: {file} line {number} says '{after}', stays '{before}' "
+                    "(a demotion is only proposed; to make it, run "
+                    "refnet advance member {id} {after} --reason ...)"
+                )
             self.report.proposals.append(
-                f"member {record.id}: {row.file} {row.unit} {row.number} says '{after.value}', "
-                f"stays '{before.value}' (a demotion is only proposed; to make it, run "
-                f"refnet advance member {record.id} {after.value} --reason ...)"
+                text.format(
+                    id=record.id,
+                    file=row.file,
+                    number=row.number,
+                    after=after.value,
+                    before=before.value,
+                )
             )
             return record.model_copy(update={state_field: before})
         try:
@@ -528,7 +562,9 @@ class _FileImport:
             fix = ""
             if machine is LADDER:
                 rung = _RUNGS[_RUNGS.index(before) + 1].value
-                fix = f"; the ladder climbs one rung at a time: set '{rung}' first"
+                fix = _("; the ladder climbs one rung at a time: set '{rung}' first").format(
+                    rung=rung
+                )
             self.errors.append(row.error(state_field, f"{exc}{fix}"))
             self.failed[row.kind].add(record.id)
             return None
@@ -557,7 +593,7 @@ class _FileImport:
             return broken
         wanted: dict[str, set[str]] = defaultdict(set)
         cited: list[tuple[SourceRow, str, str, str]] = []
-        records = {row.number: record for row, record, _ in valid}
+        records = {row.number: record for row, record, _old in valid}
         for row in rows:
             record = records.get(row.number)
             for attribute, target in references:
@@ -572,9 +608,11 @@ class _FileImport:
             if value in known[target]:
                 continue
             if value in self.failed[target]:
-                message = f"{target} '{value}' has errors of its own (see above)"
+                message = _("{kind} '{id}' has errors of its own (see above)").format(
+                    kind=kind_word(target), id=value
+                )
             else:
-                message = f"unknown {target} '{value}'"
+                message = _("unknown {kind} '{id}'").format(kind=kind_word(target), id=value)
             self.errors.append(row.error(attribute, message))
             broken.add(row.number)
         return broken
@@ -588,13 +626,13 @@ class _FileImport:
         if kind not in _UNIQUE_PAIRS or not valid:
             return set()
         left, right = _UNIQUE_PAIRS[kind]
-        pairs = [(str(getattr(r, left)), str(getattr(r, right))) for _, r, _ in valid]
+        pairs = [(str(getattr(r, left)), str(getattr(r, right))) for _row, r, _old in valid]
         stored = self.tx.ids_by_pair(KINDS[kind], left, right, pairs)
         unknown = {holder for holder in stored.values() if holder not in keys.ids}
         # A holder whose own row failed keeps its stored pair: that is still a conflict.
         seen = (set(keys.ids) | set(self.first_lines.lines(kind, unknown))) - self.failed[kind]
         refused: set[int] = set()
-        for (row, record, _), pair in zip(valid, pairs, strict=True):
+        for (row, record, _old), pair in zip(valid, pairs, strict=True):
             holder = stored.get(pair)
             # A holder this import rewrites may be moving to another pair: not a conflict.
             if holder is None or holder == record.id or holder in seen:
@@ -602,8 +640,10 @@ class _FileImport:
             self.errors.append(
                 row.error(
                     right,
-                    f"this {left}/{right} pair is already stored as {kind} '{holder}'; "
-                    f"use id '{holder}' to update it",
+                    _(
+                        "this {left}/{right} pair is already stored as {kind} '{holder}'; "
+                        "use id '{holder}' to update it"
+                    ).format(left=left, right=right, kind=kind_word(kind), holder=holder),
                 )
             )
             refused.add(row.number)
@@ -618,8 +658,8 @@ class _FileImport:
         new = [r for row, r, old in valid if old is None and r.id == row.data.get("id")]
         fresh = {id(record) for record in new}
         self.tx.put_many(new, new=True)
-        self.tx.put_many(record for _, record, _ in valid if id(record) not in fresh)
-        for _, record, old in valid:
+        self.tx.put_many(record for _row, record, _old in valid if id(record) not in fresh)
+        for _row, record, old in valid:
             if old is None:
                 self.report.created[kind] += 1
             else:
@@ -641,9 +681,9 @@ class _FileImport:
     def _contacts(self, chunk: list[SourceRow]) -> None:
         if self.employee_id is None:
             self.errors.append(
-                RowError(self.source.path.name, 0, "(file)", "a contact list needs --employee")
+                RowError(self.source.path.name, 0, "(file)", _("a contact list needs --employee"))
             )
-            for _ in self.source.rows:
+            for _skipped in self.source.rows:
                 pass  # the file is refused as a whole; stop reading it
             return
         for row in chunk:
@@ -681,14 +721,16 @@ class _FileImport:
                 None,
             )
         else:
-            self.errors.append(row.error("name", "a contact needs a name, an e-mail or an id"))
+            self.errors.append(row.error("name", _("a contact needs a name, an e-mail or an id")))
             return
         first = self.first_lines.lines("contact", [identity]).get(identity)
         if first is not None:
             self.errors.append(
                 row.error(
                     "email" if identity.startswith("email") else "name",
-                    f"the same contact as line {first}; delete one of the two lines",
+                    _("the same contact as line {line}; delete one of the two lines").format(
+                        line=first
+                    ),
                 )
             )
             return

@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from connector.errors import ImportRejected, InputError, RowError
+from connector.i18n import gettext as _
 from connector.importing.csvfiles import open_csv
 from connector.importing.formats import CSV_FORMATS
 from connector.importing.rows import SourceFile, SourceRow
@@ -57,19 +58,24 @@ def open_source(
 ) -> SourceFile:
     """Open ``path``; raise :class:`ImportRejected` / :class:`InputError` if it cannot be read."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file").format(path=path))
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         chosen = kind or infer_kind(path)
         if chosen is None:
             raise InputError(
-                f"{path.name}: cannot tell what the file holds; pass --kind "
-                f"({', '.join([*CSV_FORMATS, 'contact'])})"
+                _("{file}: cannot tell what the file holds; pass --kind ({kinds})").format(
+                    file=path.name, kinds=", ".join([*CSV_FORMATS, "contact"])
+                )
             )
         return open_csv(path, chosen, zone=zone, encoding=encoding, delimiter=delimiter)
     if suffix == ".json":
         return SourceFile(path, kind or "json", _read_json(path, kind))
-    raise InputError(f"{path.name}: unsupported file type '{suffix}' (use .csv or .json)")
+    raise InputError(
+        _("{file}: unsupported file type '{suffix}' (use .csv or .json)").format(
+            file=path.name, suffix=suffix
+        )
+    )
 
 
 def read_rows(path: Path, kind: str | None) -> Iterator[SourceRow]:
@@ -85,32 +91,43 @@ def _read_json(path: Path, kind: str | None) -> Iterator[SourceRow]:
             path.name, [RowError(path.name, exc.lineno, "(json)", exc.msg)]
         ) from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path.name}: not UTF-8 text ({exc.reason})") from None
+        raise InputError(
+            _("{file}: not UTF-8 text ({reason})").format(file=path.name, reason=exc.reason)
+        ) from None
     if isinstance(content, list):
         chosen = kind or infer_kind(path)
         if chosen is None or chosen not in SECTIONS.values():
             raise InputError(
-                f"{path.name}: a JSON list needs --kind ({', '.join(SECTIONS.values())})"
+                _("{file}: a JSON list needs --kind ({kinds})").format(
+                    file=path.name, kinds=", ".join(SECTIONS.values())
+                )
             )
         sections = {next(s for s, k in SECTIONS.items() if k == chosen): content}
     elif isinstance(content, dict):
         unknown = sorted(set(content) - set(SECTIONS))
         if unknown:
             raise InputError(
-                f"{path.name}: unknown section(s) {', '.join(unknown)}; "
-                f"known: {', '.join(SECTIONS)}"
+                _("{file}: unknown section(s) {sections}; known: {known}").format(
+                    file=path.name, sections=", ".join(unknown), known=", ".join(SECTIONS)
+                )
             )
         sections = content
     else:
-        raise InputError(f"{path.name}: expected a JSON list or an object of sections")
+        raise InputError(
+            _("{file}: expected a JSON list or an object of sections").format(file=path.name)
+        )
     for section, section_kind in SECTIONS.items():
         items = sections.get(section, [])
         if not isinstance(items, list):
-            raise InputError(f"{path.name}: section '{section}' must be a list")
+            raise InputError(
+                _("{file}: section '{section}' must be a list").format(
+                    file=path.name, section=section
+                )
+            )
         for number, item in enumerate(items, start=1):
             label = f"{path.name}:{section}"
             if not isinstance(item, dict):
                 raise ImportRejected(
-                    path.name, [RowError(label, number, "(record)", "not an object", "record")]
+                    path.name, [RowError(label, number, "(record)", _("not an object"), "record")]
                 )
             yield SourceRow(section_kind, label, number, "record", item, _nested_column)

@@ -18,6 +18,7 @@ from pathlib import Path
 import charset_normalizer
 
 from connector.errors import InputError
+from connector.i18n import gettext as _
 
 __all__ = ["DELIMITERS", "CsvLayout", "detect_encoding", "detect_layout", "parse_delimiter"]
 
@@ -45,7 +46,9 @@ def parse_delimiter(text: str) -> str:
     named = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t"}
     value = named.get(text.casefold(), text)
     if value not in DELIMITERS:
-        raise InputError(f"--delimiter '{text}': use comma (,), semicolon (;) or tab")
+        raise InputError(
+            _("--delimiter '{text}': use comma (,), semicolon (;) or tab").format(text=text)
+        )
     return value
 
 
@@ -56,8 +59,10 @@ def detect_encoding(path: Path, sample: bytes) -> str:
     best = charset_normalizer.from_bytes(sample, cp_isolation=["utf_8", "cp1252"]).best()
     if best is None or best.encoding not in _ENCODINGS:
         raise InputError(
-            f"{path.name}: cannot tell the text encoding; save it as CSV UTF-8 "
-            "or pass --encoding (utf-8 or cp1252)"
+            _(
+                "{file}: cannot tell the text encoding; save it as CSV UTF-8 "
+                "or pass --encoding (utf-8 or cp1252)"
+            ).format(file=path.name)
         )
     return _ENCODINGS[best.encoding]
 
@@ -76,7 +81,9 @@ def detect_layout(
     try:
         codecs.lookup(chosen_encoding)
     except LookupError:
-        raise InputError(f"--encoding '{chosen_encoding}' is not a known encoding") from None
+        raise InputError(
+            _("--encoding '{encoding}' is not a known encoding").format(encoding=chosen_encoding)
+        ) from None
     text = sample.decode(chosen_encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]

@@ -16,6 +16,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from connector.i18n import gettext as _
+
 __all__ = [
     "CLEAR_MARKERS",
     "CellError",
@@ -80,7 +82,9 @@ def _first_format(text: str) -> datetime:
         except ValueError:
             continue
     raise CellError(
-        f"'{text}' is not a date; write e.g. 31.12.2025, 31.12.2025 14:30 or 2025-12-31"
+        _("'{text}' is not a date; write e.g. 31.12.2025, 31.12.2025 14:30 or 2025-12-31").format(
+            text=text
+        )
     )
 
 
@@ -99,14 +103,18 @@ def parse_amount(text: str, zone: ZoneInfo) -> object:
     cleaned = text.replace("€", "").replace("\u00a0", "").replace(" ", "")
     if "," in cleaned or _DOTTED_THOUSANDS.match(cleaned):
         if not _GERMAN_AMOUNT.match(cleaned):
-            raise CellError(f"'{text}' is not an amount; write e.g. 12.500,00 or 12500.00")
+            raise CellError(_not_an_amount(text))
         cleaned = cleaned.replace(".", "").replace(",", ".")
     elif not _PLAIN_AMOUNT.match(cleaned):
-        raise CellError(f"'{text}' is not an amount; write e.g. 12.500,00 or 12500.00")
+        raise CellError(_not_an_amount(text))
     try:
         return str(Decimal(cleaned))
     except InvalidOperation:  # pragma: no cover - the patterns above admit only numbers
-        raise CellError(f"'{text}' is not an amount") from None
+        raise CellError(_not_an_amount(text)) from None
+
+
+def _not_an_amount(text: str) -> str:
+    return _("'{text}' is not an amount; write e.g. 12.500,00 or 12500.00").format(text=text)
 
 
 _TRUE = frozenset({"ja", "j", "wahr", "x", "true", "yes", "y", "1"})
@@ -120,7 +128,7 @@ def parse_bool(text: str, zone: ZoneInfo) -> object:
         return True
     if folded in _FALSE:
         return False
-    raise CellError(f"'{text}' is not yes or no; write ja or nein")
+    raise CellError(_("'{text}' is not yes or no; write ja or nein").format(text=text))
 
 
 def enum_parser(values: Mapping[str, str]) -> ValueParser:
@@ -132,6 +140,8 @@ def enum_parser(values: Mapping[str, str]) -> ValueParser:
         try:
             return folded[text.casefold()]
         except KeyError:
-            raise CellError(f"'{text}' is not one of: {allowed}") from None
+            raise CellError(
+                _("'{text}' is not one of: {allowed}").format(text=text, allowed=allowed)
+            ) from None
 
     return parse

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connector.errors import TransientError
 from connector.events import InboundEvent
+from connector.i18n import gettext as _
 from connector.inbox.group_commit import group_commit_for
 from connector.inbox.schema import webhook_inbox
 from connector.store import Store, Tx
@@ -177,7 +178,8 @@ class InboxStore:
             inserted: int = group_commit_for(self.store.engine).submit(rows, self._insert_groups)
         except SQLAlchemyError as exc:
             raise TransientError(
-                f"webhook inbox unavailable ({type(exc).__name__})", retry_after=5
+                _("webhook inbox unavailable ({error})").format(error=type(exc).__name__),
+                retry_after=5,
             ) from None
         return ReceiveResult(inserted, in_request_duplicates + len(unique) - inserted)
 
@@ -411,7 +413,9 @@ class InboxStore:
                 finally:
                     transaction.rollback()
         except SQLAlchemyError as exc:
-            raise TransientError(f"webhook inbox not writable ({type(exc).__name__})") from None
+            raise TransientError(
+                _("webhook inbox not writable ({error})").format(error=type(exc).__name__)
+            ) from None
 
     def ping(self) -> None:
         """Raise :class:`TransientError` unless the store answers a trivial query."""
@@ -419,7 +423,9 @@ class InboxStore:
             with self.store.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
-            raise TransientError(f"store unreachable ({type(exc).__name__})") from None
+            raise TransientError(
+                _("store unreachable ({error})").format(error=type(exc).__name__)
+            ) from None
 
 
 def enable_sqlite_wal(store: Store) -> bool:

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from connector.i18n import gettext as _
 from connector.model.base import Money, NonEmptyText, Record, RefnetId, utcnow
 from connector.model.enums import IntroductionStatus, MembershipStatus
 
@@ -53,7 +54,7 @@ class Pilot(BaseModel):
     @model_validator(mode="after")
     def _ends_after_start(self) -> Pilot:
         if self.ends_on <= self.starts_on:
-            raise ValueError("ends_on must be after starts_on")
+            raise ValueError(_("ends_on must be after starts_on"))
         return self
 
 
@@ -71,7 +72,7 @@ class Club(Record):
     def _rule_versions_ascend(self) -> Club:
         versions = [r.version for r in self.rules]
         if versions != sorted(set(versions)):
-            raise ValueError("rules versions must be unique and ascending")
+            raise ValueError(_("rules versions must be unique and ascending"))
         return self
 
     @property
@@ -102,7 +103,7 @@ class Membership(Record):
             and self.trial_ends_on
             and self.trial_ends_on <= self.trial_started_on
         ):
-            raise ValueError("trial_ends_on must be after trial_started_on")
+            raise ValueError(_("trial_ends_on must be after trial_started_on"))
         return self
 
 
@@ -125,5 +126,5 @@ class Introduction(Record):
     @model_validator(mode="after")
     def _two_members(self) -> Introduction:
         if self.member_a_id == self.member_b_id:
-            raise ValueError("an introduction needs two different members")
+            raise ValueError(_("an introduction needs two different members"))
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from connector.i18n import gettext as _
 from connector.model.base import NonEmptyText, Record, RefnetId, Tags, utcnow
 from connector.model.enums import Circle, CompanySize, LadderStage
 from connector.organisations import ORGANISATION_KEY_PREFIX, organisation_key
@@ -83,7 +84,9 @@ class Member(Record):
     def _ladder_only_for_customers(self) -> Member:
         if self.circle is not Circle.CUSTOMER and self.ladder_stage is not None:
             raise ValueError(
-                f"ladder_stage is only for the customer circle, not for '{self.circle}'"
+                _("ladder_stage is only for the customer circle, not for '{circle}'").format(
+                    circle=self.circle
+                )
             )
         return self
 
@@ -104,5 +107,5 @@ class Connection(Record):
     @model_validator(mode="after")
     def _not_to_self(self) -> Connection:
         if self.from_id == self.to_id:
-            raise ValueError("a member cannot be connected to itself")
+            raise ValueError(_("a member cannot be connected to itself"))
         return self

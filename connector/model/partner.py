@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from connector.i18n import gettext as _
 from connector.model.base import NonEmptyText, Record, RefnetId, Tags, utcnow
 from connector.model.enums import AgreementStatus, GoalMetric, PartnerStage
 
@@ -55,9 +56,9 @@ class Goal(BaseModel):
     @model_validator(mode="after")
     def _period_is_whole(self) -> Goal:
         if (self.period_start is None) != (self.period_end is None):
-            raise ValueError("a goal's period needs both period_start and period_end")
+            raise ValueError(_("a goal's period needs both period_start and period_end"))
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValueError("a goal's period_end must not be before its period_start")
+            raise ValueError(_("a goal's period_end must not be before its period_start"))
         return self
 
     @property
@@ -81,10 +82,12 @@ class Agreement(Record):
     @model_validator(mode="after")
     def _period_is_consistent(self) -> Agreement:
         if self.period_end <= self.period_start:
-            raise ValueError("period_end must be after period_start")
+            raise ValueError(_("period_end must be after period_start"))
         outside = [d for d in self.review_dates if not self.period_start <= d <= self.period_end]
         if outside:
-            raise ValueError(f"review date {outside[0].isoformat()} lies outside the period")
+            raise ValueError(
+                _("review date {date} lies outside the period").format(date=outside[0].isoformat())
+            )
         for goal in self.goals:
             if (
                 goal.period_start
@@ -93,7 +96,7 @@ class Agreement(Record):
                     self.period_start <= goal.period_start and goal.period_end <= self.period_end
                 )
             ):
-                raise ValueError("a goal's period must lie inside the agreement's period")
+                raise ValueError(_("a goal's period must lie inside the agreement's period"))
         return self
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from connector.i18n import gettext as _
 from connector.model.base import Money, Record, RefnetId, utcnow
 from connector.model.enums import Circle, ReferralStatus, Sentiment
 
@@ -33,9 +34,9 @@ class Referral(Record):
     @model_validator(mode="after")
     def _parties_differ(self) -> Referral:
         if self.referrer_id == self.referred_id:
-            raise ValueError("referrer and referred party must differ")
+            raise ValueError(_("referrer and referred party must differ"))
         if self.recipient_id is not None and self.recipient_id == self.referred_id:
-            raise ValueError("the referred party cannot be its own recipient")
+            raise ValueError(_("the referred party cannot be its own recipient"))
         return self
 
     @property

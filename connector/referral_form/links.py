@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from sqlalchemy import insert, select, update
 
 from connector.errors import InputError
+from connector.i18n import gettext as _
 from connector.model import Circle, Member, new_id
 from connector.referral_form.schema import referral_links
 from connector.rules import StageChange
@@ -105,8 +106,10 @@ def issue_link(store: Store, signer: LinkSigner, member_id: str, *, actor: Actor
         member = tx.get(Member, member_id)
         if member.circle not in LINK_CIRCLES:
             raise InputError(
-                f"member '{member_id}': circle is {member.circle.value}; referral form links "
-                "are for customers and partners"
+                _(
+                    "member '{id}': circle is {circle}; referral form links "
+                    "are for customers and partners"
+                ).format(id=member_id, circle=member.circle.value)
             )
         tx.connection.execute(
             insert(referral_links).values(

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import read_settings
 
 __all__ = ["ReferralFormSettings", "load_referral_form_settings"]
@@ -61,7 +62,9 @@ class ReferralFormSettings(BaseSettings):
     @classmethod
     def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < _MIN_SECRET_CHARS:
-            raise ValueError(f"needs at least {_MIN_SECRET_CHARS} characters")
+            raise ValueError(
+                _("needs at least {minimum} characters").format(minimum=_MIN_SECRET_CHARS)
+            )
         return value
 
     @field_validator("rate_limit")
@@ -76,7 +79,7 @@ class ReferralFormSettings(BaseSettings):
         if value is None:
             return None
         if not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https:// (or http:// for local tests)")
+            raise ValueError(_("must start with https:// (or http:// for local tests)"))
         return value.rstrip("/")
 
     @property
@@ -87,12 +90,14 @@ class ReferralFormSettings(BaseSettings):
         """The signing secret; :class:`ConfigError` naming the setting when it is missing."""
         if self.secret is None:
             raise ConfigError(
-                "the referral form needs REFNET_REFERRAL_FORM_SECRET (32+ characters, e.g. "
-                "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                _(
+                    "the referral form needs REFNET_REFERRAL_FORM_SECRET (32+ characters, e.g. "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+                )
             )
         return self.secret
 
 
 def load_referral_form_settings(**overrides: object) -> ReferralFormSettings:
     """Read the settings once; invalid ones raise :class:`ConfigError` without their values."""
-    return read_settings(ReferralFormSettings, "referral form settings", **overrides)
+    return read_settings(ReferralFormSettings, _("referral form settings"), **overrides)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from connector.i18n import gettext as _
+
 __all__ = [
     "ClubRulesConfig",
     "InviteWeights",
@@ -58,7 +60,9 @@ class MultiplierWeights(BaseModel):
     def _weights_sum_to_one(self) -> MultiplierWeights:
         total = self.volume + self.conversion + self.value + self.recency
         if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"multiplier weights must sum to 1.0, not {total:g}")
+            raise ValueError(
+                _("multiplier weights must sum to 1.0, not {total}").format(total=f"{total:g}")
+            )
         return self
 
 
@@ -81,7 +85,9 @@ class InviteWeights(BaseModel):
     def _weights_sum_to_one(self) -> InviteWeights:
         total = self.loyal + self.positive + self.willing + self.connected
         if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"invite weights must sum to 1.0, not {total:g}")
+            raise ValueError(
+                _("invite weights must sum to 1.0, not {total}").format(total=f"{total:g}")
+            )
         return self
 
 
@@ -121,7 +127,7 @@ class ClubRulesConfig(BaseModel):
     @model_validator(mode="after")
     def _stop_below_continue(self) -> ClubRulesConfig:
         if self.review_stop_below >= self.review_continue_at:
-            raise ValueError("review_stop_below must be below review_continue_at")
+            raise ValueError(_("review_stop_below must be below review_continue_at"))
         return self
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from dateutil.relativedelta import relativedelta
 
 from connector.errors import RecordValidationError
+from connector.i18n import gettext as _
 from connector.model import (
     Agreement,
     AgreementStatus,
@@ -103,7 +104,9 @@ def move_ladder(member: Member, to: LadderStage, *, reason: str) -> tuple[Member
     """Move a customer one rung (up or, by hand only, down)."""
     if member.ladder_stage is None:
         raise RecordValidationError(
-            f"member '{member.id}'", "ladder_stage", f"the {member.circle} circle has no ladder"
+            f"member '{member.id}'",
+            "ladder_stage",
+            _("the {circle} circle has no ladder").format(circle=member.circle),
         )
     return _move(LADDER, member, "ladder_stage", to, reason)
 
@@ -134,7 +137,7 @@ def move_agreement(
     if to is AgreementStatus.SIGNED:
         if not agreement.goals:
             raise RecordValidationError(
-                f"agreement '{agreement.id}'", "goals", "an agreement needs goals to be signed"
+                f"agreement '{agreement.id}'", "goals", _("an agreement needs goals to be signed")
             )
         updates["signed_on"] = on
     return _move(AGREEMENT, agreement, "status", to, reason, **updates)
@@ -202,8 +205,10 @@ def move_membership(
             raise RecordValidationError(
                 f"membership '{membership.id}'",
                 "accepted_rules_version",
-                f"must accept the club's current rules (version {current_rules}) "
-                f"before becoming a member; accepted: {accepted or 'none'}",
+                _(
+                    "must accept the club's current rules (version {current}) "
+                    "before becoming a member; accepted: {accepted}"
+                ).format(current=current_rules, accepted=accepted or _("none")),
             )
         if membership.joined_on is None:
             updates["joined_on"] = on

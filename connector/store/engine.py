@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
 from connector.errors import ConfigError, TransientError
+from connector.i18n import gettext as _
 
 __all__ = ["create_store_engine", "current_revision", "head_revision", "migrate"]
 
@@ -32,19 +33,22 @@ def create_store_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError("REFNET_DATABASE_URL is not a valid SQLAlchemy URL") from exc
+        raise ConfigError(_("REFNET_DATABASE_URL is not a valid SQLAlchemy URL")) from exc
     try:
         engine = create_engine(parsed, future=True)
     except NoSuchModuleError:
         # The scheme names no secret; the rest of the URL may.
         raise ConfigError(
-            f"REFNET_DATABASE_URL: unknown database scheme '{parsed.drivername}' "
-            "(use sqlite:///<file> or postgresql+psycopg://…)"
+            _(
+                "REFNET_DATABASE_URL: unknown database scheme '{scheme}' "
+                "(use sqlite:///<file> or postgresql+psycopg://…)"
+            ).format(scheme=parsed.drivername)
         ) from None
     except ImportError as exc:  # a known dialect whose driver is not installed
         raise ConfigError(
-            f"REFNET_DATABASE_URL: the driver for '{parsed.drivername}' is not installed "
-            f"({exc.name or 'unknown module'})"
+            _("REFNET_DATABASE_URL: the driver for '{scheme}' is not installed ({module})").format(
+                scheme=parsed.drivername, module=exc.name or _("unknown module")
+            )
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_pragmas)
@@ -68,7 +72,9 @@ def migrate(engine: Engine) -> None:
         # Down, refusing connections, or a file that cannot be opened: retry later (exit 7).
         # The driver's text may quote the URL's host and user, so only the class is named.
         raise TransientError(
-            f"the store (REFNET_DATABASE_URL) cannot be reached ({type(exc).__name__})",
+            _("the store (REFNET_DATABASE_URL) cannot be reached ({error})").format(
+                error=type(exc).__name__
+            ),
             retry_after=5,
         ) from None
 

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from connector.errors import InputError, NotFoundError
+from connector.i18n import gettext as _
 from connector.model import (
     Agreement,
     Club,
@@ -194,8 +195,9 @@ class Tx:
                         self._upsert_portable(table, chunk)
                 except IntegrityError as exc:
                     raise InputError(
-                        f"{kind_of(model)}: a write broke the store's integrity "
-                        f"({type(exc.orig).__name__}: {exc.orig})"
+                        _("{value}: a write broke the store's integrity ({error}: {orig})").format(
+                            value=kind_of(model), error=type(exc.orig).__name__, orig=exc.orig
+                        )
                     ) from exc
             written += len(rows)
         return written

@@ -30,6 +30,7 @@ from connector.crm import (
     RemovedRecord,
 )
 from connector.errors import ConfigError, RefnetError, TransientError
+from connector.i18n import gettext as _
 from connector.store import Store
 from connector.sync.objects import Desired, PullableObject, SyncObject, content_hash
 from connector.sync.outcomes import DealSource, OutcomePlan, pull_deal_outcomes
@@ -375,14 +376,18 @@ def _check_removals(adapter: CrmAdapter, objects: Sequence[SyncObject], mode: Re
         return
     if not isinstance(adapter, RecordRemover):
         raise ConfigError(
-            f"target '{adapter.name}' cannot archive or delete records; use removals 'keep'"
+            _("target '{adapter}' cannot archive or delete records; use removals 'keep'").format(
+                adapter=adapter.name
+            )
         )
     for obj in objects:
         archives = mode == "archive" or not adapter.can_delete(obj.name)
         if archives and adapter.archive_field(obj.name) is None:
             raise ConfigError(
-                f"target '{adapter.name}': object '{obj.name}' has no archive field, so its "
-                f"records can only be kept or deleted"
+                _(
+                    "target '{adapter}': object '{obj}' has no archive field, so its records can "
+                    "only be kept or deleted"
+                ).format(adapter=adapter.name, obj=obj.name)
             )
 
 

@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 
 from connector.crm import CrmAdapter
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
 from connector.settings import Settings
 from connector.sync.objects import SyncObject
 from connector.sync.outcomes import DealSource
@@ -37,7 +38,11 @@ class SyncTarget:
         unknown = set(names) - {o.name for o in chosen} - {o.kind for o in chosen}
         if unknown:
             known = ", ".join(sorted(o.kind for o in self.objects))
-            raise ConfigError(f"unknown object(s) {', '.join(sorted(unknown))}; known: {known}")
+            raise ConfigError(
+                _("unknown object(s) {unknown}; known: {known}").format(
+                    unknown=", ".join(sorted(unknown)), known=known
+                )
+            )
         return chosen
 
 
@@ -52,7 +57,9 @@ def load_target(name: str, settings: Settings) -> SyncTarget:
     found = {ep.name: ep for ep in entry_points(group=TARGET_GROUP)}
     if name not in found:
         raise ConfigError(
-            f"unknown sync target '{name}'; available: {', '.join(sorted(found)) or 'none'}"
+            _("unknown sync target '{name}'; available: {found}").format(
+                name=name, found=", ".join(sorted(found)) or _("none")
+            )
         )
     factory: TargetFactory = found[name].load()
     return factory(settings)
