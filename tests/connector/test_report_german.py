@@ -160,12 +160,12 @@ def test_the_pilot_reviews_recommendation_in_german(store: Store, german: None) 
     assert review.recommendation == "continue"  # the value --json prints stays neutral
     assert review.reasons[0] == "100\xa0% der Probephase sind vergangen"  # Babel: no-break space
     assert review.reasons[-1] == (
-        "jedes Ziel liegt im Plan und Mitglieder schneiden mindestens so gut ab wie "
-        "Nichtmitglieder"
+        "jedes Ziel liegt im Plan und Mitglieder schneiden mindestens so gut ab wie Nichtmitglieder"
     )
     # The business-value goal: 12.000 of 10.000 due, German thousands and percent.
-    assert "Geschäftswert: 12.000 von 10.000 bis heute fälligen (120\xa0%; Ziel 10.000" in (
-        review.reasons[3]
+    assert (
+        "Geschäftswert: 12.000 von 10.000 bis heute fälligen (120\xa0%; Ziel 10.000"
+        in (review.reasons[3])
     )
     tables = review_tables(review)
     assert tables[0].title.startswith("Bewertung der Pilotphase von")
