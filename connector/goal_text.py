@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from connector.i18n import gettext as _
 from connector.model import GoalMetric
 
 __all__ = ["ParsedGoal", "parse_goal_text"]
@@ -73,7 +74,8 @@ def _numbers(text: str) -> list[float]:
 
 
 def parse_goal_text(text: str, period_start: date, period_end: date) -> ParsedGoal | str:
-    """The goal ``text`` names, or why it cannot be read unambiguously."""
+    """The goal ``text`` names, or why it cannot be read unambiguously (in the reader's
+    language: the import prints it after "it", "es")."""
     lowered = text.casefold()
     metrics = [m for m, words in _METRICS.items() if any(re.search(w, lowered) for w in words)]
     # "won referrals" names deals won, not referrals given; "won value" names the value.
@@ -82,17 +84,19 @@ def parse_goal_text(text: str, period_start: date, period_end: date) -> ParsedGo
     elif GoalMetric.REFERRALS_WON in metrics and GoalMetric.REFERRALS_GIVEN in metrics:
         metrics.remove(GoalMetric.REFERRALS_GIVEN)
     if len(metrics) != 1:
-        return "names no measurable metric" if not metrics else "names more than one metric"
+        return _("names no measurable metric") if not metrics else _("names more than one metric")
     numbers = _numbers(lowered)
     if len(numbers) != 1 or numbers[0] <= 0:
-        return "names no target number" if not numbers else "names more than one number"
+        return _("names no target number") if not numbers else _("names more than one number")
     per = [m.group(1) or m.group(2) for m in _PER.finditer(lowered)]
     target = numbers[0]
     if len(per) > 1:
-        return "names more than one period"
+        return _("names more than one period")
     if per:
         months, length = _PERIODS[per[0]], _months(period_start, period_end)
         if length is None or length % months:
-            return f"its period ('{per[0]}') does not divide the agreement's period evenly"
+            return _(
+                "its period ('{period}') does not divide the agreement's period evenly"
+            ).format(period=per[0])
         target *= length // months
     return ParsedGoal(metrics[0], target)

@@ -27,6 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from connector.i18n import gettext as _
 from connector.model import (
     Agreement,
     Goal,
@@ -37,6 +38,8 @@ from connector.model import (
     ReferralStatus,
 )
 from connector.money import MoneyConfig, MoneyTotals
+from connector.report_format import number, percent
+from connector.report_words import value_label
 
 __all__ = [
     "AgreementProgress",
@@ -83,11 +86,16 @@ class GoalProgress:
 
     def describe(self) -> str:
         """``referrals_given: 3 of 12 (25 %)`` or ``joint_events: not measured (…)``."""
-        head = f"{self.metric}: "
+        metric, target = value_label(self.metric), number(self.target)
         if self.actual is None:
-            text = f"{head}not measured of {self.target:g}"
+            text = _("{metric}: not measured of {target}").format(metric=metric, target=target)
         else:
-            text = f"{head}{self.actual:g} of {self.target:g} ({self.progress:.0%})"
+            text = _("{metric}: {actual} of {target} ({progress})").format(
+                metric=metric,
+                actual=number(self.actual),
+                target=target,
+                progress=percent(self.progress or 0.0),
+            )
         if self.description:
             text += f" – {self.description}"
         if self.note:
@@ -156,9 +164,11 @@ def _measure(
             converted = MoneyTotals(
                 {c: a for c, a in totals.by_currency.items() if c not in missing}
             ).in_base(money)
-            note = f"in {money.base_currency}"
+            note = _("in {currency}").format(currency=money.base_currency)
             if missing:
-                note += f"; left out, no rate for {', '.join(missing)}"
+                note += _("; left out, no rate for {currencies}").format(
+                    currencies=", ".join(missing)
+                )
             return result(float(converted or Decimal(0)), note)
         case GoalMetric.INTRODUCTIONS:
             done = (IntroductionStatus.MADE, IntroductionStatus.BUSINESS_DONE)
@@ -174,10 +184,10 @@ def _measure(
         case GoalMetric.JOINT_EVENTS:
             counted = events.joint_events(partner_id, start, min(end, as_of.date()))
             if counted is None:
-                return result(None, "not measured: refnet records no joint events yet")
+                return result(None, _("not measured: refnet records no joint events yet"))
             return result(counted)
         case GoalMetric.CUSTOM:
-            return result(goal.achieved, "entered by hand, not measured")
+            return result(goal.achieved, _("entered by hand, not measured"))
 
 
 def measure_agreement(

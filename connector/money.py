@@ -15,6 +15,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connector.i18n import gettext as _
+from connector.report_format import money as shown
+
 __all__ = ["MoneyConfig", "MoneyTotals"]
 
 _CURRENCY = r"^[A-Z]{3}$"
@@ -92,17 +95,19 @@ class MoneyTotals:
     def describe(self, money: MoneyConfig | None = None) -> str:
         """``12,000.00 EUR + 3,000.00 CHF`` and, when every currency converts, ``= … EUR``."""
         if not self.by_currency:
-            return f"0.00 {money.base_currency if money else 'EUR'}"
+            return shown(0, money.base_currency if money else "EUR")
         parts = " + ".join(
-            f"{amount:,.2f} {currency}" for currency, amount in sorted(self.by_currency.items())
+            shown(amount, currency) for currency, amount in sorted(self.by_currency.items())
         )
         if money is None or set(self.by_currency) == {money.base_currency}:
             return parts
         converted = self.in_base(money)
         if converted is None:
             missing = ", ".join(self.unconverted(money))
-            return f"{parts} (no rate for {missing}: not converted)"
-        return f"{parts} = {converted:,.2f} {money.base_currency}"
+            return _("{amounts} (no rate for {currencies}: not converted)").format(
+                amounts=parts, currencies=missing
+            )
+        return f"{parts} = {shown(converted, money.base_currency)}"
 
     def as_dict(self) -> Mapping[str, Decimal]:
         return dict(sorted(self.by_currency.items()))

@@ -8,6 +8,8 @@ employee, partner, prospect) with an area proportional to their multiplier score
 referral as a line from referrer to referred party (green when won). At most
 :attr:`IntelligenceConfig.html_max_nodes` members are drawn, those with the most referrals,
 so a large network stays readable; the caption says how many were left out.
+
+The page is in the reader's language (``<html lang>`` says which), as the terminal report.
 """
 
 from __future__ import annotations
@@ -24,10 +26,14 @@ from typing import Any
 
 import igraph
 
+from connector.i18n import current
+from connector.i18n import gettext as _
 from connector.intelligence import IntelligenceConfig
 from connector.model import Circle, Member, Referral, ReferralStatus
 from connector.report import NetworkReport
+from connector.report_format import day, fixed, number
 from connector.report_sections import report_sections
+from connector.report_words import value_label
 from connector.rules import RulesConfig
 from connector.scores import multiplier_scores
 from connector.store import Store
@@ -132,9 +138,11 @@ def network_picture(
 
 
 def _svg(picture: NetworkPicture) -> str:
+    label = escape(_("referral network"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="network" viewBox="0 0 {_WIDTH} {_HEIGHT}" '
-        f'width="{_WIDTH}" height="{_HEIGHT}" role="img" aria-label="referral network">',
+        f'width="{_WIDTH}" height="{_HEIGHT}" role="img" '
+        f'aria-label="{label}">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
         'markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
         'fill="#888"/></marker></defs>',
@@ -155,7 +163,9 @@ def _svg(picture: NetworkPicture) -> str:
         )
     parts.append('</g><g class="members">')
     for node in sorted(picture.nodes, key=lambda n: n.score):  # big ones on top
-        title = f"{node.name} ({node.circle.value}), multiplier score {node.score:.1f}"
+        title = _("{name} ({circle}), multiplier score {score}").format(
+            name=node.name, circle=value_label(node.circle.value), score=fixed(node.score, 1)
+        )
         parts.append(
             f'<circle class="member {node.circle.value}" cx="{node.x:.1f}" cy="{node.y:.1f}" '
             f'r="{node.radius:.1f}" fill="{CIRCLE_COLOURS[node.circle]}" fill-opacity="0.85" '
@@ -175,13 +185,15 @@ def _svg(picture: NetworkPicture) -> str:
 def _legend() -> str:
     items = "".join(
         f'<span class="key"><span class="dot" style="background:{colour}"></span>'
-        f"{circle.value}</span>"
+        f"{escape(value_label(circle.value))}</span>"
         for circle, colour in CIRCLE_COLOURS.items()
     )
+    won, other = escape(_("won referral")), escape(_("other referral"))
+    area = escape(_("circle area: multiplier score"))
     return (
-        f'<p class="legend">{items}<span class="key"><span class="line won"></span>won referral'
-        '</span><span class="key"><span class="line"></span>other referral</span>'
-        '<span class="key">circle area: multiplier score</span></p>'
+        f'<p class="legend">{items}<span class="key"><span class="line won"></span>{won}</span>'
+        f'<span class="key"><span class="line"></span>{other}</span>'
+        f'<span class="key">{area}</span></p>'
     )
 
 
@@ -194,7 +206,8 @@ def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) ->
     head = "".join(f"<th>{escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for row in rows)
     if not body:
-        body = f'<tr><td colspan="{len(columns)}" class="none">none</td></tr>'
+        none = escape(_("none"))
+        body = f'<tr><td colspan="{len(columns)}" class="none">{none}</td></tr>'
     return (
         f"<section><h2>{escape(title)}</h2><table><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table></section>"
@@ -224,19 +237,22 @@ svg text { font: 11px system-ui, sans-serif; fill: #222; paint-order: stroke;
 def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
     """The whole page: the network picture and every table the terminal report prints."""
     sections = [_table(s.title, s.columns, s.rows) for s in report_sections(report)]
-    caption = (
-        f"{len(picture.nodes)} members with the most referrals, {len(picture.edges)} referrals"
-        + (
-            f"; {picture.left_out} more members with referrals not drawn"
-            if picture.left_out
-            else ""
-        )
+    caption = _("{members} members with the most referrals, {referrals} referrals").format(
+        members=number(len(picture.nodes)), referrals=number(len(picture.edges))
     )
+    if picture.left_out:
+        caption += _("; {left_out} more members with referrals not drawn").format(
+            left_out=number(picture.left_out)
+        )
+    on = day(report.as_of.date())
+    title = escape(_("refnet report {day}").format(day=on))
+    heading = escape(_("refnet report on {day}").format(day=on))
+    network = escape(_("referral network"))
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>refnet report {report.as_of.date()}</title><style>{_STYLE}</style></head>"
-        f"<body><h1>refnet report on {report.as_of.date()}</h1>"
-        f"<section><h2>referral network</h2>{_legend()}{_svg(picture)}"
+        f'<!DOCTYPE html>\n<html lang="{current().code}"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{_STYLE}</style></head>"
+        f"<body><h1>{heading}</h1>"
+        f"<section><h2>{network}</h2>{_legend()}{_svg(picture)}"
         f'<p class="caption">{escape(caption)}</p></section>'
         + "".join(sections)
         + "</body></html>\n"

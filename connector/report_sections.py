@@ -2,7 +2,9 @@
 
 The terminal and the HTML page both render this one list, so the page shows everything the
 terminal does (proposed demotions, the per-pair balance, goal progress, ...) with the same
-figures; a section added here appears in both.
+figures; a section added here appears in both. Titles, headers and figures are in the
+reader's language (:mod:`connector.i18n`), translated when the report is built, never at
+import.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connector.club.tables import section_tables
+from connector.i18n import gettext as _
 from connector.intelligence.summary import IntelligenceReport
 from connector.intelligence.tables import (
     CANDIDATE_COLUMNS,
@@ -23,12 +26,15 @@ from connector.intelligence.tables import (
     candidate_rows,
     company_rows,
     employee_rows,
+    headers,
     overlap_rows,
     suggestion_rows,
     unactivated_rows,
 )
 from connector.money import MoneyConfig, MoneyTotals
 from connector.report import NetworkReport
+from connector.report_format import amount, day, fixed, number, percent, signed
+from connector.report_words import value_label
 
 __all__ = ["Section", "intelligence_sections", "report_sections"]
 
@@ -41,14 +47,20 @@ class Section:
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return "\n".join(f"{name}: {count}" for name, count in counts.items()) or "-"
+    return (
+        "\n".join(f"{value_label(name)}: {number(count)}" for name, count in counts.items()) or "-"
+    )
 
 
 def _money(totals: MoneyTotals, money: MoneyConfig, *, plain: bool = False) -> str:
     """``plain``: every amount is in the base currency, which the column header names."""
     if plain:
-        return f"{totals.by_currency.get(money.base_currency, 0):,.2f}"
+        return amount(totals.by_currency.get(money.base_currency, 0))
     return totals.describe(money)
+
+
+def _stage(value: str | None) -> str | None:
+    return None if value is None else value_label(value)
 
 
 def report_sections(report: NetworkReport) -> list[Section]:
@@ -59,8 +71,14 @@ def report_sections(report: NetworkReport) -> list[Section]:
     plain = set(report.won_value.by_currency) <= {base}
     return [
         Section(
-            f"network on {report.as_of.date()}",
-            ["members by circle", "ladder", "partner pipeline", "referrals", "won value"],
+            _("network on {day}").format(day=day(report.as_of.date())),
+            [
+                _("members by circle"),
+                _("ladder"),
+                _("partner pipeline"),
+                _("referrals"),
+                _("won value"),
+            ],
             [
                 (
                     _counts(report.members_by_circle),
@@ -72,105 +90,118 @@ def report_sections(report: NetworkReport) -> list[Section]:
             ],
         ),
         Section(
-            "won value per currency (never summed across currencies)",
-            ["currency", "won value", f"in {base}"],
+            _("won value per currency (never summed across currencies)"),
+            [_("currency"), _("won value"), _("in {currency}").format(currency=base)],
             [
                 (
                     currency,
-                    f"{amount:,.2f}",
-                    f"{converted:,.2f}"
-                    if (converted := money.convert(amount, currency)) is not None
-                    else "no rate",
+                    amount(value),
+                    amount(converted)
+                    if (converted := money.convert(value, currency)) is not None
+                    else _("no rate"),
                 )
-                for currency, amount in report.won_value.as_dict().items()
+                for currency, value in report.won_value.as_dict().items()
             ],
         ),
         Section(
-            "top multipliers",
+            _("top multipliers"),
             [
                 "#",
-                "member",
-                "circle",
-                "ladder",
-                "score",
-                "positive",
-                "won",
-                "lost",
-                f"won value ({base})" if plain else "won value",
-                "multiplier",
+                _("member"),
+                _("circle"),
+                _("ladder"),
+                _("score"),
+                _("positive"),
+                _("won"),
+                _("lost"),
+                _("won value ({currency})").format(currency=base) if plain else _("won value"),
+                _("multiplier"),
             ],
             [
                 (
                     m.rank,
                     m.name,
-                    m.circle,
-                    m.ladder_stage,
-                    f"{m.score.score:.1f}",
+                    value_label(m.circle),
+                    _stage(m.ladder_stage),
+                    fixed(m.score.score, 1),
                     m.score.positive_referrals,
                     m.score.won,
                     m.score.lost,
                     _money(m.score.won_by_currency, money, plain=plain),
-                    "yes" if m.is_multiplier else "",
+                    _("yes") if m.is_multiplier else "",
                 )
                 for m in report.top_multipliers
             ],
         ),
         Section(
-            "win-win balance (members who give and receive; most one-sided first)",
+            _("win-win balance (members who give and receive; most one-sided first)"),
             [
-                "member",
-                "given",
-                "received",
-                "balance",
-                f"given value ({base})",
-                f"received value ({base})",
+                _("member"),
+                _("given"),
+                _("received"),
+                _("balance"),
+                _("given value ({currency})").format(currency=base),
+                _("received value ({currency})").format(currency=base),
             ],
             [
                 (
                     b.name,
                     b.tally.given,
                     b.tally.received,
-                    f"{b.tally.balance:+d}",
-                    f"{b.tally.given_value:,.2f}",
-                    f"{b.tally.received_value:,.2f}",
+                    signed(b.tally.balance),
+                    amount(b.tally.given_value),
+                    amount(b.tally.received_value),
                 )
                 for b in report.balances
             ],
         ),
         Section(
-            "win-win balance per pair (given: a → b, received: b → a; most one-sided first)",
-            ["a", "b", "given", "received", "balance"],
+            _("win-win balance per pair (given: a → b, received: b → a; most one-sided first)"),
+            ["a", "b", _("given"), _("received"), _("balance")],
             [
                 (
                     report.names[p.a],
                     report.names[p.b],
                     p.tally.given,
                     p.tally.received,
-                    f"{p.tally.balance:+d}",
+                    signed(p.tally.balance),
                 )
                 for p in report.one_sided_pairs
             ],
         ),
         Section(
-            "proposed demotions (not applied; decide with `refnet advance member ...`)",
-            ["member", "from", "to", "reason"],
+            _("proposed demotions (not applied; decide with `refnet advance member ...`)"),
+            [_("member"), _("from"), _("to"), _("reason")],
             [
-                (f"{report.names[d.member_id]} ({d.member_id})", d.current, d.proposed, d.reason)
+                (
+                    f"{report.names[d.member_id]} ({d.member_id})",
+                    value_label(d.current),
+                    value_label(d.proposed),
+                    d.reason,
+                )
                 for d in report.demotions
             ],
         ),
         Section(
-            "goal agreements: progress measured from the data",
-            ["partner", "agreement", "goal", "period", "target", "actual", "progress"],
+            _("goal agreements: progress measured from the data"),
+            [
+                _("partner"),
+                _("agreement"),
+                _("goal"),
+                _("period"),
+                _("target"),
+                _("actual"),
+                _("progress"),
+            ],
             [
                 (
                     report.partners[a.partnership_id],
                     a.agreement_id,
-                    goal.label,
-                    f"{goal.period_start} – {goal.period_end}",
-                    f"{goal.target:g}",
-                    "not measured" if goal.actual is None else f"{goal.actual:g}",
-                    (f"{goal.progress:.0%}" if goal.progress is not None else "-")
+                    goal.description or value_label(goal.metric),
+                    f"{day(goal.period_start)} – {day(goal.period_end)}",
+                    number(goal.target),
+                    _("not measured") if goal.actual is None else number(goal.actual),
+                    (percent(goal.progress) if goal.progress is not None else "-")
                     + (f" ({goal.note})" if goal.note else ""),
                 )
                 for a in report.goals
@@ -189,34 +220,48 @@ def report_sections(report: NetworkReport) -> list[Section]:
 
 def intelligence_sections(data: IntelligenceReport) -> list[Section]:
     analysis, names = data.analysis, data.names
-    how = "exact betweenness" if data.betweenness_exact else "sampled betweenness"
+    how = _("exact betweenness") if data.betweenness_exact else _("sampled betweenness")
     sections = [
         Section(
-            "company network (step 1: every employee's network)",
-            COMPANY_COLUMNS,
+            _("company network (step 1: every employee's network)"),
+            headers(COMPANY_COLUMNS),
             company_rows(analysis),
         ),
-        Section("employee networks (widest first)", EMPLOYEE_COLUMNS, employee_rows(analysis)),
         Section(
-            "overlap between employees' contacts", OVERLAP_COLUMNS, overlap_rows(analysis, names)
+            _("employee networks (widest first)"),
+            headers(EMPLOYEE_COLUMNS),
+            employee_rows(analysis),
         ),
         Section(
-            "contacts nobody has activated yet (no referral, no introduction)",
-            UNACTIVATED_COLUMNS,
+            _("overlap between employees' contacts"),
+            headers(OVERLAP_COLUMNS),
+            overlap_rows(analysis, names),
+        ),
+        Section(
+            _("contacts nobody has activated yet (no referral, no introduction)"),
+            headers(UNACTIVATED_COLUMNS),
             unactivated_rows(analysis, names),
         ),
         Section(
-            f"top connectors outside the company ({how})",
-            ["#", "member", "circle", "score", "bridge", "betweenness", "willing to introduce"],
+            _("top connectors outside the company ({how})").format(how=how),
+            [
+                "#",
+                _("member"),
+                _("circle"),
+                _("score"),
+                _("bridge"),
+                _("betweenness"),
+                _("willing to introduce"),
+            ],
             [
                 (
                     c.rank,
                     c.name,
-                    c.circle,
-                    f"{c.score.score:.1f}",
-                    f"{c.score.bridge:.2f}",
-                    f"{c.score.betweenness:,.0f}",
-                    f"{c.score.willingness:.0%}" if c.score.willingness_known else "unknown",
+                    value_label(c.circle),
+                    fixed(c.score.score, 1),
+                    fixed(c.score.bridge, 2),
+                    fixed(c.score.betweenness, 0),
+                    percent(c.score.willingness) if c.score.willingness_known else _("unknown"),
                 )
                 for c in data.connectors
             ],
@@ -225,9 +270,11 @@ def intelligence_sections(data: IntelligenceReport) -> list[Section]:
     for target in data.candidates:
         sections.append(
             Section(
-                f"partner candidates for '{target.target_name}' (add with `refnet intel "
-                f"candidates --target {target.target_id} --add N`)",
-                CANDIDATE_COLUMNS,
+                _(
+                    "partner candidates for '{target}' (add with `refnet intel candidates "
+                    "--target {target_id} --add N`)"
+                ).format(target=target.target_name, target_id=target.target_id),
+                headers(CANDIDATE_COLUMNS),
                 candidate_rows(target.candidates, names),
             )
         )
@@ -235,35 +282,43 @@ def intelligence_sections(data: IntelligenceReport) -> list[Section]:
         stats = club.stats
         sections.append(
             Section(
-                f"suggested introductions in '{club.club_name}' ({stats.suggestions} in all, "
-                f"{stats.pairs_compared} of {stats.all_pairs} pairs compared; write them with "
-                f"`refnet intel suggest --club {club.club_id} --apply`)",
-                SUGGESTION_COLUMNS,
+                _(
+                    "suggested introductions in '{club}' ({suggestions} in all, {compared} of "
+                    "{pairs} pairs compared; write them with `refnet intel suggest --club "
+                    "{club_id} --apply`)"
+                ).format(
+                    club=club.club_name,
+                    suggestions=number(stats.suggestions),
+                    compared=number(stats.pairs_compared),
+                    pairs=number(stats.all_pairs),
+                    club_id=club.club_id,
+                ),
+                headers(SUGGESTION_COLUMNS),
                 suggestion_rows(club.suggestions, names),
             )
         )
     sections.append(
         Section(
-            "win-win health of strategic partners (flagged first)",
+            _("win-win health of strategic partners (flagged first)"),
             [
-                "partner",
-                "stage",
-                "given",
-                "received",
-                "given/received per quarter, oldest first",
-                "goals (measured)",
-                "flags",
+                _("partner"),
+                _("stage"),
+                _("given"),
+                _("received"),
+                _("given/received per quarter, oldest first"),
+                _("goals (measured)"),
+                _("flags"),
             ],
             [
                 (
                     h.name,
-                    h.stage,
+                    value_label(h.stage),
                     h.given,
                     h.received,
                     " ".join(f"{q.quarter} {q.given}/{q.received}" for q in h.quarters),
                     "\n".join(goal.describe() for check in h.agreements for goal in check.goals)
                     or "-",
-                    "\n".join(h.flags) or "ok",
+                    "\n".join(h.flags) or _("ok"),
                 )
                 for h in data.health
             ],

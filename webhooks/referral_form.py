@@ -11,7 +11,9 @@ someone. The order of the checks on a submission, cheap first:
 
 Every answer carries a Content-Security-Policy without inline script or style, refuses
 framing and sends no Referer (the link is a bearer token). The page's words come from
-:mod:`webhooks.referral_form_texts`.
+:mod:`webhooks.referral_form_texts`, in the language of each request: the one the form was
+shown in (a hidden field), else the browser's ``Accept-Language`` (German or English),
+else German. The consent stored with a submission is the text shown, in that language.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 from flask_wtf import FlaskForm
@@ -44,7 +47,7 @@ from connector.store import Store
 from webhooks.context import current
 from webhooks.intake import precheck, store_events
 from webhooks.rate_limit import StoreRateLimitStorage
-from webhooks.referral_form_texts import CONSENT_TEXT, TEXTS
+from webhooks.referral_form_texts import DEFAULT_LANGUAGE, FORM_LANGUAGES, form_texts
 
 __all__ = ["FORM_TYPES", "SECURITY_HEADERS", "blueprint", "install"]
 
@@ -75,29 +78,64 @@ blueprint = Blueprint(
 
 
 class ReferralForm(FlaskForm):
-    """The fields and their rules; Flask-WTF adds and checks the CSRF token."""
+    """The fields; :func:`_form_class` gives them their rules in one language.
 
-    name = StringField(
-        validators=[DataRequired(TEXTS["required"]), Length(max=255, message=TEXTS["too_long"])]
-    )
-    company = StringField(validators=[Optional(), Length(max=255, message=TEXTS["too_long"])])
-    email = EmailField(
-        validators=[
-            DataRequired(TEXTS["required"]),
-            Length(max=254, message=TEXTS["too_long"]),
-            Email(TEXTS["email_invalid"], check_deliverability=False),
-        ]
-    )
-    phone = TelField(
-        validators=[
-            Optional(),
-            Length(max=64, message=TEXTS["too_long"]),
-            Regexp(_PHONE, message=TEXTS["phone_invalid"]),
-        ]
-    )
-    note = TextAreaField(validators=[Optional(), Length(max=2000, message=TEXTS["too_long"])])
-    consent = BooleanField(validators=[DataRequired(TEXTS["consent_required"])])
-    submission = HiddenField(validators=[DataRequired(), Regexp(_SUBMISSION_ID)])
+    Flask-WTF adds and checks the CSRF token.
+    """
+
+    name: StringField
+    company: StringField
+    email: EmailField
+    phone: TelField
+    note: TextAreaField
+    consent: BooleanField
+    submission: HiddenField
+    language: HiddenField
+
+
+@cache
+def _form_class(language: str) -> type[ReferralForm]:
+    """The form whose error messages are in ``language`` (WTForms keeps a validator's
+    message as given, so each language has its own validators)."""
+    t = form_texts(language)
+
+    class LocalisedReferralForm(ReferralForm):
+        name = StringField(
+            validators=[DataRequired(t["required"]), Length(max=255, message=t["too_long"])]
+        )
+        company = StringField(validators=[Optional(), Length(max=255, message=t["too_long"])])
+        email = EmailField(
+            validators=[
+                DataRequired(t["required"]),
+                Length(max=254, message=t["too_long"]),
+                Email(t["email_invalid"], check_deliverability=False),
+            ]
+        )
+        phone = TelField(
+            validators=[
+                Optional(),
+                Length(max=64, message=t["too_long"]),
+                Regexp(_PHONE, message=t["phone_invalid"]),
+            ]
+        )
+        note = TextAreaField(validators=[Optional(), Length(max=2000, message=t["too_long"])])
+        consent = BooleanField(validators=[DataRequired(t["consent_required"])])
+        submission = HiddenField(validators=[DataRequired(), Regexp(_SUBMISSION_ID)])
+        # The language the form was shown in: the answer and the stored consent keep it
+        # (read by _language(); an unknown value is ignored there, not refused).
+        language = HiddenField(validators=[Optional()])
+
+    return LocalisedReferralForm
+
+
+def _language() -> str:
+    """The language of this request: the one the submitted form was shown in, else the
+    browser's preference among the form's languages, else German."""
+    shown = request.form.get("language", "") if request.method == "POST" else ""
+    if shown in FORM_LANGUAGES:
+        return shown
+    best = request.accept_languages.best_match(FORM_LANGUAGES, default=DEFAULT_LANGUAGE)
+    return best if best in FORM_LANGUAGES else DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -141,12 +179,13 @@ def _security_headers(response: Response) -> Response:
 
 
 def _message(kind: str, status: int) -> Response:
+    t = form_texts(_language())
     html = render_template(
         "referral_form/message.html",
-        t=TEXTS,
+        t=t,
         kind=kind,
-        heading=TEXTS[f"{kind}_title"],
-        body=TEXTS[f"{kind}_body"],
+        heading=t[f"{kind}_title"],
+        body=t[f"{kind}_body"],
     )
     return Response(html, status=status, content_type="text/html; charset=utf-8")
 
@@ -165,10 +204,13 @@ def _refused_link(token: str, now: datetime) -> tuple[Response | None, LinkClaim
 def _render_form(form: ReferralForm, claims: LinkClaims, status: int) -> Response:
     with current().store.reading() as tx:
         member = tx.get(Member, claims.member_id)
+    language = _language()
+    form.language.data = language  # a re-shown form keeps the language it was shown in
+    t = form_texts(language)
     html = render_template(
         "referral_form/form.html",
-        t=TEXTS,
-        heading=TEXTS["title"],
+        t=t,
+        heading=t["title"],
         form=form,
         referrer_name=member.name,
     )
@@ -181,7 +223,8 @@ def show_form(token: str) -> Response:
     if refused is not None:
         return refused
     assert claims is not None
-    form = ReferralForm(submission=uuid.uuid4().hex)
+    language = _language()
+    form = _form_class(language)(submission=uuid.uuid4().hex, language=language)
     return _render_form(form, claims, 200)
 
 
@@ -220,7 +263,8 @@ def submit_form(token: str) -> Response:
     limited = _limited("link", claims.link_id)
     if limited is not None:
         return limited
-    form = ReferralForm()
+    language = _language()
+    form = _form_class(language)()
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             log.warning("referral form refused", extra={"provider": "form", "code": "csrf"})
@@ -230,7 +274,7 @@ def submit_form(token: str) -> Response:
         Submission(
             name=_text(form.name.data) or "",
             email=_text(form.email.data) or "",
-            consent_text=CONSENT_TEXT,
+            consent_text=form_texts(language)["consent"],
             company=_text(form.company.data),
             phone=_text(form.phone.data),
             note=_text(form.note.data),

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from connector.club.facts import ACTIVE, ClubFacts
+from connector.i18n import gettext as _
 from connector.model import Circle, ReferralStatus, Sentiment
+from connector.report_format import fixed, number
 from connector.rules.config import InviteWeights
 
 __all__ = ["CriterionScore", "InviteCandidate", "rank_invite_candidates"]
@@ -73,34 +75,41 @@ def rank_invite_candidates(
         advanced = sum(s in (ReferralStatus.QUALIFIED, ReferralStatus.WON) for s in statuses)
         positive_share = positive[member.id] / len(statuses) if statuses else 0.0
         known = sorted(knows[member.id])
+        shown = ", ".join(facts.name(k) for k in known[:3]) + (" ..." if len(known) > 3 else "")
         criteria = [
             CriterionScore(
                 "loyal",
                 loyal,
-                f"customer since {member.created_at.date():%m/%Y} ({years:.1f} years), "
-                f"{won_deals} won deal(s)",
+                _("customer since {since} ({years} years), {deals} won deal(s)").format(
+                    since=f"{member.created_at.date():%m/%Y}",
+                    years=fixed(years, 1),
+                    deals=number(won_deals),
+                ),
             ),
             CriterionScore(
                 "positive",
                 positive_share,
-                f"{positive[member.id]} of {len(statuses)} referrals positive"
+                _("{positive} of {given} referrals positive").format(
+                    positive=number(positive[member.id]), given=number(len(statuses))
+                )
                 if statuses
-                else "no referral yet: how they speak of us is unknown",
+                else _("no referral yet: how they speak of us is unknown"),
             ),
             CriterionScore(
                 "willing",
                 min(1.0, len(statuses) / weights.willing_referrals),
-                f"already refers: {len(statuses)} referral(s), {advanced} qualified or won"
+                _("already refers: {given} referral(s), {advanced} qualified or won").format(
+                    given=number(len(statuses)), advanced=number(advanced)
+                )
                 if statuses
-                else "has not referred anyone yet",
+                else _("has not referred anyone yet"),
             ),
             CriterionScore(
                 "connected",
                 min(1.0, len(known) / weights.connected_members),
-                f"knows {len(known)} member(s): {', '.join(facts.name(k) for k in known[:3])}"
-                + (" ..." if len(known) > 3 else "")
+                _("knows {count} member(s): {names}").format(count=number(len(known)), names=shown)
                 if known
-                else "knows no member yet",
+                else _("knows no member yet"),
             ),
         ]
         total = 100.0 * sum(getattr(weights, c.criterion) * c.share for c in criteria)

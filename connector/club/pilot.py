@@ -12,6 +12,9 @@ not compared with bakeries). It then recommends:
 - **stop**: mean attainment below ``review_stop_below`` and members refer no more than
   comparable non-members: the club adds nothing a customer does not do anyway;
 - **adjust** otherwise (some goals missed, or members ahead while goals lag), naming what.
+
+The recommendation stays the neutral value (``continue``, ``adjust``, ``stop``; ``--json``
+prints it); the reasons are sentences for the reader, written in their language.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ from decimal import Decimal
 
 from connector.club.facts import ClubFacts, in_club_on
 from connector.errors import RecordValidationError
+from connector.i18n import gettext as _
 from connector.model import Circle, Member, Pilot, ReferralStatus
+from connector.report_format import amount, number, percent
+from connector.report_words import value_label
 from connector.rules.config import ClubRulesConfig
 
-__all__ = ["Comparison", "GoalResult", "PilotReview", "review_pilot"]
+__all__ = ["Comparison", "GoalResult", "PilotReview", "matched_by", "review_pilot"]
 
 
 @dataclass(frozen=True)
@@ -174,41 +180,68 @@ def review_pilot(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> P
     )
 
 
+def matched_by(how: str) -> str:
+    """``industry or region`` in the reader's words."""
+    parts = [value_label(part) for part in how.split(" or ")]
+    if len(parts) == 2:
+        return _("{first} or {second}").format(first=parts[0], second=parts[1])
+    return ", ".join(parts)
+
+
 def _recommend(
     goals: list[GoalResult], comparison: Comparison | None, config: ClubRulesConfig, share: float
 ) -> tuple[str, list[str]]:
     reasons = [
-        f"{g.goal}: {g.actual:,} of {g.due_by_now:,} due by now "
-        f"({g.attainment:.0%}; goal {g.target:,} by the end)"
+        _("{goal}: {actual} of {due} due by now ({attainment}; goal {target} by the end)").format(
+            goal=value_label(g.goal),
+            actual=number(g.actual),
+            due=number(g.due_by_now),
+            attainment=percent(g.attainment),
+            target=number(g.target),
+        )
         for g in goals
     ]
-    reasons.insert(0, f"{share:.0%} of the test phase has passed")
+    reasons.insert(0, _("{share} of the test phase has passed").format(share=percent(share)))
     if comparison is None:
-        reasons.append("no comparable customers outside the club: goals alone decide")
+        reasons.append(_("no comparable customers outside the club: goals alone decide"))
         at_least, better = True, False
     else:
         at_least = comparison.member_referrals_each >= comparison.non_member_referrals_each
         better = comparison.member_referrals_each > comparison.non_member_referrals_each
         reasons.append(
-            f"members gave {comparison.member_referrals_each:g} referrals each, "
-            f"{comparison.non_members} comparable non-members (same {comparison.matched_by}) "
-            f"{comparison.non_member_referrals_each:g} each; won value each "
-            f"{comparison.member_won_value_each:,} vs {comparison.non_member_won_value_each:,}"
+            _(
+                "members gave {member_referrals} referrals each, {non_members} comparable "
+                "non-members (same {matched_by}) {non_member_referrals} each; won value each "
+                "{member_value} vs {non_member_value}"
+            ).format(
+                member_referrals=number(comparison.member_referrals_each),
+                non_members=number(comparison.non_members),
+                matched_by=matched_by(comparison.matched_by),
+                non_member_referrals=number(comparison.non_member_referrals_each),
+                member_value=amount(comparison.member_won_value_each),
+                non_member_value=amount(comparison.non_member_won_value_each),
+            )
         )
     lowest = min((g.attainment for g in goals), default=1.0)
     mean = sum(g.attainment for g in goals) / len(goals) if goals else 1.0
-    missed = [g.goal for g in goals if g.attainment < config.review_continue_at]
+    missed = [value_label(g.goal) for g in goals if g.attainment < config.review_continue_at]
     if lowest >= config.review_continue_at and at_least:
-        reasons.append("every goal is on track and members do at least as well as non-members")
+        reasons.append(_("every goal is on track and members do at least as well as non-members"))
         return "continue", reasons
     if mean < config.review_stop_below and not better:
         reasons.append(
-            f"goals reached on average {mean:.0%} (below {config.review_stop_below:.0%}) and "
-            "members do no better than comparable customers: the club adds nothing"
+            _(
+                "goals reached on average {mean} (below {threshold}) and members do no better "
+                "than comparable customers: the club adds nothing"
+            ).format(mean=percent(mean), threshold=percent(config.review_stop_below))
         )
         return "stop", reasons
     if missed:
-        reasons.append(f"behind on: {', '.join(missed)}; adjust goals, invitations or moderation")
+        reasons.append(
+            _("behind on: {goals}; adjust goals, invitations or moderation").format(
+                goals=", ".join(missed)
+            )
+        )
     if not at_least:
-        reasons.append("members refer less than comparable non-members: revisit the rules")
+        reasons.append(_("members refer less than comparable non-members: revisit the rules"))
     return "adjust", reasons

@@ -1,7 +1,7 @@
 """The club's tables as plain rows, shared by the terminal report and the HTML page.
 
 Each function returns (title, columns, rows); renderers only format, so both outputs always
-show the same figures.
+show the same figures. Titles, headers and figures are in the reader's language.
 """
 
 from __future__ import annotations
@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from connector.club.pilot import PilotReview
+from connector.club.pilot import PilotReview, matched_by
 from connector.club.section import ClubSection
+from connector.i18n import gettext as _
+from connector.report_format import amount, number, percent
+from connector.report_format import day as _day
+from connector.report_words import value_label
 
 __all__ = ["ClubTable", "review_tables", "section_tables"]
 
@@ -25,61 +29,92 @@ class ClubTable:
 
 
 def money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    return amount(value)
 
 
 def day(value: date | None) -> str:
-    return "-" if value is None else f"{value:%d.%m.%Y}"
+    # English club tables always wrote 31.12.2025; German writes it the same way.
+    return _day(value, english="%d.%m.%Y")
+
+
+def _by_status(counts: dict[str, int]) -> str:
+    return ", ".join(f"{value_label(k)}: {number(v)}" for k, v in counts.items())
 
 
 def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
     """The business the club created, its members' activity and its growth (and the pilot)."""
     tables = [
         ClubTable(
-            f"club {section.name} ({section.club_id}): business created for its members",
+            _("club {name} ({club_id}): business created for its members").format(
+                name=section.name, club_id=section.club_id
+            ),
             [
-                "moderator",
-                "memberships",
-                "referrals between members",
-                "won (value)",
-                "introductions",
-                "introduction value",
-                "business value",
+                _("moderator"),
+                _("memberships"),
+                _("referrals between members"),
+                _("won (value)"),
+                _("introductions"),
+                _("introduction value"),
+                _("business value"),
             ],
             [
                 (
-                    section.moderator or "none (set one: refnet club moderator)",
-                    ", ".join(f"{k}: {v}" for k, v in section.memberships.items()),
+                    section.moderator or _("none (set one: refnet club moderator)"),
+                    _by_status(section.memberships),
                     section.referrals_between_members,
-                    f"{section.referrals_won} ({money(section.referrals_won_value)})",
-                    ", ".join(f"{k}: {v}" for k, v in section.introductions.items()),
+                    f"{number(section.referrals_won)} ({money(section.referrals_won_value)})",
+                    _by_status(section.introductions),
                     money(section.introductions_value),
                     money(section.business_value),
                 )
             ],
         ),
         ClubTable(
-            f"club members: {len(section.active)} active, {len(section.quiet)} quiet, "
-            f"{len(section.trials_ending)} trial(s) ending (first {top} of each)",
-            ["member", "status", "last active", "note"],
+            _(
+                "club members: {active} active, {quiet} quiet, {trials} trial(s) ending "
+                "(first {top} of each)"
+            ).format(
+                active=len(section.active),
+                quiet=len(section.quiet),
+                trials=len(section.trials_ending),
+                top=top,
+            ),
+            [_("member"), _("status"), _("last active"), _("note")],
             [
                 *(
-                    (q.name, q.status, day(q.last_active_on), f"quiet since {day(q.quiet_since)}")
+                    (
+                        q.name,
+                        value_label(q.status),
+                        day(q.last_active_on),
+                        _("quiet since {day}").format(day=day(q.quiet_since)),
+                    )
                     for q in section.quiet[:top]
                 ),
                 *(
-                    (t.name, t.status, day(t.last_active_on), f"trial ends {day(t.trial_ends_on)}")
+                    (
+                        t.name,
+                        value_label(t.status),
+                        day(t.last_active_on),
+                        _("trial ends {day}").format(day=day(t.trial_ends_on)),
+                    )
                     for t in section.trials_ending[:top]
                 ),
                 *(
-                    (a.name, a.status, day(a.last_active_on), "active")
+                    (a.name, value_label(a.status), day(a.last_active_on), _("active"))
                     for a in section.active[:top]
                 ),
             ],
         ),
         ClubTable(
-            "club growth per quarter",
-            ["quarter", "invited", "accepted", "declined", "left", "members at end"],
+            _("club growth per quarter"),
+            [
+                _("quarter"),
+                _("invited"),
+                _("accepted"),
+                _("declined"),
+                _("left"),
+                _("members at end"),
+            ],
             [
                 (g.quarter, g.invited, g.accepted, g.declined, g.left, g.members_at_end)
                 for g in section.growth
@@ -94,16 +129,20 @@ def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
 def review_tables(review: PilotReview) -> list[ClubTable]:
     tables = [
         ClubTable(
-            f"pilot review of {review.club_name} on {day(review.as_of)} "
-            f"(test phase {day(review.starts_on)} - {day(review.ends_on)})",
-            ["goal", "target", "due by now", "actual", "attainment"],
+            _("pilot review of {club} on {day} (test phase {starts} - {ends})").format(
+                club=review.club_name,
+                day=day(review.as_of),
+                starts=day(review.starts_on),
+                ends=day(review.ends_on),
+            ),
+            [_("goal"), _("target"), _("due by now"), _("actual"), _("attainment")],
             [
                 (
-                    g.goal,
-                    f"{g.target:,}",
-                    f"{g.due_by_now:,}",
-                    f"{g.actual:,}",
-                    f"{g.attainment:.0%}",
+                    value_label(g.goal),
+                    number(g.target),
+                    number(g.due_by_now),
+                    number(g.actual),
+                    percent(g.attainment),
                 )
                 for g in review.goals
             ],
@@ -113,20 +152,21 @@ def review_tables(review: PilotReview) -> list[ClubTable]:
     if comparison is not None:
         tables.append(
             ClubTable(
-                "club members vs comparable customers outside the club "
-                f"(same {comparison.matched_by})",
-                ["group", "customers", "referrals each", "won value each"],
+                _(
+                    "club members vs comparable customers outside the club (same {matched_by})"
+                ).format(matched_by=matched_by(comparison.matched_by)),
+                [_("group"), _("customers"), _("referrals each"), _("won value each")],
                 [
                     (
-                        "members",
+                        _("members"),
                         comparison.members,
-                        comparison.member_referrals_each,
+                        number(comparison.member_referrals_each),
                         money(comparison.member_won_value_each),
                     ),
                     (
-                        "non-members",
+                        _("non-members"),
                         comparison.non_members,
-                        comparison.non_member_referrals_each,
+                        number(comparison.non_member_referrals_each),
                         money(comparison.non_member_won_value_each),
                     ),
                 ],
@@ -134,8 +174,10 @@ def review_tables(review: PilotReview) -> list[ClubTable]:
         )
     tables.append(
         ClubTable(
-            f"pilot recommendation: {review.recommendation.upper()}",
-            ["because"],
+            _("pilot recommendation: {recommendation}").format(
+                recommendation=value_label(review.recommendation).upper()
+            ),
+            [_("because")],
             [(reason,) for reason in review.reasons],
         )
     )

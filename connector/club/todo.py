@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from connector.club.facts import ClubFacts
+from connector.i18n import gettext as _
 from connector.model import IntroductionStatus, MembershipStatus
+from connector.report_format import day as _day
+from connector.report_words import value_label
 from connector.rules.config import ClubRulesConfig
 
 __all__ = ["TodoItem", "club_todo"]
@@ -26,6 +29,11 @@ class TodoItem:
     who: str
     detail: str
     overdue: bool
+
+
+def day(value: date) -> str:
+    # The to-do always wrote 31.12.2025, in English too; German the same through Babel.
+    return _day(value, english="%d.%m.%Y")
 
 
 _OPEN_INTRODUCTIONS = (IntroductionStatus.SUGGESTED, IntroductionStatus.MADE)
@@ -43,7 +51,9 @@ def club_todo(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> list
             due = intro.status_changed_at.date() + timedelta(days=config.follow_up_days)
         if due is None or due > horizon:
             continue
-        verb = "ask both how it went" if intro.status is IntroductionStatus.MADE else "make it"
+        verb = (
+            _("ask both how it went") if intro.status is IntroductionStatus.MADE else _("make it")
+        )
         items.append(
             TodoItem(
                 due,
@@ -51,7 +61,9 @@ def club_todo(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> list
                 "introduction",
                 intro.id,
                 f"{facts.name(intro.member_a_id)} ↔ {facts.name(intro.member_b_id)}",
-                f"{intro.status.value}: {verb}; record outcome and value",
+                _("{status}: {action}; record outcome and value").format(
+                    status=value_label(intro.status.value), action=verb
+                ),
                 due < as_of,
             )
         )
@@ -70,7 +82,9 @@ def club_todo(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> list
                     "membership",
                     membership.id,
                     facts.name(membership.member_id),
-                    f"trial ends {ends:%d.%m.%Y}: full membership (rules accepted?) or goodbye",
+                    _("trial ends {day}: full membership (rules accepted?) or goodbye").format(
+                        day=day(ends)
+                    ),
                     ends < as_of,
                 )
             )
@@ -82,8 +96,10 @@ def club_todo(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> list
                 "membership",
                 membership.id,
                 facts.name(membership.member_id),
-                f"no club activity since {since:%d.%m.%Y} "
-                f"(quiet after {config.quiet_after_months} months): call, or ask whether to pause",
+                _(
+                    "no club activity since {day} (quiet after {months} months): call, or ask "
+                    "whether to pause"
+                ).format(day=day(since), months=config.quiet_after_months),
                 False,
             )
         )
@@ -96,7 +112,7 @@ def club_todo(facts: ClubFacts, config: ClubRulesConfig, *, as_of: date) -> list
                 "club",
                 facts.club.id,
                 facts.club.name,
-                f"test phase ends {pilot.ends_on:%d.%m.%Y}: run `refnet club review`",
+                _("test phase ends {day}: run `refnet club review`").format(day=day(pilot.ends_on)),
                 False,
             )
         )

@@ -23,9 +23,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from connector.i18n import gettext as _
 from connector.intelligence.config import CandidateWeights
 from connector.intelligence.paths import WarmPath
 from connector.model import Member, TargetProfile
+from connector.report_format import number, percent
+from connector.report_words import value_label
 
 __all__ = ["Candidate", "CandidateMatch", "Criterion", "rank", "score_candidate"]
 
@@ -70,34 +73,68 @@ def _listing(values: Sequence[str]) -> str:
 
 
 def _one_of(name: str, value: str | None, wanted: Sequence[str], weight: float) -> Criterion:
+    label = value_label(name)
     if not wanted:
-        return Criterion(name, False, weight, 0.0, f"no {name} wanted")
+        return Criterion(
+            name, False, weight, 0.0, _("no {criterion} wanted").format(criterion=label)
+        )
     if not value:
-        return Criterion(name, True, weight, 0.0, f"no {name} on the profile")
+        return Criterion(
+            name, True, weight, 0.0, _("no {criterion} on the profile").format(criterion=label)
+        )
     if value.casefold() in {w.casefold() for w in wanted}:
-        return Criterion(name, True, weight, 1.0, f"{name} '{value}' is wanted")
-    return Criterion(name, True, weight, 0.0, f"{name} '{value}' is not one of {_listing(wanted)}")
+        return Criterion(
+            name,
+            True,
+            weight,
+            1.0,
+            _("{criterion} '{value}' is wanted").format(criterion=label, value=value),
+        )
+    return Criterion(
+        name,
+        True,
+        weight,
+        0.0,
+        _("{criterion} '{value}' is not one of {wanted}").format(
+            criterion=label, value=value, wanted=_listing(wanted)
+        ),
+    )
 
 
 def _offers(offers: Sequence[str], wanted: Sequence[str], weight: float) -> Criterion:
     if not wanted:
-        return Criterion("offers", False, weight, 0.0, "no offers wanted")
+        return Criterion("offers", False, weight, 0.0, _("no offers wanted"))
     have = {o.casefold() for o in offers}
     matched = [w for w in wanted if w.casefold() in have]
     if not matched:
-        text = f"offers none of {_listing(wanted)}"
+        text = _("offers none of {wanted}").format(wanted=_listing(wanted))
     else:
-        text = f"offers {_listing(matched)} ({len(matched)} of {len(wanted)} wanted)"
+        text = _("offers {matched} ({count} of {wanted} wanted)").format(
+            matched=_listing(matched), count=len(matched), wanted=len(wanted)
+        )
     return Criterion("offers", True, weight, len(matched) / len(wanted), text)
 
 
 def _reach(reach: int, min_reach: int, weight: float) -> Criterion:
     if min_reach <= 0:
-        return Criterion("reach", False, weight, 0.0, f"{reach} connections, no minimum wanted")
+        return Criterion(
+            "reach",
+            False,
+            weight,
+            0.0,
+            _("{reach} connections, no minimum wanted").format(reach=number(reach)),
+        )
     match = min(reach / min_reach, 1.0)
-    verdict = "enough" if match >= 1.0 else f"{match:.0%} of"
+    if match >= 1.0:
+        text = _("{reach} connections, enough the {minimum} wanted")
+    else:
+        text = _("{reach} connections, {share} of the {minimum} wanted")
     return Criterion(
-        "reach", True, weight, match, f"{reach} connections, {verdict} the {min_reach} wanted"
+        "reach",
+        True,
+        weight,
+        match,
+        text.format(reach=number(reach), share=percent(match), minimum=number(min_reach)),
     )
 
 

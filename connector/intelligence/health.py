@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from connector.goals import AgreementProgress, GoalProgress, JointEventSource, measure_agreement
+from connector.i18n import gettext as _
 from connector.intelligence.config import HealthConfig
 from connector.model import Agreement, AgreementStatus, Introduction, Partnership, Referral
 from connector.money import MoneyConfig
+from connector.report_format import number, percent
 
 __all__ = ["AgreementCheck", "PartnerHealth", "QuarterTally", "partner_health", "quarter_of"]
 
@@ -110,19 +112,32 @@ def _flags(
     total = given + received
     if total < config.min_activity:
         flags.append(
-            f"quiet: {total} referral(s) in {config.quarters} quarter(s), "
-            f"fewer than {config.min_activity}"
+            _("quiet: {total} referral(s) in {quarters} quarter(s), fewer than {minimum}").format(
+                total=number(total), quarters=config.quarters, minimum=number(config.min_activity)
+            )
         )
     elif given / total >= config.one_sided_share:
-        flags.append(f"one-sided: gives {given}, receives {received}; give something back")
+        flags.append(
+            _("one-sided: gives {given}, receives {received}; give something back").format(
+                given=number(given), received=number(received)
+            )
+        )
     elif given / total <= 1 - config.one_sided_share:
-        flags.append(f"one-sided: receives {received}, gives {given}; ask for referrals")
+        flags.append(
+            _("one-sided: receives {received}, gives {given}; ask for referrals").format(
+                given=number(given), received=number(received)
+            )
+        )
     for check in checks:
         if check.behind:
-            goals = "; ".join(f"{goal} at {progress:.0%}" for goal, progress in check.behind_goals)
+            goals = "; ".join(
+                _("{goal} at {progress}").format(goal=goal, progress=percent(progress))
+                for goal, progress in check.behind_goals
+            )
             flags.append(
-                f"agreement {check.agreement_id} behind, {check.expected:.0%} of its period "
-                f"gone: {goals}"
+                _("agreement {agreement} behind, {expected} of its period gone: {goals}").format(
+                    agreement=check.agreement_id, expected=percent(check.expected), goals=goals
+                )
             )
     return tuple(flags)
 

@@ -36,6 +36,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+from connector.i18n import gettext as _
+
 __all__ = [
     "ClubMember",
     "MatchStats",
@@ -160,11 +162,15 @@ def _reason(match: PairMatch, names: dict[str, str]) -> str:
     a, b = names[match.a], names[match.b]
     parts = []
     if match.a_gets:
-        parts.append(f"{a} needs {', '.join(match.a_gets)}, which {b} offers")
+        parts.append(
+            _("{a} needs {needs}, which {b} offers").format(a=a, b=b, needs=", ".join(match.a_gets))
+        )
     if match.b_gets:
-        parts.append(f"{b} needs {', '.join(match.b_gets)}, which {a} offers")
+        parts.append(
+            _("{a} needs {needs}, which {b} offers").format(a=b, b=a, needs=", ".join(match.b_gets))
+        )
     if match.shared_goals:
-        parts.append(f"both want to {', '.join(match.shared_goals)}")
+        parts.append(_("both want to {goals}").format(goals=", ".join(match.shared_goals)))
     return "; ".join(parts)
 
 

@@ -40,9 +40,11 @@ from typing import Any
 import igraph
 
 from connector.errors import InputError
+from connector.i18n import gettext as _
 from connector.intelligence.config import PathConfig
 from connector.intelligence.graph import NetworkGraph
 from connector.model import Circle
+from connector.report_format import fixed
 
 __all__ = ["Hop", "IntroRouter", "WarmPath", "path_quality"]
 
@@ -86,7 +88,7 @@ class WarmPath:
         text = names.get(self.source_id, self.source_id)
         for hop in self.hops:
             text += f" →({hop.strength}) {names.get(hop.to_id, hop.to_id)}"
-        return f"{text} (quality {self.quality:.2f})"
+        return _("{path} (quality {quality})").format(path=text, quality=fixed(self.quality, 2))
 
 
 def path_quality(trusts: Iterable[float]) -> float:

@@ -45,8 +45,12 @@ def serving(app: Flask) -> Iterator[str]:
 
 
 @contextmanager
-def chromium(profile_dir: Path) -> Iterator[BrowserContext]:
-    """A headless Chromium with a fresh profile (``--user-data-dir``) of its own."""
+def chromium(profile_dir: Path, *, locale: str = "de-DE") -> Iterator[BrowserContext]:
+    """A headless Chromium with a fresh profile (``--user-data-dir``) of its own.
+
+    ``locale`` is the browser's language (its ``Accept-Language``): German, as the people
+    who open a referral link mostly are, unless a test asks for another.
+    """
     if not Path(CHROMIUM).is_file():
         pytest.fail(
             f"Chromium is missing at {CHROMIUM}: the referral form tests need a real browser. "
@@ -61,6 +65,7 @@ def chromium(profile_dir: Path) -> Iterator[BrowserContext]:
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_FLAGS,
+            locale=locale,
         )
         try:
             yield context

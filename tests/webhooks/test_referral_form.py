@@ -215,3 +215,37 @@ def test_refnet_serve_refuses_a_short_form_secret_before_forking(tmp_path: Path)
     )
     assert short not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "lang", "title"),
+    [
+        (None, "de", "Jemanden empfehlen"),  # no preference: our customers' customers are German
+        ("de-DE,de;q=0.9", "de", "Jemanden empfehlen"),
+        ("en-US,en;q=0.9", "en", "Recommend someone"),
+        ("en;q=0.5,de;q=0.8", "de", "Jemanden empfehlen"),
+        ("fr-FR,fr;q=0.9", "de", "Jemanden empfehlen"),  # neither offered: German
+    ],
+)
+def test_the_page_speaks_the_browsers_language_german_by_default(
+    served: Served, accept_language: str | None, lang: str, title: str
+) -> None:
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    page = served.client.get(served.path, headers=headers)
+    assert page.status_code == 200
+    assert f'<html lang="{lang}">' in page.text
+    assert f"<h1>{title}</h1>" in page.text
+
+
+def test_a_submission_is_answered_in_the_language_its_form_was_shown_in(
+    served: Served, store: Store
+) -> None:
+    page = served.client.get(served.path, headers={"Accept-Language": "en"})
+    assert 'name="language" type="hidden" value="en"' in page.text
+    data = _form_data(_hidden_fields(page.text), language="en")
+    # The browser's preference changed in between: the form shown in English still counts.
+    answer = served.client.post(served.path, data=data, headers={"Accept-Language": "de"})
+    assert answer.status_code == 200 and "Thank you for your recommendation!" in answer.text
+    with store.reading() as tx:
+        (payload,) = tx.connection.execute(select(webhook_inbox.c.payload)).scalars()
+    assert "I confirm that the person I recommend agrees" in str(payload)

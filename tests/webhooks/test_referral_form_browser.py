@@ -22,7 +22,11 @@ from connector.store import Store
 from tests.webhooks.browser import chromium, serving
 from tests.webhooks.referral_form_fixtures import REFERRER, form_app, form_settings, new_link
 from webhooks.context import EXTENSION, WebhookContext
-from webhooks.referral_form_texts import CONSENT_TEXT, TEXTS
+from webhooks.referral_form_texts import form_texts
+
+# The browser is German (tests/webhooks/browser.py): the page's words and the stored consent.
+TEXTS = form_texts("de")
+CONSENT_TEXT = TEXTS["consent"]
 
 
 @pytest.fixture
@@ -240,3 +244,44 @@ class TestRateLimit:
         assert statuses == [200, 200, 429]
         assert page.text_content("h1") == TEXTS["limited_title"]
         assert _inbox_rows(store) == 2
+
+
+def test_an_english_browser_sees_english_and_its_english_consent_is_stored(
+    app: Flask, store: Store, settings: ReferralFormSettings, base_url: str, tmp_path: Path
+) -> None:
+    english = form_texts("en")
+    link = new_link(store, settings)
+    with chromium(tmp_path / "english-profile", locale="en-US") as browser:
+        page = browser.new_page()
+        page.goto(link.url(base_url))
+        assert page.get_attribute("html", "lang") == "en"
+        assert page.text_content("h1") == "Recommend someone"
+        assert page.text_content("label[for=consent]") == english["consent"]
+        _fill(page, email="no-at-sign")
+        with page.expect_navigation() as navigation:
+            page.click("#submit")
+        assert navigation.value is not None and navigation.value.status == 422
+        assert "Please enter a valid email address." in page.locator(".error").all_text_contents()
+        page.fill("#email", "jonas.berg@berg-logistik.example")
+        with page.expect_navigation():
+            page.click("#submit")
+        assert page.text_content("h1") == "Thank you for your recommendation!"
+    assert _drain(app) == (1, 0)
+    with store.reading() as tx:
+        (stored,) = submissions_of(tx, REFERRER.id)
+    # The consent stored is the English text the person saw, not the German default.
+    assert stored["consent_text"] == english["consent"] != CONSENT_TEXT
+    assert stored["consent_text"].startswith("I confirm that the person I recommend agrees")
+
+
+def test_a_german_browser_sees_the_german_words_of_the_catalog(
+    store: Store, settings: ReferralFormSettings, base_url: str, browser: BrowserContext
+) -> None:
+    link = new_link(store, settings)
+    page = browser.new_page()
+    page.goto(link.url(base_url))
+    assert page.get_attribute("html", "lang") == "de"
+    assert page.text_content("h1") == "Jemanden empfehlen"
+    assert (page.text_content("label[for=consent]") or "").startswith(
+        "Ich bestätige, dass die empfohlene Person damit einverstanden ist"
+    )
