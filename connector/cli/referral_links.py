@@ -46,9 +46,10 @@ def link_member(
             print_json({"member_id": member_id, "revoked": revoked})
         else:
             console.print(
+                # English keeps "link(s)" in both forms (scripts grep for it); German counts.
                 ngettext(
-                    "{count} link of {member} revoked",
-                    "{count} links of {member} revoked",
+                    "{count} link(s) of {member} revoked",
+                    "{count} link(s) of {member} revoked",
                     len(revoked),
                 ).format(count=len(revoked), member=member_id),
                 markup=False,

@@ -106,6 +106,7 @@ def _company_size() -> dict[str, str]:
 def _record_kind() -> dict[str, str]:
     return {
         "member": pgettext("record kind", "member"),
+        "ladder": pgettext("record kind", "ladder"),
         "connection": pgettext("record kind", "connection"),
         "referral": pgettext("record kind", "referral"),
         "target_profile": pgettext("record kind", "target_profile"),
@@ -150,6 +151,14 @@ def _sync_action() -> dict[str, str]:
 
 def _field() -> dict[str, str]:
     return {
+        "id": pgettext("field", "id"),
+        "referrer_id": pgettext("field", "referrer_id"),
+        "referred_id": pgettext("field", "referred_id"),
+        "recipient_id": pgettext("field", "recipient_id"),
+        "circle": pgettext("field", "circle"),
+        "sentiment": pgettext("field", "sentiment"),
+        "created_at": pgettext("field", "created_at"),
+        "status_changed_at": pgettext("field", "status_changed_at"),
         "status": pgettext("field", "status"),
         "ladder_stage": pgettext("field", "ladder_stage"),
         "stage": pgettext("field", "stage"),
@@ -218,6 +227,7 @@ STATE_FIELDS = frozenset({"status", "ladder_stage", "stage"})
 CONTEXT_OF_KIND = {
     "referral": "referral status",
     "member": "ladder stage",
+    "ladder": "ladder stage",
     "partnership": "partner stage",
     "agreement": "agreement status",
     "membership": "membership status",
