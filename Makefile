@@ -33,39 +33,59 @@ i18n-update: i18n-extract
 i18n-compile: $(STAMP)
 	$(BIN)/pybabel compile --domain refnet --directory $(LOCALE) --statistics
 
+# The demo's narration speaks the language refnet speaks (REFNET_LANGUAGE, else the locale):
+# refnet itself says which, so the rule lives in one place (connector/i18n.py). Each
+# narration line is given in English and German; $(SAY) prints the one to show.
+DEMO_LANGUAGE_OF_REFNET = $(BIN)/python -c \
+	"from connector.i18n import language_from_environment; print(language_from_environment())"
+SAY = say() { if [ "$(DEMO_LANGUAGE)" = de ]; then echo "$$2"; else echo "$$1"; fi; }; say
+
 # Tables are sized to the terminal; under make there is none, so give them room.
 demo: export COLUMNS = 150
 demo: $(STAMP)
+	$(eval DEMO_LANGUAGE := $(shell $(DEMO_LANGUAGE_OF_REFNET)))
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet init
 	cd $(DEMO_DIR) && ../$(BIN)/refnet import ../examples/sample/members.csv \
 		../examples/sample/connections.csv ../examples/sample/referrals.csv \
 		../examples/sample/programme.json
-	@echo "--- the sandbox org already holds a customer's Accounts, Contacts and Opportunities"
+	@$(SAY) "--- the sandbox org already holds a customer's Accounts, Contacts and Opportunities" \
+		"--- die Sandbox-Org enthält schon Accounts, Contacts und Opportunities eines Kunden"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox --stats
-	@echo "--- first sync into the local CRM sandbox (provisions the schema, sends everything)"
+	@$(SAY) "--- first sync into the local CRM sandbox (provisions the schema, sends everything)" \
+		"--- erste Synchronisierung in die lokale CRM-Sandbox (richtet das Schema ein, sendet alles)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
-	@echo "--- after the first sync: members linked to existing records, duplicates unchanged"
+	@$(SAY) "--- after the first sync: members linked to existing records, duplicates unchanged" \
+		"--- nach der ersten Synchronisierung: Mitglieder mit vorhandenen Datensätzen verknüpft, Dubletten unverändert"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sandbox --stats
-	@echo "--- what refnet would not guess: the company entered twice, reported, not duplicated"
+	@$(SAY) "--- what refnet would not guess: the company entered twice, reported, not duplicated" \
+		"--- was refnet nicht rät: die doppelt erfasste Firma wird gemeldet, nicht verdoppelt"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs rejected
-	@echo "--- second sync: nothing changed, so nothing is sent (bar the reported records, retried)"
+	@$(SAY) "--- second sync: nothing changed, so nothing is sent (bar the reported records, retried)" \
+		"--- zweite Synchronisierung: nichts geändert, also wird nichts gesendet (außer den gemeldeten Datensätzen, erneut versucht)"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox
-	@echo "--- the same into the sandbox's HubSpot portal, which already holds contacts and companies:"
-	@echo "    the dry run shows which members link to them (and one ambiguous), the sync creates no duplicate"
+	@$(SAY) "--- the same into the sandbox's HubSpot portal, which already holds contacts and companies:" \
+		"--- dasselbe in das HubSpot-Portal der Sandbox, das schon Kontakte und Firmen enthält:"
+	@$(SAY) "    the dry run shows which members link to them (and one ambiguous), the sync creates no duplicate" \
+		"    der Probelauf zeigt, welche Mitglieder mit ihnen verknüpft werden (und eines mehrdeutig), die Synchronisierung legt keine Dublette an"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot --dry-run --object member
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
-	@echo "--- HubSpot again: nothing changed, so only the ambiguous company is tried again"
-	@echo "    (refused until an admin sets its hubspot_company_id); one e-mail sales spelled otherwise is read back"
+	@$(SAY) "--- HubSpot again: nothing changed, so only the ambiguous company is tried again" \
+		"--- noch einmal HubSpot: nichts geändert, also wird nur die mehrdeutige Firma erneut versucht"
+	@$(SAY) "    (refused until an admin sets its hubspot_company_id); one e-mail sales spelled otherwise is read back" \
+		"    (abgewiesen, bis ein Admin ihre hubspot_company_id setzt); eine E-Mail, die der Vertrieb anders schrieb, wird zurückgelesen"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet sync --target sandbox-hubspot
 	cd $(DEMO_DIR) && ../$(BIN)/refnet runs
 	cd $(DEMO_DIR) && ../$(BIN)/refnet report
-	@echo "--- the customer club (issue #18): the moderator's to-dos, whom to invite next, the pilot review"
+	@$(SAY) "--- the customer club (issue #18): the moderator's to-dos, whom to invite next, the pilot review" \
+		"--- der Kundenclub (Issue #18): die Aufgaben des Moderators, wen als Nächstes einladen, die Auswertung der Pilotphase"
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club todo
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club invite-candidates --top 5
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club review
-	@echo "--- the referral form: a signed link with which a customer recommends someone"
-	@echo "    (served by refnet serve at /empfehlen/<token>; revoke with --revoke)"
+	@$(SAY) "--- the referral form: a signed link with which a customer recommends someone" \
+		"--- das Empfehlungsformular: ein signierter Link, mit dem ein Kunde jemanden empfiehlt"
+	@$(SAY) "    (served by refnet serve at /empfehlen/<token>; revoke with --revoke)" \
+		"    (von refnet serve unter /empfehlen/<token> bereitgestellt; widerrufen mit --revoke)"
 	cd $(DEMO_DIR) && REFNET_REFERRAL_FORM_SECRET=$(DEMO_FORM_SECRET) \
 		REFNET_REFERRAL_FORM_PUBLIC_BASE_URL=https://hooks.example.com \
 		../$(BIN)/refnet members link mem-cus-001

@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from connector.i18n import gettext as _
 from connector.inbox import enable_sqlite_wal
 from connector.referral_form import load_referral_form_settings
 from connector.settings import load_settings
@@ -36,45 +37,53 @@ class WorkerClass(StrEnum):
     GEVENT = "gevent"
 
 
-app = typer.Typer(help="Serve CRM webhooks and process their inbox.", no_args_is_help=True)
+app = typer.Typer(help=_("Serve CRM webhooks and process their inbox."), no_args_is_help=True)
+
+_SERVE_HELP = _(
+    "Serve the webhook endpoints with gunicorn, and process the inbox beside them.\n\n"
+    "Settings come from REFNET_WEBHOOK_* (secrets are required for every enabled provider) "
+    "and REFNET_DATABASE_URL. Put TLS in front (a proxy) and set "
+    "REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL to the URL HubSpot calls."
+)
+_WORKER_HELP = _(
+    "Process the webhook inbox (run several for scale; they never take the same event)."
+)
 
 
-@app.command()
+@app.command(help=_SERVE_HELP)
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 for all.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
-    workers: Annotated[int, typer.Option(min=1, help="gunicorn worker processes.")] = 2,
-    threads: Annotated[int, typer.Option(min=1, help="Threads per worker process.")] = 4,
+    host: Annotated[str, typer.Option(help=_("Interface to bind; 0.0.0.0 for all."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_("TCP port."))] = 8080,
+    workers: Annotated[int, typer.Option(min=1, help=_("gunicorn worker processes."))] = 2,
+    threads: Annotated[int, typer.Option(min=1, help=_("Threads per worker process."))] = 4,
     timeout: Annotated[
-        int, typer.Option(min=5, help="Seconds before a stuck worker restarts.")
+        int, typer.Option(min=5, help=_("Seconds before a stuck worker restarts."))
     ] = 30,
     worker_class: Annotated[
         WorkerClass,
         typer.Option(
-            help="gthread: a thread per request (put a buffering proxy in front); "
-            "gevent: slow clients cost a greenlet, reads time out (see webhooks/README.md)."
+            help=_(
+                "gthread: a thread per request (put a buffering proxy in front); "
+                "gevent: slow clients cost a greenlet, reads time out (see webhooks/README.md)."
+            )
         ),
     ] = WorkerClass.GTHREAD,
     read_timeout: Annotated[
         float,
-        typer.Option(min=1, help="gevent: seconds a client may stay silent mid-request."),
+        typer.Option(min=1, help=_("gevent: seconds a client may stay silent mid-request.")),
     ] = 10.0,
     inbox_workers: Annotated[
         int,
         typer.Option(
             min=0,
-            help="`refnet worker` processes to start and keep running beside the web "
-            "workers; 0: none (then REFNET_WEBHOOK_RUN_WORKER puts a worker thread in "
-            "each web process).",
+            help=_(
+                "`refnet worker` processes to start and keep running beside the web "
+                "workers; 0: none (then REFNET_WEBHOOK_RUN_WORKER puts a worker thread in "
+                "each web process)."
+            ),
         ),
     ] = 1,
 ) -> None:
-    """Serve the webhook endpoints with gunicorn, and process the inbox beside them.
-
-    Settings come from REFNET_WEBHOOK_* (secrets are required for every enabled provider)
-    and REFNET_DATABASE_URL. Put TLS in front (a proxy) and set
-    REFNET_WEBHOOK_HUBSPOT_PUBLIC_BASE_URL to the URL HubSpot calls.
-    """
     # Check settings and migrate once in the master, so a bad setting fails before forking
     # and workers never race to create the schema.
     settings = load_webhook_settings()
@@ -114,17 +123,16 @@ def _worker_class(choice: WorkerClass, read_timeout: float) -> object:
     return "gthread"
 
 
-@app.command()
+@app.command(help=_WORKER_HELP)
 def worker(
     drain: Annotated[
-        bool, typer.Option("--drain", help="Process what is claimable now, then exit.")
+        bool, typer.Option("--drain", help=_("Process what is claimable now, then exit."))
     ] = False,
     parent_pid: Annotated[
         int | None,
         typer.Option(hidden=True, help="Exit when this process (refnet serve) is gone."),
     ] = None,
 ) -> None:
-    """Process the webhook inbox (run several for scale; they never take the same event)."""
     settings = load_webhook_settings()
     configure_logging(log_format=settings.log_format)
     core = load_settings()
@@ -135,9 +143,20 @@ def worker(
     if drain:
         result = inbox_worker.drain()
         typer.echo(
-            f"claimed {result.claimed}: done {result.done}, ignored {result.ignored}, "
-            f"rejected {result.rejected}, retried {result.retried}, failed {result.failed}, "
-            f"held outcomes settled {result.settled}, written back {result.written_back}"
+            _(
+                "claimed {claimed}: done {done}, ignored {ignored}, rejected {rejected}, "
+                "retried {retried}, failed {failed}, held outcomes settled {settled}, "
+                "written back {written_back}"
+            ).format(
+                claimed=result.claimed,
+                done=result.done,
+                ignored=result.ignored,
+                rejected=result.rejected,
+                retried=result.retried,
+                failed=result.failed,
+                settled=result.settled,
+                written_back=result.written_back,
+            )
         )
         return
 
@@ -163,6 +182,6 @@ def _stop_when_orphaned(parent_pid: int, stop: Callable[..., None]) -> None:
 
 
 serve_app = typer.Typer()
-serve_app.command(name="serve")(serve)
+serve_app.command(name="serve", help=_SERVE_HELP)(serve)
 worker_app = typer.Typer()
-worker_app.command(name="worker")(worker)
+worker_app.command(name="worker", help=_WORKER_HELP)(worker)

@@ -29,7 +29,9 @@ from connector.cli import (
 )
 from connector.cli.output import err_console
 from connector.cli.state import CliState
+from connector.cli.typer_words import translate_typer
 from connector.errors import AmbiguousMatch, ImportRejected, RefnetError
+from connector.i18n import gettext as _
 
 __all__ = ["app", "main"]
 
@@ -43,20 +45,31 @@ def _plugins() -> dict[str, EntryPoint]:
 
 def _report(error: RefnetError) -> None:
     if isinstance(error, AmbiguousMatch):  # one candidate a line, to pick an id from
-        err_console.print(f"[bold red]error:[/] {escape(error.headline)}", highlight=False)
+        err_console.print(
+            "[bold red]{label}[/] {message}".format(
+                label=escape(_("error:")), message=escape(error.headline)
+            ),
+            highlight=False,
+        )
         for record_id, what in error.candidates:
             err_console.print(
                 f"  {record_id}: {what}", markup=False, highlight=False, soft_wrap=True
             )
         return
     # The message is data, not markup: brackets in it must print as they are.
-    err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    err_console.print(
+        "[bold red]{label}[/] {message}".format(
+            label=escape(_("error:")), message=escape(str(error))
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
     if isinstance(error, ImportRejected):
         for row_error in error.errors[:_MAX_ROW_ERRORS_SHOWN]:
             err_console.print(f"  {row_error}", markup=False, highlight=False)
         hidden = len(error.errors) - _MAX_ROW_ERRORS_SHOWN
         if hidden > 0:
-            err_console.print(f"  ... and {hidden} more", markup=False)
+            err_console.print("  " + _("... and {count} more").format(count=hidden), markup=False)
 
 
 class RefnetGroup(TyperGroup):
@@ -77,7 +90,9 @@ class RefnetGroup(TyperGroup):
             except ImportError as exc:
                 # A broken adapter install must not take the core commands down with it.
                 err_console.print(
-                    f"warning: command '{cmd_name}' is unavailable: {exc.name or exc}",
+                    _("warning: command '{command}' is unavailable: {reason}").format(
+                        command=cmd_name, reason=exc.name or exc
+                    ),
                     markup=False,
                 )
                 return None
@@ -93,9 +108,10 @@ class RefnetGroup(TyperGroup):
             raise typer.Exit(error.exit_code) from None
 
 
+translate_typer()
 app = typer.Typer(
     cls=RefnetGroup,
-    help="refnet: run a referral network (customers, employees, partners) inside your CRM.",
+    help=_("refnet: run a referral network (customers, employees, partners) inside your CRM."),
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -103,7 +119,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root(ctx: typer.Context) -> None:
-    """Read the settings once and hand them to every command."""
+    """Read the settings once and hand them to every command (help: the app's, above)."""
     ctx.obj = CliState()
 
 

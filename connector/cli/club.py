@@ -32,6 +32,7 @@ from connector.club.service import (
     set_pilot,
 )
 from connector.errors import InputError
+from connector.i18n import gettext as _
 from connector.model import PilotGoals, utcnow
 from connector.rules import StageChange
 
@@ -39,22 +40,23 @@ __all__ = ["club_app", "register"]
 
 # German offices write 31.12.2026; scripts write 2026-12-31. Both are accepted.
 _DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 ClubOption = Annotated[
-    str | None, typer.Option("--club", help="The club (id); may be left out if there is one.")
+    str | None,
+    typer.Option("--club", help=_("The club (id); may be left out if there is one.")),
 ]
 AsOf = Annotated[
     datetime | None,
-    typer.Option(formats=_DATE_FORMATS, help="As of this day (default: today)."),
+    typer.Option(formats=_DATE_FORMATS, help=_("As of this day (default: today).")),
 ]
 OnDay = Annotated[
     datetime | None,
-    typer.Option("--on", formats=_DATE_FORMATS, help="The day it happened (default: today)."),
+    typer.Option("--on", formats=_DATE_FORMATS, help=_("The day it happened (default: today).")),
 ]
-Reason = Annotated[str, typer.Option(help="Why; stored in the audit trail.")]
+Reason = Annotated[str, typer.Option(help=_("Why; stored in the audit trail."))]
 
 club_app = typer.Typer(
-    help="The customer club: whom to invite, invitations, moderation, to-dos, pilot review.",
+    help=_("The customer club: whom to invite, invitations, moderation, to-dos, pilot review."),
     no_args_is_help=True,
 )
 
@@ -65,7 +67,7 @@ def _day(value: datetime | None) -> date:
 
 def _reason(reason: str) -> str:
     if not reason.strip():
-        raise InputError("--reason must not be empty: it is the audit trail's 'why'")
+        raise InputError(_("--reason must not be empty: it is the audit trail's 'why'"))
     return reason
 
 
@@ -76,15 +78,19 @@ def _print_changes(changes: list[StageChange], record: object, as_json: bool) ->
     print_changes(changes)
 
 
-@club_app.command("invite-candidates")
+@club_app.command(
+    "invite-candidates",
+    help=_(
+        "Rank customers to invite: loyal, positive, willing (already refer), connected to members."
+    ),
+)
 def invite_candidates(
     ctx: typer.Context,
     club: ClubOption = None,
-    top: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help=_("Rows to show."))] = 10,
     as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Rank customers to invite: loyal, positive, willing (already refer), connected to members."""
     state: CliState = ctx.obj
     with state.store.reading() as tx:
         facts = load_club_facts(tx, resolve_club(tx, club), with_connections=True)
@@ -97,16 +103,17 @@ def invite_candidates(
     print_candidates(ranked)
 
 
-@club_app.command("invite")
+@club_app.command(
+    "invite", help=_("Invite a customer to the club (or renew a declined invitation).")
+)
 def invite_command(
     ctx: typer.Context,
-    member_id: Annotated[str, typer.Argument(metavar="MEMBER", help="The customer (id).")],
+    member_id: Annotated[str, typer.Argument(metavar="MEMBER", help=_("The customer (id)."))],
     club: ClubOption = None,
     on: OnDay = None,
     reason: Reason = "invited to the club",
     as_json: JsonFlag = False,
 ) -> None:
-    """Invite a customer to the club (or renew a declined invitation)."""
     state: CliState = ctx.obj
     membership, changes = invite(
         state.store,
@@ -125,20 +132,19 @@ class Answer(StrEnum):
     DECLINE = "decline"
 
 
-@club_app.command("invitation")
+@club_app.command("invitation", help=_("Record the answer to an invitation."))
 def invitation_command(
     ctx: typer.Context,
-    answer: Annotated[Answer, typer.Argument(help="accept (the trial starts) or decline.")],
-    member_id: Annotated[str, typer.Argument(metavar="MEMBER", help="The invited customer.")],
+    answer: Annotated[Answer, typer.Argument(help=_("accept (the trial starts) or decline."))],
+    member_id: Annotated[str, typer.Argument(metavar="MEMBER", help=_("The invited customer."))],
     club: ClubOption = None,
     on: OnDay = None,
     accept_rules: Annotated[
-        int | None, typer.Option(help="The club rules version the member accepts.")
+        int | None, typer.Option(help=_("The club rules version the member accepts."))
     ] = None,
     reason: Reason = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Record the answer to an invitation."""
     state: CliState = ctx.obj
     accepted = answer is Answer.ACCEPT
     membership, changes = answer_invitation(
@@ -156,15 +162,16 @@ def invitation_command(
     _print_changes(changes, membership, as_json)
 
 
-@club_app.command("moderator")
+@club_app.command(
+    "moderator", help=_("Make an employee the club's moderator (connects members, follows up).")
+)
 def moderator_command(
     ctx: typer.Context,
-    employee_id: Annotated[str, typer.Argument(metavar="EMPLOYEE", help="The employee (id).")],
+    employee_id: Annotated[str, typer.Argument(metavar="EMPLOYEE", help=_("The employee (id)."))],
     club: ClubOption = None,
     reason: Reason = "moderates the club",
     as_json: JsonFlag = False,
 ) -> None:
-    """Make an employee the club's moderator (connects members, follows up)."""
     state: CliState = ctx.obj
     moved, change = set_moderator(
         state.store, employee_id, club_id=club, reason=_reason(reason), actor=state.actor
@@ -182,22 +189,27 @@ def _amount(value: str | None) -> Decimal | None:
     try:
         return Decimal(text)
     except InvalidOperation:
-        raise InputError(f"--value: '{value}' is not an amount (e.g. 12.500,00)") from None
+        raise InputError(
+            _("--value: '{value}' is not an amount (e.g. 12.500,00)").format(value=value)
+        ) from None
 
 
-@club_app.command("introduction")
+@club_app.command(
+    "introduction", help=_("Record an introduction's follow-up date, outcome and value.")
+)
 def introduction_command(
     ctx: typer.Context,
-    introduction_id: Annotated[str, typer.Argument(metavar="INTRODUCTION")],
+    introduction_id: Annotated[
+        str, typer.Argument(metavar="INTRODUCTION", help=_("The introduction's id."))
+    ],
     follow_up: Annotated[
-        datetime | None, typer.Option(formats=_DATE_FORMATS, help="When to follow up.")
+        datetime | None, typer.Option(formats=_DATE_FORMATS, help=_("When to follow up."))
     ] = None,
-    outcome: Annotated[str | None, typer.Option(help="What came of it.")] = None,
-    value: Annotated[str | None, typer.Option(help="Business it led to, in EUR.")] = None,
+    outcome: Annotated[str | None, typer.Option(help=_("What came of it."))] = None,
+    value: Annotated[str | None, typer.Option(help=_("Business it led to, in EUR."))] = None,
     reason: Reason = "moderation",
     as_json: JsonFlag = False,
 ) -> None:
-    """Record an introduction's follow-up date, outcome and value."""
     state: CliState = ctx.obj
     moved, changes = set_follow_up(
         state.store,
@@ -209,23 +221,22 @@ def introduction_command(
     _print_changes(changes, moved, as_json)
 
 
-@club_app.command("pilot")
+@club_app.command("pilot", help=_("Give the club its test phase (one to two years) with goals."))
 def pilot_command(
     ctx: typer.Context,
-    start: Annotated[datetime, typer.Option(formats=_DATE_FORMATS, help="First day.")],
-    end: Annotated[datetime, typer.Option(formats=_DATE_FORMATS, help="Last day.")],
-    members: Annotated[int | None, typer.Option(min=1, help="Goal: members by the end.")] = None,
+    start: Annotated[datetime, typer.Option(formats=_DATE_FORMATS, help=_("First day."))],
+    end: Annotated[datetime, typer.Option(formats=_DATE_FORMATS, help=_("Last day."))],
+    members: Annotated[int | None, typer.Option(min=1, help=_("Goal: members by the end."))] = None,
     referrals: Annotated[
-        int | None, typer.Option(min=1, help="Goal: referrals between members.")
+        int | None, typer.Option(min=1, help=_("Goal: referrals between members."))
     ] = None,
     business: Annotated[
-        str | None, typer.Option(help="Goal: business value for members, in EUR.")
+        str | None, typer.Option(help=_("Goal: business value for members, in EUR."))
     ] = None,
     club: ClubOption = None,
     reason: Reason = "test phase agreed",
     as_json: JsonFlag = False,
 ) -> None:
-    """Give the club its test phase (one to two years) with goals."""
     state: CliState = ctx.obj
     moved, change = set_pilot(
         state.store,
@@ -240,11 +251,13 @@ def pilot_command(
     _print_changes([change], moved, as_json)
 
 
-@club_app.command("todo")
+@club_app.command(
+    "todo",
+    help=_("What the moderator has to do: follow-ups, trials ending, quiet members, pilot end."),
+)
 def todo_command(
     ctx: typer.Context, club: ClubOption = None, as_of: AsOf = None, as_json: JsonFlag = False
 ) -> None:
-    """What the moderator has to do: follow-ups, trials ending, quiet members, pilot end."""
     state: CliState = ctx.obj
     with state.store.reading() as tx:
         facts = load_club_facts(tx, resolve_club(tx, club))
@@ -255,11 +268,15 @@ def todo_command(
     print_todo(items)
 
 
-@club_app.command("review")
+@club_app.command(
+    "review",
+    help=_(
+        "Review the pilot: goals vs actuals, members vs comparable non-members, a recommendation."
+    ),
+)
 def review_command(
     ctx: typer.Context, club: ClubOption = None, as_of: AsOf = None, as_json: JsonFlag = False
 ) -> None:
-    """Review the pilot: goals vs actuals, members vs comparable non-members, a recommendation."""
     state: CliState = ctx.obj
     with state.store.reading() as tx:
         facts = load_club_facts(tx, resolve_club(tx, club))

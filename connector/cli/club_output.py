@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from connector.cli.output import console, table
+from connector.cli.output import console, day, number, table
+from connector.cli.words import kind_word, word
 from connector.club import InviteCandidate, PilotReview, TodoItem
-from connector.club.tables import ClubTable, day, review_tables
+from connector.club.tables import ClubTable, review_tables
+from connector.i18n import format_percent
+from connector.i18n import gettext as _
 
 __all__ = ["print_candidates", "print_review", "print_todo"]
 
@@ -27,13 +30,13 @@ def print_review(review: PilotReview) -> None:
 def print_todo(items: Sequence[TodoItem]) -> None:
     console.print(
         table(
-            f"club to-do ({len(items)})",
-            ["due", "what", "record", "who", "detail"],
+            _("club to-do ({count})").format(count=number(len(items))),
+            [_("due"), _("what"), _("record"), _("who"), _("detail")],
             (
                 (
-                    day(i.due_on) + (" (overdue)" if i.overdue else ""),
-                    i.what,
-                    f"{i.record_kind} {i.record_id}",
+                    day(i.due_on) + (" " + _("(overdue)") if i.overdue else ""),
+                    word("club to-do", i.what),
+                    f"{kind_word(i.record_kind)} {i.record_id}",
                     i.who,
                     i.detail,
                 )
@@ -43,17 +46,22 @@ def print_todo(items: Sequence[TodoItem]) -> None:
     )
 
 
+# The order the criteria come in (connector.club.candidates).
+_CRITERIA = ("loyal", "positive", "willing", "connected")
+
+
 def print_candidates(candidates: Sequence[InviteCandidate]) -> None:
     console.print(
         table(
-            "whom to invite to the club next",
-            ["#", "customer", "score", "loyal", "positive", "willing", "connected"],
+            _("whom to invite to the club next"),
+            ["#", _("customer"), _("score")]
+            + [word("invite criterion", name) for name in _CRITERIA],
             (
                 (
                     c.rank,
                     f"{c.name} ({c.member_id})",
-                    f"{c.score:.1f}",
-                    *(f"{s.share:.0%}: {s.reason}" for s in c.criteria),
+                    number(c.score, digits=1),
+                    *(f"{format_percent(s.share)}: {s.reason}" for s in c.criteria),
                 )
                 for c in candidates
             ),

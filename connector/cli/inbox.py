@@ -14,9 +14,12 @@ from typing import Annotated
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from connector.cli.output import console, print_json, table
+from connector.cli.output import console, moment, number, print_json, table
 from connector.cli.state import CliState
+from connector.cli.words import word
 from connector.errors import InputError
+from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.inbox.admin import (
     STATUSES,
     InboxEntry,
@@ -31,22 +34,28 @@ from connector.model import utcnow
 __all__ = ["register"]
 
 inbox_app = typer.Typer(
-    help="Webhook events: list, show, retry, discard; the workers processing them.",
+    help=_("Webhook events: list, show, retry, discard; the workers processing them."),
     no_args_is_help=True,
 )
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 StatusOption = Annotated[
     list[str] | None,
-    typer.Option("--status", help=f"Only these statuses (repeatable): {', '.join(STATUSES)}."),
+    typer.Option(
+        "--status",
+        help=_("Only these statuses (repeatable): {statuses}.").format(
+            statuses=", ".join(STATUSES)
+        ),
+    ),
 ]
 ProviderOption = Annotated[
-    str | None, typer.Option("--provider", help="Only this provider: hubspot or salesforce.")
+    str | None, typer.Option("--provider", help=_("Only this provider: hubspot or salesforce."))
 ]
 AgeOption = Annotated[
     str | None,
     typer.Option(
-        "--older-than", help="Only events received at least this long ago: 30m, 12h, 7d, P7D."
+        "--older-than",
+        help=_("Only events received at least this long ago: 30m, 12h, 7d, P7D."),
     ),
 ]
 _SHORT_AGE = re.compile(r"^(\d+)\s*([smhd])$")
@@ -62,19 +71,23 @@ def parse_age(text: str) -> timedelta:
         return TypeAdapter(timedelta).validate_python(text)
     except ValidationError:
         raise InputError(
-            f"--older-than: '{text}' is not a duration (e.g. 30m, 12h, 7d, P7D)"
+            _("--older-than: '{text}' is not a duration (e.g. 30m, 12h, 7d, P7D)").format(text=text)
         ) from None
 
 
 def _statuses(given: list[str] | None) -> list[str]:
     unknown = sorted(set(given or ()) - set(STATUSES))
     if unknown:
-        raise InputError(f"--status: unknown {', '.join(unknown)}; one of {', '.join(STATUSES)}")
+        raise InputError(
+            _("--status: unknown {unknown}; one of {statuses}").format(
+                unknown=", ".join(unknown), statuses=", ".join(STATUSES)
+            )
+        )
     return list(given or ())
 
 
-def _when(entry_time: object) -> str:
-    return "" if entry_time is None else f"{entry_time:%d.%m.%Y %H:%M:%S} UTC"
+def _when(entry_time: datetime | None) -> str:
+    return "" if entry_time is None else f"{moment(entry_time)} UTC"
 
 
 def _rows(entries: list[InboxEntry]) -> list[list[object]]:
@@ -84,7 +97,7 @@ def _rows(entries: list[InboxEntry]) -> list[list[object]]:
             e.provider,
             e.event_type,
             f"{e.object_type} {e.object_id}",
-            e.status,
+            word("inbox status", e.status),
             e.attempts,
             _when(e.received_at),
             e.outcome or "",
@@ -93,19 +106,30 @@ def _rows(entries: list[InboxEntry]) -> list[list[object]]:
     ]
 
 
-_HEAD = ["id", "provider", "event", "object", "status", "attempts", "received", "outcome"]
+def _head() -> list[str]:
+    return [
+        _("id"),
+        _("provider"),
+        _("event"),
+        _("object"),
+        _("status"),
+        _("attempts"),
+        _("received"),
+        _("outcome"),
+    ]
 
 
-@inbox_app.command("list")
+@inbox_app.command(
+    "list", help=_("List events, oldest first (e.g. --status failed --status rejected).")
+)
 def list_command(
     ctx: typer.Context,
     status: StatusOption = None,
     provider: ProviderOption = None,
     older_than: AgeOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many, oldest first.")] = 100,
+    limit: Annotated[int, typer.Option(min=1, help=_("At most this many, oldest first."))] = 100,
     as_json: JsonFlag = False,
 ) -> None:
-    """List events, oldest first (e.g. --status failed --status rejected)."""
     state: CliState = ctx.obj
     entries = list_entries(
         state.store,
@@ -118,24 +142,26 @@ def list_command(
     if as_json:
         print_json(entries)
         return
-    console.print(table(f"inbox: {len(entries)} event(s)", _HEAD, _rows(entries)))
+    title = ngettext("inbox: {count} event", "inbox: {count} events", len(entries))
+    console.print(table(title.format(count=number(len(entries))), _head(), _rows(entries)))
 
 
-@inbox_app.command("show")
+@inbox_app.command(
+    "show", help=_("Show one event with its stored payload (CRM fields; never request headers).")
+)
 def show_command(
     ctx: typer.Context,
-    entry_id: Annotated[int, typer.Argument(help="The event's inbox id (from list).")],
+    entry_id: Annotated[int, typer.Argument(help=_("The event's inbox id (from list)."))],
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one event with its stored payload (CRM fields; never request headers)."""
     state: CliState = ctx.obj
     entry = get_entry(state.store, entry_id)
     if as_json:
         print_json(entry)
         return
-    console.print(table(f"inbox event {entry.id}", _HEAD, _rows([entry])))
-    console.print(f"event ref: {entry.ref}", markup=False, highlight=False)
-    console.print(f"occurred: {_when(entry.occurred_at)}", markup=False)
+    console.print(table(_("inbox event {id}").format(id=entry.id), _head(), _rows([entry])))
+    console.print(_("event ref: {ref}").format(ref=entry.ref), markup=False, highlight=False)
+    console.print(_("occurred: {when}").format(when=_when(entry.occurred_at)), markup=False)
     console.print_json(data=entry.payload)
 
 
@@ -149,7 +175,9 @@ def _select_ids(
     if ids:
         return ids
     if not (status or provider or older_than):
-        raise InputError("name inbox ids, or select events with --status/--provider/--older-than")
+        raise InputError(
+            _("name inbox ids, or select events with --status/--provider/--older-than")
+        )
     return [
         e.id
         for e in list_entries(
@@ -163,67 +191,88 @@ def _select_ids(
     ]
 
 
-def _report(verb: str, entries: list[InboxEntry], as_json: bool) -> None:
+def _report(verb: str, done: str, entries: list[InboxEntry], as_json: bool) -> None:
+    """``verb`` names the JSON key; ``done`` the line for humans (``{count}`` events)."""
     if as_json:
         print_json({verb: [{"id": e.id, "ref": e.ref, "from": e.status} for e in entries]})
         return
-    console.print(f"{verb} {len(entries)} event(s)", markup=False)
+    console.print(done.format(count=number(len(entries))), markup=False)
     for entry in entries:
-        console.print(f"  {entry.id} {entry.ref} (was {entry.status})", markup=False)
+        console.print(
+            "  "
+            + _("{id} {ref} (was {status})").format(
+                id=entry.id, ref=entry.ref, status=word("inbox status", entry.status)
+            ),
+            markup=False,
+        )
 
 
-@inbox_app.command("retry")
+@inbox_app.command(
+    "retry",
+    help=_("Put failed, rejected, ignored or discarded events back in the queue (all or none)."),
+)
 def retry_command(
     ctx: typer.Context,
-    ids: Annotated[list[int] | None, typer.Argument(help="Inbox ids; or use the filters.")] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help=_("Inbox ids; or use the filters."))
+    ] = None,
     status: StatusOption = None,
     provider: ProviderOption = None,
     older_than: AgeOption = None,
-    reason: Annotated[str, typer.Option(help="Why; kept in the audit log.")] = "retried by hand",
+    reason: Annotated[str, typer.Option(help=_("Why; kept in the audit log."))] = "retried by hand",
     as_json: JsonFlag = False,
 ) -> None:
-    """Put failed, rejected, ignored or discarded events back in the queue (all or none)."""
     state: CliState = ctx.obj
     chosen = _select_ids(state, ids, status, provider, older_than)
     entries = retry_events(
         state.store, chosen, actor=state.settings.actor, reason=reason, now=utcnow()
     )
-    _report("re-queued", entries, as_json)
+    done = ngettext("re-queued {count} event", "re-queued {count} events", len(entries))
+    _report("re-queued", done, entries, as_json)
 
 
-@inbox_app.command("discard")
+@inbox_app.command(
+    "discard",
+    help=_("Set pending, failed or rejected events aside for good (kept, never processed)."),
+)
 def discard_command(
     ctx: typer.Context,
-    ids: Annotated[list[int] | None, typer.Argument(help="Inbox ids; or use the filters.")] = None,
+    ids: Annotated[
+        list[int] | None, typer.Argument(help=_("Inbox ids; or use the filters."))
+    ] = None,
     status: StatusOption = None,
     provider: ProviderOption = None,
     older_than: AgeOption = None,
-    reason: Annotated[str, typer.Option(help="Why; kept in the audit log.")] = "discarded by hand",
+    reason: Annotated[
+        str, typer.Option(help=_("Why; kept in the audit log."))
+    ] = "discarded by hand",
     as_json: JsonFlag = False,
 ) -> None:
-    """Set pending, failed or rejected events aside for good (kept, never processed)."""
     state: CliState = ctx.obj
     chosen = _select_ids(state, ids, status, provider, older_than)
     entries = discard_events(
         state.store, chosen, actor=state.settings.actor, reason=reason, now=utcnow()
     )
-    _report("discarded", entries, as_json)
+    done = ngettext("discarded {count} event", "discarded {count} events", len(entries))
+    _report("discarded", done, entries, as_json)
 
 
-@inbox_app.command("workers")
+@inbox_app.command(
+    "workers",
+    help=_(
+        "List inbox workers (threads and `refnet worker` processes) by their last heartbeat."
+        "\n\nA worker that stopped cleanly removes itself; one that was killed stays, with an "
+        "ageing heartbeat, until it is pruned by hand or the store is reset."
+    ),
+)
 def workers_command(
     ctx: typer.Context,
     within: Annotated[
         str | None,
-        typer.Option("--within", help="Only workers that beat this recently: 2m, 1h, P1D."),
+        typer.Option("--within", help=_("Only workers that beat this recently: 2m, 1h, P1D.")),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List inbox workers (threads and `refnet worker` processes) by their last heartbeat.
-
-    A worker that stopped cleanly removes itself; one that was killed stays, with an
-    ageing heartbeat, until it is pruned by hand or the store is reset.
-    """
     state: CliState = ctx.obj
     now = utcnow()
     beats = list_workers(state.store, now=now, within=parse_age(within) if within else None)
@@ -232,8 +281,16 @@ def workers_command(
         return
     console.print(
         table(
-            f"inbox workers: {len(beats)}",
-            ["worker", "host", "pid", "started", "last beat", "seconds ago", "events applied"],
+            _("inbox workers: {count}").format(count=number(len(beats))),
+            [
+                _("worker"),
+                _("host"),
+                _("pid"),
+                _("started"),
+                _("last beat"),
+                _("seconds ago"),
+                _("events applied"),
+            ],
             [
                 [
                     b.worker_id,
@@ -241,8 +298,8 @@ def workers_command(
                     b.pid,
                     _when(b.started_at),
                     _when(b.last_beat_at),
-                    f"{b.age_seconds(now):.1f}",
-                    b.events_applied,
+                    number(b.age_seconds(now), digits=1),
+                    number(b.events_applied),
                 ]
                 for b in beats
             ],

@@ -14,10 +14,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from connector.cli.naming import MEMBER_HELP, resolve_id
-from connector.cli.output import console, print_json
+from connector.cli.output import console, number, print_json
 from connector.cli.output import table as plain_table
 from connector.cli.state import CliState
+from connector.cli.words import word
 from connector.errors import InputError
+from connector.i18n import format_percent, ngettext
+from connector.i18n import gettext as _
 from connector.intelligence import (
     IntroRouter,
     connector_scores,
@@ -40,11 +43,11 @@ from connector.report_sections import intelligence_sections
 
 __all__ = ["intel_app", "print_intelligence", "register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-Top = Annotated[int, typer.Option(min=1, help="Rows to show.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
+Top = Annotated[int, typer.Option(min=1, help=_("Rows to show."))]
 
 intel_app = typer.Typer(
-    help="Network intelligence: connectors, partner candidates, club matchmaking, warm paths.",
+    help=_("Network intelligence: connectors, partner candidates, club matchmaking, warm paths."),
     no_args_is_help=True,
 )
 
@@ -58,21 +61,26 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) 
     )
 
 
-@intel_app.command("candidates")
+@intel_app.command(
+    "candidates",
+    help=_(
+        "Rank members against a target profile, explained per criterion; --add feeds the pipeline."
+    ),
+)
 def candidates(
     ctx: typer.Context,
-    target: Annotated[str, typer.Option(help="The target profile (id) to score against.")],
+    target: Annotated[str, typer.Option(help=_("The target profile (id) to score against."))],
     top: Top = 10,
     add: Annotated[
         int,
-        typer.Option(min=0, help="Put this many of the best new candidates on the pipeline."),
+        typer.Option(min=0, help=_("Put this many of the best new candidates on the pipeline.")),
     ] = 0,
     min_score: Annotated[
-        float, typer.Option(min=0, max=100, help="Only add candidates scoring at least this.")
+        float,
+        typer.Option(min=0, max=100, help=_("Only add candidates scoring at least this.")),
     ] = 50.0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Rank members against a target profile, explained per criterion; --add feeds the pipeline."""
     state: CliState = ctx.obj
     config = state.settings.intelligence
     changes = []
@@ -87,31 +95,43 @@ def candidates(
     names = _names(state)
     console.print(
         table(
-            f"partner candidates for '{profile.name}'",
+            _("partner candidates for '{profile}'").format(profile=profile.name),
             CANDIDATE_COLUMNS,
             candidate_rows(ranked, names),
         )
     )
     if add:
         if not changes:
-            console.print(f"no new candidate scores {min_score:g} or more; nothing added")
+            console.print(
+                _("no new candidate scores {score} or more; nothing added").format(
+                    score=number(min_score)
+                )
+            )
         for change in changes:
             console.print(
-                f"partnership {change.record_id}: {change.old or '(new)'} → {change.new}",
+                _("partnership {id}: {old} → {new}").format(
+                    id=change.record_id,
+                    old=word("partner stage", change.old) if change.old else _("(new)"),
+                    new=word("partner stage", change.new),
+                ),
                 markup=False,
             )
 
 
-@intel_app.command("suggest")
+@intel_app.command(
+    "suggest",
+    help=_("Suggest introductions between active club members whose needs and offers fit."),
+)
 def suggest(
     ctx: typer.Context,
-    club: Annotated[str | None, typer.Option(help="The club (id); optional if only one.")] = None,
+    club: Annotated[
+        str | None, typer.Option(help=_("The club (id); optional if only one."))
+    ] = None,
     apply: Annotated[
-        bool, typer.Option("--apply", help="Write the suggestions as introductions.")
+        bool, typer.Option("--apply", help=_("Write the suggestions as introductions."))
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Suggest introductions between active club members whose needs and offers fit."""
     state: CliState = ctx.obj
     found = club_suggestions(state.store, club, state.settings.intelligence)
     written = apply_suggestions(state.store, found, actor=state.actor) if apply else []
@@ -128,40 +148,62 @@ def suggest(
     names = _names(state)
     console.print(
         table(
-            f"suggested introductions in '{found.club.name}'",
-            ["round", "member", "member", "score", "why"],
+            _("suggested introductions in '{club}'").format(club=found.club.name),
+            [_("round"), _("member"), _("member"), _("score"), _("why")],
             (
-                (s.round, names[s.match.a], names[s.match.b], f"{s.match.score:g}", s.reason)
+                (s.round, names[s.match.a], names[s.match.b], number(s.match.score), s.reason)
                 for s in found.suggestions
             ),
         )
     )
     stats = found.stats
     console.print(
-        f"{stats.members} active members, {stats.pairs_compared} pairs compared of "
-        f"{stats.all_pairs}, {stats.matching_pairs} fit, {stats.already_introduced} introduced "
-        "already"
+        _(
+            "{members} active members, {compared} pairs compared of {pairs}, {fit} fit, "
+            "{introduced} introduced already"
+        ).format(
+            members=number(stats.members),
+            compared=number(stats.pairs_compared),
+            pairs=number(stats.all_pairs),
+            fit=number(stats.matching_pairs),
+            introduced=number(stats.already_introduced),
+        ),
+        markup=False,
     )
     if apply:
-        console.print(f"{len(written)} introduction(s) written in 'suggested'")
+        console.print(
+            ngettext(
+                "{count} introduction written as '{status}'",
+                "{count} introductions written as '{status}'",
+                len(written),
+            ).format(count=len(written), status=word("introduction status", "suggested")),
+            markup=False,
+        )
     elif found.suggestions:
-        console.print("nothing written; add --apply to create these introductions")
+        console.print(_("nothing written; add --apply to create these introductions"), markup=False)
 
 
-@intel_app.command("path")
+@intel_app.command(
+    "path",
+    help=_("The warmest shortest chain of introductions from the company (or one employee)."),
+)
 def path(
     ctx: typer.Context,
-    target: Annotated[str, typer.Argument(help=f"The member to be introduced to: {MEMBER_HELP}.")],
+    target: Annotated[
+        str,
+        typer.Argument(help=_("The member to be introduced to: {what}.").format(what=MEMBER_HELP)),
+    ],
     from_: Annotated[
         str | None,
         typer.Option(
             "--from",
-            help=f"Start at this employee (default: the best employee): {MEMBER_HELP}.",
+            help=_("Start at this employee (default: the best employee): {what}.").format(
+                what=MEMBER_HELP
+            ),
         ),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """The warmest shortest chain of introductions from the company (or one employee)."""
     state: CliState = ctx.obj
     target = resolve_id(state, target)
     from_ = resolve_id(state, from_) if from_ is not None else None
@@ -178,24 +220,50 @@ def path(
     if found is None:
         limit = state.settings.intelligence.paths.max_hops
         names = dict(zip(graph.ids, graph.names, strict=True))
+        if from_:
+            message = ngettext(
+                "no warm path to {name} ('{id}') within {limit} hop from {start} ('{start_id}')",
+                "no warm path to {name} ('{id}') within {limit} hops from {start} ('{start_id}')",
+                limit,
+            )
+        else:
+            message = ngettext(
+                "no warm path to {name} ('{id}') within {limit} hop",
+                "no warm path to {name} ('{id}') within {limit} hops",
+                limit,
+            )
         raise InputError(
-            f"no warm path to {names.get(target, '?')} ('{target}') within {limit} hop(s)"
-            + (f" from {names.get(from_, '?')} ('{from_}')" if from_ else "")
+            message.format(
+                name=names.get(target, "?"),
+                id=target,
+                limit=limit,
+                start=names.get(from_, "?") if from_ else "",
+                start_id=from_ or "",
+            )
         )
     names = dict(zip(graph.ids, graph.names, strict=True))
-    console.print(found.describe(names), markup=False)  # names are CRM text
+    chain = names.get(found.source_id, found.source_id) + "".join(
+        f" →({h.strength}) {names.get(h.to_id, h.to_id)}" for h in found.hops
+    )
+    quality = _("(quality {quality})").format(quality=number(found.quality, digits=2))
+    console.print(f"{chain} {quality}", markup=False)  # names are CRM text
     console.print(
         table(
-            "hops",
-            ["from", "to", "strength", "trust"],
-            ((names[h.from_id], names[h.to_id], h.strength, f"{h.trust:.2f}") for h in found.hops),
+            _("hops"),
+            [_("from"), _("to"), _("strength"), _("trust")],
+            (
+                (names[h.from_id], names[h.to_id], h.strength, number(h.trust, digits=2))
+                for h in found.hops
+            ),
         )
     )
 
 
-@intel_app.command("connectors")
+@intel_app.command(
+    "connectors",
+    help=_("Members who bridge otherwise separate groups and are willing to introduce."),
+)
 def connectors(ctx: typer.Context, top: Top = 10, as_json: JsonFlag = False) -> None:
-    """Members who bridge otherwise separate groups and are willing to introduce."""
     state: CliState = ctx.obj
     graph = load_graph(state.store)
     scores = connector_scores(graph, state.settings.intelligence.connector)
@@ -215,19 +283,27 @@ def connectors(ctx: typer.Context, top: Top = 10, as_json: JsonFlag = False) -> 
 
 
 def connector_table(ranked: list[RankedConnector], *, exact: bool, scope: str = "") -> Table:
-    how = "exact betweenness" if exact else "sampled betweenness"
+    how = _("exact betweenness") if exact else _("sampled betweenness")
     return table(
-        f"top connectors {scope} ({how})".replace("  ", " "),
-        ["#", "member", "circle", "score", "bridge", "betweenness", "willing to introduce"],
+        _("top connectors {scope} ({how})").format(scope=scope, how=how).replace("  ", " "),
+        [
+            "#",
+            _("member"),
+            _("circle"),
+            _("score"),
+            _("bridge"),
+            _("betweenness"),
+            _("willing to introduce"),
+        ],
         (
             (
                 c.rank,
                 c.name,
-                c.circle,
-                f"{c.score.score:.1f}",
-                f"{c.score.bridge:.2f}",
-                f"{c.score.betweenness:,.0f}",
-                f"{c.score.willingness:.0%}" if c.score.willingness_known else "unknown",
+                word("circle", c.circle),
+                number(c.score.score, digits=1),
+                number(c.score.bridge, digits=2),
+                number(c.score.betweenness, digits=0),
+                format_percent(c.score.willingness) if c.score.willingness_known else _("unknown"),
             )
             for c in ranked
         ),

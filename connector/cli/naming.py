@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from connector.cli.state import CliState
+from connector.i18n import gettext as _
 from connector.lookup import member_names, resolve_member_id
 
 __all__ = ["MEMBER_HELP", "names_of", "resolve_id"]
 
-MEMBER_HELP = "id, e-mail, name or company (typos and missing umlauts are forgiven)"
+MEMBER_HELP = _("id, e-mail, name or company (typos and missing umlauts are forgiven)")
 
 
 def resolve_id(state: CliState, text: str) -> str:

@@ -10,26 +10,32 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from connector.cli.naming import MEMBER_HELP, resolve_id
-from connector.cli.output import console, err_console, print_json, table
+from connector.cli.output import console, err_console, number, print_json, table
 from connector.cli.state import CliState
+from connector.cli.words import kind_word, state_word
 from connector.errors import NotFoundError
+from connector.i18n import gettext as _
 from connector.importing import ImportReport, export_network, import_files
 from connector.importing.sniffing import DELIMITERS, parse_delimiter
 from connector.store import current_revision
 
 __all__ = ["register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 
 
 def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Create the store (or upgrade its schema) at REFNET_DATABASE_URL."""
     state: CliState = ctx.obj
     revision = current_revision(state.store.engine)
     if as_json:
         print_json({"database": state.safe_database_url, "schema_revision": revision})
         return
-    console.print(f"store ready: {state.safe_database_url} (schema revision {revision})")
+    console.print(
+        _("store ready: {database} (schema revision {revision})").format(
+            database=state.safe_database_url, revision=revision
+        ),
+        markup=False,
+    )
 
 
 def _summary(report: ImportReport, dry_run: bool) -> dict[str, object]:
@@ -52,32 +58,63 @@ def _summary(report: ImportReport, dry_run: bool) -> dict[str, object]:
 
 def _print_report(report: ImportReport, dry_run: bool) -> None:
     counts = ", ".join(
-        f"{name}: {report.created.get(name, 0)} new, {report.updated.get(name, 0)} updated"
+        _("{kind}: {created} new, {updated} updated").format(
+            kind=kind_word(name),
+            created=number(report.created.get(name, 0)),
+            updated=number(report.updated.get(name, 0)),
+        )
         for name in sorted({*report.created, *report.updated})
     )
     how = report.encoding
     if report.delimiter is not None:
-        how += f", {DELIMITERS.get(report.delimiter, report.delimiter)}-separated"
+        separator = _delimiter_word(report.delimiter)
+        how += ", " + _("{delimiter}-separated").format(delimiter=separator)
     # File names and CRM text are data: printed without markup.
-    done = "checked (dry run, nothing written)" if dry_run else "imported"
-    console.print(f"{done} {report.file} ({how}): {counts or 'nothing'}", markup=False)
+    line = (
+        _("checked (dry run, nothing written) {file} ({how}): {counts}")
+        if dry_run
+        else _("imported {file} ({how}): {counts}")
+    )
+    console.print(
+        line.format(file=report.file, how=how, counts=counts or _("nothing")), markup=False
+    )
     if report.ignored_columns:
         console.print(
-            f"  not read (refnet has no use for them): {', '.join(report.ignored_columns)}",
+            "  "
+            + _("not read (refnet has no use for them): {columns}").format(
+                columns=", ".join(report.ignored_columns)
+            ),
             markup=False,
         )
     for proposal in report.proposals:
-        console.print(f"  demotion proposed, not made: {proposal}", markup=False)
+        console.print(
+            "  " + _("demotion proposed, not made: {proposal}").format(proposal=proposal),
+            markup=False,
+        )
     for note in report.notes:
         console.print(f"  {note}", markup=False)
     if report.changes:
         console.print(
             table(
-                "stage changes",
-                ["kind", "id", "from", "to", "reason"],
-                ((c.kind, c.record_id, c.old, c.new, c.reason) for c in report.changes),
+                _("stage changes"),
+                [_("kind"), _("id"), _("from"), _("to"), _("reason")],
+                (
+                    (
+                        kind_word(c.kind),
+                        c.record_id,
+                        state_word(c.kind, c.old, c.field),
+                        state_word(c.kind, c.new, c.field),
+                        c.reason,
+                    )
+                    for c in report.changes
+                ),
             )
         )
+
+
+def _delimiter_word(delimiter: str) -> str:
+    words = {",": _("comma"), ";": _("semicolon"), "\t": _("tab")}
+    return words.get(delimiter, DELIMITERS.get(delimiter, delimiter))
 
 
 def _employee_id(state: CliState, text: str) -> str:
@@ -90,33 +127,38 @@ def _employee_id(state: CliState, text: str) -> str:
 
 def import_(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="CSV or JSON files, imported in order.")],
+    files: Annotated[list[Path], typer.Argument(help=_("CSV or JSON files, imported in order."))],
     kind: Annotated[
         str | None,
-        typer.Option(help="member, connection, referral, contact, ... (default: from file name)"),
+        typer.Option(
+            help=_("member, connection, referral, contact, ... (default: from file name)")
+        ),
     ] = None,
     employee: Annotated[
         str | None,
         typer.Option(
-            help="For a contact list (refnet, Outlook or LinkedIn CSV): the employee whose "
-            f"contacts these are: {MEMBER_HELP}."
+            help=_(
+                "For a contact list (refnet, Outlook or LinkedIn CSV): the employee whose "
+                "contacts these are: {what}."
+            ).format(what=MEMBER_HELP)
         ),
     ] = None,
     delimiter: Annotated[
         str | None,
-        typer.Option(help="CSV delimiter: comma, semicolon or tab (default: detected)."),
+        typer.Option(help=_("CSV delimiter: comma, semicolon or tab (default: detected).")),
     ] = None,
     encoding: Annotated[
         str | None,
-        typer.Option(help="Text encoding, e.g. utf-8 or cp1252 (default: detected)."),
+        typer.Option(help=_("Text encoding, e.g. utf-8 or cp1252 (default: detected).")),
     ] = None,
     dry_run: Annotated[
         bool,
-        typer.Option("--dry-run", help="Check every row, count what would change, write nothing."),
+        typer.Option(
+            "--dry-run", help=_("Check every row, count what would change, write nothing.")
+        ),
     ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import files in one transaction: one bad row rejects them all and names every error."""
     state: CliState = ctx.obj
     # Rows read so far on stderr (a large file takes minutes); stdout stays the result.
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
@@ -126,7 +168,10 @@ def import_(
         def show(file: str, rows: int) -> None:
             if file not in tasks:
                 tasks[file] = bar.add_task(file)
-            bar.update(tasks[file], description=f"{file}: {rows:,} rows read")
+            bar.update(
+                tasks[file],
+                description=_("{file}: {rows} rows read").format(file=file, rows=number(rows)),
+            )
 
         reports = import_files(
             state.store,
@@ -151,19 +196,31 @@ def import_(
 
 def export(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Directory to write the files into.")],
+    directory: Annotated[Path, typer.Argument(help=_("Directory to write the files into."))],
     as_json: JsonFlag = False,
 ) -> None:
-    """Export the network as members/connections/referrals CSV and programme.json."""
     state: CliState = ctx.obj
     counts = export_network(state.store, directory)
     if as_json:
         print_json({"directory": str(directory), "counts": counts})
         return
-    console.print(table(f"exported to {directory}", ["kind", "records"], counts.items()))
+    console.print(
+        table(
+            _("exported to {directory}").format(directory=directory),
+            [_("kind"), _("records")],
+            ((kind_word(kind), number(count)) for kind, count in counts.items()),
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command("import")(import_)
-    app.command()(export)
+    app.command(help=_("Create the store (or upgrade its schema) at REFNET_DATABASE_URL."))(init)
+    app.command(
+        "import",
+        help=_(
+            "Import files in one transaction: one bad row rejects them all and names every error."
+        ),
+    )(import_)
+    app.command(
+        help=_("Export the network as members/connections/referrals CSV and programme.json.")
+    )(export)

@@ -1,4 +1,8 @@
-"""Rendering for humans (rich tables) and for scripts (``--json``)."""
+"""Rendering for humans (rich tables) and for scripts (``--json``).
+
+Humans read the current language (:mod:`connector.i18n`): numbers, money and dates as they
+write them (``4.881.196,87 €``, ``31.12.2025`` in German); ``--json`` stays language-neutral.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,24 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["console", "err_console", "print_changes", "print_json", "table", "to_jsonable"]
+from connector.cli.words import field_word, kind_word, state_word
+from connector.i18n import format_date, format_datetime, format_money, format_number
+from connector.i18n import gettext as _
+
+__all__ = [
+    "cell",
+    "console",
+    "day",
+    "err_console",
+    "moment",
+    "money",
+    "number",
+    "print_changes",
+    "print_json",
+    "table",
+    "to_jsonable",
+    "yes",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +66,48 @@ def print_json(value: Any) -> None:
     print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
 
 
+def money(amount: Decimal | int | float | None, currency: str | None) -> str:
+    """An amount with its currency as the reader writes it; empty when there is none."""
+    return "" if amount is None else format_money(amount, currency or "EUR")
+
+
+def number(value: int | float | Decimal | None, digits: int | None = None) -> str:
+    """A count or measure with the reader's separators (``1.234,5`` in German)."""
+    return "" if value is None else format_number(value, digits=digits)
+
+
+def day(value: date | datetime | None) -> str:
+    """A calendar day (``31.12.2025`` in German)."""
+    if value is None:
+        return ""
+    return format_date(value.date() if isinstance(value, datetime) else value)
+
+
+def moment(value: datetime | None) -> str:
+    """A timestamp (``31.12.2025, 14:05:00`` in German)."""
+    return "" if value is None else format_datetime(value)
+
+
+def yes(flag: bool | None) -> str:
+    """A flag as a table cell: the reader's "yes", or nothing."""
+    return _("yes") if flag else ""
+
+
+def cell(value: Any) -> str:
+    """One table cell as text: dates, timestamps and decimals in the reader's format."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return moment(value)
+    if isinstance(value, date):
+        return day(value)
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
 def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
     """A table whose title and cells print literally.
 
@@ -56,7 +119,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     for column in columns:
         rendered.add_column(Text(column), overflow="fold")
     for row in rows:
-        rendered.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+        rendered.add_row(*(Text(cell(value)) for value in row))
     return rendered
 
 
@@ -64,8 +127,18 @@ def print_changes(changes: Iterable[Any]) -> None:
     """The stage and field changes a command made, one row each (``StageChange``-shaped)."""
     console.print(
         table(
-            "changes",
-            ["kind", "id", "field", "from", "to", "reason"],
-            ((c.kind, c.record_id, c.field, c.old, c.new, c.reason) for c in changes),
+            _("changes"),
+            [_("kind"), _("id"), _("field"), _("from"), _("to"), _("reason")],
+            (
+                (
+                    kind_word(c.kind),
+                    c.record_id,
+                    field_word(c.field),
+                    state_word(c.kind, c.old, c.field),
+                    state_word(c.kind, c.new, c.field),
+                    c.reason,
+                )
+                for c in changes
+            ),
         )
     )

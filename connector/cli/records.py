@@ -10,9 +10,21 @@ from rich.text import Text
 
 from connector.amounts import parse_amount, parse_currency
 from connector.cli.naming import MEMBER_HELP, names_of, resolve_id
-from connector.cli.output import console, print_changes, print_json, table
+from connector.cli.output import (
+    console,
+    day,
+    moment,
+    money,
+    number,
+    print_changes,
+    print_json,
+    table,
+    yes,
+)
 from connector.cli.state import CliState
+from connector.cli.words import field_word, kind_word, state_word, word
 from connector.errors import InputError
+from connector.i18n import gettext as _
 from connector.lookup import member_names, resolve_member
 from connector.model import (
     Agreement,
@@ -33,25 +45,24 @@ from connector.store import KINDS
 
 __all__ = ["register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-Limit = Annotated[int, typer.Option(min=1, help="Show at most this many.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
+Limit = Annotated[int, typer.Option(min=1, help=_("Show at most this many."))]
 
-members_app = typer.Typer(help="List and show members of the network.", no_args_is_help=True)
+members_app = typer.Typer(help=_("List and show members of the network."), no_args_is_help=True)
 referrals_app = typer.Typer(
-    help="Log, list, show and correct referrals (add, update, reopen).", no_args_is_help=True
+    help=_("Log, list, show and correct referrals (add, update, reopen)."), no_args_is_help=True
 )
 _STRONGEST = 5  # connections shown by `members show`
 
 
-@members_app.command("list")
+@members_app.command("list", help=_("List members, optionally of one circle or ladder stage."))
 def list_members(
     ctx: typer.Context,
-    circle: Annotated[Circle | None, typer.Option(help="Only this circle.")] = None,
-    stage: Annotated[LadderStage | None, typer.Option(help="Only this ladder stage.")] = None,
+    circle: Annotated[Circle | None, typer.Option(help=_("Only this circle."))] = None,
+    stage: Annotated[LadderStage | None, typer.Option(help=_("Only this ladder stage."))] = None,
     limit: Limit = 50,
     as_json: JsonFlag = False,
 ) -> None:
-    """List members, optionally of one circle or ladder stage."""
     state: CliState = ctx.obj
     filters = {}
     if circle:
@@ -66,15 +77,23 @@ def list_members(
         return
     console.print(
         table(
-            f"members ({len(found)} of {total})",
-            ["id", "name", "organisation", "circle", "ladder", "industry", "region"],
+            _("members ({shown} of {total})").format(shown=number(len(found)), total=number(total)),
+            [
+                _("id"),
+                _("name"),
+                _("organisation"),
+                _("circle"),
+                _("ladder"),
+                _("industry"),
+                _("region"),
+            ],
             (
                 (
                     m.id,
                     m.name,
                     m.organisation,
-                    m.circle,
-                    m.ladder_stage,
+                    word("circle", m.circle),
+                    word("ladder stage", m.ladder_stage),
                     m.profile.industry,
                     m.profile.region,
                 )
@@ -86,18 +105,25 @@ def list_members(
 
 def _name(names: dict[str, str], member_id: str | None) -> str:
     if member_id is None:
-        return "us"
+        return _("us")
     return f"{names.get(member_id, '?')} ({member_id})"
 
 
-@members_app.command("show")
+@members_app.command(
+    "show",
+    help=_(
+        "Show one member: who referred them, their referrals, strongest connections, club, "
+        "partner stage, score and history."
+    ),
+)
 def show_member(
     ctx: typer.Context,
-    member: Annotated[str, typer.Argument(metavar="MEMBER", help=f"The member: {MEMBER_HELP}.")],
+    member: Annotated[
+        str,
+        typer.Argument(metavar="MEMBER", help=_("The member: {what}.").format(what=MEMBER_HELP)),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Show one member: who referred them, their referrals, strongest connections, club,
-    partner stage, score and history."""
     state: CliState = ctx.obj
     with state.store.reading() as tx:
         found = resolve_member(tx, member)
@@ -169,46 +195,59 @@ def show_member(
     profile = found.profile
     # The name is CRM text: printed as a Text so brackets in it are never read as markup.
     console.print(
-        Text.assemble((found.name, "bold"), f" ({found.id}) — {found.circle}"), highlight=False
+        Text.assemble((found.name, "bold"), f" ({found.id}) — {word('circle', found.circle)}"),
+        highlight=False,
     )
     club_text = ", ".join(
-        f"{clubs[m.club_id]}: {m.status}"
-        + (f" (trial until {m.trial_ends_on})" if m.status == "trial" and m.trial_ends_on else "")
+        f"{clubs[m.club_id]}: {word('membership status', m.status)}"
+        + (
+            " " + _("(trial until {day})").format(day=day(m.trial_ends_on))
+            if m.status == "trial" and m.trial_ends_on
+            else ""
+        )
         for m in memberships
     )
     stages = ", ".join(
-        f"{p.id}: {p.stage}"
-        + "".join(f"; agreement {a.id} {a.status}" for a in agreements if a.partnership_id == p.id)
+        f"{p.id}: {word('partner stage', p.stage)}"
+        + "".join(
+            "; "
+            + _("agreement {id} {status}").format(
+                id=a.id, status=word("agreement status", a.status)
+            )
+            for a in agreements
+            if a.partnership_id == p.id
+        )
         for p in partnerships
     )
+    size = word("company size", profile.size)
     rows = [
-        ("organisation", found.organisation),
-        ("e-mail", found.email),
-        ("ladder stage", found.ladder_stage),
-        ("referred by", ", ".join(_name(names, r.referrer_id) for r in referred_by) or "-"),
-        ("industry / region / size", f"{profile.industry} / {profile.region} / {profile.size}"),
-        ("offers", ", ".join(profile.offers)),
-        ("needs", ", ".join(profile.needs)),
-        ("goals", ", ".join(profile.goals)),
-        ("knows / known by", f"{knows} / {known_by}"),
-        ("referrals given / received", f"{len(given)} / {len(received)}"),
-        ("multiplier score", f"{score.score:.1f}"),
-        ("club", club_text or "-"),
-        ("partner stage", stages or "-"),
+        (_("organisation"), found.organisation),
+        (_("e-mail"), found.email),
+        (_("ladder stage"), word("ladder stage", found.ladder_stage)),
+        (_("referred by"), ", ".join(_name(names, r.referrer_id) for r in referred_by) or "-"),
+        (_("industry / region / size"), f"{profile.industry} / {profile.region} / {size}"),
+        (_("offers"), ", ".join(profile.offers)),
+        (_("needs"), ", ".join(profile.needs)),
+        (_("goals"), ", ".join(profile.goals)),
+        (_("knows / known by"), f"{number(knows)} / {number(known_by)}"),
+        (_("referrals given / received"), f"{number(len(given))} / {number(len(received))}"),
+        (_("multiplier score"), number(score.score, digits=1)),
+        (_("club"), club_text or "-"),
+        (_("partner stage"), stages or "-"),
     ]
-    console.print(table("profile", ["", ""], rows))
+    console.print(table(_("profile"), ["", ""], rows))
     if referred_by:
         console.print(
             table(
-                "referred by",
-                ["referral", "referrer", "to", "status", "date"],
+                _("referred by"),
+                [_("referral"), _("referrer"), _("to"), _("status"), _("date")],
                 (
                     (
                         r.id,
                         _name(names, r.referrer_id),
                         _name(names, r.recipient_id),
-                        r.status,
-                        r.created_at.date(),
+                        word("referral status", r.status),
+                        day(r.created_at),
                     )
                     for r in referred_by
                 ),
@@ -217,16 +256,16 @@ def show_member(
     if given:
         console.print(
             table(
-                "referrals given",
-                ["referral", "referred", "to", "status", "amount", "date"],
+                _("referrals given"),
+                [_("referral"), _("referred"), _("to"), _("status"), _("amount"), _("date")],
                 (
                     (
                         r.id,
                         _name(names, r.referred_id),
                         _name(names, r.recipient_id),
-                        r.status,
-                        f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
-                        r.created_at.date(),
+                        word("referral status", r.status),
+                        money(r.amount, r.currency),
+                        day(r.created_at),
                     )
                     for r in sorted(given, key=lambda r: r.created_at, reverse=True)
                 ),
@@ -235,10 +274,10 @@ def show_member(
     if strongest:
         console.print(
             table(
-                "strongest connections",
-                ["member", "strength", "willing to introduce"],
+                _("strongest connections"),
+                [_("member"), _("strength"), _("willing to introduce")],
                 (
-                    (_name(names, other), c.strength, "yes" if c.willing_to_introduce else "")
+                    (_name(names, other), c.strength, yes(c.willing_to_introduce))
                     for other, c in strongest
                 ),
             )
@@ -246,15 +285,15 @@ def show_member(
     if history:
         console.print(
             table(
-                "history",
-                ["when", "actor", "field", "from", "to", "reason"],
+                _("history"),
+                [_("when"), _("actor"), _("field"), _("from"), _("to"), _("reason")],
                 (
                     (
-                        e.at.strftime("%Y-%m-%d %H:%M"),
+                        moment(e.at),
                         e.actor,
-                        e.field,
-                        e.old_value,
-                        e.new_value,
+                        field_word(e.field),
+                        state_word(e.kind, e.old_value, e.field),
+                        state_word(e.kind, e.new_value, e.field),
                         e.reason,
                     )
                     for e in history
@@ -263,17 +302,19 @@ def show_member(
         )
 
 
-@referrals_app.command("list")
+@referrals_app.command(
+    "list", help=_("List referrals with the names of referrer, referred and recipient.")
+)
 def list_referrals(
     ctx: typer.Context,
-    status: Annotated[ReferralStatus | None, typer.Option(help="Only this status.")] = None,
+    status: Annotated[ReferralStatus | None, typer.Option(help=_("Only this status."))] = None,
     referrer: Annotated[
-        str | None, typer.Option(help=f"Only from this member: {MEMBER_HELP}.")
+        str | None,
+        typer.Option(help=_("Only from this member: {what}.").format(what=MEMBER_HELP)),
     ] = None,
     limit: Limit = 50,
     as_json: JsonFlag = False,
 ) -> None:
-    """List referrals with the names of referrer, referred and recipient."""
     state: CliState = ctx.obj
     filters = {}
     if status:
@@ -297,18 +338,29 @@ def list_referrals(
         return
     console.print(
         table(
-            f"referrals ({len(found)} of {total})",
-            ["id", "referrer", "referred", "recipient", "status", "sentiment", "amount", "date"],
+            _("referrals ({shown} of {total})").format(
+                shown=number(len(found)), total=number(total)
+            ),
+            [
+                _("id"),
+                _("referrer"),
+                _("referred"),
+                _("recipient"),
+                _("status"),
+                _("sentiment"),
+                _("amount"),
+                _("date"),
+            ],
             (
                 (
                     r.id,
                     names.get(r.referrer_id, r.referrer_id),
                     names.get(r.referred_id, r.referred_id),
-                    names.get(r.recipient_id, r.recipient_id) if r.recipient_id else "us",
-                    r.status,
-                    r.sentiment,
-                    f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
-                    r.created_at.date(),
+                    names.get(r.recipient_id, r.recipient_id) if r.recipient_id else _("us"),
+                    word("referral status", r.status),
+                    word("sentiment", r.sentiment),
+                    money(r.amount, r.currency),
+                    day(r.created_at),
                 )
                 for r in found
             ),
@@ -316,9 +368,12 @@ def list_referrals(
     )
 
 
-@referrals_app.command("show")
-def show_referral(ctx: typer.Context, referral_id: str, as_json: JsonFlag = False) -> None:
-    """Show one referral with its history."""
+@referrals_app.command("show", help=_("Show one referral with its history."))
+def show_referral(
+    ctx: typer.Context,
+    referral_id: Annotated[str, typer.Argument(metavar="REFERRAL", help=_("The referral's id."))],
+    as_json: JsonFlag = False,
+) -> None:
     state: CliState = ctx.obj
     with state.store.reading() as tx:
         referral = tx.get(Referral, referral_id)
@@ -327,53 +382,79 @@ def show_referral(ctx: typer.Context, referral_id: str, as_json: JsonFlag = Fals
         print_json({"referral": referral, "history": history})
         return
     console.print(
-        table(f"referral {referral.id}", ["field", "value"], referral.model_dump().items())
+        table(
+            _("referral {id}").format(id=referral.id),
+            [_("field"), _("value")],
+            _referral_rows(referral),
+        )
     )
     console.print(
         table(
-            "history",
-            ["when", "actor", "from", "to", "reason"],
+            _("history"),
+            [_("when"), _("actor"), _("from"), _("to"), _("reason")],
             (
-                (e.at.strftime("%Y-%m-%d %H:%M"), e.actor, e.old_value, e.new_value, e.reason)
+                (
+                    moment(e.at),
+                    e.actor,
+                    state_word(e.kind, e.old_value, e.field),
+                    state_word(e.kind, e.new_value, e.field),
+                    e.reason,
+                )
                 for e in history
             ),
         )
     )
 
 
+def _referral_rows(referral: Referral) -> list[tuple[str, object]]:
+    """A referral's fields as the reader's words: stages translated, amounts and days formatted."""
+    shown: dict[str, object] = {
+        **referral.model_dump(),
+        "status": word("referral status", referral.status),
+        "sentiment": word("sentiment", referral.sentiment),
+        "circle": word("circle", referral.circle),
+        "amount": money(referral.amount, referral.currency),
+    }
+    return [(field_word(name), value) for name, value in shown.items()]
+
+
 def advance_command(
     ctx: typer.Context,
-    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(ADVANCEABLE)}.")],
+    kind: Annotated[
+        str, typer.Argument(help=_("One of: {kinds}.").format(kinds=", ".join(ADVANCEABLE)))
+    ],
     record_id: Annotated[
         str,
         typer.Argument(
-            metavar="RECORD", help=f"The record's refnet id; a member also by {MEMBER_HELP}."
+            metavar="RECORD",
+            help=_("The record's refnet id; a member also by {what}.").format(what=MEMBER_HELP),
         ),
     ],
-    state_name: Annotated[str, typer.Argument(metavar="STATE", help="The state to move to.")],
-    reason: Annotated[str, typer.Option(help="Why; stored in the audit trail.")],
+    state_name: Annotated[str, typer.Argument(metavar="STATE", help=_("The state to move to."))],
+    reason: Annotated[str, typer.Option(help=_("Why; stored in the audit trail."))],
     accept_rules: Annotated[
         int | None,
-        typer.Option(help="Membership: the club rules version the member accepts with this move."),
+        typer.Option(
+            help=_("Membership: the club rules version the member accepts with this move.")
+        ),
     ] = None,
     amount: Annotated[
         str | None,
         typer.Option(
-            help="Referral: its value, e.g. the won deal's (12.500,00 or 12500.00; German first)."
+            help=_(
+                "Referral: its value, e.g. the won deal's (12.500,00 or 12500.00; German first)."
+            )
         ),
     ] = None,
     currency: Annotated[
-        str | None, typer.Option(help="Referral: ISO currency of --amount (default: kept, EUR).")
+        str | None,
+        typer.Option(help=_("Referral: ISO currency of --amount (default: kept, EUR).")),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Move a record along its pipeline by hand; the same rules and audit as automatic moves.
-
-    A wrong won or lost referral is corrected with `refnet referrals reopen`.
-    """
     state: CliState = ctx.obj
     if not reason.strip():
-        raise InputError("--reason must not be empty: it is the audit trail's 'why'")
+        raise InputError(_("--reason must not be empty: it is the audit trail's 'why'"))
     if kind == "member":
         record_id = resolve_id(state, record_id)
     where = f"{kind} '{record_id}'"
@@ -400,13 +481,13 @@ def audit(
     record_id: Annotated[
         str | None,
         typer.Argument(
-            metavar="[RECORD]", help=f"Only this record (an id; a member also by {MEMBER_HELP})."
+            metavar="[RECORD]",
+            help=_("Only this record (an id; a member also by {what}).").format(what=MEMBER_HELP),
         ),
     ] = None,
     limit: Limit = 50,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show the audit trail of stage changes: who, what, when, why."""
     state: CliState = ctx.obj
     with state.store.reading() as tx:
         entries = tx.audit_trail(record_id, limit=limit)
@@ -422,17 +503,27 @@ def audit(
         return
     console.print(
         table(
-            "audit trail",
-            ["when", "actor", "kind", "id", "field", "from", "to", "reason", "event"],
+            _("audit trail"),
+            [
+                _("when"),
+                _("actor"),
+                _("kind"),
+                _("id"),
+                _("field"),
+                _("from"),
+                _("to"),
+                _("reason"),
+                _("event"),
+            ],
             (
                 (
-                    e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    moment(e.at),
                     e.actor,
-                    e.kind,
+                    kind_word(e.kind),
                     e.record_id,
-                    e.field,
-                    e.old_value,
-                    e.new_value,
+                    field_word(e.field),
+                    state_word(e.kind, e.old_value, e.field),
+                    state_word(e.kind, e.new_value, e.field),
                     e.reason,
                     e.event_ref,
                 )
@@ -445,5 +536,11 @@ def audit(
 def register(app: typer.Typer) -> None:
     app.add_typer(members_app, name="members")
     app.add_typer(referrals_app, name="referrals")
-    app.command("advance")(advance_command)
-    app.command()(audit)
+    app.command(
+        "advance",
+        help=_(
+            "Move a record along its pipeline by hand; the same rules and audit as automatic "
+            "moves.\n\nA wrong won or lost referral is corrected with `refnet referrals reopen`."
+        ),
+    )(advance_command)
+    app.command(help=_("Show the audit trail of stage changes: who, what, when, why."))(audit)

@@ -14,61 +14,71 @@ import typer
 
 from connector.amounts import parse_amount, parse_currency
 from connector.cli.naming import MEMBER_HELP, names_of
-from connector.cli.output import console, print_changes, print_json, table
+from connector.cli.output import console, day, money, number, print_changes, print_json, table
 from connector.cli.records import referrals_app
 from connector.cli.state import CliState
+from connector.cli.words import word
+from connector.i18n import gettext as _
 from connector.lookup import find
 from connector.model import ReferralStatus, Sentiment
 from connector.referrals import NewProspect, log_referral, reopen, update_referral
 
 __all__ = ["register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 AmountOption = Annotated[
     str | None,
-    typer.Option(help="Value, as German or English number: 12.500,00 or 12500.00."),
+    typer.Option(help=_("Value, as German or English number: 12.500,00 or 12500.00.")),
 ]
-CurrencyOption = Annotated[str | None, typer.Option(help="ISO currency code, e.g. EUR or CHF.")]
+CurrencyOption = Annotated[str | None, typer.Option(help=_("ISO currency code, e.g. EUR or CHF."))]
+
+_ADD_HELP = _(
+    "Log a new referral; a person not yet in the network becomes a prospect.\n\n"
+    "Name the referred person with --referred (a member) or with --name, --company and "
+    "--email (a new prospect; someone already known by that e-mail, or by name and company, "
+    "is not created twice). Example:\n\n"
+    'refnet referrals add --referrer "Uwe Schaefer" --name "Jonas Vogel" '
+    '--company "Vogel Sondermaschinen GmbH" --email jonas.vogel@vogel.example'
+)
 
 
-@referrals_app.command("add")
+@referrals_app.command("add", help=_ADD_HELP)
 def add(
     ctx: typer.Context,
-    referrer: Annotated[str, typer.Option(help=f"Who recommended: {MEMBER_HELP}.")],
+    referrer: Annotated[
+        str, typer.Option(help=_("Who recommended: {what}.").format(what=MEMBER_HELP))
+    ],
     referred: Annotated[
         str | None,
-        typer.Option(help=f"The person recommended, if already a member: {MEMBER_HELP}."),
+        typer.Option(
+            help=_("The person recommended, if already a member: {what}.").format(what=MEMBER_HELP)
+        ),
     ] = None,
     name: Annotated[
-        str | None, typer.Option(help="The person recommended, if new: their name.")
+        str | None, typer.Option(help=_("The person recommended, if new: their name."))
     ] = None,
-    company: Annotated[str | None, typer.Option(help="The new person's company.")] = None,
-    email: Annotated[str | None, typer.Option(help="The new person's e-mail.")] = None,
+    company: Annotated[str | None, typer.Option(help=_("The new person's company."))] = None,
+    email: Annotated[str | None, typer.Option(help=_("The new person's e-mail."))] = None,
     recipient: Annotated[
         str | None,
-        typer.Option(help=f"The club member it was given to (default: us): {MEMBER_HELP}."),
+        typer.Option(
+            help=_("The club member it was given to (default: us): {what}.").format(
+                what=MEMBER_HELP
+            )
+        ),
     ] = None,
-    note: Annotated[str | None, typer.Option(help="What the referral is about.")] = None,
-    deal: Annotated[str | None, typer.Option(help="The CRM deal / opportunity id.")] = None,
+    note: Annotated[str | None, typer.Option(help=_("What the referral is about."))] = None,
+    deal: Annotated[str | None, typer.Option(help=_("The CRM deal / opportunity id."))] = None,
     sentiment: Annotated[
-        Sentiment, typer.Option(help="How the referrer spoke of us.")
+        Sentiment, typer.Option(help=_("How the referrer spoke of us."))
     ] = Sentiment.POSITIVE,
     amount: AmountOption = None,
     currency: Annotated[
         str | None,
-        typer.Option(help="ISO currency code of --amount (default: [money] default_currency)."),
+        typer.Option(help=_("ISO currency code of --amount (default: [money] default_currency).")),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Log a new referral; a person not yet in the network becomes a prospect.
-
-    Name the referred person with --referred (a member) or with --name, --company and
-    --email (a new prospect; someone already known by that e-mail, or by name and company,
-    is not created twice). Example:
-
-    refnet referrals add --referrer "Uwe Schaefer" --name "Jonas Vogel"
-    --company "Vogel Sondermaschinen GmbH" --email jonas.vogel@vogel.example
-    """
     state: CliState = ctx.obj
     prospect = NewProspect(name, company, email) if name is not None else None
     if prospect is None and (company or email):
@@ -102,33 +112,43 @@ def add(
     names = names_of(state, [referral.referrer_id, referral.recipient_id])
     person = logged.referred
     console.print(
-        f"referral {referral.id} logged: {names[referral.referrer_id]} recommended "
-        f"{person.name}{f' ({person.organisation})' if person.organisation else ''} to "
-        f"{names[referral.recipient_id] if referral.recipient_id else 'us'}",
+        _("referral {id} logged: {referrer} recommended {referred} to {recipient}").format(
+            id=referral.id,
+            referrer=names[referral.referrer_id],
+            referred=person.name + (f" ({person.organisation})" if person.organisation else ""),
+            recipient=names[referral.recipient_id] if referral.recipient_id else _("us"),
+        ),
         markup=False,
     )
     if logged.referred_created:
-        console.print(f"new prospect {person.id}: {person.name}", markup=False)
+        console.print(
+            _("new prospect {id}: {name}").format(id=person.id, name=person.name), markup=False
+        )
     else:
-        console.print(f"already in the network: {person.id} ({person.name})", markup=False)
+        console.print(
+            _("already in the network: {id} ({name})").format(id=person.id, name=person.name),
+            markup=False,
+        )
 
 
-@referrals_app.command("update")
+@referrals_app.command(
+    "update",
+    help=_("Correct a referral's amount, currency, deal or note (its status: `refnet advance`)."),
+)
 def update(
     ctx: typer.Context,
-    referral_id: Annotated[str, typer.Argument(metavar="REFERRAL", help="The referral's id.")],
+    referral_id: Annotated[str, typer.Argument(metavar="REFERRAL", help=_("The referral's id."))],
     amount: AmountOption = None,
     currency: CurrencyOption = None,
     deal: Annotated[
-        str | None, typer.Option(help="The CRM deal / opportunity id ('' clears it).")
+        str | None, typer.Option(help=_("The CRM deal / opportunity id ('' clears it)."))
     ] = None,
-    note: Annotated[str | None, typer.Option(help="The note ('' clears it).")] = None,
+    note: Annotated[str | None, typer.Option(help=_("The note ('' clears it)."))] = None,
     reason: Annotated[
-        str, typer.Option(help="Why; stored in the audit trail.")
+        str, typer.Option(help=_("Why; stored in the audit trail."))
     ] = "corrected by hand",
     as_json: JsonFlag = False,
 ) -> None:
-    """Correct a referral's amount, currency, deal or note (its status: `refnet advance`)."""
     state: CliState = ctx.obj
     where = f"referral '{referral_id}'"
     changes = update_referral(
@@ -145,28 +165,30 @@ def update(
         print_json(changes)
         return
     if not changes:
-        console.print(f"referral {referral_id}: nothing changed", markup=False)
+        console.print(_("referral {id}: nothing changed").format(id=referral_id), markup=False)
         return
     print_changes(changes)
 
 
-@referrals_app.command("reopen")
+@referrals_app.command(
+    "reopen",
+    help=_(
+        "Correct a wrong won or lost: reopen the referral; the audit keeps both.\n\n"
+        "The referrer's ladder stage is not moved down: if the rung is no longer earned, the "
+        "demotion is proposed (here and in `refnet report`); decide it with `refnet advance "
+        "member ...`."
+    ),
+)
 def reopen_command(
     ctx: typer.Context,
-    referral_id: Annotated[str, typer.Argument(metavar="REFERRAL", help="The referral's id.")],
-    reason: Annotated[str, typer.Option(help="Why the won or lost was wrong (audit trail).")],
+    referral_id: Annotated[str, typer.Argument(metavar="REFERRAL", help=_("The referral's id."))],
+    reason: Annotated[str, typer.Option(help=_("Why the won or lost was wrong (audit trail)."))],
     to: Annotated[
         ReferralStatus | None,
-        typer.Option(help="The open state to return to (default: the one before it closed)."),
+        typer.Option(help=_("The open state to return to (default: the one before it closed).")),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Correct a wrong won or lost: reopen the referral; the audit keeps both.
-
-    The referrer's ladder stage is not moved down: if the rung is no longer earned, the
-    demotion is proposed (here and in `refnet report`); decide it with `refnet advance
-    member ...`.
-    """
     state: CliState = ctx.obj
     done = reopen(
         state.store,
@@ -184,20 +206,27 @@ def reopen_command(
         proposal = done.proposal
         name = names_of(state, [proposal.member_id]).get(proposal.member_id, "?")
         console.print(
-            f"demotion proposed, not made: {name} ({proposal.member_id}) "
-            f"{proposal.current} → {proposal.proposed}: {proposal.reason}; decide with "
-            f"`refnet advance member {proposal.member_id} {proposal.proposed} --reason ...`",
+            _(
+                "demotion proposed, not made: {name} ({id}) {current} → {proposed}: {reason}; "
+                "decide with `refnet advance member {id} {raw_proposed} --reason ...`"
+            ).format(
+                name=name,
+                id=proposal.member_id,
+                current=word("ladder stage", proposal.current),
+                proposed=word("ladder stage", proposal.proposed),
+                reason=proposal.reason,
+                raw_proposed=proposal.proposed,
+            ),
             markup=False,
         )
 
 
 def find_command(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help="A name, company, e-mail, id, deal id or note.")],
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many of each.")] = 20,
+    text: Annotated[str, typer.Argument(help=_("A name, company, e-mail, id, deal id or note."))],
+    limit: Annotated[int, typer.Option(min=1, help=_("Show at most this many of each."))] = 20,
     as_json: JsonFlag = False,
 ) -> None:
-    """Find members, organisations and referrals by name, forgiving typos and umlauts."""
     state: CliState = ctx.obj
     with state.store.reading() as tx:
         found = find(tx, text, limit=limit)
@@ -214,14 +243,21 @@ def find_command(
         )
         return
     if not (found.members or found.organisations or found.referrals):
-        console.print(f"nothing found for '{text}'", markup=False)
+        console.print(_("nothing found for '{text}'").format(text=text), markup=False)
         return
     console.print(
         table(
-            "members",
-            ["id", "name", "organisation", "e-mail", "circle", "match"],
+            _("members"),
+            [_("id"), _("name"), _("organisation"), _("e-mail"), _("circle"), _("match")],
             (
-                (h.id, h.name, h.organisation, h.email, h.circle, f"{h.matched_on} {h.score:.0f}")
+                (
+                    h.id,
+                    h.name,
+                    h.organisation,
+                    h.email,
+                    word("circle", h.circle),
+                    f"{word('match', h.matched_on)} {number(h.score, digits=0)}",
+                )
                 for h in found.members
             ),
         )
@@ -229,10 +265,14 @@ def find_command(
     if found.organisations:
         console.print(
             table(
-                "organisations",
-                ["organisation", "members", "match"],
+                _("organisations"),
+                [_("organisation"), _("members"), _("match")],
                 (
-                    (o.name, ", ".join(names.get(i, i) for i in o.member_ids), f"{o.score:.0f}")
+                    (
+                        o.name,
+                        ", ".join(names.get(i, i) for i in o.member_ids),
+                        number(o.score, digits=0),
+                    )
                     for o in found.organisations
                 ),
             )
@@ -240,17 +280,25 @@ def find_command(
     if found.referrals:
         console.print(
             table(
-                "referrals",
-                ["id", "referrer", "referred", "recipient", "status", "amount", "date"],
+                _("referrals"),
+                [
+                    _("id"),
+                    _("referrer"),
+                    _("referred"),
+                    _("recipient"),
+                    _("status"),
+                    _("amount"),
+                    _("date"),
+                ],
                 (
                     (
                         r.id,
                         names.get(r.referrer_id, r.referrer_id),
                         names.get(r.referred_id, r.referred_id),
-                        names.get(r.recipient_id, r.recipient_id) if r.recipient_id else "us",
-                        r.status,
-                        f"{r.amount:,.2f} {r.currency}" if r.amount is not None else "",
-                        r.created_at.date(),
+                        names.get(r.recipient_id, r.recipient_id) if r.recipient_id else _("us"),
+                        word("referral status", r.status),
+                        money(r.amount, r.currency),
+                        day(r.created_at),
                     )
                     for r in found.referrals
                 ),
@@ -260,4 +308,7 @@ def find_command(
 
 def register(app: typer.Typer) -> None:
     """Adds ``find``; the ``referrals`` sub-commands join ``records.referrals_app`` on import."""
-    app.command("find")(find_command)
+    app.command(
+        "find",
+        help=_("Find members, organisations and referrals by name, forgiving typos and umlauts."),
+    )(find_command)

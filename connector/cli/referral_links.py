@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
-from connector.cli.output import console, print_json
+from connector.cli.output import console, day, print_json
 from connector.cli.records import members_app
 from connector.cli.state import CliState
 from connector.errors import ConfigError
+from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.model import utcnow
 from connector.referral_form import (
     LinkSigner,
@@ -23,22 +25,17 @@ __all__ = ["register"]
 
 def link_member(
     ctx: typer.Context,
-    member_id: Annotated[str, typer.Argument(metavar="MEMBER", help="The member's refnet id.")],
+    member_id: Annotated[str, typer.Argument(metavar="MEMBER", help=_("The member's refnet id."))],
     revoke: Annotated[
-        bool, typer.Option("--revoke", help="Revoke every link this member holds instead.")
+        bool, typer.Option("--revoke", help=_("Revoke every link this member holds instead."))
     ] = False,
     reason: Annotated[
-        str, typer.Option(help="Why the links are revoked; stored in the audit trail.")
+        str, typer.Option(help=_("Why the links are revoked; stored in the audit trail."))
     ] = "revoked by an admin",
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print machine-readable JSON."))
+    ] = False,
 ) -> None:
-    """Issue a signed link to the referral form for MEMBER (a customer or partner).
-
-    The link opens a page of the webhook service where the member recommends someone; the
-    submission becomes an open referral with MEMBER as referrer. Needs
-    REFNET_REFERRAL_FORM_SECRET (the service must have the same) and
-    REFNET_REFERRAL_FORM_PUBLIC_BASE_URL.
-    """
     state: CliState = ctx.obj
     settings = load_referral_form_settings()
     if revoke:
@@ -48,13 +45,23 @@ def link_member(
         if as_json:
             print_json({"member_id": member_id, "revoked": revoked})
         else:
-            console.print(f"{len(revoked)} link(s) of {member_id} revoked", markup=False)
+            console.print(
+                # English keeps "link(s)" in both forms (scripts grep for it); German counts.
+                ngettext(
+                    "{count} link(s) of {member} revoked",
+                    "{count} link(s) of {member} revoked",
+                    len(revoked),
+                ).format(count=len(revoked), member=member_id),
+                markup=False,
+            )
         return
     secret = settings.require_secret()
     if settings.public_base_url is None:
         raise ConfigError(
-            "refnet members link needs REFNET_REFERRAL_FORM_PUBLIC_BASE_URL (the https URL of "
-            "the webhook service, e.g. https://hooks.example.com)"
+            _(
+                "refnet members link needs REFNET_REFERRAL_FORM_PUBLIC_BASE_URL (the https URL "
+                "of the webhook service, e.g. https://hooks.example.com)"
+            )
         )
     signer = LinkSigner(secret, max_age=settings.link_max_age)
     issued = issue_link(state.store, signer, member_id, actor=state.actor)
@@ -72,7 +79,9 @@ def link_member(
     # soft_wrap: the URL must stay one line, whatever the terminal's width.
     console.print(url, markup=False, highlight=False, soft_wrap=True)
     console.print(
-        f"link {issued.link_id} for {member_id}, valid until {issued.expires_at:%d.%m.%Y}",
+        _("link {id} for {member}, valid until {day}").format(
+            id=issued.link_id, member=member_id, day=day(issued.expires_at)
+        ),
         markup=False,
         highlight=False,
     )
@@ -80,4 +89,13 @@ def link_member(
 
 def register() -> None:
     """Add ``link`` to ``refnet members``."""
-    members_app.command("link")(link_member)
+    members_app.command(
+        "link",
+        help=_(
+            "Issue a signed link to the referral form for MEMBER (a customer or partner).\n\n"
+            "The link opens a page of the webhook service where the member recommends someone; "
+            "the submission becomes an open referral with MEMBER as referrer. Needs "
+            "REFNET_REFERRAL_FORM_SECRET (the service must have the same) and "
+            "REFNET_REFERRAL_FORM_PUBLIC_BASE_URL."
+        ),
+    )(link_member)

@@ -11,6 +11,7 @@ import typer
 from connector.as_of import store_as_of
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
+from connector.i18n import gettext as _
 from connector.model import utcnow
 from connector.report import build_report
 from connector.report_html import write_html_report
@@ -21,26 +22,29 @@ __all__ = ["register"]
 
 def report(
     ctx: typer.Context,
-    top: Annotated[int, typer.Option(min=1, help="Rows per table.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help=_("Rows per table."))] = 10,
     as_of: Annotated[
         datetime | None,
         typer.Option(
             formats=["%Y-%m-%d"],
-            help="The report as it stood at the end of this day: only what existed then, "
-            "in the state it had then (default: now).",
+            help=_(
+                "The report as it stood at the end of this day: only what existed then, "
+                "in the state it had then (default: now)."
+            ),
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print machine-readable JSON."))
+    ] = False,
     html: Annotated[
         Path | None,
         typer.Option(
             "--html",
             dir_okay=False,
-            help="Also write the report as one self-contained HTML page with a network picture.",
+            help=_("Also write the report as one self-contained HTML page with a network picture."),
         ),
     ] = None,
 ) -> None:
-    """Print the network's multipliers, the win-win balance and what needs attention."""
     state: CliState = ctx.obj
     settings = state.settings
     # The whole day counts: a referral logged at 15:00 on the day existed "on" the day.
@@ -63,8 +67,10 @@ def report(
     for section in report_sections(data):
         console.print(table(section.title, section.columns, section.rows))
     if html is not None:
-        console.print(f"wrote {html}", markup=False)
+        console.print(_("wrote {file}").format(file=html), markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(report)
+    app.command(
+        help=_("Print the network's multipliers, the win-win balance and what needs attention.")
+    )(report)

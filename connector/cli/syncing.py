@@ -8,15 +8,18 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from connector.cli.output import console, print_json, table
+from connector.cli.output import console, moment, number, print_json, table, yes
 from connector.cli.state import CliState
+from connector.cli.words import word
+from connector.i18n import gettext as _
+from connector.i18n import pgettext
 from connector.sync.engine import RunSummary, SyncOptions, run_sync
 from connector.sync.history import get_run, list_runs, rejected_records
 from connector.sync.targets import load_target
 
 __all__ = ["register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 
 
 class Removals(StrEnum):
@@ -27,7 +30,7 @@ class Removals(StrEnum):
 
 EXIT_STOPPED = 7  # the same code as a temporary failure: run again later to resume
 
-runs_app = typer.Typer(help="Sync run history.", invoke_without_command=True)
+runs_app = typer.Typer(help=_("Sync run history."), invoke_without_command=True)
 
 
 class _RichProgress:
@@ -48,34 +51,42 @@ class _RichProgress:
 
 
 def _print_summary(summary: RunSummary) -> None:
-    mode = "dry run (nothing written)" if summary.dry_run else "sync"
+    title = (
+        _("dry run (nothing written) #{run} to {target}: {status}")
+        if summary.dry_run
+        else _("sync #{run} to {target}: {status}")
+    )
     console.print(
         table(
-            f"{mode} #{summary.run_id} to {summary.target}: {summary.status}",
+            title.format(
+                run=summary.run_id,
+                target=summary.target,
+                status=word("sync run status", summary.status),
+            ),
             [
-                "object",
-                "create",
-                "update",
-                "retry",
-                "unchanged",
-                "rejected",
-                "ok",
-                "failed",
-                f"gone ({summary.removals})",
-                "removed",
+                _("object"),
+                pgettext("sync action", "create"),
+                pgettext("sync action", "update"),
+                pgettext("sync action", "retry"),
+                _("unchanged"),
+                _("rejected"),
+                _("ok"),
+                _("failed"),
+                _("gone ({removals})").format(removals=word("sync action", summary.removals)),
+                _("removed"),
             ],
             (
                 (
                     p.name,
-                    p.creates,
-                    p.updates,
-                    p.retries,
-                    p.unchanged,
-                    p.rejected,
-                    p.succeeded,
-                    p.failed,
-                    p.gone,
-                    p.removed,
+                    number(p.creates),
+                    number(p.updates),
+                    number(p.retries),
+                    number(p.unchanged),
+                    number(p.rejected),
+                    number(p.succeeded),
+                    number(p.failed),
+                    number(p.gone),
+                    number(p.removed),
                 )
                 for p in summary.objects
             ),
@@ -84,16 +95,25 @@ def _print_summary(summary: RunSummary) -> None:
     if summary.pulls:
         console.print(
             table(
-                "read back from the CRM (fields its users own)",
-                ["object", "read", "changed in refnet", "unchanged", "not in refnet", "invalid"],
+                _("read back from the CRM (fields its users own)"),
+                [
+                    _("object"),
+                    _("read"),
+                    _("changed in refnet"),
+                    _("unchanged"),
+                    _("not in refnet"),
+                    _("invalid"),
+                ],
                 (
                     (
-                        f"{p.name} (after push)" if p.after_push else p.name,
-                        p.read,
-                        p.changed,
-                        p.unchanged,
-                        p.unknown,
-                        p.failed,
+                        _("{object} (after push)").format(object=p.name)
+                        if p.after_push
+                        else p.name,
+                        number(p.read),
+                        number(p.changed),
+                        number(p.unchanged),
+                        number(p.unknown),
+                        number(p.failed),
                     )
                     for p in summary.pulls
                 ),
@@ -102,67 +122,103 @@ def _print_summary(summary: RunSummary) -> None:
     deals = summary.outcomes
     if deals is not None:
         console.print(
-            f"deal outcomes ({deals.name}): read {deals.read}, won {deals.won}, lost "
-            f"{deals.lost}, open {deals.still_open}, no referral {deals.unlinked}, "
-            f"referrals closed {deals.referrals_closed}",
+            _(
+                "deal outcomes ({object}): read {read}, won {won}, lost {lost}, open {open}, "
+                "no referral {unlinked}, referrals closed {closed}"
+            ).format(
+                object=deals.name,
+                read=number(deals.read),
+                won=number(deals.won),
+                lost=number(deals.lost),
+                open=number(deals.still_open),
+                unlinked=number(deals.unlinked),
+                closed=number(deals.referrals_closed),
+            ),
             highlight=False,
+            markup=False,
         )
     c = summary.counts
     console.print(
-        f"planned {c.planned}, sent {c.sent}, succeeded {c.succeeded}, failed {c.failed}, "
-        f"skipped {c.skipped}, pulled {c.pulled}, removed {c.removed}, API calls {c.api_calls}",
+        _(
+            "planned {planned}, sent {sent}, succeeded {succeeded}, failed {failed}, "
+            "skipped {skipped}, pulled {pulled}, removed {removed}, API calls {api_calls}"
+        ).format(
+            planned=number(c.planned),
+            sent=number(c.sent),
+            succeeded=number(c.succeeded),
+            failed=number(c.failed),
+            skipped=number(c.skipped),
+            pulled=number(c.pulled),
+            removed=number(c.removed),
+            api_calls=number(c.api_calls),
+        ),
         highlight=False,
+        markup=False,
     )
     linking = [p for p in summary.objects if p.linked or p.ambiguous]
     if summary.dry_run and linking:
         console.print(
             table(
-                "creates matched against records the CRM already has",
-                ["object", "linked (existing record)", "ambiguous", "new"],
-                ((p.name, p.linked, len(p.ambiguous), p.new_records) for p in linking),
+                _("creates matched against records the CRM already has"),
+                [_("object"), _("linked (existing record)"), _("ambiguous"), _("new")],
+                (
+                    (p.name, number(p.linked), number(len(p.ambiguous)), number(p.new_records))
+                    for p in linking
+                ),
             )
         )
         for plan in linking:
             for record_id, candidates in plan.ambiguous.items():
                 console.print(
-                    f"ambiguous: {plan.name} {record_id} fits {', '.join(candidates)}",
+                    _("ambiguous: {object} {record} fits {candidates}").format(
+                        object=plan.name, record=record_id, candidates=", ".join(candidates)
+                    ),
                     highlight=False,
+                    markup=False,
                 )
     if summary.dry_run:
         for plan in summary.objects:
             for record in plan.sample:
                 console.print(
                     table(
-                        f"{plan.name} {record.record_id}: {record.action}",
-                        ["field", "now", "planned"],
+                        f"{plan.name} {record.record_id}: {word('sync action', record.action)}",
+                        [_("field"), _("now"), _("planned")],
                         ((ch.field, ch.old, ch.new) for ch in record.changes),
                     )
                 )
     if summary.stop_reason:
         console.print(
-            f"stopped: {summary.stop_reason}; run again to resume", markup=False, highlight=False
+            _("stopped: {reason}; run again to resume").format(reason=summary.stop_reason),
+            markup=False,
+            highlight=False,
         )
 
 
 def sync(
     ctx: typer.Context,
-    target: Annotated[str, typer.Option(help="salesforce, hubspot or sandbox.")] = "sandbox",
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan only; no write call.")] = False,
+    target: Annotated[
+        str,
+        typer.Option(help=_("salesforce, hubspot, sandbox or sandbox-hubspot.")),
+    ] = "sandbox",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help=_("Plan only; no write call."))
+    ] = False,
     objects: Annotated[
-        list[str] | None, typer.Option("--object", help="Only this object (repeatable).")
+        list[str] | None, typer.Option("--object", help=_("Only this object (repeatable)."))
     ] = None,
-    full: Annotated[bool, typer.Option("--full", help="Resend unchanged records too.")] = False,
+    full: Annotated[bool, typer.Option("--full", help=_("Resend unchanged records too."))] = False,
     removals: Annotated[
         Removals | None,
-        typer.Option(help="CRM records refnet no longer has (default: the sync.removals setting)."),
+        typer.Option(
+            help=_("CRM records refnet no longer has (default: the sync.removals setting).")
+        ),
     ] = None,
     pull: Annotated[
         bool | None,
-        typer.Option("--pull/--no-pull", help="Read CRM-owned fields back first."),
+        typer.Option("--pull/--no-pull", help=_("Read CRM-owned fields back first.")),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Pull what CRM users own, then push only what changed since the last confirmed write."""
     state: CliState = ctx.obj
     defaults = state.settings.sync
     chosen = load_target(target, state.settings)
@@ -206,13 +262,12 @@ def sync(
         raise typer.Exit(EXIT_STOPPED)
 
 
-@runs_app.callback()
+@runs_app.callback(help=_("List recent sync runs (newest first)."))
 def runs(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(min=1, help="How many runs.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help=_("How many runs."))] = 20,
     as_json: JsonFlag = False,
 ) -> None:
-    """List recent sync runs (newest first)."""
     if ctx.invoked_subcommand is not None:
         return
     state: CliState = ctx.obj
@@ -222,39 +277,39 @@ def runs(
         return
     console.print(
         table(
-            "sync runs",
+            _("sync runs"),
             [
-                "id",
-                "target",
-                "started",
-                "status",
-                "dry",
-                "planned",
-                "sent",
-                "ok",
-                "failed",
-                "skipped",
-                "pulled",
-                "removed",
-                "API calls",
-                "seconds",
+                _("id"),
+                _("target"),
+                _("started"),
+                _("status"),
+                _("dry"),
+                _("planned"),
+                _("sent"),
+                _("ok"),
+                _("failed"),
+                _("skipped"),
+                _("pulled"),
+                _("removed"),
+                _("API calls"),
+                _("seconds"),
             ],
             (
                 (
                     r.id,
                     r.target,
-                    r.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                    r.status,
-                    "yes" if r.dry_run else "",
-                    r.planned,
-                    r.sent,
-                    r.succeeded,
-                    r.failed,
-                    r.skipped,
-                    r.pulled,
-                    r.removed,
-                    r.api_calls,
-                    f"{r.duration_seconds:.1f}" if r.duration_seconds is not None else "",
+                    moment(r.started_at),
+                    word("sync run status", r.status),
+                    yes(r.dry_run),
+                    number(r.planned),
+                    number(r.sent),
+                    number(r.succeeded),
+                    number(r.failed),
+                    number(r.skipped),
+                    number(r.pulled),
+                    number(r.removed),
+                    number(r.api_calls),
+                    number(r.duration_seconds, digits=1),
                 )
                 for r in found
             ),
@@ -262,31 +317,52 @@ def runs(
     )
 
 
-@runs_app.command("show")
-def show_run(ctx: typer.Context, run_id: int, as_json: JsonFlag = False) -> None:
-    """One run with every failed record and the CRM's reason."""
+@runs_app.command("show", help=_("One run with every failed record and the CRM's reason."))
+def show_run(
+    ctx: typer.Context,
+    run_id: Annotated[int, typer.Argument(metavar="RUN", help=_("The run's id (from runs)."))],
+    as_json: JsonFlag = False,
+) -> None:
     state: CliState = ctx.obj
     run, failures = get_run(state.store, run_id)
     if as_json:
         print_json({"run": run, "failures": failures})
         return
-    console.print(table(f"run {run.id}", ["field", "value"], vars(run).items()))
+    rows = [
+        (_("target"), run.target),
+        (_("started"), moment(run.started_at)),
+        (_("finished"), moment(run.finished_at)),
+        (_("status"), word("sync run status", run.status)),
+        (_("dry run"), yes(run.dry_run)),
+        (_("all records (--full)"), yes(run.full)),
+        (_("objects"), ", ".join(run.objects)),
+        (_("planned"), number(run.planned)),
+        (_("sent"), number(run.sent)),
+        (_("ok"), number(run.succeeded)),
+        (_("failed"), number(run.failed)),
+        (_("skipped"), number(run.skipped)),
+        (_("pulled"), number(run.pulled)),
+        (_("removed"), number(run.removed)),
+        (_("API calls"), number(run.api_calls)),
+        (_("seconds"), number(run.duration_seconds, digits=1)),
+        (_("stopped because"), run.stop_reason),
+    ]
+    console.print(table(_("run {id}").format(id=run.id), [_("field"), _("value")], rows))
     console.print(
         table(
-            f"failures ({len(failures)})",
-            ["object", "record", "code", "reason"],
+            _("failures ({count})").format(count=number(len(failures))),
+            [_("object"), _("record"), _("code"), _("reason")],
             ((f.object_name, f.record_id, f.code, f.message) for f in failures),
         )
     )
 
 
-@runs_app.command("rejected")
+@runs_app.command("rejected", help=_("Records whose last write the CRM refused, with its reason."))
 def show_rejected(
     ctx: typer.Context,
-    target: Annotated[str, typer.Option(help="The sync target.")] = "sandbox",
+    target: Annotated[str, typer.Option(help=_("The sync target."))] = "sandbox",
     as_json: JsonFlag = False,
 ) -> None:
-    """Records whose last write the CRM refused, with its reason."""
     state: CliState = ctx.obj
     found = rejected_records(state.store, target)
     if as_json:
@@ -294,13 +370,17 @@ def show_rejected(
         return
     console.print(
         table(
-            f"rejected records ({len(found)})",
-            ["object", "record", "code", "reason", "last try"],
+            _("rejected records ({count})").format(count=number(len(found))),
+            [_("object"), _("record"), _("code"), _("reason"), _("last try")],
             ((f.object_name, f.record_id, f.code, f.message, f.at) for f in found),
         )
     )
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(sync)
+    app.command(
+        help=_(
+            "Pull what CRM users own, then push only what changed since the last confirmed write."
+        )
+    )(sync)
     app.add_typer(runs_app, name="runs")
