@@ -28,7 +28,7 @@ i18n-extract: $(STAMP)
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel update --domain refnet --input-file $(LOCALE)/refnet.pot --output-dir $(LOCALE) \
-		--no-fuzzy-matching --ignore-obsolete --no-location
+		--no-fuzzy-matching --ignore-obsolete
 
 i18n-compile: $(STAMP)
 	$(BIN)/pybabel compile --domain refnet --directory $(LOCALE) --statistics
