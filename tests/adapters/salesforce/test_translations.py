@@ -1,0 +1,251 @@
+"""German labels in the Salesforce package: Translation Workbench metadata, WSDL-valid, deployable.
+
+The references nobody here wrote: the Metadata API schema inside simple-salesforce's
+``metadata.wsdl`` (through :func:`adapters.sandbox.metadata_schema.schema_errors`) and the
+Metadata API client of simple-salesforce talking to the sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+from zeep.helpers import serialize_object
+
+from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.salesforce.sfdx import METADATA_NS, write_sfdx_project
+from adapters.salesforce.translations import german_case_values, object_translations
+from adapters.sandbox import Sandbox, run_sandbox
+from adapters.sandbox.metadata_schema import schema_errors
+from adapters.sandbox.target import salesforce_adapter
+from connector.settings import load_settings
+from mappings.spec import MappingSet
+
+NS = {"md": METADATA_NS}
+SOURCE = Path("force-app/main/default")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, mappings: MappingSet) -> Path:
+    directory = tmp_path_factory.mktemp("sfdx-de")
+    write_sfdx_project(mappings, directory, api_version="62.0")
+    return directory
+
+
+def _translation(project: Path, obj: str) -> Path:
+    return project / SOURCE / "objectTranslations" / f"{obj}-de"
+
+
+def _root(path: Path) -> ET.Element:
+    return ET.parse(path).getroot()
+
+
+def _field(project: Path, obj: str, field: str) -> ET.Element:
+    return _root(_translation(project, obj) / f"{field}.fieldTranslation-meta.xml")
+
+
+def _cases(root: ET.Element) -> dict[tuple[str, str], str]:
+    return {
+        (
+            str(c.findtext("md:caseType", namespaces=NS)),
+            str(c.findtext("md:plural", namespaces=NS)),
+        ): str(c.findtext("md:value", namespaces=NS))
+        for c in root.findall("md:caseValues", NS)
+    }
+
+
+def test_every_translation_file_and_the_manifest_pass_the_wsdl_schema(project: Path) -> None:
+    files = sorted((project / SOURCE / "objectTranslations").rglob("*-meta.xml"))
+    files.append(project / "manifest" / "package.xml")
+
+    refused = {str(p.relative_to(project)): schema_errors(p.read_bytes()) for p in files}
+
+    assert {name: errors for name, errors in refused.items() if errors} == {}
+    kinds = {_root(p).tag.rpartition("}")[2] for p in files}
+    assert kinds == {"CustomObjectTranslation", "CustomFieldTranslation", "Package"}
+    assert len(files) > 90
+
+
+def test_the_schema_refuses_a_translation_salesforce_would_refuse(project: Path) -> None:
+    status = _translation(project, "Refnet_Referral__c") / "Status__c.fieldTranslation-meta.xml"
+    good = status.read_bytes()
+    assert schema_errors(good) == []
+    # CustomFieldTranslation has no description, and gender is an enumeration.
+    assert schema_errors(good.replace(b"<label>", b"<description>x</description><label>"))
+    referral = (
+        _translation(project, "Refnet_Referral__c")
+        / "Refnet_Referral__c-de.objectTranslation-meta.xml"
+    )
+    assert schema_errors(referral.read_bytes().replace(b"Feminine", b"Female"))
+
+
+def test_every_refnet_field_has_its_german_label(project: Path, mappings: MappingSet) -> None:
+    objects = project / SOURCE / "objects"
+    for mapping in mappings.mappings:
+        exported = {
+            p.name.split(".")[0]
+            for p in (objects / mapping.object / "fields").glob("*.field-meta.xml")
+        }
+        refnet_fields = {name for name in exported if name.startswith("Refnet_") or mapping.custom}
+        translated = {
+            p.name.split(".")[0]
+            for p in _translation(project, mapping.object).glob("*.fieldTranslation-meta.xml")
+        }
+        mapped = {f.target for f in mapping.fields if f.custom}
+        assert mapped <= translated, mapping.object
+        assert translated <= refnet_fields, mapping.object
+
+
+def test_the_referral_reads_german_with_its_grammar(project: Path) -> None:
+    referral = _root(
+        _translation(project, "Refnet_Referral__c")
+        / "Refnet_Referral__c-de.objectTranslation-meta.xml"
+    )
+
+    cases = _cases(referral)
+    assert cases[("Nominative", "false")] == "Empfehlung"
+    assert cases[("Dative", "true")] == "Empfehlungen"
+    assert referral.findtext("md:gender", namespaces=NS) == "Feminine"
+    assert referral.findtext("md:nameFieldLabel", namespaces=NS) == "Empfehlungsnummer"
+
+    referrer = _field(project, "Refnet_Referral__c", "Referrer__c")
+    assert referrer.findtext("md:label", namespaces=NS) == "Empfehler"
+    assert referrer.findtext("md:relationshipLabel", namespaces=NS) == "Gegebene Empfehlungen"
+    opportunity = _field(project, "Refnet_Referral__c", "Opportunity__c")
+    assert opportunity.findtext("md:label", namespaces=NS) == "Verkaufschance"
+
+
+def test_masculine_objects_decline(project: Path) -> None:
+    club = _root(
+        _translation(project, "Refnet_Club__c") / "Refnet_Club__c-de.objectTranslation-meta.xml"
+    )
+    assert club.findtext("md:gender", namespaces=NS) == "Masculine"
+    assert _cases(club)[("Genitive", "false")] == "Kundenclubs"
+    assert german_case_values("Netzwerkpartner", "Netzwerkpartner")[-1] == {
+        "caseType": "Dative",
+        "plural": True,
+        "value": "Netzwerkpartnern",
+    }
+
+
+def test_picklist_translations_pair_the_exported_value_labels(project: Path) -> None:
+    field = _root(
+        project / SOURCE / "objects" / "Refnet_Referral__c" / "fields" / "Status__c.field-meta.xml"
+    )
+    labels = [v.findtext("md:label", namespaces=NS) for v in field.iterfind(".//md:value", NS)]
+    api_names = [
+        v.findtext("md:fullName", namespaces=NS) for v in field.iterfind(".//md:value", NS)
+    ]
+
+    status = _field(project, "Refnet_Referral__c", "Status__c")
+    pairs = [
+        (p.findtext("md:masterLabel", namespaces=NS), p.findtext("md:translation", namespaces=NS))
+        for p in status.findall("md:picklistValues", NS)
+    ]
+
+    assert api_names == ["open", "contacted", "qualified", "won", "lost"]  # data stays English
+    assert [master for master, _ in pairs] == labels
+    assert [german for _, german in pairs] == [
+        "Offen",
+        "Kontaktiert",
+        "Qualifiziert",
+        "Gewonnen",
+        "Verloren",
+    ]
+
+
+def test_the_org_keeps_english_labels(project: Path) -> None:
+    referral = _root(
+        project / SOURCE / "objects" / "Refnet_Referral__c" / "Refnet_Referral__c.object-meta.xml"
+    )
+    assert referral.findtext("md:label", namespaces=NS) == "Referral"
+    contact = _translation(project, "Contact")
+    assert not _cases(
+        _root(contact / "Contact-de.objectTranslation-meta.xml")
+    )  # Salesforce names Contact
+
+
+def test_the_manifest_lists_every_translation(project: Path) -> None:
+    manifest = _root(project / "manifest" / "package.xml")
+    members = {
+        t.findtext("md:name", namespaces=NS): [m.text for m in t.findall("md:members", NS)]
+        for t in manifest.findall("md:types", NS)
+    }
+    folders = sorted(p.name for p in (project / SOURCE / "objectTranslations").iterdir())
+
+    assert members["CustomObjectTranslation"] == folders
+    assert "Refnet_Referral__c.Status__c" in members["CustomField"]
+    assert manifest.findtext("md:version", namespaces=NS) == "62.0"
+
+
+# -- deployed through the Metadata API onto the sandbox --
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "")  # salesforce_adapter sets it for zeep
+    with run_sandbox(tmp_path / "sandbox") as running:
+        yield running
+
+
+@pytest.fixture
+def adapter(sandbox: Sandbox) -> SalesforceAdapter:
+    return salesforce_adapter(load_settings(), sandbox)
+
+
+def _read(adapter: SalesforceAdapter, name: str) -> dict[str, Any]:
+    record = adapter.client().mdapi.CustomObjectTranslation.read([name])
+    body: dict[str, Any] = serialize_object(record, dict)
+    return body
+
+
+def _create(adapter: SalesforceAdapter, name: str, **body: Any) -> None:
+    mdapi = adapter.client().mdapi
+    mdapi.CustomObjectTranslation.create([mdapi.CustomObjectTranslation(fullName=name, **body)])
+
+
+def test_provisioning_deploys_the_german_labels_and_the_org_stays_english(
+    adapter: SalesforceAdapter,
+) -> None:
+    changed = adapter.provision()
+
+    assert "create CustomObjectTranslation Refnet_Referral__c-de" in changed
+    stored = _read(adapter, "Refnet_Referral__c-de")
+    assert stored["gender"] == "Feminine"
+    status = next(f for f in stored["fields"] if f["name"] == "Status__c")
+    assert [p["translation"] for p in status["picklistValues"]][:2] == ["Offen", "Kontaktiert"]
+    described = adapter.client().Refnet_Referral__c.describe()
+    assert described["label"] == "Referral"  # the org's language is still English
+    assert adapter.provision() == []  # read back equal: nothing to change
+
+
+def test_the_sandbox_refuses_translations_of_what_the_org_lacks(adapter: SalesforceAdapter) -> None:
+    adapter.provision()
+    with pytest.raises(Exception, match=r"INVALID_CROSS_REFERENCE_KEY.*Refnet_Nothing__c"):
+        _create(adapter, "Refnet_Nothing__c-de", fields=[{"name": "X__c", "label": "X"}])
+    with pytest.raises(Exception, match=r"INVALID_CROSS_REFERENCE_KEY.*Refnet_Referral__c.Nope__c"):
+        _create(adapter, "Refnet_Referral__c-fr", fields=[{"name": "Nope__c", "label": "Non"}])
+    with pytest.raises(Exception, match=r"picklist value.*Status__c.Maybe"):
+        _create(
+            adapter,
+            "Refnet_Referral__c-fr",
+            fields=[
+                {
+                    "name": "Status__c",
+                    "label": "Statut",
+                    "picklistValues": [{"masterLabel": "Maybe", "translation": "Peut-être"}],
+                }
+            ],
+        )
+    with pytest.raises(Exception, match=r"FIELD_INTEGRITY_EXCEPTION.*'tlh'"):
+        _create(adapter, "Refnet_Referral__c-tlh", fields=[{"name": "Status__c", "label": "x"}])
+    with pytest.raises(Exception, match="standard object's name"):
+        _create(adapter, "Contact-fr", gender="Masculine")
+
+
+def test_object_translations_cover_every_mapping(mappings: MappingSet) -> None:
+    names = [c.full_name for c in object_translations(mappings)]
+    assert names == [f"{m.object}-de" for m in mappings.mappings]
