@@ -23,8 +23,12 @@ __all__ = [
     "BUILTIN_LABELS",
     "LABEL_CONTEXTS",
     "LabelTranslator",
+    "Localized",
     "label_translator",
+    "label_variants",
+    "localizer",
     "picklist_label",
+    "same_label",
 ]
 
 # The message context of each CRM's labels in the catalog.
@@ -67,3 +71,44 @@ def label_translator(crm: str, language: str) -> LabelTranslator:
         return str(catalog.pgettext(context, label))
 
     return translate
+
+
+class Localized(str):
+    """A label in one language that remembers its English source.
+
+    It is the label wherever a ``str`` goes (SDK models, reports); provisioning asks
+    :func:`same_label` whether what a CRM holds is this label in another language.
+    """
+
+    english: str
+
+    def __new__(cls, text: str, english: str) -> Localized:
+        label = super().__new__(cls, text)
+        label.english = english
+        return label
+
+
+def localizer(crm: str, language: str) -> Callable[[str], Localized]:
+    """Like :func:`label_translator`, but the labels remember their English source."""
+    translate = label_translator(crm, language)
+
+    def localize(label: str) -> Localized:
+        english = label.english if isinstance(label, Localized) else label
+        return Localized(translate(english), english)
+
+    return localize
+
+
+def label_variants(crm: str, english: str) -> frozenset[str]:
+    """``english`` in every language refnet has labels in."""
+    return frozenset(label_translator(crm, code)(english) for code in LANGUAGES)
+
+
+def same_label(crm: str, wanted: str, found: str | None) -> bool:
+    """Whether ``found`` is ``wanted``, in any language (an English portal provisioned
+    again in German still holds refnet's labels, only in English)."""
+    if found is None:
+        return False
+    if isinstance(wanted, Localized):
+        return found == wanted or found in label_variants(crm, wanted.english)
+    return found == wanted
