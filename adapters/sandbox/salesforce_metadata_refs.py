@@ -32,14 +32,12 @@ _STANDARD_RELATED_LIST = re.compile(r"Related[A-Za-z]+List")
 # Bulk API, sharing and streaming make an "Enterprise Application" object together (Object
 # Manager, "Object Classification"): Salesforce refuses one without the others.
 _ENTERPRISE_FLAGS = ("enableBulkApi", "enableSharing", "enableStreamingApi")
-# The languages the Translation Workbench translates into: Salesforce's fully supported
-# languages (Salesforce Help, "Supported Languages"); the org's default, English, is the
-# master language, never a translation. An end-user or platform-only language is refused
-# here although Salesforce accepts some of them: the sandbox is the stricter one.
-_TRANSLATION_LANGUAGES = frozenset(
-    {"da", "de", "es", "es_MX", "fi", "fr", "it", "ja", "ko", "nl_NL", "no", "pt_BR", "ru", "sv"}
-    | {"th", "zh_CN", "zh_TW"}
-)
+# The languages the sandbox org translates into. A deploy of translations needs the
+# Translation Workbench on and the language added (Salesforce Help, "Enable and Disable the
+# Translation Workbench", "Add Translated Languages and Translators"); the sandbox org is one
+# set up for refnet's users, with German added. Any other language is refused: a real org
+# refuses a language it has not added, and the sandbox cannot know which ones an org has.
+_TRANSLATION_LANGUAGES = frozenset({"de"})
 
 
 def _items(value: Any) -> list[Any]:

@@ -207,6 +207,11 @@ def _create(adapter: SalesforceAdapter, name: str, **body: Any) -> None:
     mdapi.CustomObjectTranslation.create([mdapi.CustomObjectTranslation(fullName=name, **body)])
 
 
+def _update(adapter: SalesforceAdapter, name: str, **body: Any) -> None:
+    mdapi = adapter.client().mdapi
+    mdapi.CustomObjectTranslation.update([mdapi.CustomObjectTranslation(fullName=name, **body)])
+
+
 def test_provisioning_deploys_the_german_labels_and_the_org_stays_english(
     adapter: SalesforceAdapter,
 ) -> None:
@@ -227,23 +232,31 @@ def test_the_sandbox_refuses_translations_of_what_the_org_lacks(adapter: Salesfo
     with pytest.raises(Exception, match=r"INVALID_CROSS_REFERENCE_KEY.*Refnet_Nothing__c"):
         _create(adapter, "Refnet_Nothing__c-de", fields=[{"name": "X__c", "label": "X"}])
     with pytest.raises(Exception, match=r"INVALID_CROSS_REFERENCE_KEY.*Refnet_Referral__c.Nope__c"):
-        _create(adapter, "Refnet_Referral__c-fr", fields=[{"name": "Nope__c", "label": "Non"}])
+        _update(adapter, "Refnet_Referral__c-de", fields=[{"name": "Nope__c", "label": "Nein"}])
     with pytest.raises(Exception, match=r"picklist value.*Status__c.Maybe"):
-        _create(
+        _update(
             adapter,
-            "Refnet_Referral__c-fr",
+            "Refnet_Referral__c-de",
             fields=[
                 {
                     "name": "Status__c",
-                    "label": "Statut",
-                    "picklistValues": [{"masterLabel": "Maybe", "translation": "Peut-être"}],
+                    "label": "Status",
+                    "picklistValues": [{"masterLabel": "Maybe", "translation": "Vielleicht"}],
                 }
             ],
         )
-    with pytest.raises(Exception, match=r"FIELD_INTEGRITY_EXCEPTION.*'tlh'"):
-        _create(adapter, "Refnet_Referral__c-tlh", fields=[{"name": "Status__c", "label": "x"}])
+    with pytest.raises(Exception, match=r"FIELD_INTEGRITY_EXCEPTION.*'fr'"):
+        _create(adapter, "Refnet_Referral__c-fr", fields=[{"name": "Status__c", "label": "x"}])
     with pytest.raises(Exception, match="standard object's name"):
-        _create(adapter, "Contact-fr", gender="Masculine")
+        _update(adapter, "Contact-de", gender="Masculine")
+    with pytest.raises(Exception, match=r"relationshipLabel on a field that is no lookup"):
+        _update(
+            adapter,
+            "Refnet_Referral__c-de",
+            fields=[{"name": "Status__c", "label": "Status", "relationshipLabel": "x"}],
+        )
+    # Nothing refused was stored: the German labels read back as provisioned.
+    assert _read(adapter, "Refnet_Referral__c-de")["gender"] == "Feminine"
 
 
 def test_object_translations_cover_every_mapping(mappings: MappingSet) -> None:
