@@ -17,7 +17,9 @@ from hubspot.crm.properties import ApiClient, OptionInput, PropertyCreate, Prope
 from adapters.hubspot import HubSpotAdapter, PortalFile
 from adapters.sandbox import Sandbox
 from connector import i18n
+from connector.errors import ConfigError
 from connector.model.enums import Circle, ReferralStatus
+from connector.settings import load_settings
 from mappings import MappingSet
 from mappings.labels import localizer
 from tests.adapters.hubspot.conftest import FakeClock, settings_for, writes
@@ -161,9 +163,16 @@ def german_shell() -> Iterator[None]:
 
 
 @pytest.mark.usefixtures("german_shell")
-def test_the_label_language_follows_refnet_language_unless_set(make: Any) -> None:
+def test_the_label_language_follows_refnet_language_unless_set(
+    make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert make(None).label_language == "de"
     assert make("en").label_language == "en"
+    monkeypatch.setenv("REFNET_HUBSPOT__LABEL_LANGUAGE", "en")
+    assert load_settings().hubspot.label_language == "en"
+    monkeypatch.setenv("REFNET_HUBSPOT__LABEL_LANGUAGE", "fr")
+    with pytest.raises(ConfigError):
+        load_settings()
 
 
 def test_the_sdk_models_carry_the_german_label_as_plain_text() -> None:
