@@ -37,7 +37,15 @@ LABEL_CONTEXTS: dict[str, str] = {"salesforce": "salesforce label", "hubspot": "
 # Labels the adapters add beside the mappings' own (fields every object gets, checkbox
 # options); the extractor adds them to the catalog with the YAML labels of the same CRM.
 BUILTIN_LABELS: dict[str, tuple[str, ...]] = {
-    "salesforce": ("Refnet Archived", "Refnet Id"),
+    "salesforce": (
+        "Refnet Archived",
+        "Refnet Id",
+        # The deal-event fields on Opportunity and Contact (adapters.salesforce.deal_events).
+        "Refnet Referral Id",
+        "Referred By",
+        "The refnet referral number, e.g. from the referral list.",
+        "Who referred this contact? An e-mail or a refnet id.",
+    ),
     "hubspot": (
         "No",
         "Yes",

@@ -12,11 +12,12 @@ meta/api_meta/meta_customobjecttranslation.htm) it holds:
 - ``nameFieldLabel``: the label of the record name (``Referral Number``);
 - ``fields`` (``CustomFieldTranslation``: ``label``, ``name``, ``picklistValues`` as
   ``masterLabel``/``translation`` pairs, ``relationshipLabel``) for every custom field refnet
-  creates, also on Contact and Account.
+  creates, also on Contact, Account and Opportunity.
 
 The translations come from refnet's catalog (:func:`mappings.labels.label_translator`, the
-``salesforce label`` context). ``help`` (inline help text) is left out: refnet's fields have
-none. Custom applications and tabs would need a ``Translations`` component; refnet's app is
+``salesforce label`` context). The deal-event fields sales users fill (on Opportunity and Contact,
+:mod:`adapters.salesforce.deal_events`) are translated too, with their inline help text
+(``help``). Custom applications and tabs would need a ``Translations`` component; refnet's app is
 named after the product and its tabs take the object labels, so none is needed.
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from adapters.salesforce.deal_events import event_fields
 from adapters.salesforce.metadata import Component, field_components, object_component
 from connector.i18n import LANGUAGES
 from mappings.labels import label_translator
@@ -76,6 +78,8 @@ def _field_translation(field: Component, translate: Callable[[str], str]) -> dic
     body = field.body
     name = field.full_name.split(".", 1)[1]
     translation: dict[str, Any] = {"name": name, "label": translate(str(body["label"]))}
+    if body.get("inlineHelpText"):
+        translation["help"] = translate(str(body["inlineHelpText"]))
     if body.get("relationshipLabel"):
         translation["relationshipLabel"] = translate(str(body["relationshipLabel"]))
     values = body.get("valueSet", {}).get("valueSetDefinition", {}).get("value", [])
@@ -90,9 +94,14 @@ def _field_translation(field: Component, translate: Callable[[str], str]) -> dic
 
 
 def _object_translation(
-    mapping: ObjectMapping, language: str, translate: Callable[[str], str]
+    mapping: ObjectMapping,
+    language: str,
+    translate: Callable[[str], str],
+    extra_fields: list[Component],
 ) -> Component | None:
-    fields = [_field_translation(c, translate) for c in field_components(mapping)]
+    fields = [
+        _field_translation(c, translate) for c in [*field_components(mapping), *extra_fields]
+    ]
     body: dict[str, Any] = {"fields": sorted(fields, key=lambda f: str(f["name"]))}
     custom = object_component(mapping)
     spec = mapping.spec
@@ -119,10 +128,20 @@ def object_translations(
 ) -> list[Component]:
     """One ``CustomObjectTranslation`` per mapped object and language."""
     components = []
+    events: dict[str, list[Component]] = {}
+    for field in event_fields(mappings):
+        events.setdefault(field.full_name.split(".", 1)[0], []).append(field)
+    mapped = {m.object for m in mappings.mappings}
     for language in languages:
         translate = label_translator("salesforce", language)
         for mapping in mappings.mappings:
-            component = _object_translation(mapping, language, translate)
+            extra = events.get(mapping.object, [])
+            component = _object_translation(mapping, language, translate, extra)
             if component is not None:
                 components.append(component)
+        # Objects only the deal events add fields to (Opportunity).
+        for obj, fields in events.items():
+            if obj not in mapped:
+                body = {"fields": [_field_translation(f, translate) for f in fields]}
+                components.append(Component("CustomObjectTranslation", f"{obj}-{language}", body))
     return components

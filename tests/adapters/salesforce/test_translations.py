@@ -13,14 +13,18 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+from babel.messages.pofile import read_po
 from zeep.helpers import serialize_object
 
 from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.salesforce.metadata import Component
+from adapters.salesforce.package import package_components
 from adapters.salesforce.sfdx import METADATA_NS, write_sfdx_project
 from adapters.salesforce.translations import german_case_values, object_translations
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.metadata_schema import schema_errors
 from adapters.sandbox.target import salesforce_adapter
+from connector.i18n import LOCALE_DIR
 from connector.settings import load_settings
 from mappings.spec import MappingSet
 
@@ -84,19 +88,17 @@ def test_the_schema_refuses_a_translation_salesforce_would_refuse(project: Path)
 
 def test_every_refnet_field_has_its_german_label(project: Path, mappings: MappingSet) -> None:
     objects = project / SOURCE / "objects"
-    for mapping in mappings.mappings:
+    for obj in [*(m.object for m in mappings.mappings), "Opportunity"]:
+        # The project holds only refnet's own fields, also on standard objects.
         exported = {
-            p.name.split(".")[0]
-            for p in (objects / mapping.object / "fields").glob("*.field-meta.xml")
+            p.name.split(".")[0] for p in (objects / obj / "fields").glob("*.field-meta.xml")
         }
-        refnet_fields = {name for name in exported if name.startswith("Refnet_") or mapping.custom}
         translated = {
             p.name.split(".")[0]
-            for p in _translation(project, mapping.object).glob("*.fieldTranslation-meta.xml")
+            for p in _translation(project, obj).glob("*.fieldTranslation-meta.xml")
         }
-        mapped = {f.target for f in mapping.fields if f.custom}
-        assert mapped <= translated, mapping.object
-        assert translated <= refnet_fields, mapping.object
+        assert exported, obj
+        assert translated == exported, obj
 
 
 def test_the_referral_reads_german_with_its_grammar(project: Path) -> None:
@@ -259,6 +261,43 @@ def test_the_sandbox_refuses_translations_of_what_the_org_lacks(adapter: Salesfo
     assert _read(adapter, "Refnet_Referral__c-de")["gender"] == "Feminine"
 
 
-def test_object_translations_cover_every_mapping(mappings: MappingSet) -> None:
-    names = [c.full_name for c in object_translations(mappings)]
-    assert names == [f"{m.object}-de" for m in mappings.mappings]
+def test_object_translations_cover_every_mapping_and_the_deal_event_fields(
+    mappings: MappingSet,
+) -> None:
+    translations = {c.full_name: c for c in object_translations(mappings)}
+    assert list(translations) == [f"{m.object}-de" for m in mappings.mappings] + ["Opportunity-de"]
+    (referral_id,) = translations["Opportunity-de"].body["fields"]
+    assert referral_id["label"] == "Refnet Empfehlungs-ID"
+    assert referral_id["help"].startswith("Die Empfehlungsnummer aus refnet")
+    referred_by = next(
+        f for f in translations["Contact-de"].body["fields"] if f["name"] == "Referred_By__c"
+    )
+    assert referred_by["help"].startswith("Wer hat diesen Kontakt empfohlen?")
+
+
+def _master_texts(component: Component) -> list[str]:
+    body = component.body
+    if component.type == "CustomObject":
+        return [body["label"], body["pluralLabel"], body["nameField"]["label"]]
+    values = body.get("valueSet", {}).get("valueSetDefinition", {}).get("value", [])
+    texts = [body["label"], body.get("relationshipLabel"), body.get("inlineHelpText")]
+    return [t for t in [*texts, *(v["label"] for v in values)] if t]
+
+
+def test_every_label_the_package_ships_has_a_german_catalog_entry(mappings: MappingSet) -> None:
+    with (LOCALE_DIR / "de" / "LC_MESSAGES" / "refnet.po").open("rb") as stream:
+        catalog = read_po(stream, locale="de")
+    shipped = [
+        (c.full_name, text)
+        for c in package_components(mappings)
+        if c.type in ("CustomObject", "CustomField")
+        for text in _master_texts(c)
+    ]
+    missing = [
+        (name, text)
+        for name, text in shipped
+        if not (entry := catalog.get(text, context="salesforce label")) or not entry.string
+    ]
+
+    assert len(shipped) > 150
+    assert missing == []
