@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.pofile import read_po
 
 from connector.i18n import LOCALE_DIR
 from connector.model.enums import ReferralStatus
@@ -17,9 +16,6 @@ from mappings.labels import LABEL_CONTEXTS, label_translator, picklist_label
 from mappings.loader import default_directory, load_mappings
 
 KEYWORDS = {"pgettext": ((1, "c"), 2)}
-# Salesforce refuses a field or object label longer than 40 characters (Metadata API,
-# CustomField "label"), translated ones included.
-SALESFORCE_LABEL_MAX = 40
 
 
 def _extracted(crm: str) -> set[tuple[str | None, str]]:
@@ -82,17 +78,6 @@ def test_a_file_of_no_known_crm_is_refused() -> None:
     stream.name = str(Path("elsewhere") / "referral.yaml")  # type: ignore[misc]
     with pytest.raises(ValueError, match="which CRM"):
         list(extract_mapping_labels(stream, {}, [], {}))
-
-
-def test_german_salesforce_labels_fit_salesforce_limits() -> None:
-    with (LOCALE_DIR / "de" / "LC_MESSAGES" / "refnet.po").open("rb") as stream:
-        catalog = read_po(stream, locale="de")
-    too_long = [
-        (m.id, m.string)
-        for m in catalog
-        if m.context == LABEL_CONTEXTS["salesforce"] and len(str(m.string)) > SALESFORCE_LABEL_MAX
-    ]
-    assert too_long == []
 
 
 def test_labels_are_translated_into_the_chosen_language_not_the_process_one() -> None:

@@ -301,3 +301,23 @@ def test_every_label_the_package_ships_has_a_german_catalog_entry(mappings: Mapp
 
     assert len(shipped) > 150
     assert missing == []
+
+
+# Salesforce's limits (Metadata API, CustomField: "label" 40 characters, "inlineHelpText"
+# 510); a translation is held to the same ones, so German labels must stay as short.
+LABEL_MAX, HELP_MAX = 40, 510
+
+
+def test_german_labels_fit_salesforce_limits(mappings: MappingSet) -> None:
+    too_long = []
+    for component in object_translations(mappings):
+        for case in component.body.get("caseValues", []):
+            if len(case["value"]) > LABEL_MAX:
+                too_long.append(case["value"])
+        for field in component.body["fields"]:
+            texts = [field["label"], field.get("relationshipLabel") or ""]
+            texts += [p["translation"] for p in field.get("picklistValues", [])]
+            too_long += [t for t in texts if len(t) > LABEL_MAX]
+            if len(field.get("help", "")) > HELP_MAX:
+                too_long.append(field["help"])
+    assert too_long == []
