@@ -99,9 +99,7 @@ def _object_translation(
     translate: Callable[[str], str],
     extra_fields: list[Component],
 ) -> Component | None:
-    fields = [
-        _field_translation(c, translate) for c in [*field_components(mapping), *extra_fields]
-    ]
+    fields = [_field_translation(c, translate) for c in [*field_components(mapping), *extra_fields]]
     body: dict[str, Any] = {"fields": sorted(fields, key=lambda f: str(f["name"]))}
     custom = object_component(mapping)
     spec = mapping.spec
