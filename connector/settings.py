@@ -106,6 +106,10 @@ class HubSpotSettings(BaseModel):
     # A public (OAuth) app: refnet refreshes its 30-minute access tokens with these.
     client_id: str | None = None
     refresh_token: SecretStr | None = None
+    # -- i18n-crm (issue #19): the language of the labels `refnet hubspot provision` writes;
+    # unset, refnet's own language (REFNET_LANGUAGE, else the locale). HubSpot keeps one
+    # label per property, so the portal's users all read this one.
+    label_language: Literal["en", "de"] | None = None
 
 
 class SyncSettings(BaseModel):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from connector.i18n import LOCALE_DIR, language_from_environment
@@ -25,10 +26,13 @@ PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sdif]|%[sdif]")
 
 
 def _marked_texts() -> Iterator[tuple[str, str | None, str]]:
-    """(msgid, context, file) for every text marked in the source."""
+    """(msgid, context, file) for every text marked in the source, and every CRM label of
+    the mapping YAML (babel.cfg names the extractors, as for ``make i18n-extract``)."""
+    with (LOCALE_DIR / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
     for folder in SOURCE_DIRS:
         for filename, _lineno, message, _comments, context in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+            ROOT / folder, method_map=method_map, options_map=options_map, keywords=KEYWORDS
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             yield msgid, context, f"{folder}/{filename}"

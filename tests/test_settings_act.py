@@ -241,6 +241,11 @@ BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
     "hubspot.refresh_token": (
         "tests/adapters/hubspot/test_tokens.py::test_a_refused_refresh_token_is_a_config_error_without_the_token",
     ),
+    # i18n-crm (issue #19)
+    "hubspot.label_language": (
+        "tests/adapters/hubspot/test_provision_labels.py::test_the_label_language_follows_refnet_language_unless_set",
+        "tests/adapters/hubspot/test_provision_labels.py::test_a_german_portal_reads_german_and_keeps_refnet_names_and_values",
+    ),
 }
 
 

@@ -43,6 +43,7 @@ from adapters.hubspot.retry import RetryPolicy
 from adapters.hubspot.stages import DealStages
 from adapters.hubspot.tokens import token_source
 from adapters.hubspot.writes import BATCH_SIZE, RecordWriter
+from connector import i18n
 from connector.crm import BatchResult, LinkPreview, OutboundRecord, PulledRecord, RecordOutcome
 from connector.errors import ConfigError
 from connector.i18n import gettext as _
@@ -161,14 +162,34 @@ class HubSpotAdapter:
         """Create or update the schema from the mappings; return what changed."""
         return self.provision_report().changed
 
+    @property
+    def label_language(self) -> str:
+        """The language of the labels provisioning writes: ``hubspot.label_language``, else
+        refnet's own (``REFNET_LANGUAGE``, else the locale)."""
+        return self.settings.label_language or i18n.current().code
+
     def provision_report(
-        self, *, dry_run: bool = False, redetect: bool = False, properties_only: bool = False
+        self,
+        *,
+        dry_run: bool = False,
+        redetect: bool = False,
+        properties_only: bool = False,
+        relabel: bool = False,
     ) -> ProvisionReport:
         provisioner = Provisioner(
-            self.apis, self.policy, self.portal, host=self.host, request_timeout=self.timeout
+            self.apis,
+            self.policy,
+            self.portal,
+            host=self.host,
+            request_timeout=self.timeout,
+            label_language=self.label_language,
         )
         report = provisioner.run(
-            self.mappings, dry_run=dry_run, redetect=redetect, properties_only=properties_only
+            self.mappings,
+            dry_run=dry_run,
+            redetect=redetect,
+            properties_only=properties_only,
+            relabel=relabel,
         )
         self._portal_ids, self._plans = None, {}  # provisioning may have found new ids
         return report

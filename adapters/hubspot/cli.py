@@ -55,6 +55,16 @@ def provision(
             help="Use properties-only mode (no custom objects) even if the portal has them.",
         ),
     ] = False,
+    relabel: Annotated[
+        bool,
+        typer.Option(
+            "--relabel",
+            help=_(
+                "Rewrite refnet's labels the portal holds in another language in the label "
+                "language (hubspot.label_language, else refnet's language)."
+            ),
+        ),
+    ] = False,
     portal_file: Annotated[
         Path | None,
         typer.Option(
@@ -80,7 +90,7 @@ def provision(
         portal_file=portal_file or default_portal_file(settings),
     )
     report = adapter.provision_report(
-        dry_run=dry_run, redetect=redetect, properties_only=properties_only
+        dry_run=dry_run, redetect=redetect, properties_only=properties_only, relabel=relabel
     )
     prefix = "would " if dry_run else ""
     for note in report.notes:

@@ -23,6 +23,7 @@ found are kept.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -41,12 +42,19 @@ from adapters.hubspot.portal import PortalFile, PortalIds, PortalMode
 from adapters.hubspot.provision_steps import (
     Context,
     ProvisionReport,
+    kept_label,
     sync_labels,
     sync_pipelines,
     sync_properties,
 )
 from adapters.hubspot.retry import RetryPolicy
-from adapters.hubspot.schema import DesiredSchema, ObjectDef, PropertyDef, desired_schema
+from adapters.hubspot.schema import (
+    DesiredSchema,
+    ObjectDef,
+    PropertyDef,
+    desired_schema,
+    localized_schema,
+)
 from adapters.hubspot.scopes import REFNET_SCOPES, custom_object_limit
 from connector.errors import RefnetError
 from mappings.spec import MappingSet
@@ -146,10 +154,13 @@ class Provisioner:
         *,
         host: str,
         request_timeout: float = 60.0,
+        label_language: str = "en",
     ) -> None:
         self.apis, self.policy, self.portal = apis, policy, portal
         self.host = host
         self.timeout = request_timeout
+        self.label_language = label_language
+        self.relabel = False
 
     def run(
         self,
@@ -158,7 +169,9 @@ class Provisioner:
         dry_run: bool = False,
         redetect: bool = False,
         properties_only: bool = False,
+        relabel: bool = False,
     ) -> ProvisionReport:
+        self.relabel = relabel
         previous = self.portal.load()
         if previous is not None and previous.portal not in (None, self.host):
             previous = None  # a file from another portal: discover everything afresh
@@ -220,10 +233,10 @@ class Provisioner:
         previous: PortalIds | None,
         dry_run: bool,
     ) -> ProvisionReport:
-        desired = desired_schema(mappings, mode)
+        desired = localized_schema(desired_schema(mappings, mode), self.label_language)
         report = ProvisionReport(mode, dry_run=dry_run, skipped=list(desired.skipped))
         ids = PortalIds(mode=mode, portal=self.host)
-        ctx = Context(self.apis, self.policy, ids, previous, report, self.timeout)
+        ctx = Context(self.apis, self.policy, ids, previous, report, self.timeout, self.relabel)
         if mode == "custom_objects":
             self._schemas(ctx, desired, existing)
         for object_name, props in desired.properties.items():
@@ -266,6 +279,15 @@ class Provisioner:
         self._custom_links(ctx, desired, by_name)
 
     def _update_schema(self, ctx: Context, want: ObjectDef, have: Any) -> None:
+        labels = have.labels
+        want = replace(
+            want,
+            singular=kept_label(want.singular, getattr(labels, "singular", None), ctx.relabel),
+            plural=kept_label(want.plural, getattr(labels, "plural", None), ctx.relabel),
+            description=None
+            if want.description is None
+            else kept_label(want.description, have.description, ctx.relabel),
+        )
         diff = schema_differences(want, have)
         if diff:
             ctx.report.changed.append(f"update object {want.name} ({', '.join(diff)})")

@@ -4,6 +4,13 @@ Each step reads what exists, compares only what refnet sets (so an admin's own a
 never cause a write), creates what is missing, updates what differs, and records the
 portal's ids. In a dry run the reads happen and the writes are reported, not made.
 HubSpot-defined properties (``hubspotDefined``) are never changed.
+
+Labels come in one language (:func:`adapters.hubspot.schema.localized_schema`). A portal that
+holds refnet's labels in another language (provisioned in English, now in German) keeps them
+unless the run relabels (``refnet hubspot provision --relabel``): a label counts as changed
+only when it is not refnet's label in any language. Relabelling covers object, property,
+option and pipeline labels; association labels and pipeline stages are found in any
+language and keep the label they were created with.
 """
 
 from __future__ import annotations
@@ -31,16 +38,19 @@ from adapters.hubspot.schema import (
     GROUP_LABEL,
     GROUP_NAME,
     LabelDef,
+    Option,
     PipelineDef,
     PropertyDef,
     option_pairs,
 )
+from mappings.labels import same_label
 from mappings.naming import HUBSPOT
 
 __all__ = [
     "MAX_PROPERTIES_PER_CALL",
     "Context",
     "ProvisionReport",
+    "kept_label",
     "property_differences",
     "sync_labels",
     "sync_pipelines",
@@ -73,6 +83,7 @@ class Context:
     previous: PortalIds | None
     report: ProvisionReport
     timeout: float
+    relabel: bool = False  # write refnet's labels over its own in another language
 
     @property
     def dry_run(self) -> bool:
@@ -95,6 +106,34 @@ def _option_inputs(prop: PropertyDef) -> list[PropertyOption]:
         PropertyOption(label=o.label, value=o.value, display_order=i, hidden=False)
         for i, o in enumerate(prop.options)
     ]
+
+
+def kept_label(wanted: str, found: str | None, relabel: bool) -> str:
+    """The label to hold: what the portal has if it is ``wanted`` in another language
+    (unless relabelling), else ``wanted``."""
+    if found is not None and not relabel and same_label("hubspot", wanted, found):
+        return found
+    return wanted
+
+
+def _as_found(want: PropertyDef, have: Any, relabel: bool) -> PropertyDef:
+    """``want`` with the portal's labels where they are refnet's in another language."""
+    labels = dict(option_pairs(have.options))
+    options = tuple(
+        Option(o.value, kept_label(o.label, labels.get(o.value), relabel)) for o in want.options
+    )
+    description = want.description
+    if description is not None:
+        description = kept_label(description, have.description, relabel)
+    return PropertyDef(
+        want.name,
+        kept_label(want.label, have.label, relabel),
+        want.type,
+        want.field_type,
+        options,
+        want.unique,
+        description,
+    )
 
 
 def property_differences(want: PropertyDef, have: Any) -> list[str]:
@@ -191,25 +230,26 @@ def sync_properties(
             # Uniqueness cannot be switched on later; the admin must recreate the property.
             ctx.report.failures[f"{where}.{prop.name}"] = "NOT_UNIQUE"
             continue
-        diff = property_differences(prop, have)
+        held = _as_found(prop, have, ctx.relabel)
+        diff = property_differences(held, have)
         if not diff:
             ctx.report.unchanged += 1
             continue
-        ctx.report.changed.append(f"update property {where}.{prop.name} ({', '.join(diff)})")
+        ctx.report.changed.append(f"update property {where}.{held.name} ({', '.join(diff)})")
         if not ctx.dry_run:
             body = PropertyUpdate(
-                label=prop.label,
-                type=prop.type,
-                field_type=prop.field_type,
-                options=_option_inputs(prop),
-                description=prop.description,
+                label=held.label,
+                type=held.type,
+                field_type=held.field_type,
+                options=_option_inputs(held),
+                description=held.description,
             )
             ctx.write(
-                f"{where}.{prop.name}",
+                f"{where}.{held.name}",
                 partial(
                     ctx.apis.properties.update,
                     api_type,
-                    prop.name,
+                    held.name,
                     body,
                     _request_timeout=ctx.timeout,
                 ),
@@ -251,7 +291,9 @@ def sync_labels(ctx: Context, labels: list[LabelDef]) -> None:
             if spec.label and spec.category == "USER_DEFINED"
         }
         for label in wanted:
-            spec = found.get(label.label)
+            spec = found.get(label.label) or next(
+                (s for text, s in found.items() if same_label("hubspot", label.label, text)), None
+            )
             if spec is None:
                 ctx.report.changed.append(f"create association label {label.key} '{label.label}'")
                 if ctx.dry_run:
@@ -309,7 +351,7 @@ def sync_pipelines(ctx: Context, pipelines: list[PipelineDef]) -> None:
 def _sync_pipeline(ctx: Context, api_type: str, pipeline: PipelineDef, existing: list[Any]) -> None:
     stored = ctx.previous.pipelines.get(pipeline.key) if ctx.previous else None
     found = next((p for p in existing if stored and p.id == stored.pipeline_id), None) or next(
-        (p for p in existing if p.label == pipeline.label), None
+        (p for p in existing if same_label("hubspot", pipeline.label, p.label)), None
     )
     where = f"pipeline {pipeline.key}"
     if found is None:
@@ -328,7 +370,7 @@ def _sync_pipeline(ctx: Context, api_type: str, pipeline: PipelineDef, existing:
         )
         if found is None:
             return
-    elif found.label != pipeline.label:
+    elif found.label != kept_label(pipeline.label, found.label, ctx.relabel):
         ctx.report.changed.append(f"update {where} (label)")
         if not ctx.dry_run:
             patch = PipelinePatchInput(label=pipeline.label)
@@ -355,7 +397,7 @@ def _sync_stages(
     for index, stage in enumerate(pipeline.stages):
         known = stored.stages.get(stage.value) if stored else None
         match = next((s for s in have if known and s.id == known), None) or next(
-            (s for s in have if s.label == stage.label), None
+            (s for s in have if same_label("hubspot", stage.label, s.label)), None
         )
         if match is None:
             ctx.report.changed.append(f"create stage {pipeline.key}.{stage.value}")

@@ -21,11 +21,12 @@ standard objects go into the ``refnet`` property group.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from adapters.hubspot.portal import PortalMode
 from mappings.hubspot_options import HubSpotOptions, PipelineSpec, PropertiesOnly
+from mappings.labels import localizer, picklist_label
 from mappings.spec import FieldType, MappedField, MappingSet, ObjectMapping
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "PropertyDef",
     "StageDef",
     "desired_schema",
+    "localized_schema",
     "property_def",
     "stage_label",
 ]
@@ -140,7 +142,7 @@ class DesiredSchema:
 
 def stage_label(value: str) -> str:
     """``business_done`` → ``Business Done``: how a picklist value reads in HubSpot."""
-    return value.replace("_", " ").title()
+    return picklist_label(value)
 
 
 def property_def(
@@ -289,3 +291,51 @@ def desired_schema(mappings: MappingSet, mode: PortalMode) -> DesiredSchema:
 def option_pairs(options: Any) -> list[tuple[str, str]]:
     """``[(value, label)]`` of an SDK property's options, in their order."""
     return [(str(o.value), str(o.label)) for o in options or []]
+
+
+def localized_schema(desired: DesiredSchema, language: str) -> DesiredSchema:
+    """``desired`` with every label a HubSpot user reads in ``language``.
+
+    HubSpot keeps one label per property, option, object, association label and pipeline
+    (the properties API's ``label`` is a single string, not one per user language), so the
+    portal gets one language. Names, option values and stage values (the data) never change.
+    Each label remembers its English source (:class:`mappings.labels.Localized`), so
+    provisioning recognises refnet's label in another language.
+    """
+    localize = localizer("hubspot", language)
+
+    def text(value: str | None) -> str | None:
+        return None if value is None else localize(value)
+
+    def prop(p: PropertyDef) -> PropertyDef:
+        options = tuple(Option(o.value, localize(o.label)) for o in p.options)
+        return replace(p, label=localize(p.label), description=text(p.description), options=options)
+
+    return DesiredSchema(
+        desired.mode,
+        objects=[
+            replace(
+                o,
+                singular=localize(o.singular),
+                plural=localize(o.plural),
+                description=text(o.description),
+                properties=tuple(prop(p) for p in o.properties),
+            )
+            for o in desired.objects
+        ],
+        properties={name: [prop(p) for p in props] for name, props in desired.properties.items()},
+        custom_links=list(desired.custom_links),
+        labels=[
+            replace(lbl, label=localize(lbl.label), inverse_label=text(lbl.inverse_label))
+            for lbl in desired.labels
+        ],
+        pipelines=[
+            replace(
+                p,
+                label=localize(p.label),
+                stages=tuple(replace(s, label=localize(s.label)) for s in p.stages),
+            )
+            for p in desired.pipelines
+        ],
+        skipped=list(desired.skipped),
+    )

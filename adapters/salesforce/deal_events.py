@@ -120,7 +120,9 @@ def event_fields(mappings: MappingSet) -> list[Component]:
                 "length": length,
                 "required": False,
                 "description": "The refnet referral this deal came from; refnet credits it.",
-                "inlineHelpText": "Referral-Nummer aus refnet, z. B. aus der Empfehlungsliste.",
+                # English like every master label; German users read the translation
+                # (adapters.salesforce.translations).
+                "inlineHelpText": "The refnet referral number, e.g. from the referral list.",
             },
         ),
         Component(
@@ -132,7 +134,7 @@ def event_fields(mappings: MappingSet) -> list[Component]:
                 "length": 255,
                 "required": False,
                 "description": "Who referred this contact: refnet member id, e-mail or Contact id.",
-                "inlineHelpText": "Wer hat diesen Kontakt empfohlen? E-Mail oder refnet-Id.",
+                "inlineHelpText": "Who referred this contact? An e-mail or a refnet id.",
             },
         ),
     ]

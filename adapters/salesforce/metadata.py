@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from adapters.salesforce.pull import LINKED_FIELDS
+from mappings.labels import picklist_label
 from mappings.spec import FieldType, MappedField, MappingSet, ObjectMapping
 
 __all__ = [
@@ -63,6 +64,7 @@ ComponentType = Literal[
     "Workflow",
     "Flow",
     "PermissionSet",
+    "CustomObjectTranslation",
 ]
 
 # The object features Salesforce's own generator switches on for a new custom object
@@ -142,7 +144,7 @@ def _picklist(field: MappedField) -> dict[str, Any]:
                 {
                     "fullName": value,
                     "default": value == default,
-                    "label": value.replace("_", " ").title(),
+                    "label": picklist_label(value),
                 }
                 for value in field.picklist_values
             ],

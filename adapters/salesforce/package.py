@@ -4,8 +4,8 @@ One list for both writers (the sfdx export and provisioning): the schema from
 :mod:`adapters.salesforce.metadata` (each object assigned its compact layout), the
 fields deal events need, the sales team's app (:mod:`adapters.salesforce.app_metadata`),
 the deal-event Outbound Messages and Flows when an endpoint is given
-(:mod:`adapters.salesforce.deal_events`), and the permission sets last, since they name
-everything before them.
+(:mod:`adapters.salesforce.deal_events`), the permission sets, since they name everything
+before them, and the German labels (:mod:`adapters.salesforce.translations`) last.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from adapters.salesforce.metadata import (
     FieldAccess,
     desired_components,
 )
+from adapters.salesforce.translations import object_translations
 from mappings.spec import MappingSet
 
 __all__ = ["package_components"]
@@ -60,6 +61,8 @@ def package_components(
         *app_components(mappings),
         *events,
         *rest,
+        # Last: a translation names the fields it translates.
+        *object_translations(mappings),
     ]
 
 

@@ -12,6 +12,12 @@ Layout (``force-app/main/default/…``)::
     workflows/<Object>.workflow-meta.xml                       Outbound Messages only
     flows/<Name>.flow-meta.xml
     permissionsets/<Name>.permissionset-meta.xml          Refnet_Integration, Refnet_Sales_User
+    objectTranslations/<Object>-de/<Object>-de.objectTranslation-meta.xml   German labels
+    objectTranslations/<Object>-de/<Field>.fieldTranslation-meta.xml
+
+and ``manifest/package.xml`` listing every component (``sf project deploy start --manifest``).
+A ``CustomObjectTranslation`` is decomposed as ``sf project retrieve`` writes it: the object's
+own elements in one file, each field's ``CustomFieldTranslation`` in a file of its own.
 
 XML is built with ElementTree in the Metadata API namespace, elements in the order a
 ``sf project retrieve`` writes them (``fullName`` first, then alphabetical, or the body's
@@ -33,7 +39,13 @@ from adapters.salesforce.metadata import Component, InOrder
 from adapters.salesforce.package import package_components
 from mappings.spec import MappingSet
 
-__all__ = ["METADATA_NS", "render_component", "write_sfdx_project"]
+__all__ = [
+    "METADATA_NS",
+    "package_manifest",
+    "render_body",
+    "render_component",
+    "write_sfdx_project",
+]
 
 METADATA_NS = "http://soap.sforce.com/2006/04/metadata"
 _SOURCE_ROOT = Path("force-app/main/default")
@@ -66,16 +78,21 @@ def _append(parent: ET.Element, name: str, value: Any) -> None:
         element.text = _text(value)
 
 
-def render_component(component: Component, *, full_name: str | None = None) -> ET.ElementTree:
-    """``component`` as a metadata XML document (``full_name`` goes in as ``fullName``)."""
-    root = ET.Element(f"{{{METADATA_NS}}}{component.type}")
-    body = dict(component.body)
-    if full_name is not None:
-        body["fullName"] = full_name
+def render_body(kind: str, body: dict[str, Any]) -> ET.ElementTree:
+    """A metadata XML document whose root is ``kind`` (a type or a subtype's own file)."""
+    root = ET.Element(f"{{{METADATA_NS}}}{kind}")
     for key, value in _ordered(body):
         _append(root, key, value)
     ET.indent(root, space="    ")
     return ET.ElementTree(root)
+
+
+def render_component(component: Component, *, full_name: str | None = None) -> ET.ElementTree:
+    """``component`` as a metadata XML document (``full_name`` goes in as ``fullName``)."""
+    body = dict(component.body)
+    if full_name is not None:
+        body["fullName"] = full_name
+    return render_body(component.type, body)
 
 
 def _write(tree: ET.ElementTree, path: Path) -> Path:
@@ -118,6 +135,36 @@ def _path(component: Component) -> tuple[Path, str | None]:
     return _SOURCE_ROOT / folder / f"{name}.{suffix}-meta.xml", None
 
 
+def _translation_files(component: Component) -> list[tuple[ET.ElementTree, Path]]:
+    """A translation's files in source format: the object's part, then one per field."""
+    folder = _SOURCE_ROOT / "objectTranslations" / component.full_name
+    body = {k: v for k, v in component.body.items() if k != "fields"}
+    files = [
+        (
+            render_body(component.type, body),
+            folder / f"{component.full_name}.objectTranslation-meta.xml",
+        )
+    ]
+    for field in component.body.get("fields", []):
+        name = str(field["name"])
+        files.append(
+            (
+                render_body("CustomFieldTranslation", dict(field)),
+                folder / f"{name}.fieldTranslation-meta.xml",
+            )
+        )
+    return files
+
+
+def package_manifest(components: list[Component], api_version: str) -> ET.ElementTree:
+    """``package.xml``: every component by type (the Metadata API's ``Package``)."""
+    members: dict[str, list[str]] = {}
+    for component in components:
+        members.setdefault(component.type, []).append(component.full_name)
+    types = [{"members": sorted(names), "name": kind} for kind, names in sorted(members.items())]
+    return render_body("Package", {"types": types, "version": api_version.removeprefix("v")})
+
+
 def write_sfdx_project(
     mappings: MappingSet,
     directory: Path,
@@ -140,11 +187,16 @@ def write_sfdx_project(
     project_file = directory / "sfdx-project.json"
     project_file.write_text(json.dumps(project, indent=2) + "\n", encoding="utf-8")
     written = [project_file]
-    for component in package_components(mappings, endpoint=endpoint):
-        if component.merge_only:
+    shipped = [c for c in package_components(mappings, endpoint=endpoint) if not c.merge_only]
+    for component in shipped:
+        if component.type == "CustomObjectTranslation":
+            files = _translation_files(component)
+            written += [_write(tree, directory / path) for tree, path in files]
             continue
         relative, full_name = _path(component)
         written.append(
             _write(render_component(component, full_name=full_name), directory / relative)
         )
+    manifest = package_manifest(shipped, api_version)
+    written.append(_write(manifest, directory / "manifest" / "package.xml"))
     return written

@@ -11,6 +11,7 @@ sandbox refuses (e.g. a related list that is not a lookup onto the layout's obje
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET  # expat >= 2.4.1 refuses entity expansion attacks
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,12 @@ _STANDARD_RELATED_LIST = re.compile(r"Related[A-Za-z]+List")
 # Bulk API, sharing and streaming make an "Enterprise Application" object together (Object
 # Manager, "Object Classification"): Salesforce refuses one without the others.
 _ENTERPRISE_FLAGS = ("enableBulkApi", "enableSharing", "enableStreamingApi")
+# The languages the sandbox org translates into. A deploy of translations needs the
+# Translation Workbench on and the language added (Salesforce Help, "Enable and Disable the
+# Translation Workbench", "Add Translated Languages and Translators"); the sandbox org is one
+# set up for refnet's users, with German added. Any other language is refused: a real org
+# refuses a language it has not added, and the sandbox cannot know which ones an org has.
+_TRANSLATION_LANGUAGES = frozenset({"de"})
 
 
 def _items(value: Any) -> list[Any]:
@@ -113,6 +120,67 @@ class _Checker:
                 return _missing("INVALID_CROSS_REFERENCE_KEY", "related list", list_name)
         return None
 
+    def picklist_labels(self, obj: str, field: str) -> set[str]:
+        """The labels of a custom picklist's values, as its stored CustomField has them."""
+        xml = dict(self.schema.field_xml(obj)).get(field)
+        if not xml:
+            return set()
+        element = ET.fromstring(xml)  # noqa: S314 - XML the sandbox wrote itself
+        return {
+            str(value.findtext("label") or value.findtext("fullName") or "")
+            for value in element.iterfind("valueSet/valueSetDefinition/value")
+        }
+
+    def object_translation(self, name: str, spec: dict[str, Any]) -> Error | None:
+        """A ``CustomObjectTranslation`` names an object, its fields and their values.
+
+        Metadata API Developer Guide, "CustomObjectTranslation": the full name is
+        ``<object>-<language>`` and ``fields`` translate "the custom fields associated with
+        the custom object"; a ``PicklistValueTranslation`` pairs a value's ``masterLabel``
+        (its label in the org's language) with its translation. What Salesforce answers for
+        a field or value that does not exist could not be confirmed, so the sandbox refuses
+        it (INVALID_CROSS_REFERENCE_KEY, as for every other missing reference), as it does
+        object names (caseValues, gender) on a standard object, whose names Salesforce
+        translates itself (Rename Tabs and Labels).
+        """
+        obj, _, language = name.rpartition("-")
+        if not obj or language not in _TRANSLATION_LANGUAGES:
+            return (
+                "FIELD_INTEGRITY_EXCEPTION",
+                f"{name}: '{language}' is not a language the Translation Workbench translates into",
+            )
+        described = self.schema.object(obj)
+        if described is None:
+            return _missing("INVALID_CROSS_REFERENCE_KEY", "CustomObject", obj)
+        if not described.custom and any(
+            spec.get(key) for key in ("caseValues", "gender", "nameFieldLabel")
+        ):
+            return (
+                "FIELD_INTEGRITY_EXCEPTION",
+                f"{name}: a standard object's name is not translated here",
+            )
+        fields = self.schema.field_map(obj)
+        for translation in _dicts(spec.get("fields")):
+            field_name = str(translation.get("name", ""))
+            field = fields.get(field_name.lower())
+            if field is None or not field.custom:
+                return _missing("INVALID_CROSS_REFERENCE_KEY", "CustomField", f"{obj}.{field_name}")
+            if translation.get("relationshipLabel") and field.type != "reference":
+                return (
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    f"{obj}.{field_name}: relationshipLabel on a field that is no lookup",
+                )
+            labels = self.picklist_labels(obj, field.name)
+            for value in _dicts(translation.get("picklistValues")):
+                master = str(value.get("masterLabel", ""))
+                if master not in labels:
+                    return _missing(
+                        "INVALID_CROSS_REFERENCE_KEY",
+                        "picklist value",
+                        f"{obj}.{field_name}.{master}",
+                    )
+        return None
+
     def custom_field(self, name: str, spec: dict[str, Any]) -> Error | None:
         # "trackHistory: … history tracking must be enabled for the object" (CustomField,
         # Metadata API Developer Guide): a custom object tracks history only with
@@ -188,6 +256,7 @@ def reference_error(
         "CustomApplication": checker.application,
         "Workflow": checker.workflow,
         "Flow": checker.flow,
+        "CustomObjectTranslation": checker.object_translation,
     }
     rule = check.get(kind)
     return rule(full_name, spec) if rule else None

@@ -44,10 +44,12 @@ def test_provisioning_twice_creates_once_then_changes_nothing(
     assert all(line.startswith("create ") for line in first)
     assert {name for _, name in org.components} == {c.full_name for c in components}
     assert all(count <= 10 for _, _, count in first_calls)  # the Metadata API's limit
-    # objects before fields before the app's components before the permission set
+    # objects before fields before the app's components before the permission set, and the
+    # translations of the fields last
     kinds = [kind for operation, kind, _ in first_calls if operation == "createMetadata"]
     order = ["CustomObject", "CustomField", "CompactLayout", "ListView", "Layout", "CustomTab"]
-    assert kinds == sorted(kinds, key=[*order, "CustomApplication", "PermissionSet"].index)
+    last = ["CustomApplication", "PermissionSet", "CustomObjectTranslation"]
+    assert kinds == sorted(kinds, key=[*order, *last].index)
 
     assert second == []
     assert _writes(org) == []
