@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from connector.cli.club_output import print_candidates, print_review, print_todo
+from connector.cli.json_flag import JsonFlag
 from connector.cli.output import print_changes, print_json
 from connector.cli.state import CliState
 from connector.club import (
@@ -40,7 +41,6 @@ __all__ = ["club_app", "register"]
 
 # German offices write 31.12.2026; scripts write 2026-12-31. Both are accepted.
 _DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
-JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 ClubOption = Annotated[
     str | None,
     typer.Option("--club", help=_("The club (id); may be left out if there is one.")),

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from pydantic import TypeAdapter, ValidationError
 
+from connector.cli.json_flag import JsonFlag
 from connector.cli.output import console, moment, number, print_json, table
 from connector.cli.state import CliState
 from connector.cli.words import word
@@ -38,7 +39,6 @@ inbox_app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 StatusOption = Annotated[
     list[str] | None,
     typer.Option(

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from connector.cli.json_flag import JsonFlag
 from connector.cli.naming import MEMBER_HELP, resolve_id
 from connector.cli.output import console, number, print_json
 from connector.cli.output import table as plain_table
@@ -43,7 +44,6 @@ from connector.report_sections import intelligence_sections
 
 __all__ = ["intel_app", "print_intelligence", "register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 Top = Annotated[int, typer.Option(min=1, help=_("Rows to show."))]
 
 intel_app = typer.Typer(

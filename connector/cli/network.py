@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from connector.cli.json_flag import JsonFlag
 from connector.cli.naming import MEMBER_HELP, resolve_id
 from connector.cli.output import console, err_console, number, print_json, table
 from connector.cli.state import CliState
@@ -20,8 +21,6 @@ from connector.importing.sniffing import DELIMITERS, parse_delimiter
 from connector.store import current_revision
 
 __all__ = ["register"]
-
-JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 
 
 def init(ctx: typer.Context, as_json: JsonFlag = False) -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from connector.amounts import parse_amount, parse_currency
+from connector.cli.json_flag import JsonFlag
 from connector.cli.naming import MEMBER_HELP, names_of, resolve_id
 from connector.cli.output import (
     console,
@@ -45,7 +46,6 @@ from connector.store import KINDS
 
 __all__ = ["register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 Limit = Annotated[int, typer.Option(min=1, help=_("Show at most this many."))]
 
 members_app = typer.Typer(help=_("List and show members of the network."), no_args_is_help=True)

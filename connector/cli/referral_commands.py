@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from connector.amounts import parse_amount, parse_currency
+from connector.cli.json_flag import JsonFlag
 from connector.cli.naming import MEMBER_HELP, names_of
 from connector.cli.output import console, day, money, number, print_changes, print_json, table
 from connector.cli.records import referrals_app
@@ -25,7 +26,6 @@ from connector.referrals import NewProspect, log_referral, reopen, update_referr
 
 __all__ = ["register"]
 
-JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 AmountOption = Annotated[
     str | None,
     typer.Option(help=_("Value, as German or English number: 12.500,00 or 12500.00.")),

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from connector.cli.json_flag import JsonFlag
 from connector.cli.output import console, day, print_json
 from connector.cli.records import members_app
 from connector.cli.state import CliState
@@ -32,9 +33,7 @@ def link_member(
     reason: Annotated[
         str, typer.Option(help=_("Why the links are revoked; stored in the audit trail."))
     ] = "revoked by an admin",
-    as_json: Annotated[
-        bool, typer.Option("--json", help=_("Print machine-readable JSON."))
-    ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     state: CliState = ctx.obj
     settings = load_referral_form_settings()

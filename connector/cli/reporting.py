@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from connector.as_of import store_as_of
+from connector.cli.json_flag import JsonFlag
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
 from connector.i18n import gettext as _
@@ -33,9 +34,7 @@ def report(
             ),
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help=_("Print machine-readable JSON."))
-    ] = False,
+    as_json: JsonFlag = False,
     html: Annotated[
         Path | None,
         typer.Option(

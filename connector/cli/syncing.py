@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from connector.cli.json_flag import JsonFlag
 from connector.cli.output import console, moment, number, print_json, table, yes
 from connector.cli.state import CliState
 from connector.cli.words import word
@@ -18,8 +19,6 @@ from connector.sync.history import get_run, list_runs, rejected_records
 from connector.sync.targets import load_target
 
 __all__ = ["register"]
-
-JsonFlag = Annotated[bool, typer.Option("--json", help=_("Print machine-readable JSON."))]
 
 
 class Removals(StrEnum):
