@@ -27,6 +27,7 @@ from connector.intelligence.tables import (
     suggestion_rows,
     unactivated_rows,
 )
+from connector.intelligence.upkeep_tables import upkeep_tables
 from connector.money import MoneyConfig, MoneyTotals
 from connector.report import NetworkReport
 
@@ -197,6 +198,11 @@ def intelligence_sections(data: IntelligenceReport) -> list[Section]:
             company_rows(analysis),
         ),
         Section("employee networks (widest first)", EMPLOYEE_COLUMNS, employee_rows(analysis)),
+        # Step-1 coverage and cooling relationships (issue #18, items 7 and 8).
+        *(
+            Section(t.title, t.columns, t.rows)
+            for t in (upkeep_tables(data.upkeep, names) if data.upkeep else [])
+        ),
         Section(
             "overlap between employees' contacts", OVERLAP_COLUMNS, overlap_rows(analysis, names)
         ),

@@ -26,6 +26,7 @@ from connector.model import (
     Club,
     Connection,
     Introduction,
+    JointEvent,
     Member,
     Membership,
     Partnership,
@@ -73,6 +74,7 @@ MODELS: dict[str, type[Record]] = {
     "membership": Membership,
     "introduction": Introduction,
     "connection": Connection,
+    "joint_event": JointEvent,  # issue #18
 }
 
 ENUMS: dict[str, type[Enum]] = {name: getattr(enums, name) for name in enums.__all__}

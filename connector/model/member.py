@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from connector.model.base import NonEmptyText, Record, RefnetId, Tags, utcnow
@@ -100,6 +102,9 @@ class Connection(Record):
     )
     context: str | None = None
     created_at: AwareDatetime = Field(default_factory=utcnow)
+    # Relationship upkeep (issue #18): the last day the two were in touch, from the import,
+    # a joint event both attended, or the CRM's activity; None when nobody knows.
+    last_contact_on: date | None = None
 
     @model_validator(mode="after")
     def _not_to_self(self) -> Connection:
