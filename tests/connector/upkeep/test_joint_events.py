@@ -68,9 +68,15 @@ def test_an_event_refreshes_ties_between_those_present_and_with_the_host_only(
 def test_attending_later_adds_the_member_and_refreshes_their_ties(store: Store) -> None:
     small_network(store)
     created = add_event(
-        store, title="Partnertag", held_on=EVENING, host_id="emp", kind=JointEventKind.PARTNER_EVENT,
-        attendee_ids=["c2"], reason="Partnertag", actor=ACTOR,
-    )  # fmt: skip
+        store,
+        title="Partnertag",
+        held_on=EVENING,
+        host_id="emp",
+        kind=JointEventKind.PARTNER_EVENT,
+        attendee_ids=["c2"],
+        reason="Partnertag",
+        actor=ACTOR,
+    )
     assert _last_contacts(store)["con-c2-c3"] is None
     result = attend(store, created.event.id, ["c3"], reason="kam dazu", actor=ACTOR)
     assert result.event.attendee_ids == ["c2", "c3"]
@@ -89,11 +95,11 @@ def test_bad_attendance_is_refused_naming_the_event_and_field_and_nothing_is_wri
         store, title="Abend", held_on=EVENING, host_id="emp", attendee_ids=["c1"],
         reason="x", actor=ACTOR,
     ).event  # fmt: skip
-    with pytest.raises(RecordValidationError, match="attendee_ids.*already there"):
+    with pytest.raises(RecordValidationError, match=r"attendee_ids.*already there"):
         attend(store, event.id, ["c1"], reason="twice", actor=ACTOR)
-    with pytest.raises(RecordValidationError, match="attendee_ids.*no member 'ghost'"):
+    with pytest.raises(RecordValidationError, match=r"attendee_ids.*no member 'ghost'"):
         attend(store, event.id, ["c2", "ghost"], reason="x", actor=ACTOR)
-    with pytest.raises(RecordValidationError, match="host_id.*must be an employee"):
+    with pytest.raises(RecordValidationError, match=r"host_id.*must be an employee"):
         add_event(store, title="Abend", held_on=EVENING, host_id="c1", reason="x", actor=ACTOR)
     with pytest.raises(NotFoundError):
         attend(store, "evt-404", ["c2"], reason="x", actor=ACTOR)
