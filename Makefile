@@ -64,6 +64,10 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club todo
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club invite-candidates --top 5
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club review
+	@echo "--- joint events and relationship upkeep (issue #18): club evenings and partner events,"
+	@echo "    step-1 coverage (who has delivered their network) and cooling strong ties"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet events list --from 01.01.2026
+	cd $(DEMO_DIR) && ../$(BIN)/refnet report | grep -A 16 -E "^(step 1 coverage|cooling relationships)"
 	@echo "--- the referral form: a signed link with which a customer recommends someone"
 	@echo "    (served by refnet serve at /empfehlen/<token>; revoke with --revoke)"
 	cd $(DEMO_DIR) && REFNET_REFERRAL_FORM_SECRET=$(DEMO_FORM_SECRET) \
