@@ -730,10 +730,17 @@ def club_evenings(network: dict[str, list[Record]]) -> list[JointEvent]:
     evenings = []
     day, n = date(2025, 3, 20), 1
     while day <= END.date():
-        present = [ms.member_id for ms in network["memberships"]
-                   if isinstance(ms, Membership) and ms.trial_started_on
-                   and ms.trial_started_on <= day and (ms.left_on is None or ms.left_on > day)]
-        came = upkeep_rng.sample(present, k=max(2, round(len(present) * upkeep_rng.uniform(0.4, 0.7))))
+        present = [
+            ms.member_id
+            for ms in network["memberships"]
+            if isinstance(ms, Membership)
+            and ms.trial_started_on
+            and ms.trial_started_on <= day
+            and (ms.left_on is None or ms.left_on > day)
+        ]
+        came = upkeep_rng.sample(
+            present, k=max(2, round(len(present) * upkeep_rng.uniform(0.4, 0.7)))
+        )
         evenings.append(JointEvent(
             id=f"evt-club-{n:02d}", title=f"Kundenclub-Abend {n} bei Weber Antriebstechnik",
             held_on=day, kind=JointEventKind.CLUB_EVENING, host_id=club.moderator_id or "mem-emp-02",
@@ -755,7 +762,9 @@ def partner_events(network: dict[str, list[Record]]) -> list[JointEvent]:
         pn = owners[ag.partnership_id]
         last = min(ag.period_end, END.date())
         for k in range(upkeep_rng.choice([0, 1, 1, 2, 2, 3])):
-            day = ag.period_start + timedelta(days=upkeep_rng.randint(0, (last - ag.period_start).days))
+            day = ag.period_start + timedelta(
+                days=upkeep_rng.randint(0, (last - ag.period_start).days)
+            )
             events.append(JointEvent(
                 id=f"evt-{ag.id}-{k + 1}", title=upkeep_rng.choice(PARTNER_EVENT_TITLES),
                 held_on=day, kind=JointEventKind.PARTNER_EVENT, host_id=pn.owner_id or "mem-emp-01",

@@ -71,9 +71,9 @@ def test_events_with_host_and_attendees_and_last_contacts_reach_salesforce(
     }
     last = {
         r["Refnet_Id__c"]: r["Last_Contact_On__c"]
-        for r in crm.query_all(
-            "SELECT Refnet_Id__c, Last_Contact_On__c FROM Refnet_Connection__c"
-        )["records"]
+        for r in crm.query_all("SELECT Refnet_Id__c, Last_Contact_On__c FROM Refnet_Connection__c")[
+            "records"
+        ]
     }
     # The event moved emp–c2 forward; emp–p1 kept its later contact; c2–c3 has none.
     assert last["con-emp-c2"] == "2025-11-20"
