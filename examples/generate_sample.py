@@ -741,9 +741,10 @@ def club_evenings(network: dict[str, list[Record]]) -> list[JointEvent]:
         came = upkeep_rng.sample(
             present, k=max(2, round(len(present) * upkeep_rng.uniform(0.4, 0.7)))
         )
+        host = club.moderator_id or "mem-emp-02"
         evenings.append(JointEvent(
             id=f"evt-club-{n:02d}", title=f"Kundenclub-Abend {n} bei Weber Antriebstechnik",
-            held_on=day, kind=JointEventKind.CLUB_EVENING, host_id=club.moderator_id or "mem-emp-02",
+            held_on=day, kind=JointEventKind.CLUB_EVENING, host_id=host,
             club_id=club.id, attendee_ids=sorted(came), created_at=at(day, 22),
         ))  # fmt: skip
         day, n = add_months(day, 3), n + 1
@@ -765,11 +766,11 @@ def partner_events(network: dict[str, list[Record]]) -> list[JointEvent]:
             day = ag.period_start + timedelta(
                 days=upkeep_rng.randint(0, (last - ag.period_start).days)
             )
+            guests = upkeep_rng.sample(customers, k=upkeep_rng.randint(3, 8))
             events.append(JointEvent(
                 id=f"evt-{ag.id}-{k + 1}", title=upkeep_rng.choice(PARTNER_EVENT_TITLES),
                 held_on=day, kind=JointEventKind.PARTNER_EVENT, host_id=pn.owner_id or "mem-emp-01",
-                attendee_ids=sorted([pn.member_id, *upkeep_rng.sample(customers, k=upkeep_rng.randint(3, 8))]),
-                created_at=at(day, 20),
+                attendee_ids=sorted([pn.member_id, *guests]), created_at=at(day, 20),
             ))  # fmt: skip
     return events
 
