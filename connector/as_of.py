@@ -64,6 +64,7 @@ _CREATED: dict[str, str] = {
 # after ``D``; without such an entry (an import wrote it) it is cleared, as it was unknown.
 _AUDITED_DATES: dict[str, tuple[str, str]] = {"connections": ("connection", "last_contact_on")}
 _LATER_DATES: dict[str, tuple[str, ...]] = {
+    "members": ("crm_last_activity_on",),  # issue #18
     "agreements": ("signed_on",),
     "memberships": ("trial_started_on", "trial_ends_on", "joined_on", "responded_on", "left_on"),
 }

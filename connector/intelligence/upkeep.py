@@ -9,6 +9,12 @@ the number of those connections (and how many are strong).
 (strength ≥ :attr:`PathConfig.strong_tie`) and its last contact lies more than
 :attr:`UpkeepConfig.cooling_after_months` months back (:func:`connector.upkeep.is_cooling`).
 Strong connections with no last-contact date are counted apart ("no contact date").
+
+A connection's last contact is the later of its own date (import, joint events) and the
+last activity the CRM logged with the contact (``Member.crm_last_activity_on``: HubSpot's
+"Last Contacted", Salesforce's ``LastActivityDate``, read back by the sync): a call the
+company logged with a customer keeps that customer's ties to employees warm. The CRM does
+not say which employee called, so the date counts for every employee who knows them.
 """
 
 from __future__ import annotations
@@ -79,6 +85,11 @@ def analyse_upkeep(
             select(m.c.id, m.c.name).where(m.c.circle == Circle.EMPLOYEE.value)
         ).all()
     )
+    activity: dict[str, date] = dict(
+        tx.connection.execute(
+            select(m.c.id, m.c.crm_last_activity_on).where(m.c.crm_last_activity_on.is_not(None))
+        ).all()
+    )
     cutoff = cooling_cutoff(as_of, upkeep.cooling_after_months)
     size: dict[str, int] = defaultdict(int)
     strong: dict[str, int] = defaultdict(int)
@@ -104,11 +115,13 @@ def analyse_upkeep(
         if row.strength < paths.strong_tie:
             continue
         strong[owner] += 1
-        if row.last_contact_on is None:
+        other = row.to_id if row.from_id == owner else row.from_id
+        dates = [d for d in (row.last_contact_on, activity.get(other)) if d is not None]
+        last = max(dates) if dates else None
+        if last is None:
             undated[owner] += 1
-        elif row.last_contact_on < cutoff:
-            other = row.to_id if row.from_id == owner else row.from_id
-            cooling.append(CoolingTie(row.id, owner, other, row.strength, row.last_contact_on))
+        elif last < cutoff:
+            cooling.append(CoolingTie(row.id, owner, other, row.strength, last))
     cooling.sort(key=lambda t: (t.last_contact_on, -t.strength, t.connection_id))
     per_employee: dict[str, int] = defaultdict(int)
     for tie in cooling:

@@ -54,6 +54,9 @@ class Member(Record):
     crm: CrmIds = Field(default_factory=CrmIds)
     created_at: AwareDatetime = Field(default_factory=utcnow)
     updated_at: AwareDatetime = Field(default_factory=utcnow)
+    # Relationship upkeep (issue #18): the last activity sales logged with this person in the
+    # CRM (a call, a meeting, an e-mail), read back by the sync; never written by refnet.
+    crm_last_activity_on: date | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -235,6 +235,7 @@ introductions.append_column(Column("value", Money, nullable=True))
 
 # -- joint events and relationship upkeep (issue #18, migration 0013) --
 connections.append_column(Column("last_contact_on", Date, nullable=True, index=True))
+members.append_column(Column("crm_last_activity_on", Date, nullable=True))
 
 joint_events = Table(
     "joint_events",

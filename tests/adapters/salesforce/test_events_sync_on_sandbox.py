@@ -12,8 +12,9 @@ import pytest
 
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
+from connector.intelligence import IntelligenceConfig, analyse_upkeep
 from connector.joint_events import add_event
-from connector.model import JointEventKind
+from connector.model import JointEventKind, Member
 from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.settings import load_settings
@@ -79,3 +80,41 @@ def test_events_with_host_and_attendees_and_last_contacts_reach_salesforce(
     assert last["con-emp-c2"] == "2025-11-20"
     assert last["con-emp-p1"] == "2025-12-01"
     assert last["con-c2-c3"] is None
+
+
+def test_the_contacts_last_activity_is_read_back_and_keeps_a_tie_warm(
+    store: Store, sandbox: Sandbox
+) -> None:
+    small_network(store)
+    adapter = salesforce_adapter(load_settings(), sandbox)
+    adapter.provision()
+    objects = mapped_objects(adapter.mappings, RulesConfig().multiplier)
+    assert run_sync(store, adapter, objects, target="sandbox").counts.failed == 0
+    crm = sandbox.salesforce_client()
+    (kunde1,) = crm.query("SELECT Id FROM Contact WHERE Refnet_Id__c = 'c1'")["records"]
+    # The org keeps LastActivityDate itself: the API refuses to write it.
+    (refused,) = crm.restful(
+        "composite/sobjects/Contact/Refnet_Id__c",
+        method="PATCH",
+        json={
+            "allOrNone": False,
+            "records": [
+                {
+                    "attributes": {"type": "Contact"},
+                    "Refnet_Id__c": "c1",
+                    "LastActivityDate": "2025-12-01",
+                }
+            ],
+        },
+    )
+    assert not refused["success"]
+    assert refused["errors"][0]["statusCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    # A sales user closes a call task with Kunde 1 on 01.12.2025; the next sync reads it back.
+    sandbox.salesforce.records.log_activity(kunde1["Id"], "2025-12-01")
+    assert run_sync(store, adapter, objects, target="sandbox").counts.failed == 0
+    config = IntelligenceConfig()
+    with store.reading() as tx:
+        assert tx.get(Member, "c1").crm_last_activity_on == date(2025, 12, 1)
+        upkeep = analyse_upkeep(tx, config.paths, config.upkeep, as_of=date(2025, 12, 31))
+    # emp–c1 (last met 01.02.2025) was cooling; the logged call keeps it warm.
+    assert [(t.employee_id, t.member_id) for t in upkeep.cooling] == [("emp2", "c3")]

@@ -1,4 +1,4 @@
-"""joint events and relationship upkeep: a last-contact date per connection (issue #18)
+"""joint events and relationship upkeep: last contacts on connections, CRM activity (#18)
 
 Revision ID: 0013
 Revises: 0010
@@ -21,6 +21,9 @@ def upgrade() -> None:
     with op.batch_alter_table("connections") as batch:
         batch.add_column(sa.Column("last_contact_on", sa.Date(), nullable=True))
         batch.create_index(op.f("ix_connections_last_contact_on"), ["last_contact_on"])
+    # The last activity the CRM logged with a member (read back by the sync).
+    with op.batch_alter_table("members") as batch:
+        batch.add_column(sa.Column("crm_last_activity_on", sa.Date(), nullable=True))
     op.create_table(
         "joint_events",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -50,6 +53,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_joint_events_host_id"), table_name="joint_events")
     op.drop_index(op.f("ix_joint_events_held_on"), table_name="joint_events")
     op.drop_table("joint_events")
+    with op.batch_alter_table("members") as batch:
+        batch.drop_column("crm_last_activity_on")
     with op.batch_alter_table("connections") as batch:
         batch.drop_index(op.f("ix_connections_last_contact_on"))
         batch.drop_column("last_contact_on")
