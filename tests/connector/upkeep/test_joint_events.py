@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
-from connector.errors import NotFoundError, RecordValidationError
+from connector.errors import ImportRejected, NotFoundError, RecordValidationError
+from connector.importing import import_file
 from connector.joint_events import add_event, attend, list_events
 from connector.model import (
     AgreementStatus,
@@ -134,3 +137,30 @@ def test_a_partners_joint_events_goal_measures_itself_in_the_report(store: Store
     health = {h.name: h for h in report.intelligence.health}
     described = "\n".join(g.describe() for c in health["Vogel GmbH"].agreements for g in c.goals)
     assert "joint_events: 2 of 4" in described
+
+
+def test_events_import_from_json_and_an_unknown_attendee_is_a_record_error(
+    store: Store, tmp_path: Path
+) -> None:
+    small_network(store)
+    event = {
+        "id": "evt-1",
+        "title": "Kundenabend",
+        "held_on": "2025-11-20",
+        "kind": "club_evening",
+        "host_id": "emp",
+        "attendee_ids": ["c1", "c2"],
+    }
+    programme = tmp_path / "programme.json"
+    programme.write_text(json.dumps({"joint_events": [event]}), encoding="utf-8")
+    import_file(store, programme, rules=RulesConfig(), actor=ACTOR)
+    with store.reading() as tx:
+        assert tx.get(JointEvent, "evt-1").attendee_ids == ["c1", "c2"]
+    event = {**event, "id": "evt-2", "attendee_ids": ["c1", "ghost"]}
+    programme.write_text(json.dumps({"joint_events": [event]}), encoding="utf-8")
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(store, programme, rules=RulesConfig(), actor=ACTOR)
+    (error,) = rejected.value.errors
+    assert "attendee_ids" in str(error) and "unknown member 'ghost'" in str(error)
+    with store.reading() as tx:
+        assert tx.maybe(JointEvent, "evt-2") is None
