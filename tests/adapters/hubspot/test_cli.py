@@ -85,8 +85,8 @@ def test_the_sandbox_hubspot_target_provisions_and_syncs_twice(tmp_path: Path) -
     assert "ambiguous: companies mem-cus-008 fits" in dry
     assert "HubSpot portal before the sync: 9 contacts, 8 companies" in first
     assert "sync #2 to sandbox-hubspot: completed" in first and "failed 1" in first
-    # 381 contact members (issue #18 added an employee): 6 linked, 375 created; 220 companies: 4 linked, 215 created and
-    # one left for an admin (ambiguous). Not one duplicate.
+    # 381 contact members (issue #18 added an employee): 6 linked, 375 created; 220
+    # companies: 4 linked, 215 created and one left for an admin (ambiguous). No duplicate.
     assert "HubSpot portal after the sync: 384 contacts, 223 companies" in first
     # The one linked contact whose e-mail sales spelled in other letter case gives refnet
     # theirs: read back right after the first push, so the next run has nothing to pull.
