@@ -65,10 +65,11 @@ def _members(tx: Tx, ids: Sequence[str]) -> dict[str, Member]:
 
 def _refresh(tx: Tx, event: JointEvent, reason: str, actor: Actor) -> list[StageChange]:
     present = [event.host_id, *event.attendee_ids]
-    around = tx.find_in(Connection, {"from_id": present})
+    # Every tie among those present starts at one of them: one read of their outgoing ties.
+    around = {c.id: c for c in tx.find_in(Connection, {"from_id": present})}
     changes = []
-    for refreshed in refreshed_by_event(around, present, event.held_on):
-        old = tx.get(Connection, refreshed.id).last_contact_on
+    for refreshed in refreshed_by_event(around.values(), present, event.held_on):
+        old = around[refreshed.id].last_contact_on
         tx.put(refreshed)
         changes.append(
             _audit(
