@@ -16,6 +16,7 @@ from connector.intelligence import IntelligenceConfig, UpkeepConfig, analyse_upk
 from connector.intelligence.upkeep_tables import coverage_headline
 from connector.model import Connection, new_id
 from connector.report import build_report
+from connector.report_html import network_picture, render_html
 from connector.report_sections import report_sections
 from connector.rules import RulesConfig
 from connector.services import Actor
@@ -74,6 +75,9 @@ def test_the_report_shows_coverage_and_cooling_in_terminal_and_html_sections(
         ("Anna Weber", "Kunde 1"),
     ]
     assert cooling.rows[0][3:] == ("Jan 10, 2025", "11")
+    page = render_html(report, network_picture([], [], {}, 10))
+    assert "2 of 3 employees delivered their network; missing: Carla Busch" in page
+    assert "Bernd Koch" in page and "cooling relationships" in page
 
 
 def test_last_contact_imports_from_german_dates_and_a_time_is_refused(
