@@ -82,6 +82,13 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club todo
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club invite-candidates --top 5
 	cd $(DEMO_DIR) && ../$(BIN)/refnet club review
+	@$(SAY) "--- joint events and relationship upkeep (issue #18): club evenings and partner events," \
+		"--- gemeinsame Veranstaltungen und Beziehungspflege (Issue #18): Clubabende und Partnerveranstaltungen,"
+	@$(SAY) "    step-1 coverage (who has delivered their network) and cooling strong ties" \
+		"    Analyse (Schritt 1: wer sein Netzwerk geliefert hat) und abkühlende starke Kontakte"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet events list --from 01.01.2026
+	cd $(DEMO_DIR) && ../$(BIN)/refnet report \
+		| grep -A 16 -E "^(step 1 coverage|cooling relationships|Analyse \(Schritt 1\)|abkühlende Kontakte)"
 	@$(SAY) "--- the referral form: a signed link with which a customer recommends someone" \
 		"--- das Empfehlungsformular: ein signierter Link, mit dem ein Kunde jemanden empfiehlt"
 	@$(SAY) "    (served by refnet serve at /empfehlen/<token>; revoke with --revoke)" \

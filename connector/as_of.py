@@ -57,8 +57,14 @@ _CREATED: dict[str, str] = {
     "introductions": "created_at",
     "clubs": "founded_on",
     "memberships": "invited_on",
+    "joint_events": "held_on",  # issue #18
 }
+# Dates kept up to date with an audit entry each (issue #18: a connection's last contact,
+# moved by joint events): a value after ``D`` takes the ``old_value`` of the first entry
+# after ``D``; without such an entry (an import wrote it) it is cleared, as it was unknown.
+_AUDITED_DATES: dict[str, tuple[str, str]] = {"connections": ("connection", "last_contact_on")}
 _LATER_DATES: dict[str, tuple[str, ...]] = {
+    "members": ("crm_last_activity_on",),  # issue #18
     "agreements": ("signed_on",),
     "memberships": ("trial_started_on", "trial_ends_on", "joined_on", "responded_on", "left_on"),
 }
@@ -70,6 +76,7 @@ _PARENTS: dict[str, dict[str, str]] = {
     "agreements": {"partnership_id": "partnerships"},
     "memberships": {"club_id": "clubs", "member_id": "members"},
     "introductions": {"club_id": "clubs", "member_a_id": "members", "member_b_id": "members"},
+    "joint_events": {"host_id": "members", "club_id": "clubs"},  # issue #18
 }
 # References that may point at a record that did not exist yet: the copy keeps the row and
 # drops the reference (a club existed before its moderator joined refnet's network).
@@ -86,6 +93,7 @@ _ORDER = (
     tables.clubs,
     tables.memberships,
     tables.introductions,
+    tables.joint_events,  # issue #18
 )
 
 
@@ -137,6 +145,8 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
             for column, parent in _OPTIONAL_PARENTS.get(name, {}).items():
                 if row[column] is not None and row[column] not in ids[parent]:
                     rows[-1][column] = None
+            if name in _AUDITED_DATES:
+                rows[-1] = _dated_as_of(rows[-1], *_AUDITED_DATES[name], first_after, when)
             for column in _LATER_DATES.get(name, ()):
                 if row[column] is not None and not _existed(row[column], when):
                     rows[-1][column] = None
@@ -144,6 +154,16 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
         ids[name] = {row["id"] for row in rows}
     kept[audit.name] = [e for e in entries if e["at"] <= when]
     return kept
+
+
+def _dated_as_of(
+    row: Row, kind: str, column: str, first_after: dict[tuple[str, str, str], Row], when: datetime
+) -> Row:
+    if row[column] is None or _existed(row[column], when):
+        return row
+    later = first_after.get((kind, row["id"], column))
+    old = later["old_value"] if later is not None else None
+    return {**row, column: date.fromisoformat(old) if old else None}
 
 
 def _born_later(

@@ -11,8 +11,9 @@ reached on 1 June what happened on 2 June):
   amounts in a currency without a rate are left out and the goal says so;
 * ``introductions`` — introductions with ``p`` as one side that were made (or led to
   business) in the period;
-* ``joint_events`` — from a :class:`JointEventSource`; refnet has no events of its own yet,
-  so the default source measures nothing and the goal says "not measured";
+* ``joint_events`` — from a :class:`JointEventSource`: the events ``p`` hosted or attended in
+  the period (the store's is :class:`connector.joint_events.EventAttendance`; the report,
+  the health check and the sync pass it); without a source the goal says "not measured";
 * ``custom`` — not measurable: the hand-entered ``achieved`` counts and the goal says so.
 
 ``progress = min(actual / target, 1)``; an agreement's progress is the mean over the goals
@@ -58,7 +59,7 @@ class JointEventSource(Protocol):
 
 
 class NoJointEvents:
-    """The default: refnet keeps no events yet, so joint-event goals are not measured."""
+    """No source given: joint-event goals are not measured (pure callers and old tests)."""
 
     def joint_events(self, member_id: str, start: date, end: date) -> int | None:
         return None
@@ -184,7 +185,7 @@ def _measure(
         case GoalMetric.JOINT_EVENTS:
             counted = events.joint_events(partner_id, start, min(end, as_of.date()))
             if counted is None:
-                return result(None, _("not measured: refnet records no joint events yet"))
+                return result(None, _("not measured: no joint events source"))
             return result(counted)
         case GoalMetric.CUSTOM:
             return result(goal.achieved, _("entered by hand, not measured"))

@@ -20,6 +20,7 @@ from connector.club import ClubSection, build_club_sections
 from connector.goals import AgreementProgress, JointEventSource, measure_agreements
 from connector.intelligence import IntelligenceConfig
 from connector.intelligence.summary import IntelligenceReport, build_intelligence
+from connector.joint_events import load_attendance
 from connector.model import (
     Agreement,
     AgreementStatus,
@@ -146,6 +147,8 @@ def build_report(
         partnerships = list(tx.find(Partnership))
         agreements = [a for a in tx.find(Agreement) if a.status in _MEASURED]
         introductions = list(tx.find(Introduction))
+        # Joint events recorded in the store measure the partners' joint-event goals (#18).
+        events = events or load_attendance(tx)
         # One read of the members, as three plain columns (no record validation).
         people = {
             row.id: (row.name, row.circle, row.ladder_stage)

@@ -31,6 +31,7 @@ from connector.intelligence.tables import (
     suggestion_rows,
     unactivated_rows,
 )
+from connector.intelligence.upkeep_tables import upkeep_tables
 from connector.money import MoneyConfig, MoneyTotals
 from connector.report import NetworkReport
 from connector.report_format import amount, day, fixed, number, percent, signed
@@ -231,6 +232,11 @@ def intelligence_sections(data: IntelligenceReport) -> list[Section]:
             _("employee networks (widest first)"),
             headers(EMPLOYEE_COLUMNS),
             employee_rows(analysis),
+        ),
+        # Step-1 coverage and cooling relationships (issue #18, items 7 and 8).
+        *(
+            Section(t.title, t.columns, t.rows)
+            for t in (upkeep_tables(data.upkeep, names) if data.upkeep else [])
         ),
         Section(
             _("overlap between employees' contacts"),

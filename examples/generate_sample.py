@@ -31,6 +31,8 @@ from connector.model import (
     GoalMetric,
     Introduction,
     IntroductionStatus,
+    JointEvent,
+    JointEventKind,
     Member,
     Membership,
     MembershipStatus,
@@ -45,6 +47,7 @@ from connector.model import (
     Sentiment,
     TargetProfile,
 )
+from connector.upkeep import refreshed_by_event
 
 OUT = Path(__file__).resolve().parent / "sample"
 START = datetime(2024, 11, 1, 8, 0, tzinfo=UTC)
@@ -180,7 +183,7 @@ COLUMNS = {
                    "needs goals vision salesforce_contact_id salesforce_account_id "
                    "hubspot_contact_id hubspot_company_id created_at",
     "connections.csv": "id from_id to_id strength willing_to_introduce employee_id context "
-                       "created_at",
+                       "created_at last_contact_on",
     "referrals.csv": "id referrer_id referred_id recipient_id circle sentiment status deal_id "
                      "amount currency note created_at status_changed_at",
 }
@@ -608,6 +611,7 @@ def build() -> tuple[dict[str, list[Record]], list[Member]]:
         "introductions": list(make_introductions(club, active, trials)),
     }  # fmt: skip
     run_the_club(network)
+    keep_in_touch(network)
     return network, multipliers
 
 
@@ -675,6 +679,106 @@ def run_the_club(network: dict[str, list[Record]]) -> None:
     network["introductions"] = introductions
 
 
+# -- relationship upkeep and joint events (issue #18, items 6-8) ----------------------------
+# A random source of its own again, so everything above stays exactly as it was.
+upkeep_rng = random.Random(1807)
+# Joined in autumn 2026 and has not handed in her network yet (step 1 is incomplete).
+NEWCOMER = ("mem-emp-11", "Jana Busch", "inside sales", date(2026, 10, 1))
+
+
+def keep_in_touch(network: dict[str, list[Record]]) -> None:
+    """Last contacts on every employee's connections (most recent, some strong ties cooling),
+    quarterly club evenings hosted by the moderator, partner events within the agreements
+    (their "two joint events" goals now measure themselves), and one employee who has not
+    delivered a network. Each event refreshes the ties between those present, as
+    ``refnet events`` does."""
+    member_id, name, role, joined = NEWCOMER
+    network["members"].append(person(
+        member_id, Circle.EMPLOYEE, "Weber Antriebstechnik GmbH", "weber-antriebe.example",
+        Profile(industry="drive technology", region="Göppingen", offers=[role]), at(joined), name,
+    ))  # fmt: skip
+    ties: dict[str, Connection] = {}
+    for c in network["connections"]:
+        assert isinstance(c, Connection)
+        last = None
+        if c.employee_id is not None:
+            age = (END.date() - c.created_at.date()).days
+            ago = min(int(upkeep_rng.expovariate(1 / 50)), age)
+            if c.strength >= 4 and upkeep_rng.random() < 0.12:
+                ago = min(upkeep_rng.randint(200, 420), age)  # a strong tie left to cool
+            last = END.date() - timedelta(days=ago)
+        ties[c.id] = c.model_copy(update={"last_contact_on": last})
+    events = club_evenings(network) + partner_events(network)
+    for event in sorted(events, key=lambda e: e.held_on):
+        present = [event.host_id, *event.attendee_ids]
+        for refreshed in refreshed_by_event(ties.values(), present, event.held_on):
+            ties[refreshed.id] = refreshed
+    network["connections"] = list(ties.values())
+    network["joint_events"] = sorted(events, key=lambda e: (e.held_on, e.id))
+    agreements = []
+    for ag in network["agreements"]:
+        assert isinstance(ag, Agreement)
+        goals = [g.model_copy(update={"metric": GoalMetric.JOINT_EVENTS, "achieved": 0})
+                 if g.metric is GoalMetric.CUSTOM and "joint events" in (g.description or "")
+                 else g for g in ag.goals]  # fmt: skip
+        agreements.append(ag.model_copy(update={"goals": goals}))
+    network["agreements"] = agreements
+
+
+def club_evenings(network: dict[str, list[Record]]) -> list[JointEvent]:
+    (club,) = [c for c in network["clubs"] if isinstance(c, Club)]
+    evenings = []
+    day, n = date(2025, 3, 20), 1
+    while day <= END.date():
+        present = [
+            ms.member_id
+            for ms in network["memberships"]
+            if isinstance(ms, Membership)
+            and ms.trial_started_on
+            and ms.trial_started_on <= day
+            and (ms.left_on is None or ms.left_on > day)
+        ]
+        came = upkeep_rng.sample(
+            present, k=max(2, round(len(present) * upkeep_rng.uniform(0.4, 0.7)))
+        )
+        host = club.moderator_id or "mem-emp-02"
+        evenings.append(JointEvent(
+            id=f"evt-club-{n:02d}", title=f"Kundenclub-Abend {n} bei Weber Antriebstechnik",
+            held_on=day, kind=JointEventKind.CLUB_EVENING, host_id=host,
+            club_id=club.id, attendee_ids=sorted(came), created_at=at(day, 22),
+        ))  # fmt: skip
+        day, n = add_months(day, 3), n + 1
+    return evenings
+
+
+def partner_events(network: dict[str, list[Record]]) -> list[JointEvent]:
+    owners = {p.id: p for p in network["partnerships"] if isinstance(p, Partnership)}
+    customers = [m.id for m in network["members"]
+                 if isinstance(m, Member) and m.circle is Circle.CUSTOMER]  # fmt: skip
+    events = []
+    for ag in network["agreements"]:
+        assert isinstance(ag, Agreement)
+        if ag.status not in (AgreementStatus.SIGNED, AgreementStatus.ENDED):
+            continue
+        pn = owners[ag.partnership_id]
+        last = min(ag.period_end, END.date())
+        for k in range(upkeep_rng.choice([0, 1, 1, 2, 2, 3])):
+            day = ag.period_start + timedelta(
+                days=upkeep_rng.randint(0, (last - ag.period_start).days)
+            )
+            guests = upkeep_rng.sample(customers, k=upkeep_rng.randint(3, 8))
+            events.append(JointEvent(
+                id=f"evt-{ag.id}-{k + 1}", title=upkeep_rng.choice(PARTNER_EVENT_TITLES),
+                held_on=day, kind=JointEventKind.PARTNER_EVENT, host_id=pn.owner_id or "mem-emp-01",
+                attendee_ids=sorted([pn.member_id, *guests]), created_at=at(day, 20),
+            ))  # fmt: skip
+    return events
+
+
+PARTNER_EVENT_TITLES = ["Mittelstandsfrühstück", "Fachvortrag Antriebstechnik",
+                        "Unternehmerabend", "Werksführung mit Partnern"]  # fmt: skip
+
+
 REFERENCES = {  # section: (field, section it points into)
     "connections": (("from_id", "members"), ("to_id", "members"), ("employee_id", "members")),
     "referrals": (("referrer_id", "members"), ("referred_id", "members"),
@@ -684,6 +788,7 @@ REFERENCES = {  # section: (field, section it points into)
     "agreements": (("partnership_id", "partnerships"),),
     "memberships": (("club_id", "clubs"), ("member_id", "members")),
     "introductions": (("club_id", "clubs"), ("member_a_id", "members"), ("member_b_id", "members")),
+    "joint_events": (("host_id", "members"), ("club_id", "clubs")),
 }  # fmt: skip
 
 
@@ -727,6 +832,8 @@ def cell(value: object) -> str:
         return "; ".join(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, date):  # written as German offices do (the importer reads both)
+        return value.strftime("%d.%m.%Y")
     return "" if value is None else str(value)
 
 

@@ -15,6 +15,7 @@ from connector.model import (
     Club,
     Connection,
     Introduction,
+    JointEvent,
     Member,
     Membership,
     Partnership,
@@ -23,9 +24,11 @@ from connector.model import (
 )
 from connector.store import Tx
 
-__all__ = ["MAX_DISPLAY_NAME", "display_names"]
+__all__ = ["ATTENDEE_VALUES", "MAX_DISPLAY_NAME", "attendee_values", "display_names"]
 
 MAX_DISPLAY_NAME = 255  # the mappings' Text length of the name property
+MAX_ATTENDEE_NAMES = 4000  # the mappings' LongTextArea length of the attendee list
+ATTENDEE_VALUES = frozenset({"attendee_names", "attendee_count"})
 
 
 def _member_ids(record: Record) -> list[str]:
@@ -37,6 +40,8 @@ def _member_ids(record: Record) -> list[str]:
         return [record.from_id, record.to_id]
     if isinstance(record, Introduction):
         return [record.member_a_id, record.member_b_id]
+    if isinstance(record, JointEvent):
+        return [record.host_id]
     return []
 
 
@@ -86,4 +91,24 @@ def _display(
         return f"Zielvereinbarung {who}"
     if isinstance(record, Club):
         return record.name
+    if isinstance(record, JointEvent):
+        return f"{record.title} · {record.held_on.strftime('%d.%m.%Y')}"
     return record.id
+
+
+def attendee_values(tx: Tx, records: Sequence[Record]) -> dict[str, dict[str, Any]]:
+    """``{event id: {"attendee_names": "Anna Weber, …", "attendee_count": n}}`` for a page of
+    joint events, so a sales user sees who came without opening each contact (issue #18)."""
+    events = [r for r in records if isinstance(r, JointEvent)]
+    wanted = sorted({a for e in events for a in e.attendee_ids})
+    names = {m.id: m.name for m in tx.find_in(Member, {"id": wanted})} if wanted else {}
+    return {
+        e.id: {
+            "attendee_names": ", ".join(_name(names, a) for a in e.attendee_ids)[
+                :MAX_ATTENDEE_NAMES
+            ]
+            or None,
+            "attendee_count": len(e.attendee_ids),
+        }
+        for e in events
+    }

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from connector.goals import AgreementProgress, measure_agreement, measure_agreements
+from connector.joint_events import load_attendance
 from connector.model import Agreement, Introduction, Partnership, Record, Referral
 from connector.money import MoneyConfig
 from connector.store import Tx
@@ -38,8 +39,15 @@ def goal_values(
         if members
         else []
     )
+    # Joint events recorded in the store measure the joint-event goals (issue #18).
     measured = measure_agreements(
-        agreements, partners, referrals, introductions, as_of=as_of, money=money
+        agreements,
+        partners,
+        referrals,
+        introductions,
+        as_of=as_of,
+        money=money,
+        events=load_attendance(tx),
     )
     # An agreement whose partnership is not stored still gets every value (none measured),
     # since a computed value left out is refused rather than sent as a silent null.

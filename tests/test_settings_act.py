@@ -133,6 +133,10 @@ BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
         f"{HERE}test_a_setting_changes_what_the_cli_shows",
     ),
     "intelligence.paths.strong_tie": (f"{HERE}test_a_setting_changes_what_the_cli_shows",),
+    # relationship upkeep (issue #18)
+    "intelligence.upkeep.cooling_after_months": (
+        "tests/connector/upkeep/test_coverage_and_cooling.py::test_the_cooling_setting_changes_the_report",
+    ),
     "intelligence.connector.exact_limit": (
         "tests/connector/intelligence/test_report_and_cli.py::test_intelligence_settings_come_from_the_environment",
         f"{HERE}test_a_setting_changes_what_the_cli_shows",

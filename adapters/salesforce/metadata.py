@@ -236,6 +236,9 @@ NOT_PERMISSIONABLE: frozenset[str] = frozenset(
         "Contact.FirstName",  # part of the compound Name, whose FLS follows LastName
         "Contact.LastName",
         "Contact.Name",
+        # Issue #18: the org maintains it (latest event or closed task), read-only for all;
+        # it is visible whenever the Contact is, and a permission set may not name it.
+        "Contact.LastActivityDate",
         "Opportunity.CloseDate",
         "Opportunity.IsClosed",
         "Opportunity.IsWon",

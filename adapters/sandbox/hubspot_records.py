@@ -207,6 +207,20 @@ class HubSpotRecords:
                 )
         return outcomes
 
+    def log_activity(self, object_type: ObjectType, record_id: int, at_ms: int) -> HsRecord:
+        """A sales user logged a call, meeting or e-mail with a contact at ``at_ms``: HubSpot
+        moves its read-only "Last Contacted" (``notes_last_contacted``) forward and the record
+        counts as modified (issue #18). The portal's own doing, so no API path sets it."""
+        existing = self.get(object_type, str(record_id))
+        assert existing is not None, record_id
+        merged = dict(existing.properties)
+        previous = parse_iso_ms(merged.get("notes_last_contacted") or "")
+        if previous is None or previous < at_ms:
+            merged["notes_last_contacted"] = iso_hubspot(at_ms)
+        with self._store.transaction() as conn:
+            record, _ = self._write(conn, object_type, existing, merged)
+        return record
+
     def _save(
         self,
         conn: sqlite3.Connection,

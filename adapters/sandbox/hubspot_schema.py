@@ -16,9 +16,25 @@ from adapters.sandbox.store import Store, iso_hubspot
 
 __all__ = ["READ_ONLY_PROPERTIES", "HubSpotSchema", "ObjectType", "property_json"]
 
+# HubSpot computes these itself; a write is refused with READ_ONLY_VALUE. notes_last_contacted
+# (issue #18): HubSpot's default contact property "Last Contacted", "the last time a call,
+# chat conversation, LinkedIn message, postal mail, meeting, sales email, SMS, or WhatsApp
+# message was logged for a contact" (HubSpot Knowledge Base: "HubSpot's default contact
+# properties"); calculated, so never writable through the API.
 READ_ONLY_PROPERTIES = frozenset(
-    {"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_createdate"}
+    {
+        "hs_object_id",
+        "createdate",
+        "lastmodifieddate",
+        "hs_lastmodifieddate",
+        "hs_createdate",
+        "notes_last_contacted",
+    }
 )
+# Read-only date-times of the standard types beyond the created/modified stamps, by type id.
+_ACTIVITY_PROPERTIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "0-1": (("notes_last_contacted", "Last Contacted"),),
+}
 
 
 @dataclass
@@ -191,6 +207,20 @@ class HubSpotSchema:
                 object_type.type_id,
                 property_json(
                     name, prop_label, type_, field_type, group, now=now, hubspot_defined=True
+                ),
+            )
+        for name, activity_label in _ACTIVITY_PROPERTIES.get(object_type.type_id, ()):
+            self.save_property(
+                object_type.type_id,
+                property_json(
+                    name,
+                    activity_label,
+                    "datetime",
+                    "date",
+                    group,
+                    now=now,
+                    hubspot_defined=True,
+                    read_only=True,
                 ),
             )
         for name in sorted(READ_ONLY_PROPERTIES):

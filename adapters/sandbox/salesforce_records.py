@@ -316,6 +316,20 @@ class SalesforceRecords:
             record_id, _ = self._write(conn, obj, fields, merged, None)
         return record_id
 
+    def log_activity(self, record_id: str, day: str) -> None:
+        """A sales user closed a task or logged an event due on ``day`` (YYYY-MM-DD) for a
+        contact: Salesforce moves the read-only ``LastActivityDate`` to the latest such day
+        (Object Reference, Contact; issue #18). The org's own doing, so no API path sets it."""
+        existing = self.get(record_id)
+        assert existing is not None, record_id
+        obj = self._schema.object(str(existing["attributes"]["type"]))
+        assert obj is not None
+        merged = dict(existing)
+        if not merged.get("LastActivityDate") or str(merged["LastActivityDate"]) < day:
+            merged["LastActivityDate"] = day
+        with self._store.transaction() as conn:
+            self._write(conn, obj, self._schema.field_map(obj.name), merged, existing)
+
     def _coerce_all(
         self,
         fields: Mapping[str, SfField],

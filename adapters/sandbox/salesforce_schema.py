@@ -128,6 +128,11 @@ _STANDARD: dict[str, tuple[SfObject, list[SfField]]] = {
                 relationship_name="Account",
             ),
             _OWNER,
+            # Issue #18. Salesforce Object Reference, Contact: LastActivityDate (date; Filter,
+            # Group, Nillable, Sort; not createable or updateable) is the most recent of the
+            # due date of the latest event logged against the record and of the latest
+            # closed task; the org sets it, never the API (see SalesforceRecords.log_activity).
+            _system("LastActivityDate", "Last Activity", "date"),
         ],
     ),
     # Setup objects: the user, permission sets (one record per deployed PermissionSet) and

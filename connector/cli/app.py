@@ -17,6 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from connector.cli import club as club_commands
+from connector.cli import events as events_commands
 from connector.cli import inbox as inbox_commands
 from connector.cli import (
     intel,
@@ -133,6 +134,8 @@ inbox_commands.register(app)
 club_commands.register(app)
 referral_links.register()  # `refnet members link`
 referral_commands.register(app)
+# -- joint events (issue #18, items 6-7) --
+events_commands.register(app)
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ ADDRESS_BOOK: dict[str, tuple[str, ...]] = {
     "connected_on": ("Connected On", "Verbunden am"),
 }
 _ADDRESS_BOOK_KEYS = {header_key(h): c for c, hs in ADDRESS_BOOK.items() for h in hs}
-_LINK_COLUMNS = ("strength", "willing_to_introduce", "context")
+_LINK_COLUMNS = ("strength", "willing_to_introduce", "context", "last_contact_on")
 
 
 def open_csv(

@@ -17,6 +17,7 @@ from connector.importing.values import (
     enum_parser,
     parse_amount,
     parse_bool,
+    parse_date,
     parse_datetime,
 )
 from connector.model import Circle, CompanySize, LadderStage, ReferralStatus, Sentiment
@@ -81,6 +82,7 @@ PARSERS: dict[str, ValueParser] = {
     "created_at": parse_datetime,
     "status_changed_at": parse_datetime,
     "connected_on": parse_datetime,
+    "last_contact_on": parse_date,  # relationship upkeep (issue #18)
 }
 
 # Canonical column → the other headers people write for it (the canonical name also works).
@@ -110,6 +112,8 @@ _LINK: dict[str, tuple[str, ...]] = {
     "strength": ("Stärke", "Beziehungsstärke", "Strength"),
     "willing_to_introduce": ("Empfehlungsbereit", "Vorstellungsbereit", "Bereit"),
     "context": ("Kontext", "Notiz", "Woher"),
+    # relationship upkeep (issue #18)
+    "last_contact_on": ("Letzter Kontakt", "Zuletzt gesprochen", "Last Contact", "last_contact"),
 }
 _CONNECTION: dict[str, tuple[str, ...]] = {
     "from_id": ("Von", "Von-ID", "From"),

@@ -81,6 +81,8 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "agreement": (("partnership_id", "partnership"),),
     "membership": (("club_id", "club"), ("member_id", "member")),
     "introduction": (("club_id", "club"), ("member_a_id", "member"), ("member_b_id", "member")),
+    # issue #18; attendee_ids is a list, each of its ids is checked
+    "joint_event": (("host_id", "member"), ("club_id", "club"), ("attendee_ids", "member")),
 }
 
 # kind → (state field, its state machine) for records whose state an import may change.
@@ -600,9 +602,10 @@ class _FileImport:
                 value = (
                     getattr(record, attribute) if record is not None else row.data.get(attribute)
                 )
-                if isinstance(value, str) and value:
-                    wanted[target].add(value)
-                    cited.append((row, attribute, target, value))
+                for one in value if isinstance(value, list) else [value]:
+                    if isinstance(one, str) and one:
+                        wanted[target].add(one)
+                        cited.append((row, attribute, target, one))
         known = {t: self.tx.existing_ids(KINDS[t], ids) for t, ids in wanted.items()}
         for row, attribute, target, value in cited:
             if value in known[target]:
@@ -696,7 +699,9 @@ class _FileImport:
         """An employee's contact: the member (by id, e-mail or name + company) and the link."""
         data = dict(row.data)
         link: dict[str, Any] = {
-            k: data.pop(k) for k in ("strength", "willing_to_introduce", "context") if k in data
+            k: data.pop(k)
+            for k in ("strength", "willing_to_introduce", "context", "last_contact_on")
+            if k in data
         }
         connected_on = data.pop("connected_on", None)
         email = str(data.get("email") or "").strip()

@@ -30,6 +30,7 @@ SECTIONS: dict[str, str] = {
     "clubs": "club",
     "memberships": "membership",
     "introductions": "introduction",
+    "joint_events": "joint_event",  # issue #18
 }
 
 

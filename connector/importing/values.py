@@ -25,6 +25,7 @@ __all__ = [
     "enum_parser",
     "parse_amount",
     "parse_bool",
+    "parse_date",
     "parse_datetime",
 ]
 
@@ -58,6 +59,14 @@ def parse_datetime(text: str, zone: ZoneInfo) -> object:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.isoformat()
+
+
+def parse_date(text: str, zone: ZoneInfo) -> object:
+    """A calendar day (31.12.2025, 2025-12-31, ...); a time of day is refused, not dropped."""
+    parsed = _parse(text)
+    if (parsed.hour, parsed.minute, parsed.second, parsed.microsecond) != (0, 0, 0, 0):
+        raise CellError(f"'{text}' is a date with a time; write the day only, e.g. 31.12.2025")
+    return parsed.date().isoformat()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -21,6 +21,7 @@ from connector.intelligence.config import (
     IntelligenceConfig,
     MatchmakingConfig,
     PathConfig,
+    UpkeepConfig,
 )
 from connector.intelligence.connectors import ConnectorScore, connector_scores, top_connectors
 from connector.intelligence.graph import NetworkGraph
@@ -28,6 +29,7 @@ from connector.intelligence.health import PartnerHealth, partner_health
 from connector.intelligence.matchmaking import ClubMember, MatchStats, Suggestion, suggest
 from connector.intelligence.network import NetworkAnalysis, analyse_network
 from connector.intelligence.paths import Hop, IntroRouter, WarmPath
+from connector.intelligence.upkeep import UpkeepAnalysis, analyse_upkeep
 
 __all__ = [
     "Candidate",
@@ -48,8 +50,11 @@ __all__ = [
     "PartnerHealth",
     "PathConfig",
     "Suggestion",
+    "UpkeepAnalysis",
+    "UpkeepConfig",
     "WarmPath",
     "analyse_network",
+    "analyse_upkeep",
     "connector_scores",
     "partner_health",
     "score_candidate",

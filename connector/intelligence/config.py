@@ -19,6 +19,7 @@ __all__ = [
     "IntelligenceConfig",
     "MatchmakingConfig",
     "PathConfig",
+    "UpkeepConfig",
 ]
 
 
@@ -113,6 +114,19 @@ class HealthConfig(BaseModel):
     )
 
 
+class UpkeepConfig(BaseModel):
+    """Relationship upkeep (see :mod:`connector.intelligence.upkeep`, issue #18)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cooling_after_months: int = Field(
+        default=6,
+        ge=1,
+        le=60,
+        description="months without contact after which a strong connection is cooling",
+    )
+
+
 class IntelligenceConfig(BaseModel):
     """All network-intelligence settings, with defaults that suit a Mittelstand network."""
 
@@ -130,6 +144,7 @@ class IntelligenceConfig(BaseModel):
     )
     matchmaking: MatchmakingConfig = Field(default_factory=MatchmakingConfig)
     health: HealthConfig = Field(default_factory=HealthConfig)
+    upkeep: UpkeepConfig = Field(default_factory=UpkeepConfig)  # issue #18
     html_max_nodes: int = Field(default=150, ge=2, description="members drawn in the HTML picture")
 
     @field_validator("candidate_stage")

@@ -25,6 +25,8 @@ from connector.intelligence.service import (
     club_suggestions,
     member_names,
 )
+from connector.intelligence.upkeep import UpkeepAnalysis, analyse_upkeep
+from connector.joint_events import load_attendance
 from connector.model import (
     Agreement,
     Circle,
@@ -78,6 +80,8 @@ class IntelligenceReport:
     clubs: list[ClubPreview]
     health: list[PartnerHealth]
     names: dict[str, str]  # member id → name, for every member the sections mention
+    # Step-1 coverage and cooling relationships (issue #18); None only where not built.
+    upkeep: UpkeepAnalysis | None = None
 
 
 def build_intelligence(
@@ -111,6 +115,8 @@ def build_intelligence(
             )
             for target in targets
         ]
+        # Joint events recorded in the store measure the partners' joint-event goals (#18).
+        events = events or load_attendance(tx)
         health = partner_health(
             tx.find(Partnership),
             member_names(tx),
@@ -123,6 +129,7 @@ def build_intelligence(
             events=events,
         )
         club_ids = [club.id for club in tx.find(Club)]
+        upkeep = analyse_upkeep(tx, config.paths, config.upkeep, as_of=as_of.date(), top=top)
     scores = connector_scores(graph, config.connector)
     # Employees bridge the company's whole network by construction and have their own table;
     # the connectors worth finding are the customers, partners and prospects who bridge.
@@ -150,6 +157,7 @@ def build_intelligence(
         if c.path is not None
         for m in c.path.members
     }
+    mentioned |= {m for t in upkeep.cooling for m in (t.employee_id, t.member_id)}
     return IntelligenceReport(
         analysis=analysis,
         connectors=connectors,
@@ -158,4 +166,5 @@ def build_intelligence(
         clubs=clubs,
         health=health[:top],
         names={m: graph.names[graph.index[m]] for m in sorted(mentioned)},
+        upkeep=upkeep,
     )

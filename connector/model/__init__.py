@@ -8,12 +8,14 @@ from connector.model.enums import (
     CompanySize,
     GoalMetric,
     IntroductionStatus,
+    JointEventKind,
     LadderStage,
     MembershipStatus,
     PartnerStage,
     ReferralStatus,
     Sentiment,
 )
+from connector.model.event import JointEvent
 from connector.model.member import Connection, CrmIds, Member, Profile
 from connector.model.partner import Agreement, Goal, Partnership, TargetProfile
 from connector.model.referral import Referral
@@ -31,6 +33,8 @@ __all__ = [
     "GoalMetric",
     "Introduction",
     "IntroductionStatus",
+    "JointEvent",
+    "JointEventKind",
     "LadderStage",
     "Member",
     "Membership",

@@ -14,6 +14,7 @@ __all__ = [
     "CompanySize",
     "GoalMetric",
     "IntroductionStatus",
+    "JointEventKind",
     "LadderStage",
     "MembershipStatus",
     "PartnerStage",
@@ -101,6 +102,16 @@ class IntroductionStatus(StrEnum):
     MADE = "made"
     BUSINESS_DONE = "business_done"
     DISMISSED = "dismissed"
+
+
+class JointEventKind(StrEnum):
+    """What a joint event is: the articles name club evenings and partner events as the way a
+    network lives (issue #18)."""
+
+    CLUB_EVENING = "club_evening"
+    PARTNER_EVENT = "partner_event"
+    WORKSHOP = "workshop"
+    OTHER = "other"
 
 
 class CompanySize(StrEnum):

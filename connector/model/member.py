@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from connector.i18n import gettext as _
@@ -53,6 +55,9 @@ class Member(Record):
     crm: CrmIds = Field(default_factory=CrmIds)
     created_at: AwareDatetime = Field(default_factory=utcnow)
     updated_at: AwareDatetime = Field(default_factory=utcnow)
+    # Relationship upkeep (issue #18): the last activity sales logged with this person in the
+    # CRM (a call, a meeting, an e-mail), read back by the sync; never written by refnet.
+    crm_last_activity_on: date | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -103,6 +108,9 @@ class Connection(Record):
     )
     context: str | None = None
     created_at: AwareDatetime = Field(default_factory=utcnow)
+    # Relationship upkeep (issue #18): the last day the two were in touch, from the import,
+    # a joint event both attended, or the CRM's activity; None when nobody knows.
+    last_contact_on: date | None = None
 
     @model_validator(mode="after")
     def _not_to_self(self) -> Connection:

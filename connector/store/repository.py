@@ -36,6 +36,7 @@ from connector.model import (
     Agreement,
     Club,
     Introduction,
+    JointEvent,
     Member,
     Membership,
     Partnership,
@@ -65,6 +66,7 @@ _TABLES: dict[type[Record], Table] = {
     Club: schema.clubs,
     Membership: schema.memberships,
     Introduction: schema.introductions,
+    JointEvent: schema.joint_events,  # issue #18
 }
 
 # The names users type on the command line and see in messages and the audit trail.
@@ -78,6 +80,7 @@ KINDS: dict[str, type[Record]] = {
     "club": Club,
     "membership": Membership,
     "introduction": Introduction,
+    "joint_event": JointEvent,  # issue #18
 }
 _KIND_OF = {model: kind for kind, model in KINDS.items()}
 

@@ -38,6 +38,7 @@ __all__ = [
     "clubs",
     "connections",
     "introductions",
+    "joint_events",
     "members",
     "memberships",
     "metadata",
@@ -231,6 +232,24 @@ memberships.append_column(Column("left_on", Date, nullable=True))
 introductions.append_column(Column("follow_up_on", Date, nullable=True, index=True))
 introductions.append_column(Column("outcome", Text, nullable=True))
 introductions.append_column(Column("value", Money, nullable=True))
+
+# -- joint events and relationship upkeep (issue #18, migration 0013) --
+connections.append_column(Column("last_contact_on", Date, nullable=True, index=True))
+members.append_column(Column("crm_last_activity_on", Date, nullable=True))
+
+joint_events = Table(
+    "joint_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("title", String(255), nullable=False),
+    Column("held_on", Date, nullable=False, index=True),
+    Column("kind", STATE, nullable=False),
+    _member_fk("host_id"),
+    Column("club_id", ID, ForeignKey("clubs.id"), nullable=True, index=True),
+    # Member ids; a list because an event is read and written whole (a few dozen guests).
+    Column("attendee_ids", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
 
 audit_log = Table(
     "audit_log",

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from connector.joint_events import add_event
 from connector.model import (
     AgreementStatus,
     Circle,
     Goal,
     GoalMetric,
+    JointEventKind,
     PartnerStage,
     Referral,
     ReferralStatus,
 )
+from connector.services import Actor
 from connector.store import Store
 from tests.connector.factories import agreement, member, partnership, referral
 
@@ -56,3 +59,20 @@ def goal_network(store: Store) -> None:
 def add_third_win(store: Store) -> None:
     with store.transaction() as tx:
         tx.put(won("r3", "15000.00"))
+
+
+def add_joint_events(store: Store) -> None:
+    """Two partner events in 2026 that p1 attended (issue #18): the joint-event goal is met."""
+    with store.transaction() as tx:
+        tx.put(member("emp", Circle.EMPLOYEE))
+    for n, day in enumerate((date(2026, 3, 10), date(2026, 5, 12)), start=1):
+        add_event(
+            store,
+            title=f"Partnerabend {n}",
+            held_on=day,
+            host_id="emp",
+            kind=JointEventKind.PARTNER_EVENT,
+            attendee_ids=["p1"],
+            reason="partner event",
+            actor=Actor("test"),
+        )

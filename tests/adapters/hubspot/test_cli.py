@@ -81,17 +81,17 @@ def test_the_sandbox_hubspot_target_provisions_and_syncs_twice(tmp_path: Path) -
     # The sandbox portal already holds 9 contacts and 8 companies (hubspot_portal_seed):
     # 6 contacts and 4 companies are the sample's members, 2 companies share one domain.
     assert re.search(r"│ companies\s+│ 4\s+│ 1\s+│ 215\s+│", dry), dry
-    assert re.search(r"│ contacts\s+│ 6\s+│ 0\s+│ 374\s+│", dry), dry
+    assert re.search(r"│ contacts\s+│ 6\s+│ 0\s+│ 375\s+│", dry), dry
     assert "ambiguous: companies mem-cus-008 fits" in dry
     assert "HubSpot portal before the sync: 9 contacts, 8 companies" in first
     assert "sync #2 to sandbox-hubspot: completed" in first and "failed 1" in first
-    # 380 contact members: 6 linked, 374 created; 220 companies: 4 linked, 215 created and
-    # one left for an admin (ambiguous). Not one duplicate.
-    assert "HubSpot portal after the sync: 383 contacts, 223 companies" in first
+    # 381 contact members (issue #18 added an employee): 6 linked, 375 created; 220
+    # companies: 4 linked, 215 created and one left for an admin (ambiguous). No duplicate.
+    assert "HubSpot portal after the sync: 384 contacts, 223 companies" in first
     # The one linked contact whose e-mail sales spelled in other letter case gives refnet
     # theirs: read back right after the first push, so the next run has nothing to pull.
     assert "pulled 1," in first
     # The ambiguous company is retried (and refused again); nothing else is sent.
     assert "sent 1," in second and "succeeded 0" in second and "pulled 0," in second
-    assert "HubSpot portal after the sync: 383 contacts, 223 companies" in second
+    assert "HubSpot portal after the sync: 384 contacts, 223 companies" in second
     assert "sent 1," in third and "pulled 0" in third

@@ -13,7 +13,7 @@ from connector.store import Store
 from connector.sync.engine import run_sync
 from mappings import MappingSet
 from mappings.objects import mapped_objects
-from tests.adapters.goal_network import add_third_win, goal_network
+from tests.adapters.goal_network import add_joint_events, add_third_win, goal_network
 
 
 def _agreement(sandbox: Sandbox, adapter: HubSpotAdapter) -> dict[str, Any]:
@@ -32,11 +32,14 @@ def test_measured_goals_are_synced_and_follow_the_data(
     first = _agreement(sandbox, adapter)
     assert float(first["target_referrals_won"]) == 3 and float(first["actual_referrals_won"]) == 2
     assert float(first["actual_won_value"]) == 15_000
-    assert first.get("actual_joint_events") in (None, "")  # not measured
-    assert float(first["progress"]) == pytest.approx(100 * (2 / 3 + 0.5) / 2, abs=0.01)
-    assert "joint_events: not measured" in first["goals"]
+    # Issue #18: joint events are recorded, so the goal measures itself (none yet).
+    assert float(first["actual_joint_events"]) == 0
+    assert float(first["progress"]) == pytest.approx(100 * (2 / 3 + 0.5 + 0) / 3, abs=0.01)
+    assert "joint_events: 0 of 2" in first["goals"]
 
     add_third_win(store)
+    add_joint_events(store)
     assert run_sync(store, adapter, objects, target="hubspot").counts.failed == 0
     second = _agreement(sandbox, adapter)
     assert float(second["actual_referrals_won"]) == 3 and float(second["progress"]) == 100
+    assert float(second["actual_joint_events"]) == 2

@@ -105,9 +105,10 @@ def test_contacts_are_read_only_when_linked_to_refnet(
     make_adapter: Callable[..., SalesforceAdapter],
 ) -> None:
     adapter = make_adapter()
+    # LastActivityDate (issue #18): the last activity sales logged, read-only in Salesforce.
     soql = (
-        "SELECT Id, SystemModstamp, Refnet_Id__c, Refnet_Vision__c, Email FROM Contact "
-        "WHERE Refnet_Id__c != null ORDER BY SystemModstamp, Id"
+        "SELECT Id, SystemModstamp, Refnet_Id__c, Refnet_Vision__c, Email, LastActivityDate "
+        "FROM Contact WHERE Refnet_Id__c != null ORDER BY SystemModstamp, Id"
     )
     page = {
         "done": True,
@@ -118,6 +119,7 @@ def test_contacts_are_read_only_when_linked_to_refnet(
                 "Refnet_Id__c": "m-1",
                 "Refnet_Vision__c": "grow together",
                 "Email": "anna@example.com",
+                "LastActivityDate": "2024-04-30",
             }
         ],
     }
@@ -126,7 +128,11 @@ def test_contacts_are_read_only_when_linked_to_refnet(
         (pulled,) = list(adapter.fetch_changes("Contact", None))
 
     assert pulled.key == "m-1"
-    assert dict(pulled.fields) == {"Refnet_Vision__c": "grow together", "Email": "anna@example.com"}
+    assert dict(pulled.fields) == {
+        "Refnet_Vision__c": "grow together",
+        "Email": "anna@example.com",
+        "LastActivityDate": "2024-04-30",
+    }
 
 
 def test_opportunities_that_referrals_point_at_are_read_through_a_semi_join(

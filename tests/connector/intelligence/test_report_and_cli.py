@@ -48,7 +48,11 @@ def test_the_report_has_a_section_for_each_measure(run) -> None:  # type: ignore
         assert title in text.stdout, title
     data = json.loads(run("report", "--json", "--top", "3", "--as-of", AS_OF).stdout)
     intel = data["intelligence"]
-    assert intel["analysis"]["company"]["employees"] == 10
+    # 11 employees: Jana Busch (issue #18) joined in October 2026 with no network yet.
+    assert intel["analysis"]["company"]["employees"] == 11
+    assert [e["name"] for e in intel["upkeep"]["employees"] if not e["connections"]] == [
+        "Jana Busch"
+    ]
     assert len(intel["analysis"]["employees"]) == 3
     assert {c["score"]["member_id"][:7] for c in intel["connectors"]} <= {"mem-cus", "mem-par"}
     candidates = {t["target_id"]: t["candidates"] for t in intel["candidates"]}
