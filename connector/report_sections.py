@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connector.club.tables import section_tables
+from connector.i18n import format_date, format_money, format_number
+from connector.i18n import gettext as _
 from connector.intelligence.summary import IntelligenceReport
 from connector.intelligence.tables import (
     CANDIDATE_COLUMNS,
@@ -151,6 +153,8 @@ def report_sections(report: NetworkReport) -> list[Section]:
                 for p in report.one_sided_pairs
             ],
         ),
+        # The contributions ledger (issue #18): giving back besides referrals.
+        *contribution_sections(report),
         Section(
             "proposed demotions (not applied; decide with `refnet advance member ...`)",
             ["member", "from", "to", "reason"],
@@ -185,6 +189,47 @@ def report_sections(report: NetworkReport) -> list[Section]:
             for t in section_tables(club)
         ),
     ]
+
+
+def contribution_sections(report: NetworkReport) -> list[Section]:
+    """What was given besides referrals (counted in the balances above) and what is owed."""
+    names = report.names
+    return [
+        Section(
+            _("contributions given (counted in the win-win balance)"),
+            [_("kind"), _("count")],
+            [
+                (_kind_label(kind), format_number(count))
+                for kind, count in report.contributions_by_kind.items()
+            ],
+        ),
+        Section(
+            _("pending rewards (give with `refnet rewards fulfil ID`)"),
+            [_("id"), _("for"), _("reward"), _("worth"), _("owed since")],
+            [
+                (
+                    c.id,
+                    names.get(c.receiver_id or "", c.receiver_id or ""),
+                    c.description,
+                    format_money(c.value, c.currency)
+                    if c.value is not None and c.currency
+                    else "-",
+                    format_date(c.created_at.date()),
+                )
+                for c in report.pending_rewards
+            ],
+        ),
+    ]
+
+
+def _kind_label(kind: str) -> str:
+    labels = {
+        "introduction": _("introduction"),
+        "joint_event": _("joint event"),
+        "favour": _("favour"),
+        "reward": _("reward"),
+    }
+    return labels.get(kind, kind)
 
 
 def intelligence_sections(data: IntelligenceReport) -> list[Section]:

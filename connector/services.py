@@ -21,6 +21,7 @@ from connector.model import (
     AgreementStatus,
     Circle,
     Club,
+    Contribution,
     Introduction,
     IntroductionStatus,
     LadderStage,
@@ -49,6 +50,7 @@ from connector.rules import (
     move_partnership,
     move_referral,
     propose_demotion,
+    reward_for_won_referral,
 )
 from connector.store import Store, Tx
 
@@ -59,6 +61,7 @@ __all__ = [
     "demotion_proposals",
     "evaluate_ladder",
     "facts_for",
+    "owe_reward",
     "record_changes",
     "value_referral",
 ]
@@ -206,7 +209,35 @@ def advance(
                 actor=actor,
                 at=when,
             )
+            changes += owe_reward(tx, moved, rules, actor=actor, at=when)
         return changes
+
+
+def owe_reward(
+    tx: Tx, referral: Referral, rules: RulesConfig, *, actor: Actor, at: datetime | None = None
+) -> list[StageChange]:
+    """Store the pending thank-you the reward rule owes for ``referral``, if any, once.
+
+    Called wherever a referral can become won (by hand, by a CRM event, by an import), next
+    to the ladder rules; a reward already owed (or given) for the referral is left alone.
+    """
+    when = at or utcnow()
+    reward = reward_for_won_referral(
+        referral, tx.get(Member, referral.referrer_id), rules.reward, at=when
+    )
+    if reward is None or tx.maybe(Contribution, reward.id) is not None:
+        return []
+    tx.put(reward)
+    change = StageChange(
+        "contribution",
+        reward.id,
+        "status",
+        None,
+        reward.status.value,
+        f"reward rule: referral '{referral.id}' won by member '{referral.referrer_id}'",
+    )
+    _record(tx, [change], actor, when)
+    return [change]
 
 
 def value_referral(

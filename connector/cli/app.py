@@ -17,6 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from connector.cli import club as club_commands
+from connector.cli import contributions as contributions_commands
 from connector.cli import inbox as inbox_commands
 from connector.cli import (
     intel,
@@ -117,6 +118,8 @@ inbox_commands.register(app)
 club_commands.register(app)
 referral_links.register()  # `refnet members link`
 referral_commands.register(app)
+# -- giving back: the contributions ledger and rewards (issue #18, item 5) --
+contributions_commands.register(app)
 
 
 def main() -> None:

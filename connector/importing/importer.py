@@ -40,6 +40,7 @@ from connector.model import (
     Partnership,
     Record,
     Referral,
+    ReferralStatus,
     new_id,
     utcnow,
 )
@@ -55,7 +56,7 @@ from connector.rules import (
     StageChange,
     StateMachine,
 )
-from connector.services import Actor, evaluate_ladder
+from connector.services import Actor, evaluate_ladder, owe_reward
 from connector.store import KINDS, Store, Tx
 
 __all__ = ["ImportProgress", "ImportReport", "import_file", "import_files"]
@@ -79,6 +80,11 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "agreement": (("partnership_id", "partnership"),),
     "membership": (("club_id", "club"), ("member_id", "member")),
     "introduction": (("club_id", "club"), ("member_a_id", "member"), ("member_b_id", "member")),
+    "contribution": (
+        ("giver_id", "member"),
+        ("receiver_id", "member"),
+        ("referral_id", "referral"),
+    ),
 }
 
 # kind → (state field, its state machine) for records whose state an import may change.
@@ -111,6 +117,8 @@ class ImportReport:
     delimiter: str | None = None
     ignored_columns: tuple[str, ...] = ()
     ladder_candidates: set[str] = field(default_factory=set, repr=False)
+    # Referrals imported as won: the reward rule may owe their referrers a thank-you.
+    won_referrals: set[str] = field(default_factory=set, repr=False)
     # What the import did that the user should know: free-text goals read or kept as notes.
     notes: list[str] = field(default_factory=list)
 
@@ -257,6 +265,12 @@ def _import_files(
                     evaluate_ladder(
                         tx, member_id, rules, cause=f"import of {report.file}", actor=file_actor
                     )
+                )
+            for referral_id in sorted(report.won_referrals):
+                won = tx.get(Referral, referral_id)
+                # Owed from the day it was won, so history imported later reads true.
+                report.changes.extend(
+                    owe_reward(tx, won, rules, actor=file_actor, at=won.status_changed_at)
                 )
         if dry_run:
             raise _DryRunDone(reports)
@@ -630,6 +644,8 @@ class _FileImport:
         """Members whose ladder stage the imported records may move: referrers and partners."""
         if isinstance(record, Referral):
             self.report.ladder_candidates.add(record.referrer_id)
+            if record.status is ReferralStatus.WON:
+                self.report.won_referrals.add(record.id)
         elif isinstance(record, Partnership):
             self.report.ladder_candidates.add(record.member_id)
         elif isinstance(record, Agreement):

@@ -29,6 +29,7 @@ SECTIONS: dict[str, str] = {
     "clubs": "club",
     "memberships": "membership",
     "introductions": "introduction",
+    "contributions": "contribution",
 }
 
 

@@ -7,7 +7,10 @@ quarters up to and including the quarter of ``as_of``:
 * **given** — referrals the partner gave (``referrer_id`` = partner), to us or to anyone;
 * **received** — referrals given *to* the partner (``recipient_id`` = partner);
 
-both counted per quarter by the referral's ``created_at``, and summed over the window. The
+both counted per quarter by the referral's ``created_at``, and summed over the window.
+Given contributions (:class:`~connector.model.Contribution`: introductions, joint events,
+favours, rewards) count too, by ``given_on``: one the partner gave as given, one the
+partner received (from us or anyone) as received, so giving back without a referral shows. The
 **give share** is ``given / (given + received)``; 0.5 is a perfectly balanced relationship.
 
 Flags, each a sentence saying what to act on:
@@ -30,7 +33,14 @@ from datetime import date, datetime
 
 from connector.goals import AgreementProgress, GoalProgress, JointEventSource, measure_agreement
 from connector.intelligence.config import HealthConfig
-from connector.model import Agreement, AgreementStatus, Introduction, Partnership, Referral
+from connector.model import (
+    Agreement,
+    AgreementStatus,
+    Contribution,
+    Introduction,
+    Partnership,
+    Referral,
+)
 from connector.money import MoneyConfig
 
 __all__ = ["AgreementCheck", "PartnerHealth", "QuarterTally", "partner_health", "quarter_of"]
@@ -110,7 +120,7 @@ def _flags(
     total = given + received
     if total < config.min_activity:
         flags.append(
-            f"quiet: {total} referral(s) in {config.quarters} quarter(s), "
+            f"quiet: {total} referral(s) or contribution(s) in {config.quarters} quarter(s), "
             f"fewer than {config.min_activity}"
         )
     elif given / total >= config.one_sided_share:
@@ -138,6 +148,7 @@ def partner_health(
     introductions: Iterable[Introduction] = (),
     money: MoneyConfig | None = None,
     events: JointEventSource | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> list[PartnerHealth]:
     """Health of every checked partnership, flagged ones first, then by member name."""
     referrals = list(referrals)
@@ -156,6 +167,16 @@ def partner_health(
             given[referral.referrer_id][slot] += 1
         if referral.recipient_id in partners:
             received[referral.recipient_id][slot] += 1
+    for contribution in contributions:
+        if not contribution.counts or contribution.given_on is None:
+            continue
+        slot = slots.get(quarter_of(contribution.given_on))
+        if slot is None or contribution.given_on > as_of.date():
+            continue
+        if contribution.giver_id in partners:
+            given[contribution.giver_id][slot] += 1
+        if contribution.receiver_id in partners:
+            received[contribution.receiver_id][slot] += 1
     running: dict[str, list[Agreement]] = {}
     today = as_of.date()
     for agreement in agreements:

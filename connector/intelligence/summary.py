@@ -29,6 +29,7 @@ from connector.model import (
     Agreement,
     Circle,
     Club,
+    Contribution,
     Introduction,
     Partnership,
     Referral,
@@ -121,6 +122,7 @@ def build_intelligence(
             introductions=tx.find(Introduction) if introductions is None else introductions,
             money=money,
             events=events,
+            contributions=tx.find(Contribution),
         )
         club_ids = [club.id for club in tx.find(Club)]
     scores = connector_scores(graph, config.connector)

@@ -34,6 +34,7 @@ from connector.errors import InputError, NotFoundError
 from connector.model import (
     Agreement,
     Club,
+    Contribution,
     Introduction,
     Member,
     Membership,
@@ -64,6 +65,7 @@ _TABLES: dict[type[Record], Table] = {
     Club: schema.clubs,
     Membership: schema.memberships,
     Introduction: schema.introductions,
+    Contribution: schema.contributions,
 }
 
 # The names users type on the command line and see in messages and the audit trail.
@@ -77,6 +79,7 @@ KINDS: dict[str, type[Record]] = {
     "club": Club,
     "membership": Membership,
     "introduction": Introduction,
+    "contribution": Contribution,
 }
 _KIND_OF = {model: kind for kind, model in KINDS.items()}
 

@@ -37,6 +37,7 @@ __all__ = [
     "audit_log",
     "clubs",
     "connections",
+    "contributions",
     "introductions",
     "members",
     "memberships",
@@ -231,6 +232,25 @@ memberships.append_column(Column("left_on", Date, nullable=True))
 introductions.append_column(Column("follow_up_on", Date, nullable=True, index=True))
 introductions.append_column(Column("outcome", Text, nullable=True))
 introductions.append_column(Column("value", Money, nullable=True))
+
+# -- the contributions ledger (issue #18, item 5; migration 0012) --
+# An empty giver or receiver is the company itself, so both member keys are nullable.
+contributions = Table(
+    "contributions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", STATE, nullable=False, index=True),
+    _member_fk("giver_id", nullable=True),
+    _member_fk("receiver_id", nullable=True),
+    Column("description", String(255), nullable=False),
+    Column("status", STATE, nullable=False, index=True),
+    Column("given_on", Date),
+    Column("value", Money),
+    Column("currency", String(3)),
+    Column("event_ref", String(64)),
+    Column("referral_id", ID, ForeignKey("referrals.id"), index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
 
 audit_log = Table(
     "audit_log",
