@@ -14,6 +14,7 @@ from connector.model import (
     Agreement,
     Club,
     Connection,
+    Contribution,
     Introduction,
     Member,
     Membership,
@@ -37,6 +38,8 @@ def _member_ids(record: Record) -> list[str]:
         return [record.from_id, record.to_id]
     if isinstance(record, Introduction):
         return [record.member_a_id, record.member_b_id]
+    if isinstance(record, Contribution):
+        return [m for m in (record.giver_id, record.receiver_id) if m is not None]
     return []
 
 
@@ -86,4 +89,9 @@ def _display(
         return f"Zielvereinbarung {who}"
     if isinstance(record, Club):
         return record.name
+    if isinstance(record, Contribution):
+        # The company has no member record: "Weber" would need a setting, "us" reads anywhere.
+        giver = _name(names, record.giver_id) if record.giver_id else "us"
+        receiver = _name(names, record.receiver_id) if record.receiver_id else "us"
+        return f"{record.kind.value}: {giver} → {receiver}"
     return record.id

@@ -25,6 +25,7 @@ from connector.model import (
     Agreement,
     Club,
     Connection,
+    Contribution,
     Introduction,
     Member,
     Membership,
@@ -73,6 +74,7 @@ MODELS: dict[str, type[Record]] = {
     "membership": Membership,
     "introduction": Introduction,
     "connection": Connection,
+    "contribution": Contribution,
 }
 
 ENUMS: dict[str, type[Enum]] = {name: getattr(enums, name) for name in enums.__all__}

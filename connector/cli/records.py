@@ -19,6 +19,7 @@ from connector.model import (
     Circle,
     Club,
     Connection,
+    Contribution,
     LadderStage,
     Member,
     Membership,
@@ -112,6 +113,10 @@ def show_member(
         partnerships = list(tx.find(Partnership, member_id=member_id))
         agreements = [a for p in partnerships for a in tx.find(Agreement, partnership_id=p.id)]
         history = tx.audit_trail(member_id)
+        # Giving back besides referrals (issue #18) counts in the member's win-win balance.
+        contributions = tx.find_in(
+            Contribution, {"giver_id": [member_id], "receiver_id": [member_id]}
+        )
         # Strongest first; both directions, since "who knows whom" is read either way.
         strongest = sorted(
             [(c.to_id, c) for c in outgoing] + [(c.from_id, c) for c in incoming],
@@ -128,7 +133,7 @@ def show_member(
             ],
         )
     score = multiplier_score(member_id, given, state.settings.rules.multiplier, as_of=utcnow())
-    balance = win_win_balances([*given, *received]).get(member_id)
+    balance = win_win_balances([*given, *received], contributions=contributions).get(member_id)
     knows, known_by = len(outgoing), len(incoming)
     details = {
         "member": found,
