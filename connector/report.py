@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from connector.club import ClubSection, build_club_sections
+from connector.contributions import introduction_contributions
 from connector.goals import AgreementProgress, JointEventSource, measure_agreements
 from connector.intelligence import IntelligenceConfig
 from connector.intelligence.summary import IntelligenceReport, build_intelligence
@@ -172,6 +173,7 @@ def build_report(
                 partner_referrals.append(referral)
         scores = multiplier_scores(_referrals(db), rules.multiplier, as_of=as_of, money=money)
         contributions = [c for c in tx.find(Contribution) if c.created_at <= as_of]
+        contributions += introduction_contributions(introductions)
         given = [c for c in contributions if c.counts and c.given_on and c.given_on <= as_of.date()]
         tallies = win_win_balances(_referrals(db), money, given)
         all_pairs = pair_balances(_referrals(db), money, given)

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from connector.club.crm import CLUB_COMPUTED, member_club_fields
+from connector.contributions import ledger_of
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
 from connector.intelligence.config import PathConfig
 from connector.intelligence.paths import IntroRouter
@@ -180,7 +181,7 @@ class MappedObject:
         if records and any(name in MEMBER_VALUES for name in sources):
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
-            given = tx.find_in(Contribution, {"giver_id": ids, "receiver_id": ids})
+            given = ledger_of(tx, ids)
             computed = member_scores(
                 ids,
                 touching,
@@ -397,7 +398,7 @@ class OrganisationObject(MappedObject):
         if self.mapping.computed_sources and keys:
             ids = [m.id for key in keys for m in groups[key]]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
-            given = tx.find_in(Contribution, {"giver_id": ids, "receiver_id": ids})
+            given = ledger_of(tx, ids)
             computed = member_scores(
                 ids,
                 touching,

@@ -12,6 +12,7 @@ from connector.amounts import parse_amount, parse_currency
 from connector.cli.naming import MEMBER_HELP, names_of, resolve_id
 from connector.cli.output import console, print_changes, print_json, table
 from connector.cli.state import CliState
+from connector.contributions import ledger_of
 from connector.errors import InputError
 from connector.lookup import member_names, resolve_member
 from connector.model import (
@@ -19,7 +20,6 @@ from connector.model import (
     Circle,
     Club,
     Connection,
-    Contribution,
     LadderStage,
     Member,
     Membership,
@@ -114,9 +114,7 @@ def show_member(
         agreements = [a for p in partnerships for a in tx.find(Agreement, partnership_id=p.id)]
         history = tx.audit_trail(member_id)
         # Giving back besides referrals (issue #18) counts in the member's win-win balance.
-        contributions = tx.find_in(
-            Contribution, {"giver_id": [member_id], "receiver_id": [member_id]}
-        )
+        contributions = ledger_of(tx, [member_id])
         # Strongest first; both directions, since "who knows whom" is read either way.
         strongest = sorted(
             [(c.to_id, c) for c in outgoing] + [(c.from_id, c) for c in incoming],

@@ -8,6 +8,7 @@ in multiplier scores, which measure referrals only. The reward rule
 :func:`fulfil_reward`.
 """
 
+from connector.contributions.derived import introduction_contributions, ledger_of
 from connector.contributions.ledger import (
     NewContribution,
     add_contribution,
@@ -15,4 +16,11 @@ from connector.contributions.ledger import (
     list_contributions,
 )
 
-__all__ = ["NewContribution", "add_contribution", "fulfil_reward", "list_contributions"]
+__all__ = [
+    "NewContribution",
+    "add_contribution",
+    "fulfil_reward",
+    "introduction_contributions",
+    "ledger_of",
+    "list_contributions",
+]
