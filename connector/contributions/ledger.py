@@ -79,7 +79,8 @@ def add_contribution(
                 "event_ref": new.event_ref,
                 "created_at": when,
             },
-            _("contribution '{id}'").format(id=record_id),
+            # Named as the user knows it: the id was only just made up.
+            _("contribution '{description}'").format(description=new.description),
         )
         tx.put(contribution)
         change = StageChange(
