@@ -28,7 +28,6 @@ from tests.connector.club.builders import introduction
 from tests.connector.contributions.builders import contribution, pending_reward
 from tests.connector.factories import club, member, referral
 
-
 KNOWN = datetime(2024, 6, 1, tzinfo=UTC)  # in the network before anything below
 
 
