@@ -11,6 +11,8 @@ reached on 1 June what happened on 2 June):
   amounts in a currency without a rate are left out and the goal says so;
 * ``introductions`` — introductions with ``p`` as one side that were made (or led to
   business) in the period;
+* ``contributions`` — contributions the partner gave (favours, introductions, joint events,
+  rewards; :class:`~connector.model.Contribution`) with ``given_on`` in the period;
 * ``joint_events`` — from a :class:`JointEventSource`; refnet has no events of its own yet,
   so the default source measures nothing and the goal says "not measured";
 * ``custom`` — not measurable: the hand-entered ``achieved`` counts and the goal says so.
@@ -29,6 +31,7 @@ from typing import Protocol
 
 from connector.model import (
     Agreement,
+    Contribution,
     Goal,
     GoalMetric,
     Introduction,
@@ -134,6 +137,7 @@ def _measure(
     as_of: datetime,
     money: MoneyConfig,
     events: JointEventSource,
+    contributions: Sequence[Contribution] = (),
 ) -> GoalProgress:
     def result(actual: float | None, note: str | None = None) -> GoalProgress:
         return GoalProgress(
@@ -176,6 +180,18 @@ def _measure(
             if counted is None:
                 return result(None, "not measured: refnet records no joint events yet")
             return result(counted)
+        case GoalMetric.CONTRIBUTIONS:
+            last = min(end, as_of.date())
+            return result(
+                sum(
+                    1
+                    for c in contributions
+                    if c.counts
+                    and c.giver_id == partner_id
+                    and c.given_on is not None
+                    and start <= c.given_on <= last
+                )
+            )
         case GoalMetric.CUSTOM:
             return result(goal.achieved, "entered by hand, not measured")
 
@@ -189,10 +205,12 @@ def measure_agreement(
     as_of: datetime,
     money: MoneyConfig | None = None,
     events: JointEventSource | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> AgreementProgress:
     """Every goal of ``agreement`` (partner ``partner_id``) measured as of ``as_of``."""
     given = [r for r in referrals if r.referrer_id == partner_id]
     meetings = list(introductions)
+    gave = [c for c in contributions if c.giver_id == partner_id]
     return AgreementProgress(
         agreement.id,
         agreement.partnership_id,
@@ -207,6 +225,7 @@ def measure_agreement(
                 as_of=as_of,
                 money=money or MoneyConfig(),
                 events=events or NoJointEvents(),
+                contributions=gave,
             )
             for goal in agreement.goals
         ),
@@ -222,6 +241,7 @@ def measure_agreements(
     as_of: datetime,
     money: MoneyConfig | None = None,
     events: JointEventSource | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> dict[str, AgreementProgress]:
     """Progress per agreement id; ``partners`` maps partnership id → partner member id.
 
@@ -234,6 +254,7 @@ def measure_agreements(
         if referral.referrer_id in by_partner:
             by_partner[referral.referrer_id].append(referral)
     meetings = [i for i in introductions if {i.member_a_id, i.member_b_id} & wanted]
+    gave = [c for c in contributions if c.giver_id in wanted]
     return {
         a.id: measure_agreement(
             a,
@@ -243,6 +264,7 @@ def measure_agreements(
             as_of=as_of,
             money=money,
             events=events,
+            contributions=gave,
         )
         for a in chosen
     }

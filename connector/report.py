@@ -210,6 +210,7 @@ def build_report(
         as_of=as_of,
         money=money,
         events=events,
+        contributions=given,
     )
     goals = sorted(measured.values(), key=lambda g: (g.partnership_id, g.agreement_id))
     # A reward counts as pending as of a day if it was owed by then and not yet given.

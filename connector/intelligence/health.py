@@ -153,6 +153,7 @@ def partner_health(
     """Health of every checked partnership, flagged ones first, then by member name."""
     referrals = list(referrals)
     introductions = list(introductions)
+    contributions = list(contributions)
     checked = [p for p in partnerships if p.stage in config.stages]
     partners = {p.member_id for p in checked}
     window = _window(as_of.date(), config.quarters)
@@ -196,7 +197,14 @@ def partner_health(
             _check(
                 a,
                 measure_agreement(
-                    a, member, referrals, introductions, as_of=as_of, money=money, events=events
+                    a,
+                    member,
+                    referrals,
+                    introductions,
+                    as_of=as_of,
+                    money=money,
+                    events=events,
+                    contributions=contributions,
                 ),
                 today,
                 config.behind_margin,

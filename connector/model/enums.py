@@ -86,6 +86,8 @@ class GoalMetric(StrEnum):
     WON_VALUE = "won_value"
     JOINT_EVENTS = "joint_events"
     INTRODUCTIONS = "introductions"
+    # Contributions the partner gave (favours, joint events, ...: connector.contributions).
+    CONTRIBUTIONS = "contributions"
     CUSTOM = "custom"  # not measurable from refnet's data: progress is entered by hand
 
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from connector.goal_text import ParsedGoal, parse_goal_text
+from connector.goals import measure_agreement
 from connector.intelligence.config import HealthConfig
 from connector.intelligence.health import partner_health
 from connector.model import (
+    AgreementStatus,
     Circle,
     Contribution,
     ContributionKind,
     ContributionStatus,
+    Goal,
+    GoalMetric,
     PartnerStage,
     Referral,
     ReferralStatus,
@@ -22,7 +27,7 @@ from connector.rules import RulesConfig
 from connector.scores import pair_balances, win_win_balances
 from connector.store import Store
 from tests.connector.contributions.builders import contribution, pending_reward
-from tests.connector.factories import member, partnership, referral
+from tests.connector.factories import agreement, member, partnership, referral
 
 AS_OF = datetime(2025, 12, 31, tzinfo=UTC)
 
@@ -134,3 +139,33 @@ def test_contributions_count_in_the_report_balance_never_in_multiplier_scores(
     }
     assert [c.id for c in report.pending_rewards] == ["k5"]
     assert report.names["c"] == "Member c"
+
+
+def test_an_agreement_goal_counts_the_contributions_the_partner_gave() -> None:
+    partner = partnership(stage=PartnerStage.OPTIMISATION)
+    goal = Goal(metric=GoalMetric.CONTRIBUTIONS, target=4, description="vier Gefälligkeiten")
+    signed = agreement(
+        status=AgreementStatus.SIGNED,
+        goals=[goal],
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+    )
+    ledger = [
+        contribution("f1", ContributionKind.FAVOUR, partner.member_id, None, on=date(2025, 3, 1)),
+        contribution("f2", ContributionKind.JOINT_EVENT, partner.member_id, "c9"),
+        contribution("f3", ContributionKind.FAVOUR, None, partner.member_id),  # to the partner
+        contribution("f4", ContributionKind.FAVOUR, partner.member_id, None, on=date(2024, 12, 1)),
+        contribution(
+            "f5", ContributionKind.FAVOUR, partner.member_id, None, on=date(2025, 12, 1)
+        ),  # after as_of
+    ]
+
+    (progress,) = measure_agreement(
+        signed, partner.member_id, [], as_of=datetime(2025, 6, 30, tzinfo=UTC),
+        contributions=ledger,
+    ).goals  # fmt: skip
+
+    assert (progress.metric, progress.actual, progress.progress) == ("contributions", 2, 0.5)
+    parsed = parse_goal_text("vier Gefälligkeiten pro Jahr", date(2026, 1, 1), date(2026, 12, 31))
+    assert isinstance(parsed, ParsedGoal)
+    assert (parsed.metric, parsed.target) == (GoalMetric.CONTRIBUTIONS, 4)
