@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connector.club.tables import section_tables
+from connector.contributions.labels import kind_label
 from connector.i18n import format_date, format_money, format_number
 from connector.i18n import gettext as _
 from connector.intelligence.summary import IntelligenceReport
@@ -199,7 +200,7 @@ def contribution_sections(report: NetworkReport) -> list[Section]:
             _("contributions given (counted in the win-win balance)"),
             [_("kind"), _("count")],
             [
-                (_kind_label(kind), format_number(count))
+                (kind_label(kind), format_number(count))
                 for kind, count in report.contributions_by_kind.items()
             ],
         ),
@@ -220,16 +221,6 @@ def contribution_sections(report: NetworkReport) -> list[Section]:
             ],
         ),
     ]
-
-
-def _kind_label(kind: str) -> str:
-    labels = {
-        "introduction": _("introduction"),
-        "joint_event": _("joint event"),
-        "favour": _("favour"),
-        "reward": _("reward"),
-    }
-    return labels.get(kind, kind)
 
 
 def intelligence_sections(data: IntelligenceReport) -> list[Section]:

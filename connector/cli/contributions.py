@@ -22,6 +22,7 @@ from connector.contributions import (
     fulfil_reward,
     list_contributions,
 )
+from connector.contributions.labels import kind_label
 from connector.i18n import format_date, format_money
 from connector.i18n import gettext as _
 from connector.model import Contribution, ContributionKind, ContributionStatus, utcnow
@@ -59,7 +60,7 @@ def _print_list(state: CliState, title: str, found: list[Contribution]) -> None:
             (
                 (
                     c.id,
-                    c.kind.value,
+                    kind_label(c.kind),
                     names.get(c.giver_id, c.giver_id) if c.giver_id else us,
                     names.get(c.receiver_id, c.receiver_id) if c.receiver_id else us,
                     c.description,
@@ -89,7 +90,9 @@ def add(
     ] = None,
     currency: Annotated[
         str | None,
-        typer.Option(help=_("ISO currency code of --value (default: [money]).")),
+        typer.Option(
+            help=_("ISO currency code of --value (default: the default currency of the settings).")
+        ),
     ] = None,
     event: Annotated[
         str | None, typer.Option(help=_("The joint event it was given at (its reference)."))
