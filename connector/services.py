@@ -22,6 +22,7 @@ from connector.model import (
     Circle,
     Club,
     Contribution,
+    ContributionStatus,
     Introduction,
     IntroductionStatus,
     LadderStage,
@@ -51,6 +52,7 @@ from connector.rules import (
     move_referral,
     propose_demotion,
     reward_for_won_referral,
+    reward_id,
 )
 from connector.store import Store, Tx
 
@@ -58,6 +60,7 @@ __all__ = [
     "ADVANCEABLE",
     "Actor",
     "advance",
+    "cancel_reward",
     "demotion_proposals",
     "evaluate_ladder",
     "facts_for",
@@ -225,18 +228,40 @@ def owe_reward(
     reward = reward_for_won_referral(
         referral, tx.get(Member, referral.referrer_id), rules.reward, at=when
     )
-    if reward is None or tx.maybe(Contribution, reward.id) is not None:
+    if reward is None:
         return []
+    stored = tx.maybe(Contribution, reward.id)
+    if stored is not None and stored.status is not ContributionStatus.CANCELLED:
+        return []
+    # A reward cancelled when its referral was reopened is owed again once it is won again.
     tx.put(reward)
     change = StageChange(
         "contribution",
         reward.id,
         "status",
-        None,
+        None if stored is None else stored.status.value,
         reward.status.value,
         f"reward rule: referral '{referral.id}' won by member '{referral.referrer_id}'",
     )
     _record(tx, [change], actor, when)
+    return [change]
+
+
+def cancel_reward(
+    tx: Tx, referral: Referral, *, reason: str, actor: Actor, at: datetime | None = None
+) -> list[StageChange]:
+    """Cancel the reward still pending for a referral that is no longer won (reopened).
+
+    A reward already given stays given: a thank-you handed over is not taken back.
+    """
+    stored = tx.maybe(Contribution, reward_id(referral.id))
+    if stored is None or stored.status is not ContributionStatus.PENDING:
+        return []
+    tx.put(stored.model_copy(update={"status": ContributionStatus.CANCELLED}))
+    change = StageChange(
+        "contribution", stored.id, "status", stored.status.value, "cancelled", reason
+    )
+    _record(tx, [change], actor, at)
     return [change]
 
 

@@ -129,10 +129,33 @@ def test_winning_by_hand_owes_a_reward_the_team_then_gives(run, store: Store) ->
     again = run("rewards", "fulfil", reward.id)
     assert again.exit_code == 3
     assert f"contribution '{reward.id}' is given, not a pending reward" in again.output
-    # Reopened and won again: the rule owes no second reward.
+    # Reopened and won again: the rule owes no second reward, and takes back none given.
     assert run("referrals", "reopen", "r1", "--reason", "Storno").exit_code == 0
     assert run("advance", "referral", "r1", "won", "--reason", "doch").exit_code == 0
-    assert len(_contributions(store)) == 1
+    assert [(c.id, c.status) for c in _contributions(store)] == [
+        (reward.id, ContributionStatus.GIVEN)
+    ]
+
+
+def test_reopening_cancels_a_pending_reward_and_winning_again_owes_it_again(
+    run,  # type: ignore[no-untyped-def]
+    store: Store,
+) -> None:
+    with store.transaction() as tx:
+        tx.put_many([member("c1"), member("p1", Circle.PROSPECT), referral("r1", "c1", "p1")])
+    assert run("advance", "referral", "r1", "won", "--reason", "Auftrag").exit_code == 0
+    reopened = run("referrals", "reopen", "r1", "--reason", "Auftrag storniert")
+    assert reopened.exit_code == 0, reopened.output
+    (cancelled,) = _contributions(store)
+    assert cancelled.status is ContributionStatus.CANCELLED
+    assert json.loads(run("rewards", "list", "--json").stdout)["rewards"] == []
+
+    assert run("advance", "referral", "r1", "won", "--reason", "doch bestellt").exit_code == 0
+    (owed,) = _contributions(store)
+    assert (owed.id, owed.status) == (cancelled.id, ContributionStatus.PENDING)
+    with store.reading() as tx:
+        trail = [(e.old_value, e.new_value) for e in tx.audit_trail(owed.id)]
+    assert trail == [(None, "pending"), ("pending", "cancelled"), ("cancelled", "pending")]
 
 
 def test_importing_won_referrals_owes_their_rewards_once(run, store: Store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
