@@ -51,6 +51,7 @@ def test_the_shipped_salesforce_mappings_load() -> None:
         "Refnet_Membership__c",
         "Refnet_Connection__c",
         "Refnet_Introduction__c",
+        "Refnet_Contribution__c",
         "Contact",
         "Account",
     }

@@ -74,6 +74,34 @@ def test_no_reward_when_the_rule_does_not_apply(
     assert reward_for_won_referral(won, member("c1", circle), rule, at=WON_AT) is None
 
 
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        ({"on_referral_won": False}, None),
+        ({"description": "Essen für zwei"}, ("Essen für zwei", Decimal("50"), "EUR")),
+        ({"value": Decimal("120.00")}, ("Gutschein", Decimal("120.00"), "EUR")),
+        ({"value": None}, ("Gutschein", None, None)),  # a thank-you without a price
+        ({"currency": "CHF"}, ("Gutschein", Decimal("50"), "CHF")),
+        ({"min_won_amount": Decimal("1000.00")}, ("Gutschein", Decimal("50"), "EUR")),
+        ({"min_won_amount": Decimal("1000.01")}, None),
+        ({"circles": (Circle.PARTNER,)}, None),
+    ],
+    ids=lambda v: "-".join(f"{k}={w}" for k, w in v.items()) if isinstance(v, dict) else "",
+)
+def test_each_setting_of_the_reward_rule_changes_the_reward(
+    update: dict[str, object], expected: tuple[str, Decimal | None, str | None] | None
+) -> None:
+    won = referral("r1", "c1", "p1", status=ReferralStatus.WON, amount="1000.00")
+    rule = RewardRuleConfig.model_validate({**RULE.model_dump(), **update})
+
+    reward = reward_for_won_referral(won, member("c1"), rule, at=WON_AT)
+
+    got = None if reward is None else (reward.description, reward.value, reward.currency)
+    assert got == expected
+    # The baseline (the rule as configured above) always owes one.
+    assert reward_for_won_referral(won, member("c1"), RULE, at=WON_AT) is not None
+
+
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str):  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
