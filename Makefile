@@ -96,6 +96,14 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && REFNET_REFERRAL_FORM_SECRET=$(DEMO_FORM_SECRET) \
 		REFNET_REFERRAL_FORM_PUBLIC_BASE_URL=https://hooks.example.com \
 		../$(BIN)/refnet members link mem-cus-001
+	@echo "--- giving back (issue #18): the contributions ledger and the thank-you rewards still owed"
+	@echo "    (the report's win-win balance and partner health count them; the sample's reward rule is"
+	@echo "    examples/sample/refnet.toml: winning a referral by hand owes its referrer a voucher)"
+	cp examples/sample/refnet.toml $(DEMO_DIR)/refnet.toml
+	cd $(DEMO_DIR) && ../$(BIN)/refnet contributions list --member mem-par-02
+	cd $(DEMO_DIR) && ../$(BIN)/refnet advance referral ref-0377 won --amount 18.500,00 \
+		--reason "Auftrag erteilt"
+	cd $(DEMO_DIR) && ../$(BIN)/refnet rewards list
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

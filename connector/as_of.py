@@ -7,7 +7,7 @@ same computation by construction (tested as a property in tests/connector/test_a
 
 What existed at ``D``:
 
-* members, connections, referrals, introductions: ``created_at <= D``; clubs:
+* members, connections, referrals, introductions, contributions: ``created_at <= D``; clubs:
   ``founded_on <= D``; memberships: ``invited_on <= D``; target profiles: always;
 * partnerships and agreements (no creation time of their own): unless their first audit
   entry (from no state) is later than ``D`` and no date of their own (``stage_changed_at``,
@@ -19,7 +19,8 @@ Their state at ``D``: a state field (referral and introduction ``status``, ladde
 partnership ``stage``, agreement and membership ``status``) changed after ``D`` takes the
 ``old_value`` of its first audit entry after ``D``; its ``*_changed_at`` becomes the time of
 the last entry at or before ``D`` (the creation time without one). Dates that lie after
-``D`` (``signed_on``, ``joined_on``, trial dates) are cleared. Values that are not audited
+``D`` (``signed_on``, ``joined_on``, trial dates, a contribution's ``given_on``) are
+cleared; a reward given after ``D`` was still pending then. Values that are not audited
 (a referral's amount, a member's name) are taken as they are now.
 """
 
@@ -49,6 +50,7 @@ _STATES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
     "agreements": (("agreement",), "status", None),
     "memberships": (("membership",), "status", None),
     "introductions": (("introduction",), "status", "status_changed_at"),
+    "contributions": (("contribution",), "status", None),
 }
 _CREATED: dict[str, str] = {
     "members": "created_at",
@@ -58,6 +60,7 @@ _CREATED: dict[str, str] = {
     "clubs": "founded_on",
     "memberships": "invited_on",
     "joint_events": "held_on",  # issue #18
+    "contributions": "created_at",
 }
 # Dates kept up to date with an audit entry each (issue #18: a connection's last contact,
 # moved by joint events): a value after ``D`` takes the ``old_value`` of the first entry
@@ -67,6 +70,7 @@ _LATER_DATES: dict[str, tuple[str, ...]] = {
     "members": ("crm_last_activity_on",),  # issue #18
     "agreements": ("signed_on",),
     "memberships": ("trial_started_on", "trial_ends_on", "joined_on", "responded_on", "left_on"),
+    "contributions": ("given_on",),
 }
 # Foreign keys a copied row must satisfy: column → table it points at.
 _PARENTS: dict[str, dict[str, str]] = {
@@ -77,6 +81,11 @@ _PARENTS: dict[str, dict[str, str]] = {
     "memberships": {"club_id": "clubs", "member_id": "members"},
     "introductions": {"club_id": "clubs", "member_a_id": "members", "member_b_id": "members"},
     "joint_events": {"host_id": "members", "club_id": "clubs"},  # issue #18
+    "contributions": {
+        "giver_id": "members",
+        "receiver_id": "members",
+        "referral_id": "referrals",
+    },
 }
 # References that may point at a record that did not exist yet: the copy keeps the row and
 # drops the reference (a club existed before its moderator joined refnet's network).
@@ -94,6 +103,7 @@ _ORDER = (
     tables.memberships,
     tables.introductions,
     tables.joint_events,  # issue #18
+    tables.contributions,
 )
 
 
@@ -150,6 +160,8 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
             for column in _LATER_DATES.get(name, ()):
                 if row[column] is not None and not _existed(row[column], when):
                     rows[-1][column] = None
+        if name == "contributions":
+            rows = _not_yet_given(rows)
         kept[name] = rows
         ids[name] = {row["id"] for row in rows}
     kept[audit.name] = [e for e in entries if e["at"] <= when]
@@ -164,6 +176,18 @@ def _dated_as_of(
     later = first_after.get((kind, row["id"], column))
     old = later["old_value"] if later is not None else None
     return {**row, column: date.fromisoformat(old) if old else None}
+
+
+def _not_yet_given(rows: list[Row]) -> list[Row]:
+    """Contributions whose ``given_on`` was cleared (given after ``D``): a reward was still
+    owed then (pending); anything else recorded ahead of its day did not exist yet."""
+    kept = []
+    for row in rows:
+        if row["status"] != "given" or row["given_on"] is not None:
+            kept.append(row)
+        elif row["kind"] == "reward":
+            kept.append({**row, "status": "pending"})
+    return kept
 
 
 def _born_later(

@@ -34,6 +34,9 @@ _METRICS: dict[GoalMetric, tuple[str, ...]] = {
     ),
     GoalMetric.JOINT_EVENTS: (r"veranstaltung", r"\bevents?\b", r"workshops?", r"webinar"),
     GoalMetric.INTRODUCTIONS: (r"vorstellung", r"introduction", r"kontakte vermittel"),
+    GoalMetric.CONTRIBUTIONS: (
+        r"beitr(ä|ae)ge?\b", r"contributions?", r"gef(ä|ae)lligkeit", r"favou?rs?\b",
+    ),
     GoalMetric.REFERRALS_GIVEN: (r"empfehlung", r"referral", r"\bleads?\b"),
 }  # fmt: skip
 _PERIODS = {  # word → months

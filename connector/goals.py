@@ -14,6 +14,8 @@ reached on 1 June what happened on 2 June):
 * ``joint_events`` — from a :class:`JointEventSource`: the events ``p`` hosted or attended in
   the period (the store's is :class:`connector.joint_events.EventAttendance`; the report,
   the health check and the sync pass it); without a source the goal says "not measured";
+* ``contributions`` — contributions the partner gave (favours, introductions, joint events,
+  rewards; :class:`~connector.model.Contribution`) with ``given_on`` in the period;
 * ``custom`` — not measurable: the hand-entered ``achieved`` counts and the goal says so.
 
 ``progress = min(actual / target, 1)``; an agreement's progress is the mean over the goals
@@ -31,6 +33,7 @@ from typing import Protocol
 from connector.i18n import gettext as _
 from connector.model import (
     Agreement,
+    Contribution,
     Goal,
     GoalMetric,
     Introduction,
@@ -143,6 +146,7 @@ def _measure(
     as_of: datetime,
     money: MoneyConfig,
     events: JointEventSource,
+    contributions: Sequence[Contribution] = (),
 ) -> GoalProgress:
     def result(actual: float | None, note: str | None = None) -> GoalProgress:
         return GoalProgress(
@@ -187,6 +191,18 @@ def _measure(
             if counted is None:
                 return result(None, _("not measured: no joint events source"))
             return result(counted)
+        case GoalMetric.CONTRIBUTIONS:
+            last = min(end, as_of.date())
+            return result(
+                sum(
+                    1
+                    for c in contributions
+                    if c.counts
+                    and c.giver_id == partner_id
+                    and c.given_on is not None
+                    and start <= c.given_on <= last
+                )
+            )
         case GoalMetric.CUSTOM:
             return result(goal.achieved, _("entered by hand, not measured"))
 
@@ -200,10 +216,12 @@ def measure_agreement(
     as_of: datetime,
     money: MoneyConfig | None = None,
     events: JointEventSource | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> AgreementProgress:
     """Every goal of ``agreement`` (partner ``partner_id``) measured as of ``as_of``."""
     given = [r for r in referrals if r.referrer_id == partner_id]
     meetings = list(introductions)
+    gave = [c for c in contributions if c.giver_id == partner_id]
     return AgreementProgress(
         agreement.id,
         agreement.partnership_id,
@@ -218,6 +236,7 @@ def measure_agreement(
                 as_of=as_of,
                 money=money or MoneyConfig(),
                 events=events or NoJointEvents(),
+                contributions=gave,
             )
             for goal in agreement.goals
         ),
@@ -233,6 +252,7 @@ def measure_agreements(
     as_of: datetime,
     money: MoneyConfig | None = None,
     events: JointEventSource | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> dict[str, AgreementProgress]:
     """Progress per agreement id; ``partners`` maps partnership id → partner member id.
 
@@ -245,6 +265,7 @@ def measure_agreements(
         if referral.referrer_id in by_partner:
             by_partner[referral.referrer_id].append(referral)
     meetings = [i for i in introductions if {i.member_a_id, i.member_b_id} & wanted]
+    gave = [c for c in contributions if c.giver_id in wanted]
     return {
         a.id: measure_agreement(
             a,
@@ -254,6 +275,7 @@ def measure_agreements(
             as_of=as_of,
             money=money,
             events=events,
+            contributions=gave,
         )
         for a in chosen
     }

@@ -30,7 +30,14 @@ from connector.rules import (
     propose_demotion,
     reopen_referral,
 )
-from connector.services import Actor, evaluate_ladder, facts_for, record_changes, value_referral
+from connector.services import (
+    Actor,
+    cancel_reward,
+    evaluate_ladder,
+    facts_for,
+    record_changes,
+    value_referral,
+)
 from connector.store import Store, Tx
 from connector.store.schema import members
 from connector.validation_messages import validation_problems
@@ -326,6 +333,9 @@ def reopen(
         tx.put(moved)
         changes = [change]
         record_changes(tx, changes, actor)
+        changes += cancel_reward(
+            tx, moved, reason=f"referral '{moved.id}' reopened: {reason.strip()}", actor=actor
+        )
         referrer = tx.get(Member, moved.referrer_id)
         proposal = None
         if referrer.circle is Circle.CUSTOMER:

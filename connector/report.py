@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, func, select
 
 from connector.club import ClubSection, build_club_sections
+from connector.contributions import introduction_contributions
 from connector.goals import AgreementProgress, JointEventSource, measure_agreements
 from connector.intelligence import IntelligenceConfig
 from connector.intelligence.summary import IntelligenceReport, build_intelligence
@@ -25,6 +26,9 @@ from connector.model import (
     Agreement,
     AgreementStatus,
     Circle,
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
     Introduction,
     Partnership,
     Referral,
@@ -88,6 +92,9 @@ class NetworkReport:
     names: dict[str, str]  # member id → name, for every member the tables mention
     intelligence: IntelligenceReport
     club: list[ClubSection] = field(default_factory=list)  # issue #18: one per club
+    # -- the contributions ledger (issue #18, item 5): given ones count in the balances --
+    contributions_by_kind: dict[str, int] = field(default_factory=dict)  # given ones
+    pending_rewards: list[Contribution] = field(default_factory=list)  # oldest first
 
 
 def _referrals(db: Connection) -> Iterator[Referral]:
@@ -168,8 +175,11 @@ def build_report(
             if referral.referrer_id in partner_ids or referral.recipient_id in partner_ids:
                 partner_referrals.append(referral)
         scores = multiplier_scores(_referrals(db), rules.multiplier, as_of=as_of, money=money)
-        tallies = win_win_balances(_referrals(db), money)
-        all_pairs = pair_balances(_referrals(db), money)
+        contributions = [c for c in tx.find(Contribution) if c.created_at <= as_of]
+        contributions += introduction_contributions(introductions)
+        given = [c for c in contributions if c.counts and c.given_on and c.given_on <= as_of.date()]
+        tallies = win_win_balances(_referrals(db), money, given)
+        all_pairs = pair_balances(_referrals(db), money, given)
     ranked = [
         RankedMultiplier(
             rank,
@@ -203,8 +213,24 @@ def build_report(
         as_of=as_of,
         money=money,
         events=events,
+        contributions=given,
     )
     goals = sorted(measured.values(), key=lambda g: (g.partnership_id, g.agreement_id))
+    # A reward counts as pending as of a day if it was owed by then and not yet given.
+    pending = sorted(
+        (
+            c
+            for c in contributions
+            if c.status is ContributionStatus.PENDING
+            or (
+                c.kind is ContributionKind.REWARD
+                and c.status is ContributionStatus.GIVEN
+                and c.given_on is not None
+                and c.given_on > as_of.date()
+            )
+        ),
+        key=lambda c: (c.created_at, c.id),
+    )
     return NetworkReport(
         as_of=as_of,
         members_by_circle=dict(sorted(circles.items())),
@@ -223,7 +249,10 @@ def build_report(
         names={
             member_id: people[member_id][0]
             for member_id in sorted(
-                {p.a for p in pairs} | {p.b for p in pairs} | {d.member_id for d in demotions}
+                {p.a for p in pairs}
+                | {p.b for p in pairs}
+                | {d.member_id for d in demotions}
+                | {c.receiver_id for c in pending if c.receiver_id}
             )
         },
         intelligence=build_intelligence(
@@ -237,4 +266,6 @@ def build_report(
             events=events,
         ),
         club=build_club_sections(store, rules.club, as_of=as_of.date()),
+        contributions_by_kind=dict(sorted(Counter(c.kind.value for c in given).items())),
+        pending_rewards=pending,
     )

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connector.club.tables import section_tables
+from connector.contributions.labels import kind_label
+from connector.i18n import format_date, format_money, format_number
 from connector.i18n import gettext as _
 from connector.intelligence.summary import IntelligenceReport
 from connector.intelligence.tables import (
@@ -170,6 +172,8 @@ def report_sections(report: NetworkReport) -> list[Section]:
                 for p in report.one_sided_pairs
             ],
         ),
+        # The contributions ledger (issue #18): giving back besides referrals.
+        *contribution_sections(report),
         Section(
             _("proposed demotions (not applied; decide with `refnet advance member ...`)"),
             [_("member"), _("from"), _("to"), _("reason")],
@@ -215,6 +219,37 @@ def report_sections(report: NetworkReport) -> list[Section]:
             Section(t.title, t.columns, t.rows)
             for club in report.club
             for t in section_tables(club)
+        ),
+    ]
+
+
+def contribution_sections(report: NetworkReport) -> list[Section]:
+    """What was given besides referrals (counted in the balances above) and what is owed."""
+    names = report.names
+    return [
+        Section(
+            _("contributions given (counted in the win-win balance)"),
+            [_("kind"), _("count")],
+            [
+                (kind_label(kind), format_number(count))
+                for kind, count in report.contributions_by_kind.items()
+            ],
+        ),
+        Section(
+            _("pending rewards (give with `refnet rewards fulfil ID`)"),
+            [_("id"), _("for"), _("reward"), _("worth"), _("owed since")],
+            [
+                (
+                    c.id,
+                    names.get(c.receiver_id or "", c.receiver_id or ""),
+                    c.description,
+                    format_money(c.value, c.currency)
+                    if c.value is not None and c.currency
+                    else "-",
+                    format_date(c.created_at.date()),
+                )
+                for c in report.pending_rewards
+            ],
         ),
     ]
 

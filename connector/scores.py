@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from connector.model import Referral, ReferralStatus, Sentiment
+from connector.model import Contribution, Referral, ReferralStatus, Sentiment
 from connector.money import MoneyConfig, MoneyTotals
 from connector.rules.config import MultiplierWeights
 
@@ -182,17 +182,32 @@ def multiplier_scores_of(
 
 @dataclass
 class BalanceTally:
-    """Referrals and won business given versus received.
+    """Referrals, contributions and won business given versus received.
 
     ``given`` counts referrals the party gave, ``received`` those it was the recipient of;
-    the ``*_value`` fields sum the amounts of the *won* ones. ``balance = given − received``:
-    positive means the party gives more than it gets.
+    the ``*_value`` fields sum the amounts of the *won* ones. Given contributions
+    (introductions, joint events, favours, rewards: :class:`~connector.model.Contribution`)
+    count on both sides as well, one each, their value when they have one; the
+    ``contributions_*`` fields say how many of ``given`` / ``received`` they are.
+    ``balance = given − received``: positive means the party gives more than it gets.
     """
 
     given: int = 0
     received: int = 0
     given_value: Decimal = Decimal(0)
     received_value: Decimal = Decimal(0)
+    contributions_given: int = 0
+    contributions_received: int = 0
+
+    def add_given(self, contribution: Contribution, value: Decimal) -> None:
+        self.given += 1
+        self.contributions_given += 1
+        self.given_value += value
+
+    def add_received(self, contribution: Contribution, value: Decimal) -> None:
+        self.received += 1
+        self.contributions_received += 1
+        self.received_value += value
 
     @property
     def balance(self) -> int:
@@ -216,13 +231,25 @@ def _won_value(referral: Referral, money: MoneyConfig) -> Decimal:
     return Decimal(0)
 
 
+def _contribution_value(contribution: Contribution, money: MoneyConfig) -> Decimal:
+    """A given contribution's value in the base currency; 0 without one or without a rate."""
+    if contribution.value is None or contribution.currency is None:
+        return Decimal(0)
+    return money.convert(contribution.value, contribution.currency) or Decimal(0)
+
+
 def win_win_balances(
-    referrals: Iterable[Referral], money: MoneyConfig | None = None
+    referrals: Iterable[Referral],
+    money: MoneyConfig | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> dict[str, BalanceTally]:
     """Win-win balance per member.
 
     A referral counts as *given* for its referrer and as *received* for its recipient. A
-    referral to us (no recipient) is given by the referrer and received by no member.
+    referral to us (no recipient) is given by the referrer and received by no member. A
+    given contribution counts the same way for its giver and receiver; the company's side
+    (no member) has no tally, so a favour from us is received by the member and given by
+    no member. Pending and cancelled contributions do not count.
     """
     tallies: dict[str, BalanceTally] = {}
     config = money or _DEFAULT_MONEY
@@ -235,6 +262,16 @@ def win_win_balances(
             taker = tallies.setdefault(referral.recipient_id, BalanceTally())
             taker.received += 1
             taker.received_value += value
+    for contribution in contributions:
+        if not contribution.counts:
+            continue
+        value = _contribution_value(contribution, config)
+        if contribution.giver_id is not None:
+            tallies.setdefault(contribution.giver_id, BalanceTally()).add_given(contribution, value)
+        if contribution.receiver_id is not None:
+            tallies.setdefault(contribution.receiver_id, BalanceTally()).add_received(
+                contribution, value
+            )
     return tallies
 
 
@@ -248,13 +285,16 @@ class PairBalance:
 
 
 def pair_balances(
-    referrals: Iterable[Referral], money: MoneyConfig | None = None
+    referrals: Iterable[Referral],
+    money: MoneyConfig | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> list[PairBalance]:
-    """Win-win balance per pair of members that referred business to each other.
+    """Win-win balance per pair of members that referred business or gave to each other.
 
-    Only referrals between two members count (those to us have no counterpart). For each
-    unordered pair the balance is reported from the member with the smaller id: ``given`` is
-    what ``a`` referred to ``b``, ``received`` what ``b`` referred to ``a``.
+    Only referrals and given contributions between two members count (those to or from us
+    have no counterpart). For each unordered pair the balance is reported from the member
+    with the smaller id: ``given`` is what ``a`` referred or gave to ``b``, ``received`` what
+    ``b`` referred or gave to ``a``.
     """
     pairs: dict[tuple[str, str], BalanceTally] = {}
     config = money or _DEFAULT_MONEY
@@ -271,4 +311,15 @@ def pair_balances(
         else:
             tally.received += 1
             tally.received_value += value
+    for contribution in contributions:
+        if not contribution.counts or None in (contribution.giver_id, contribution.receiver_id):
+            continue
+        giver, taker = str(contribution.giver_id), str(contribution.receiver_id)
+        a, b = sorted((giver, taker))
+        tally = pairs.setdefault((a, b), BalanceTally())
+        value = _contribution_value(contribution, config)
+        if giver == a:
+            tally.add_given(contribution, value)
+        else:
+            tally.add_received(contribution, value)
     return [PairBalance(a, b, tally) for (a, b), tally in sorted(pairs.items())]

@@ -22,6 +22,8 @@ from connector.model import (
     AgreementStatus,
     Circle,
     Club,
+    Contribution,
+    ContributionStatus,
     Introduction,
     IntroductionStatus,
     LadderStage,
@@ -50,6 +52,8 @@ from connector.rules import (
     move_partnership,
     move_referral,
     propose_demotion,
+    reward_for_won_referral,
+    reward_id,
 )
 from connector.store import Store, Tx
 from connector.validation_messages import validation_problems
@@ -58,9 +62,11 @@ __all__ = [
     "ADVANCEABLE",
     "Actor",
     "advance",
+    "cancel_reward",
     "demotion_proposals",
     "evaluate_ladder",
     "facts_for",
+    "owe_reward",
     "record_changes",
     "value_referral",
 ]
@@ -218,7 +224,57 @@ def advance(
                 actor=actor,
                 at=when,
             )
+            changes += owe_reward(tx, moved, rules, actor=actor, at=when)
         return changes
+
+
+def owe_reward(
+    tx: Tx, referral: Referral, rules: RulesConfig, *, actor: Actor, at: datetime | None = None
+) -> list[StageChange]:
+    """Store the pending thank-you the reward rule owes for ``referral``, if any, once.
+
+    Called wherever a referral can become won (by hand, by a CRM event, by an import), next
+    to the ladder rules; a reward already owed (or given) for the referral is left alone.
+    """
+    when = at or utcnow()
+    reward = reward_for_won_referral(
+        referral, tx.get(Member, referral.referrer_id), rules.reward, at=when
+    )
+    if reward is None:
+        return []
+    stored = tx.maybe(Contribution, reward.id)
+    if stored is not None and stored.status is not ContributionStatus.CANCELLED:
+        return []
+    # A reward cancelled when its referral was reopened is owed again once it is won again.
+    tx.put(reward)
+    change = StageChange(
+        "contribution",
+        reward.id,
+        "status",
+        None if stored is None else stored.status.value,
+        reward.status.value,
+        f"reward rule: referral '{referral.id}' won by member '{referral.referrer_id}'",
+    )
+    _record(tx, [change], actor, when)
+    return [change]
+
+
+def cancel_reward(
+    tx: Tx, referral: Referral, *, reason: str, actor: Actor, at: datetime | None = None
+) -> list[StageChange]:
+    """Cancel the reward still pending for a referral that is no longer won (reopened).
+
+    A reward already given stays given: a thank-you handed over is not taken back.
+    """
+    stored = tx.maybe(Contribution, reward_id(referral.id))
+    if stored is None or stored.status is not ContributionStatus.PENDING:
+        return []
+    tx.put(stored.model_copy(update={"status": ContributionStatus.CANCELLED}))
+    change = StageChange(
+        "contribution", stored.id, "status", stored.status.value, "cancelled", reason
+    )
+    _record(tx, [change], actor, at)
+    return [change]
 
 
 def value_referral(

@@ -27,6 +27,9 @@ from connector.model import (
     ClubRules,
     CompanySize,
     Connection,
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
     Goal,
     GoalMetric,
     Introduction,
@@ -47,6 +50,7 @@ from connector.model import (
     Sentiment,
     TargetProfile,
 )
+from connector.rules.rewards import reward_id
 from connector.upkeep import refreshed_by_event
 
 OUT = Path(__file__).resolve().parent / "sample"
@@ -612,6 +616,7 @@ def build() -> tuple[dict[str, list[Record]], list[Member]]:
     }  # fmt: skip
     run_the_club(network)
     keep_in_touch(network)
+    network["contributions"] = give_back(network)
     return network, multipliers
 
 
@@ -777,6 +782,98 @@ def partner_events(network: dict[str, list[Record]]) -> list[JointEvent]:
 
 PARTNER_EVENT_TITLES = ["Mittelstandsfrühstück", "Fachvortrag Antriebstechnik",
                         "Unternehmerabend", "Werksführung mit Partnern"]  # fmt: skip
+# -- giving back (issue #18, item 5): the contributions ledger and thank-you rewards --------
+# A random source of its own again, so everything above stays as it was.
+ledger_rng = random.Random(5)
+# The reward rule of examples/sample/refnet.toml: a 50 € voucher for a referral won with at
+# least 10.000 €; given two to four weeks after the deal, so the last few are still pending.
+REWARD = "Dankeschön: Gutschein Weinhandlung Kübler"
+REWARD_VALUE, REWARD_MIN_WON = Decimal("50.00"), Decimal("10000.00")
+# What Weber gives its strategic partners, and what they give back besides referrals.
+WE_GIVE = [
+    (ContributionKind.INTRODUCTION, "Vorstellung bei {customer}"),
+    (ContributionKind.INTRODUCTION, "Kontakt zu {customer} vermittelt"),
+    (ContributionKind.JOINT_EVENT, "Gemeinsamer Unternehmerabend in Göppingen"),
+    (ContributionKind.FAVOUR, "Fachvortrag Antriebstechnik bei der Mitgliederversammlung"),
+    (ContributionKind.FAVOUR, "Werksführung für die Kunden des Partners"),
+]
+THEY_GIVE = [
+    (ContributionKind.FAVOUR, "Räume für den Kundenclub-Abend gestellt"),
+    (ContributionKind.FAVOUR, "Weber im Newsletter vorgestellt"),
+    (ContributionKind.JOINT_EVENT, "Gemeinsamer Stand auf der Hausmesse"),
+]
+MEMBERS_GIVE = [
+    (ContributionKind.FAVOUR, "Prüfstand für einen Versuch ausgeliehen"),
+    (ContributionKind.FAVOUR, "Einkaufskonditionen beim Stahlhändler geteilt"),
+    (ContributionKind.FAVOUR, "Auszubildende zum Schnuppertag eingeladen"),
+]
+
+
+def give_back(network: dict[str, list[Record]]) -> list[Contribution]:
+    """Giving back besides referrals, so the win-win balance reads true: Weber introduces,
+    hosts and helps its partners, partners and club members do favours, and won referrals
+    of 10.000 € or more earn a thank-you (the last few still pending)."""
+    members = {m.id: m for m in network["members"] if isinstance(m, Member)}
+    customers = [m for m in members.values() if m.circle is Circle.CUSTOMER]
+    ledger: list[Contribution] = []
+
+    def add(
+        kind: ContributionKind,
+        giver: str | None,
+        receiver: str | None,
+        text: str,
+        on: date,
+        **extra: object,
+    ) -> None:
+        ledger.append(Contribution(
+            id=f"ctb-{len(ledger) + 1:04d}", kind=kind, giver_id=giver, receiver_id=receiver,
+            description=text, given_on=on, created_at=at(on, 17), **extra,  # type: ignore[arg-type]
+        ))  # fmt: skip
+
+    for pn in network["partnerships"]:
+        assert isinstance(pn, Partnership)
+        if pn.stage not in (PartnerStage.AGREEMENT, PartnerStage.OPTIMISATION):
+            continue
+        since = max(pn.stage_changed_at.date(), date(2025, 3, 1))
+        for _ in range(ledger_rng.randint(2, 5)):
+            kind, text = ledger_rng.choice(WE_GIVE)
+            customer = ledger_rng.choice(customers)
+            joint = kind is ContributionKind.JOINT_EVENT
+            event = {"event_ref": f"evt-{since:%Y%m}"} if joint else {}
+            # Weber gives (no giver): the partnership's owner arranged it, the company gave it.
+            add(kind, None, pn.member_id, text.format(customer=customer.organisation),
+                day_between(since, END.date()), **event)  # fmt: skip
+        for _ in range(ledger_rng.randint(0, 2)):
+            kind, text = ledger_rng.choice(THEY_GIVE)
+            value = {"value": Decimal(ledger_rng.randrange(300, 2_000, 50)), "currency": "EUR"}
+            add(kind, pn.member_id, None, text, day_between(since, END.date()), **value)
+    club_members = sorted({ms.member_id for ms in network["memberships"]
+                           if isinstance(ms, Membership) and ms.joined_on})  # fmt: skip
+    for _ in range(12):
+        giver, receiver = ledger_rng.sample(club_members, 2)
+        kind, text = ledger_rng.choice(MEMBERS_GIVE)
+        add(kind, giver, receiver, text, day_between(date(2025, 4, 1), END.date()))
+    for referral in network["referrals"]:
+        assert isinstance(referral, Referral)
+        referrer = members[referral.referrer_id]
+        if (
+            referral.status is not ReferralStatus.WON
+            or referrer.circle is Circle.EMPLOYEE
+            or (referral.amount or 0) < REWARD_MIN_WON
+        ):
+            continue
+        won = referral.status_changed_at
+        given = won.date() + timedelta(days=ledger_rng.randint(14, 28))
+        # The id the reward rule gives (connector.rules.rewards.reward_id), so importing the
+        # referrals with the rule switched on owes no second reward.
+        ledger.append(Contribution(
+            id=reward_id(referral.id), kind=ContributionKind.REWARD, receiver_id=referrer.id,
+            description=REWARD, value=REWARD_VALUE, currency="EUR", referral_id=referral.id,
+            created_at=won,
+            **({"status": ContributionStatus.GIVEN, "given_on": given} if given <= END.date()
+               else {"status": ContributionStatus.PENDING}),
+        ))  # fmt: skip
+    return ledger
 
 
 REFERENCES = {  # section: (field, section it points into)
@@ -789,6 +886,8 @@ REFERENCES = {  # section: (field, section it points into)
     "memberships": (("club_id", "clubs"), ("member_id", "members")),
     "introductions": (("club_id", "clubs"), ("member_a_id", "members"), ("member_b_id", "members")),
     "joint_events": (("host_id", "members"), ("club_id", "clubs")),
+    "contributions": (("giver_id", "members"), ("receiver_id", "members"),
+                      ("referral_id", "referrals")),
 }  # fmt: skip
 
 

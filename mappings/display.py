@@ -14,6 +14,7 @@ from connector.model import (
     Agreement,
     Club,
     Connection,
+    Contribution,
     Introduction,
     JointEvent,
     Member,
@@ -42,6 +43,8 @@ def _member_ids(record: Record) -> list[str]:
         return [record.member_a_id, record.member_b_id]
     if isinstance(record, JointEvent):
         return [record.host_id]
+    if isinstance(record, Contribution):
+        return [m for m in (record.giver_id, record.receiver_id) if m is not None]
     return []
 
 
@@ -93,6 +96,11 @@ def _display(
         return record.name
     if isinstance(record, JointEvent):
         return f"{record.title} · {record.held_on.strftime('%d.%m.%Y')}"
+    if isinstance(record, Contribution):
+        # The company has no member record: "Weber" would need a setting, "us" reads anywhere.
+        giver = _name(names, record.giver_id) if record.giver_id else "us"
+        receiver = _name(names, record.receiver_id) if record.receiver_id else "us"
+        return f"{record.kind.value}: {giver} → {receiver}"
     return record.id
 
 

@@ -16,11 +16,21 @@ from functools import partial
 from typing import Any
 
 from connector.club.crm import CLUB_COMPUTED, member_club_fields
+from connector.contributions import ledger_of
 from connector.i18n import gettext as _
 from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scores
 from connector.intelligence.config import PathConfig
 from connector.intelligence.paths import IntroRouter
-from connector.model import Circle, LadderStage, Member, Profile, Record, Referral, utcnow
+from connector.model import (
+    Circle,
+    Contribution,
+    LadderStage,
+    Member,
+    Profile,
+    Record,
+    Referral,
+    utcnow,
+)
 from connector.rules import MultiplierWeights, RulesConfig
 from connector.scores import multiplier_scores_of, win_win_balances
 from connector.services import Actor
@@ -80,16 +90,18 @@ def score_day(now: datetime | None = None, *, every_days: int = 1) -> datetime:
 def member_scores(
     member_ids: Iterable[str], referrals: Iterable[Referral], weights: MultiplierWeights,
     *, as_of: datetime, connector: Mapping[str, float] | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
     """The computed values of each member, from every referral that touches them.
 
     ``connector`` holds the connector scores of the whole network (member id → score); a
-    member missing from it (or no mapping at all) has 0.
+    member missing from it (or no mapping at all) has 0. ``contributions`` (those the
+    members gave or received) count in the win-win values, never in the multiplier score.
     """
     connector = connector or {}
     ids = list(member_ids)
     touching = list(referrals)
-    balances = win_win_balances(touching)
+    balances = win_win_balances(touching, contributions=contributions)
     # One aggregate over the page's referrals, not one pass per member.
     scores = multiplier_scores_of(ids, touching, weights, as_of=as_of)
     values: dict[str, dict[str, Any]] = {}
@@ -171,8 +183,14 @@ class MappedObject:
         if records and any(name in MEMBER_VALUES for name in sources):
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
+            given = ledger_of(tx, ids)
             computed = member_scores(
-                ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
+                ids,
+                touching,
+                self.weights,
+                as_of=self.as_of,
+                connector=self._connector(tx),
+                contributions=given,
             )
         if records and "display_name" in sources:
             for record_id, names in display_names(tx, records).items():
@@ -385,8 +403,14 @@ class OrganisationObject(MappedObject):
         if self.mapping.computed_sources and keys:
             ids = [m.id for key in keys for m in groups[key]]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
+            given = ledger_of(tx, ids)
             computed = member_scores(
-                ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
+                ids,
+                touching,
+                self.weights,
+                as_of=self.as_of,
+                connector=self._connector(tx),
+                contributions=given,
             )
         desired: list[Desired] = []
         for key in keys:

@@ -26,6 +26,7 @@ from connector.model import (
     Agreement,
     Club,
     Connection,
+    Contribution,
     Introduction,
     JointEvent,
     Member,
@@ -76,6 +77,7 @@ MODELS: dict[str, type[Record]] = {
     "introduction": Introduction,
     "connection": Connection,
     "joint_event": JointEvent,  # issue #18
+    "contribution": Contribution,
 }
 
 ENUMS: dict[str, type[Enum]] = {name: getattr(enums, name) for name in enums.__all__}

@@ -102,6 +102,23 @@ BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
             "connected_members",
         )
     },
+    # -- the reward rule (issue #18, item 5) --
+    **{
+        f"rules.reward.{name}": (
+            "tests/connector/contributions/test_reward_rule.py::"
+            "test_winning_by_hand_owes_a_reward_the_team_then_gives",
+            "tests/connector/contributions/test_reward_rule.py::"
+            "test_each_setting_of_the_reward_rule_changes_the_reward",
+        )
+        for name in (
+            "on_referral_won",
+            "description",
+            "value",
+            "currency",
+            "min_won_amount",
+            "circles",
+        )
+    },
     # -- sync (issue #16) --
     "rules.multiplier.sync_refresh_days": (
         "tests/mappings/test_objects.py::"

@@ -17,6 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from connector.cli import club as club_commands
+from connector.cli import contributions as contributions_commands
 from connector.cli import events as events_commands
 from connector.cli import inbox as inbox_commands
 from connector.cli import (
@@ -136,6 +137,8 @@ referral_links.register()  # `refnet members link`
 referral_commands.register(app)
 # -- joint events (issue #18, items 6-7) --
 events_commands.register(app)
+# -- giving back: the contributions ledger and rewards (issue #18, item 5) --
+contributions_commands.register(app)
 
 
 def main() -> None:

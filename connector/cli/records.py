@@ -24,6 +24,7 @@ from connector.cli.output import (
 )
 from connector.cli.state import CliState
 from connector.cli.words import field_word, kind_word, state_word, word
+from connector.contributions import ledger_of
 from connector.errors import InputError
 from connector.i18n import gettext as _
 from connector.lookup import member_names, resolve_member
@@ -138,6 +139,8 @@ def show_member(
         partnerships = list(tx.find(Partnership, member_id=member_id))
         agreements = [a for p in partnerships for a in tx.find(Agreement, partnership_id=p.id)]
         history = tx.audit_trail(member_id)
+        # Giving back besides referrals (issue #18) counts in the member's win-win balance.
+        contributions = ledger_of(tx, [member_id])
         # Strongest first; both directions, since "who knows whom" is read either way.
         strongest = sorted(
             [(c.to_id, c) for c in outgoing] + [(c.from_id, c) for c in incoming],
@@ -154,7 +157,7 @@ def show_member(
             ],
         )
     score = multiplier_score(member_id, given, state.settings.rules.multiplier, as_of=utcnow())
-    balance = win_win_balances([*given, *received]).get(member_id)
+    balance = win_win_balances([*given, *received], contributions=contributions).get(member_id)
     knows, known_by = len(outgoing), len(incoming)
     details = {
         "member": found,

@@ -41,6 +41,7 @@ from connector.model import (
     Partnership,
     Record,
     Referral,
+    ReferralStatus,
     new_id,
     utcnow,
 )
@@ -56,7 +57,7 @@ from connector.rules import (
     StageChange,
     StateMachine,
 )
-from connector.services import Actor, evaluate_ladder
+from connector.services import Actor, evaluate_ladder, owe_reward
 from connector.store import KINDS, Store, Tx
 from connector.validation_messages import validation_problems
 
@@ -83,6 +84,11 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "introduction": (("club_id", "club"), ("member_a_id", "member"), ("member_b_id", "member")),
     # issue #18; attendee_ids is a list, each of its ids is checked
     "joint_event": (("host_id", "member"), ("club_id", "club"), ("attendee_ids", "member")),
+    "contribution": (
+        ("giver_id", "member"),
+        ("receiver_id", "member"),
+        ("referral_id", "referral"),
+    ),
 }
 
 # kind → (state field, its state machine) for records whose state an import may change.
@@ -115,6 +121,8 @@ class ImportReport:
     delimiter: str | None = None
     ignored_columns: tuple[str, ...] = ()
     ladder_candidates: set[str] = field(default_factory=set, repr=False)
+    # Referrals imported as won: the reward rule may owe their referrers a thank-you.
+    won_referrals: set[str] = field(default_factory=set, repr=False)
     # What the import did that the user should know: free-text goals read or kept as notes.
     notes: list[str] = field(default_factory=list)
 
@@ -266,6 +274,12 @@ def _import_files(
                     evaluate_ladder(
                         tx, member_id, rules, cause=f"import of {report.file}", actor=file_actor
                     )
+                )
+            for referral_id in sorted(report.won_referrals):
+                won = tx.get(Referral, referral_id)
+                # Owed from the day it was won, so history imported later reads true.
+                report.changes.extend(
+                    owe_reward(tx, won, rules, actor=file_actor, at=won.status_changed_at)
                 )
         if dry_run:
             raise _DryRunDone(reports)
@@ -673,6 +687,8 @@ class _FileImport:
         """Members whose ladder stage the imported records may move: referrers and partners."""
         if isinstance(record, Referral):
             self.report.ladder_candidates.add(record.referrer_id)
+            if record.status is ReferralStatus.WON:
+                self.report.won_referrals.add(record.id)
         elif isinstance(record, Partnership):
             self.report.ladder_candidates.add(record.member_id)
         elif isinstance(record, Agreement):

@@ -31,6 +31,7 @@ SECTIONS: dict[str, str] = {
     "memberships": "membership",
     "introductions": "introduction",
     "joint_events": "joint_event",  # issue #18
+    "contributions": "contribution",
 }
 
 

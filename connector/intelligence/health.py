@@ -7,7 +7,10 @@ quarters up to and including the quarter of ``as_of``:
 * **given** — referrals the partner gave (``referrer_id`` = partner), to us or to anyone;
 * **received** — referrals given *to* the partner (``recipient_id`` = partner);
 
-both counted per quarter by the referral's ``created_at``, and summed over the window. The
+both counted per quarter by the referral's ``created_at``, and summed over the window.
+Given contributions (:class:`~connector.model.Contribution`: introductions, joint events,
+favours, rewards) count too, by ``given_on``: one the partner gave as given, one the
+partner received (from us or anyone) as received, so giving back without a referral shows. The
 **give share** is ``given / (given + received)``; 0.5 is a perfectly balanced relationship.
 
 Flags, each a sentence saying what to act on:
@@ -31,7 +34,14 @@ from datetime import date, datetime
 from connector.goals import AgreementProgress, GoalProgress, JointEventSource, measure_agreement
 from connector.i18n import gettext as _
 from connector.intelligence.config import HealthConfig
-from connector.model import Agreement, AgreementStatus, Introduction, Partnership, Referral
+from connector.model import (
+    Agreement,
+    AgreementStatus,
+    Contribution,
+    Introduction,
+    Partnership,
+    Referral,
+)
 from connector.money import MoneyConfig
 from connector.report_format import number, percent
 
@@ -112,7 +122,10 @@ def _flags(
     total = given + received
     if total < config.min_activity:
         flags.append(
-            _("quiet: {total} referral(s) in {quarters} quarter(s), fewer than {minimum}").format(
+            _(
+                "quiet: {total} referral(s) or contribution(s) in {quarters} quarter(s), "
+                "fewer than {minimum}"
+            ).format(
                 total=number(total), quarters=config.quarters, minimum=number(config.min_activity)
             )
         )
@@ -153,10 +166,12 @@ def partner_health(
     introductions: Iterable[Introduction] = (),
     money: MoneyConfig | None = None,
     events: JointEventSource | None = None,
+    contributions: Iterable[Contribution] = (),
 ) -> list[PartnerHealth]:
     """Health of every checked partnership, flagged ones first, then by member name."""
     referrals = list(referrals)
     introductions = list(introductions)
+    contributions = list(contributions)
     checked = [p for p in partnerships if p.stage in config.stages]
     partners = {p.member_id for p in checked}
     window = _window(as_of.date(), config.quarters)
@@ -171,6 +186,16 @@ def partner_health(
             given[referral.referrer_id][slot] += 1
         if referral.recipient_id in partners:
             received[referral.recipient_id][slot] += 1
+    for contribution in contributions:
+        if not contribution.counts or contribution.given_on is None:
+            continue
+        slot = slots.get(quarter_of(contribution.given_on))
+        if slot is None or contribution.given_on > as_of.date():
+            continue
+        if contribution.giver_id in partners:
+            given[contribution.giver_id][slot] += 1
+        if contribution.receiver_id in partners:
+            received[contribution.receiver_id][slot] += 1
     running: dict[str, list[Agreement]] = {}
     today = as_of.date()
     for agreement in agreements:
@@ -190,7 +215,14 @@ def partner_health(
             _check(
                 a,
                 measure_agreement(
-                    a, member, referrals, introductions, as_of=as_of, money=money, events=events
+                    a,
+                    member,
+                    referrals,
+                    introductions,
+                    as_of=as_of,
+                    money=money,
+                    events=events,
+                    contributions=contributions,
                 ),
                 today,
                 config.behind_margin,

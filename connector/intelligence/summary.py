@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from connector.contributions.derived import introduction_contributions
 from connector.goals import JointEventSource
 from connector.intelligence.candidates import Candidate
 from connector.intelligence.config import IntelligenceConfig
@@ -31,6 +32,7 @@ from connector.model import (
     Agreement,
     Circle,
     Club,
+    Contribution,
     Introduction,
     Partnership,
     Referral,
@@ -127,6 +129,12 @@ def build_intelligence(
             introductions=tx.find(Introduction) if introductions is None else introductions,
             money=money,
             events=events,
+            contributions=[
+                *tx.find(Contribution),
+                *introduction_contributions(
+                    tx.find(Introduction) if introductions is None else introductions
+                ),
+            ],
         )
         club_ids = [club.id for club in tx.find(Club)]
         upkeep = analyse_upkeep(tx, config.paths, config.upkeep, as_of=as_of.date(), top=top)

@@ -2,10 +2,13 @@
 
 from connector.model.base import Money, Record, RefnetId, Tags, new_id, utcnow
 from connector.model.club import Club, ClubRules, Introduction, Membership, Pilot, PilotGoals
+from connector.model.contribution import Contribution
 from connector.model.enums import (
     AgreementStatus,
     Circle,
     CompanySize,
+    ContributionKind,
+    ContributionStatus,
     GoalMetric,
     IntroductionStatus,
     JointEventKind,
@@ -28,6 +31,9 @@ __all__ = [
     "ClubRules",
     "CompanySize",
     "Connection",
+    "Contribution",
+    "ContributionKind",
+    "ContributionStatus",
     "CrmIds",
     "Goal",
     "GoalMetric",

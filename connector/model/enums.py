@@ -12,6 +12,8 @@ __all__ = [
     "AgreementStatus",
     "Circle",
     "CompanySize",
+    "ContributionKind",
+    "ContributionStatus",
     "GoalMetric",
     "IntroductionStatus",
     "JointEventKind",
@@ -85,6 +87,8 @@ class GoalMetric(StrEnum):
     WON_VALUE = "won_value"
     JOINT_EVENTS = "joint_events"
     INTRODUCTIONS = "introductions"
+    # Contributions the partner gave (favours, joint events, ...: connector.contributions).
+    CONTRIBUTIONS = "contributions"
     CUSTOM = "custom"  # not measurable from refnet's data: progress is entered by hand
 
 
@@ -121,3 +125,24 @@ class CompanySize(StrEnum):
     SMALL = "small"  # < 50
     MEDIUM = "medium"  # < 250
     LARGE = "large"  # >= 250
+
+
+# -- the contributions ledger (issue #18, item 5) --
+class ContributionKind(StrEnum):
+    """What was given: the articles' ways of giving back besides referrals."""
+
+    INTRODUCTION = "introduction"  # someone was put in touch with someone useful
+    JOINT_EVENT = "joint_event"  # a club evening or partner event done together
+    FAVOUR = "favour"  # help without a deal: advice, a loan of staff, a speaking slot
+    REWARD = "reward"  # a thank-you for a referral (see connector.rules.rewards)
+    # Referrals are their own records; this kind names them where the balance lists both,
+    # and is never stored as a contribution (refnet referrals add records them).
+    REFERRAL = "referral"
+
+
+class ContributionStatus(StrEnum):
+    """A contribution is given; only a reward the rules created waits (pending) to be given."""
+
+    PENDING = "pending"
+    GIVEN = "given"
+    CANCELLED = "cancelled"

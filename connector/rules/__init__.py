@@ -1,6 +1,12 @@
 """Stage rules: state machines, pure moves, ladder advancement, and their thresholds."""
 
-from connector.rules.config import ClubRulesConfig, LadderThresholds, MultiplierWeights, RulesConfig
+from connector.rules.config import (
+    ClubRulesConfig,
+    LadderThresholds,
+    MultiplierWeights,
+    RewardRuleConfig,
+    RulesConfig,
+)
 from connector.rules.ladder import (
     DemotionProposal,
     LadderFacts,
@@ -8,6 +14,7 @@ from connector.rules.ladder import (
     ladder_facts,
     propose_demotion,
 )
+from connector.rules.rewards import reward_for_won_referral, reward_id
 from connector.rules.stages import (
     StageChange,
     agreement_consequence,
@@ -43,6 +50,7 @@ __all__ = [
     "LadderFacts",
     "LadderThresholds",
     "MultiplierWeights",
+    "RewardRuleConfig",
     "RulesConfig",
     "StageChange",
     "StateMachine",
@@ -57,4 +65,6 @@ __all__ = [
     "move_referral",
     "propose_demotion",
     "reopen_referral",
+    "reward_for_won_referral",
+    "reward_id",
 ]

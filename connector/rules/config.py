@@ -6,15 +6,19 @@ Settings load these from ``refnet.toml`` (``[rules.ladder]``, ``[rules.multiplie
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from connector.i18n import gettext as _
+from connector.model.enums import Circle
 
 __all__ = [
     "ClubRulesConfig",
     "InviteWeights",
     "LadderThresholds",
     "MultiplierWeights",
+    "RewardRuleConfig",
     "RulesConfig",
 ]
 
@@ -131,9 +135,41 @@ class ClubRulesConfig(BaseModel):
         return self
 
 
+# -- the thank-you reward rule (issue #18, item 5): connector.rules.rewards --
+class RewardRuleConfig(BaseModel):
+    """``[rules.reward]``: when a referral is won, the referrer is owed a thank-you.
+
+    Off unless configured: what a company gives, and from what deal size, is its own call.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    on_referral_won: bool = Field(
+        default=False, description="a won referral creates a pending reward for its referrer"
+    )
+    description: str = Field(
+        default="Dankeschön für Ihre Empfehlung",
+        min_length=1,
+        max_length=200,
+        description="what the thank-you is, as the team reads it in the CRM",
+    )
+    value: Decimal | None = Field(
+        default=None, ge=0, max_digits=14, decimal_places=2, description="worth of the reward"
+    )
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    min_won_amount: Decimal = Field(
+        default=Decimal(0), ge=0, description="only referrals won with at least this amount"
+    )
+    # Employees refer as part of their job; thanking them is a matter for payroll.
+    circles: tuple[Circle, ...] = Field(
+        default=(Circle.CUSTOMER, Circle.PARTNER), description="referrers' circles thanked"
+    )
+
+
 class RulesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     ladder: LadderThresholds = Field(default_factory=LadderThresholds)
     multiplier: MultiplierWeights = Field(default_factory=MultiplierWeights)
     club: ClubRulesConfig = Field(default_factory=ClubRulesConfig)
+    reward: RewardRuleConfig = Field(default_factory=RewardRuleConfig)

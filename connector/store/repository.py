@@ -35,6 +35,7 @@ from connector.i18n import gettext as _
 from connector.model import (
     Agreement,
     Club,
+    Contribution,
     Introduction,
     JointEvent,
     Member,
@@ -67,6 +68,7 @@ _TABLES: dict[type[Record], Table] = {
     Membership: schema.memberships,
     Introduction: schema.introductions,
     JointEvent: schema.joint_events,  # issue #18
+    Contribution: schema.contributions,
 }
 
 # The names users type on the command line and see in messages and the audit trail.
@@ -81,6 +83,7 @@ KINDS: dict[str, type[Record]] = {
     "membership": Membership,
     "introduction": Introduction,
     "joint_event": JointEvent,  # issue #18
+    "contribution": Contribution,
 }
 _KIND_OF = {model: kind for kind, model in KINDS.items()}
 

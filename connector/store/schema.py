@@ -37,6 +37,7 @@ __all__ = [
     "audit_log",
     "clubs",
     "connections",
+    "contributions",
     "introductions",
     "joint_events",
     "members",
@@ -248,6 +249,25 @@ joint_events = Table(
     Column("club_id", ID, ForeignKey("clubs.id"), nullable=True, index=True),
     # Member ids; a list because an event is read and written whole (a few dozen guests).
     Column("attendee_ids", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# -- the contributions ledger (issue #18, item 5; migration 0012) --
+# An empty giver or receiver is the company itself, so both member keys are nullable.
+contributions = Table(
+    "contributions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", STATE, nullable=False, index=True),
+    _member_fk("giver_id", nullable=True),
+    _member_fk("receiver_id", nullable=True),
+    Column("description", String(255), nullable=False),
+    Column("status", STATE, nullable=False, index=True),
+    Column("given_on", Date),
+    Column("value", Money),
+    Column("currency", String(3)),
+    Column("event_ref", String(64)),
+    Column("referral_id", ID, ForeignKey("referrals.id"), index=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

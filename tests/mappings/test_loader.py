@@ -52,6 +52,7 @@ def test_the_shipped_salesforce_mappings_load() -> None:
         "Refnet_Connection__c",
         "Refnet_Introduction__c",
         "Refnet_Joint_Event__c",  # issue #18
+        "Refnet_Contribution__c",
         "Contact",
         "Account",
     }

@@ -119,8 +119,8 @@ def test_the_limiter_keeps_under_the_window_so_no_request_is_refused(
             clock=clock.time,
         )
         adapter.provision()
-        # Measure from a fresh window: provisioning's own calls (one more object since issue
-        # #18) may fill the current one, which would make the upserts look slow.
+        # Measure from a fresh window: how full provisioning left the current one depends on
+        # how many objects are mapped, and would make the upserts look slow.
         clock.now += limit.interval_ms / 1000
         start, calls = clock.now, adapter.api_calls
         for batch in range(60):

@@ -68,7 +68,7 @@ def test_provision_then_check_then_sync_with_only_the_integration_set(
     adapter.provision()
     after = adapter.check_permissions()
     assert after.missing == []
-    assert after.objects_checked == 11  # with the joint events of issue #18
+    assert after.objects_checked == 12  # the mapped objects (events, contributions) and Opportunity
     assert after.fields_checked == len(
         integration_permission_set(adapter.mappings).body["fieldPermissions"]
     )

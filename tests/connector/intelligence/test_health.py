@@ -78,7 +78,9 @@ def test_one_sided_and_quiet_partners_are_flagged_and_come_first() -> None:
     assert result[1].flags == ("one-sided: receives 5, gives 0; ask for referrals",)
     assert result[2].healthy
     quiet = partner_health(partnerships[:1], names, [], [], CONFIG, as_of=AS_OF)
-    assert quiet[0].flags == ("quiet: 0 referral(s) in 4 quarter(s), fewer than 3",)
+    assert quiet[0].flags == (
+        "quiet: 0 referral(s) or contribution(s) in 4 quarter(s), fewer than 3",
+    )
 
 
 def test_a_running_agreement_is_behind_when_a_goal_lags_the_elapsed_period() -> None:
