@@ -221,7 +221,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #222; paint-order: stroke;
 """
 
 
-def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
+def render_html(report: NetworkReport, picture: NetworkPicture, *, note: str | None = None) -> str:
     """The whole page: the network picture and every table the terminal report prints."""
     sections = [_table(s.title, s.columns, s.rows) for s in report_sections(report)]
     caption = (
@@ -236,7 +236,8 @@ def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>refnet report {report.as_of.date()}</title><style>{_STYLE}</style></head>"
         f"<body><h1>refnet report on {report.as_of.date()}</h1>"
-        f"<section><h2>referral network</h2>{_legend()}{_svg(picture)}"
+        + (f'<p class="caption">{escape(note)}</p>' if note else "")
+        + f"<section><h2>referral network</h2>{_legend()}{_svg(picture)}"
         f'<p class="caption">{escape(caption)}</p></section>'
         + "".join(sections)
         + "</body></html>\n"
@@ -249,8 +250,13 @@ def write_html_report(
     store: Store,
     rules: RulesConfig,
     config: IntelligenceConfig,
+    *,
+    note: str | None = None,
 ) -> None:
-    """Render ``report`` with a picture of the store's referral network into ``path``."""
+    """Render ``report`` with a picture of the store's referral network into ``path``.
+
+    ``note`` is printed under the heading (what a report as of a past day takes as it is now).
+    """
     with store.reading() as tx:
         members = list(tx.find(Member))
         referrals = list(tx.find(Referral))
@@ -261,4 +267,4 @@ def write_html_report(
         )
     }
     picture = network_picture(members, referrals, scores, config.html_max_nodes)
-    path.write_text(render_html(report, picture), encoding="utf-8")
+    path.write_text(render_html(report, picture, note=note), encoding="utf-8")

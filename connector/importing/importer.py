@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,9 @@ _STATEFUL: dict[str, tuple[str, StateMachine[Any]]] = {
     "membership": ("status", MEMBERSHIP),
     "introduction": ("status", INTRODUCTION),
 }
+
+# Values besides the state whose changes are audited (``report --as-of`` rewinds them).
+_AUDITED_VALUES: dict[str, tuple[str, ...]] = {"referral": ("amount", "currency")}
 
 # Natural keys that must be unique besides the id.
 _UNIQUE_PAIRS: dict[str, tuple[str, str]] = {
@@ -261,6 +264,20 @@ def _import_files(
         if dry_run:
             raise _DryRunDone(reports)
     return reports
+
+
+def _changed_at(record: Record) -> datetime | None:
+    """When the file says the record reached its state (None: now, the time of the import).
+
+    ``report --as-of`` rewinds states by their audit times; a referral imported as won on
+    the day it was won (``status_changed_at``) must count as won from that day, not from
+    the import. A time in the future is not believed: the audit says now.
+    """
+    for name in ("status_changed_at", "stage_changed_at"):
+        value = getattr(record, name, None)
+        if isinstance(value, datetime):
+            return min(value, utcnow())
+    return None
 
 
 def _first_state(kind: str) -> object:
@@ -504,13 +521,16 @@ class _FileImport:
         after = getattr(record, state_field)
         before = getattr(old, state_field) if old is not None else None
         reason = f"imported from {row.file} {row.unit} {row.number}"
+        if old is not None:
+            self._audit_values(row.kind, old, record, reason)
         if old is None:
             # A new record that comes in past its first state (a member imported as partner,
             # a referral imported as won) is audited too; one in its first state is not.
             first = LadderStage.CUSTOMER if machine is LADDER else _first_state(row.kind)
             if after is not None and after != first:
                 self._audit(
-                    StageChange(machine.kind, record.id, state_field, None, after.value, reason)
+                    StageChange(machine.kind, record.id, state_field, None, after.value, reason),
+                    at=_changed_at(record),
                 )
             return record
         if before == after or before is None or after is None:
@@ -533,12 +553,30 @@ class _FileImport:
             self.failed[row.kind].add(record.id)
             return None
         self._audit(
-            StageChange(machine.kind, record.id, state_field, before.value, after.value, reason)
+            StageChange(machine.kind, record.id, state_field, before.value, after.value, reason),
+            at=_changed_at(record),
         )
         return record
 
-    def _audit(self, change: StageChange) -> None:
-        self.tx.audit(change, actor=self.actor.name, event_ref=self.actor.event_ref)
+    def _audit_values(self, kind: str, old: Record, record: Record, reason: str) -> None:
+        """A re-import that changes a referral's amount or currency audits it (as the CLI
+        does), so ``report --as-of`` an earlier day shows the value it had then."""
+        for name in _AUDITED_VALUES.get(kind, ()):
+            before, now = getattr(old, name), getattr(record, name)
+            if before != now:
+                self._audit(
+                    StageChange(
+                        kind,
+                        record.id,
+                        name,
+                        None if before is None else str(before),
+                        "(cleared)" if now is None else str(now),
+                        reason,
+                    )
+                )
+
+    def _audit(self, change: StageChange, *, at: datetime | None = None) -> None:
+        self.tx.audit(change, actor=self.actor.name, event_ref=self.actor.event_ref, at=at)
         self.report.changes.append(change)
 
     def _check_references(

@@ -7,6 +7,7 @@ from connector.rules.ladder import (
     advance_ladder,
     ladder_facts,
     propose_demotion,
+    rung_earned_at,
 )
 from connector.rules.stages import (
     StageChange,
@@ -57,4 +58,5 @@ __all__ = [
     "move_referral",
     "propose_demotion",
     "reopen_referral",
+    "rung_earned_at",
 ]
