@@ -162,7 +162,9 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
             parents = _PARENTS.get(name, {})
             if any(row[c] is not None and row[c] not in ids[t] for c, t in parents.items()):
                 continue
-            rows.append(_rewound(name, row, kinds, field, changed_at, first_after, last_before, when))
+            rows.append(
+                _rewound(name, row, kinds, field, changed_at, first_after, last_before, when)
+            )
             for column, parent in _OPTIONAL_PARENTS.get(name, {}).items():
                 if row[column] is not None and row[column] not in ids[parent]:
                     rows[-1][column] = None

@@ -160,11 +160,7 @@ def evaluate_ladder(
 
 
 def _ladder_audit_times(tx: Tx, member_id: str) -> list[datetime]:
-    return [
-        entry.at
-        for entry in tx.audit_trail(member_id)
-        if entry.field == "ladder_stage"
-    ]
+    return [entry.at for entry in tx.audit_trail(member_id) if entry.field == "ladder_stage"]
 
 
 def advance(

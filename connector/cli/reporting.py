@@ -57,9 +57,7 @@ def report(
             money=settings.money,
         )
         if html is not None:
-            write_html_report(
-                html, data, store, settings.rules, settings.intelligence, note=note
-            )
+            write_html_report(html, data, store, settings.rules, settings.intelligence, note=note)
     if as_json:
         print_json(data)
         return
