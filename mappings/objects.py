@@ -20,6 +20,7 @@ from connector.intelligence import ConnectorConfig, NetworkGraph, connector_scor
 from connector.intelligence.config import PathConfig
 from connector.intelligence.paths import IntroRouter
 from connector.model import Circle, LadderStage, Member, Profile, Record, Referral, utcnow
+from connector.money import MoneyConfig
 from connector.rules import MultiplierWeights, RulesConfig
 from connector.scores import multiplier_scores_of, win_win_balances
 from connector.services import Actor
@@ -79,18 +80,21 @@ def score_day(now: datetime | None = None, *, every_days: int = 1) -> datetime:
 def member_scores(
     member_ids: Iterable[str], referrals: Iterable[Referral], weights: MultiplierWeights,
     *, as_of: datetime, connector: Mapping[str, float] | None = None,
+    money: MoneyConfig | None = None,
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
     """The computed values of each member, from every referral that touches them.
 
     ``connector`` holds the connector scores of the whole network (member id → score); a
-    member missing from it (or no mapping at all) has 0.
+    member missing from it (or no mapping at all) has 0. ``money`` (the ``[money]``
+    settings: rates, base currency) values won referrals exactly as ``refnet report`` does,
+    so a score in the CRM is the score in the report.
     """
     connector = connector or {}
     ids = list(member_ids)
     touching = list(referrals)
-    balances = win_win_balances(touching)
+    balances = win_win_balances(touching, money)
     # One aggregate over the page's referrals, not one pass per member.
-    scores = multiplier_scores_of(ids, touching, weights, as_of=as_of)
+    scores = multiplier_scores_of(ids, touching, weights, as_of=as_of, money=money)
     values: dict[str, dict[str, Any]] = {}
     for member_id in ids:
         score = scores[member_id]
@@ -135,8 +139,10 @@ class MappedObject:
         rules: RulesConfig | None = None,
         paths: PathConfig | None = None,
         network: NetworkScores | None = None,
+        money: MoneyConfig | None = None,
     ) -> None:
         self.mapping = mapping
+        self.money = money
         self.paths = paths or PathConfig()
         self.network = network or NetworkScores()
         self.weights = weights
@@ -170,7 +176,12 @@ class MappedObject:
             ids = [r.id for r in records if isinstance(r, Member)]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(
-                ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
+                ids,
+                touching,
+                self.weights,
+                as_of=self.as_of,
+                connector=self._connector(tx),
+                money=self.money,
             )
         if records and "display_name" in sources:
             for record_id, names in display_names(tx, records).items():
@@ -268,9 +279,10 @@ def mapped_objects(
     connector_config: ConnectorConfig | None = None,
     rules: RulesConfig | None = None,
     paths: PathConfig | None = None,
+    money: MoneyConfig | None = None,
 ) -> list[MappedObject]:
     """Every mapping of a CRM as sync objects, parents first (an organisation's Account
-    before its members' Contacts)."""
+    before its members' Contacts); ``money`` is the ``[money]`` settings the report uses."""
     ordered = sorted(
         mappings.mappings,
         key=lambda m: (_ORDER.index(m.name), m.spec.group_by is None, m.object),
@@ -285,6 +297,7 @@ def mapped_objects(
             rules=rules,
             paths=paths,
             network=network,
+            money=money,
         )
         for m in ordered
     ]
@@ -381,7 +394,12 @@ class OrganisationObject(MappedObject):
             ids = [m.id for key in keys for m in groups[key]]
             touching = tx.find_in(Referral, {"referrer_id": ids, "recipient_id": ids})
             computed = member_scores(
-                ids, touching, self.weights, as_of=self.as_of, connector=self._connector(tx)
+                ids,
+                touching,
+                self.weights,
+                as_of=self.as_of,
+                connector=self._connector(tx),
+                money=self.money,
             )
         desired: list[Desired] = []
         for key in keys:

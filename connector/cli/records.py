@@ -127,8 +127,11 @@ def show_member(
                 *(other for other, _ in strongest),
             ],
         )
-    score = multiplier_score(member_id, given, state.settings.rules.multiplier, as_of=utcnow())
-    balance = win_win_balances([*given, *received]).get(member_id)
+    money = state.settings.money  # valued as `refnet report` values them
+    score = multiplier_score(
+        member_id, given, state.settings.rules.multiplier, as_of=utcnow(), money=money
+    )
+    balance = win_win_balances([*given, *received], money).get(member_id)
     knows, known_by = len(outgoing), len(incoming)
     details = {
         "member": found,
