@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from connector import i18n
 from connector.as_of import rows_as_of, store_as_of
 from connector.cli.app import app
 from connector.importing.importer import import_files
@@ -375,3 +376,25 @@ def test_the_sample_networks_ladder_as_of_a_day_shows_the_rungs_earned_by_then(
     members = {m["id"]: m for m in rows_as_of(store, between)["members"]}
     store.close()
     assert members["mem-cus-013"]["ladder_stage"] == "referrer"
+
+
+def test_the_report_as_of_a_day_says_what_it_shows_as_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names and notes are not audited: the as-of report must not pass them off as historical."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REFNET_DATABASE_URL", f"sqlite:///{tmp_path / 'refnet.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+    html = tmp_path / "report.html"
+    then = CliRunner().invoke(app, ["report", "--as-of", "2025-03-01", "--html", str(html)])
+    assert then.exit_code == 0, then.output
+    assert "names, e-mail addresses, notes and other details as they are now" in then.output
+    assert "as they are now" in html.read_text(encoding="utf-8")
+    now = CliRunner().invoke(app, ["report"])
+    assert "as they are now" not in now.output  # today's report is all today's
+    i18n.set_language("de")
+    try:
+        german = CliRunner().invoke(app, ["report", "--as-of", "2025-03-01"])
+    finally:
+        i18n.set_language(None)
+    assert "Stand 01.03.2025:" in german.output and "wie heute" in german.output
