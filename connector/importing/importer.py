@@ -273,11 +273,14 @@ def _changed_at(record: Record) -> datetime | None:
     the day it was won (``status_changed_at``) must count as won from that day, not from
     the import. A time in the future is not believed: the audit says now.
     """
-    for name in ("status_changed_at", "stage_changed_at"):
-        value = getattr(record, name, None)
-        if isinstance(value, datetime):
-            return min(value, utcnow())
-    return None
+    name = _changed_at_field(record)
+    value = getattr(record, name, None) if name else None
+    return min(value, utcnow()) if isinstance(value, datetime) else None
+
+
+def _changed_at_field(record: Record) -> str:
+    """The field holding since when ``record`` is in its state ('' if it has none)."""
+    return next((n for n in ("status_changed_at", "stage_changed_at") if hasattr(record, n)), "")
 
 
 def _first_state(kind: str) -> object:
@@ -552,9 +555,15 @@ class _FileImport:
             self.errors.append(row.error(state_field, f"{exc}{fix}"))
             self.failed[row.kind].add(record.id)
             return None
+        at = _changed_at(record)
+        if at is not None and at == _changed_at(old):
+            # The file moved the state but did not say when (no or the same change time):
+            # it changed with this import, not when the record reached its former state.
+            at = utcnow()
+            record = record.model_copy(update={_changed_at_field(record): at})
         self._audit(
             StageChange(machine.kind, record.id, state_field, before.value, after.value, reason),
-            at=_changed_at(record),
+            at=at,
         )
         return record
 

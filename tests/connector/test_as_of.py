@@ -398,3 +398,31 @@ def test_the_report_as_of_a_day_says_what_it_shows_as_it_is_now(
     finally:
         i18n.set_language(None)
     assert "Stand 01.03.2025:" in german.output and "wie heute" in german.output
+
+
+def test_a_reimport_that_moves_a_state_without_saying_when_dates_it_by_the_import(
+    tmp_path: Path,
+) -> None:
+    """No ``status_changed_at`` in the file: the referral was won with this import, not when
+    it was logged years ago."""
+    store = Store.open(f"sqlite:///{tmp_path / 'refnet.db'}")
+    history = Imported(
+        [
+            Member(id="m1", name="Tanja Haas", circle=Circle.CUSTOMER, created_at=START),
+            Member(id="m2", name="Uwe Vogel", circle=Circle.PROSPECT, created_at=START),
+        ],
+        [Referral(id="r1", referrer_id="m1", referred_id="m2", circle=Circle.CUSTOMER,
+                  amount=Decimal(9000), created_at=START, status_changed_at=START)],
+    )  # fmt: skip
+    _import(store, history, tmp_path / "first")
+    again = tmp_path / "again.csv"
+    again.write_text("id,status\nr1,won\n", encoding="utf-8")
+    import_files(store, [again], kind="referral", rules=RULES, actor=Actor("test import"))
+    yesterday = utcnow() - timedelta(days=1)
+    before = _report(store, yesterday)
+    assert before.referrals_by_status == {"open": 1} and before.ladder == {"customer": 1}
+    today = _report(store, utcnow())
+    assert today.referrals_by_status == {"won": 1} and today.ladder == {"referrer": 1}
+    with store.reading() as tx:
+        assert tx.get(Referral, "r1").status_changed_at > yesterday
+    store.close()
