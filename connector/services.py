@@ -150,17 +150,14 @@ def evaluate_ladder(
     if not changes:
         return changes
     latest = at or utcnow()
-    floor = max([member.created_at, *_ladder_audit_times(tx, member_id)])
+    last = tx.last_audit_at(("ladder", "member"), member_id, "ladder_stage")
+    floor = member.created_at if last is None else max(member.created_at, last)
     for change in changes:
         earned = rung_earned_at(LadderStage(change.new), facts, rules.ladder)
         floor = latest if earned is None else min(latest, max(earned, floor))
         tx.audit(change, actor=actor.name, event_ref=actor.event_ref, at=floor)
     tx.put(moved.model_copy(update={"updated_at": latest}))
     return changes
-
-
-def _ladder_audit_times(tx: Tx, member_id: str) -> list[datetime]:
-    return [entry.at for entry in tx.audit_trail(member_id) if entry.field == "ladder_stage"]
 
 
 def advance(
