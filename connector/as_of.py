@@ -20,25 +20,33 @@ partnership ``stage``, agreement and membership ``status``) changed after ``D`` 
 ``old_value`` of its first audit entry after ``D``; its ``*_changed_at`` becomes the time of
 the last entry at or before ``D`` (the creation time without one). Dates that lie after
 ``D`` (``signed_on``, ``joined_on``, trial dates, a contribution's ``given_on``) are
-cleared; a reward given after ``D`` was still pending then. Values that are not audited
-(a referral's amount, a member's name) are taken as they are now.
+cleared; a reward given after ``D`` was still pending then. A referral or introduction
+whose state changed after ``D`` with no audit of the state before (imported in its state now,
+with the time it reached it) was in its first state at ``D``. A referral's amount and
+currency, audited on every change, take the ``old_value`` of their first entry after ``D``.
+Values that are not audited (names, e-mail addresses, notes, ...) are taken as they are now,
+and :func:`as_of_caption` says so wherever a report as of a day is shown.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, insert, select
 
+from connector.i18n import format_date
+from connector.i18n import gettext as _
+from connector.model import Introduction, Referral
 from connector.store import Store
 from connector.store import schema as tables
 
-__all__ = ["rows_as_of", "store_as_of"]
+__all__ = ["as_of_caption", "rows_as_of", "store_as_of"]
 
 Row = dict[str, Any]
 
@@ -51,6 +59,16 @@ _STATES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
     "memberships": (("membership",), "status", None),
     "introductions": (("introduction",), "status", "status_changed_at"),
     "contributions": (("contribution",), "status", None),
+}
+# Values besides the state that every change audits (``advance --amount``, ``referrals
+# update``, a re-import): they take the ``old_value`` of their first audit entry after ``D``.
+_VALUES: dict[str, dict[str, Callable[[str], Any]]] = {
+    "referrals": {"amount": Decimal, "currency": str},
+}
+# The state a record starts in, for the tables whose rows know since when they are in theirs.
+_FIRST_STATES: dict[str, str] = {
+    "referrals": Referral.model_fields["status"].default.value,
+    "introductions": Introduction.model_fields["status"].default.value,
 }
 _CREATED: dict[str, str] = {
     "members": "created_at",
@@ -107,6 +125,14 @@ _ORDER = (
 )
 
 
+def as_of_caption(day: date) -> str:
+    """What a report as of ``day`` shows as it was then, and what as it is now."""
+    return _(
+        "As of {day}: members, referrals, states, ladder stages, amounts and currencies as "
+        "they stood that day; names, e-mail addresses, notes and other details as they are now."
+    ).format(day=format_date(day))
+
+
 def _existed(value: Any, when: datetime) -> bool:
     if isinstance(value, datetime):
         return value <= when
@@ -120,7 +146,10 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
     audit = tables.audit_log
     with store.reading() as tx:
         db = tx.connection
-        entries = [dict(r) for r in db.execute(select(audit).order_by(audit.c.id)).mappings()]
+        # In the order the changes took effect: an import audits older facts (a rung earned
+        # by a referral won years ago) after newer entries of other records.
+        order = (audit.c.at, audit.c.id)
+        entries = [dict(r) for r in db.execute(select(audit).order_by(*order)).mappings()]
         raw = {t.name: [dict(r) for r in db.execute(select(t)).mappings()] for t in _ORDER}
     first_after: dict[tuple[str, str, str], Row] = {}
     last_before: dict[tuple[str, str, str], datetime] = {}
@@ -151,7 +180,9 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
             parents = _PARENTS.get(name, {})
             if any(row[c] is not None and row[c] not in ids[t] for c, t in parents.items()):
                 continue
-            rows.append(_rewound(row, kinds, field, changed_at, first_after, last_before, when))
+            rows.append(
+                _rewound(name, row, kinds, field, changed_at, first_after, last_before, when)
+            )
             for column, parent in _OPTIONAL_PARENTS.get(name, {}).items():
                 if row[column] is not None and row[column] not in ids[parent]:
                     rows[-1][column] = None
@@ -206,6 +237,26 @@ def _born_later(
 
 
 def _rewound(
+    table: str,
+    row: Row,
+    kinds: tuple[str, ...],
+    field: str,
+    changed_at: str | None,
+    first_after: dict[tuple[str, str, str], Row],
+    last_before: dict[tuple[str, str, str], datetime],
+    when: datetime,
+) -> Row:
+    row = _state_rewound(table, row, kinds, field, changed_at, first_after, last_before, when)
+    for column, parse in _VALUES.get(table, {}).items():
+        later = first_after.get((kinds[0], row["id"], column))
+        if later is not None:
+            old = later["old_value"]
+            row = {**row, column: None if old is None else parse(old)}
+    return row
+
+
+def _state_rewound(
+    table: str,
     row: Row,
     kinds: tuple[str, ...],
     field: str,
@@ -228,6 +279,11 @@ def _rewound(
                 or row.get("created_at")
                 or row[changed_at]
             )
+    first = _FIRST_STATES.get(table)
+    if first is not None and changed_at is not None and not _existed(row[changed_at], when):
+        # Imported in a later state with no audit of the one before (the file knows only
+        # the state now and since when): before that moment it was still in its first state.
+        row = {**row, field: first, changed_at: row["created_at"]}
     return row
 
 

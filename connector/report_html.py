@@ -234,7 +234,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #222; paint-order: stroke;
 """
 
 
-def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
+def render_html(report: NetworkReport, picture: NetworkPicture, *, note: str | None = None) -> str:
     """The whole page: the network picture and every table the terminal report prints."""
     sections = [_table(s.title, s.columns, s.rows) for s in report_sections(report)]
     caption = _("{members} members with the most referrals, {referrals} referrals").format(
@@ -252,7 +252,8 @@ def render_html(report: NetworkReport, picture: NetworkPicture) -> str:
         f'<!DOCTYPE html>\n<html lang="{current().code}"><head><meta charset="utf-8">'
         f"<title>{title}</title><style>{_STYLE}</style></head>"
         f"<body><h1>{heading}</h1>"
-        f"<section><h2>{network}</h2>{_legend()}{_svg(picture)}"
+        + (f'<p class="caption">{escape(note)}</p>' if note else "")
+        + f"<section><h2>{network}</h2>{_legend()}{_svg(picture)}"
         f'<p class="caption">{escape(caption)}</p></section>'
         + "".join(sections)
         + "</body></html>\n"
@@ -265,8 +266,13 @@ def write_html_report(
     store: Store,
     rules: RulesConfig,
     config: IntelligenceConfig,
+    *,
+    note: str | None = None,
 ) -> None:
-    """Render ``report`` with a picture of the store's referral network into ``path``."""
+    """Render ``report`` with a picture of the store's referral network into ``path``.
+
+    ``note`` is printed under the heading (what a report as of a past day takes as it is now).
+    """
     with store.reading() as tx:
         members = list(tx.find(Member))
         referrals = list(tx.find(Referral))
@@ -277,4 +283,4 @@ def write_html_report(
         )
     }
     picture = network_picture(members, referrals, scores, config.html_max_nodes)
-    path.write_text(render_html(report, picture), encoding="utf-8")
+    path.write_text(render_html(report, picture, note=note), encoding="utf-8")

@@ -168,11 +168,13 @@ def multiplier_scores_of(
     weights: MultiplierWeights,
     *,
     as_of: datetime,
+    money: MoneyConfig | None = None,
 ) -> dict[str, MultiplierScore]:
     """The score of each of ``member_ids`` (0 without referrals), in one pass over
     ``referrals``; equal to :func:`multiplier_score` per member."""
     wanted = set(member_ids)
-    tallies = {member: _ReferrerTally() for member in wanted}
+    config = money or _DEFAULT_MONEY
+    tallies = {member: _ReferrerTally(config) for member in wanted}
     for referral in referrals:
         tally = tallies.get(referral.referrer_id)
         if tally is not None:

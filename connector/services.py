@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +54,7 @@ from connector.rules import (
     propose_demotion,
     reward_for_won_referral,
     reward_id,
+    rung_earned_at,
 )
 from connector.store import Store, Tx
 from connector.validation_messages import validation_problems
@@ -111,12 +112,22 @@ def _parse_state(kind: str, value: str) -> Any:
 
 
 def facts_for(tx: Tx, member_id: str) -> LadderFacts:
-    agreements = (
-        agreement.status
+    agreements = [
+        agreement
         for partnership in tx.find(Partnership, member_id=member_id)
         for agreement in tx.find(Agreement, partnership_id=partnership.id)
+    ]
+    signed_at = [
+        datetime.combine(a.signed_on, time.min, tzinfo=UTC)
+        for a in agreements
+        if a.status is AgreementStatus.SIGNED and a.signed_on is not None
+    ]
+    return ladder_facts(
+        member_id,
+        tx.find(Referral, referrer_id=member_id),
+        (a.status for a in agreements),
+        signed_at,
     )
-    return ladder_facts(member_id, tx.find(Referral, referrer_id=member_id), agreements)
 
 
 def record_changes(tx: Tx, changes: list[StageChange], actor: Actor) -> None:
@@ -138,14 +149,28 @@ def evaluate_ladder(
     actor: Actor,
     at: datetime | None = None,
 ) -> list[StageChange]:
-    """Re-evaluate one member's ladder stage from the store and apply every rung it earned."""
+    """Re-evaluate one member's ladder stage from the store and apply every rung it earned.
+
+    Each rung is audited at the moment its facts earned it (the referral won, the agreement
+    signed), never later than ``at`` (default now) and never before the member existed or
+    its previous rung: an import that finds a rung earned two years ago must not make
+    ``report --as-of`` a year ago show the member on the rung below.
+    """
     member = tx.get(Member, member_id)
     if member.circle is not Circle.CUSTOMER:
         return []
-    moved, changes = advance_ladder(member, facts_for(tx, member_id), rules.ladder, cause=cause)
-    if changes:
-        tx.put(moved.model_copy(update={"updated_at": at or utcnow()}))
-        _record(tx, changes, actor, at)
+    facts = facts_for(tx, member_id)
+    moved, changes = advance_ladder(member, facts, rules.ladder, cause=cause)
+    if not changes:
+        return changes
+    latest = at or utcnow()
+    last = tx.last_audit_at(("ladder", "member"), member_id, "ladder_stage")
+    floor = member.created_at if last is None else max(member.created_at, last)
+    for change in changes:
+        earned = rung_earned_at(LadderStage(change.new), facts, rules.ladder)
+        floor = latest if earned is None else min(latest, max(earned, floor))
+        tx.audit(change, actor=actor.name, event_ref=actor.event_ref, at=floor)
+    tx.put(moved.model_copy(update={"updated_at": latest}))
     return changes
 
 

@@ -31,6 +31,7 @@ from connector.model import (
     Referral,
     utcnow,
 )
+from connector.money import MoneyConfig
 from connector.rules import MultiplierWeights, RulesConfig
 from connector.scores import multiplier_scores_of, win_win_balances
 from connector.services import Actor
@@ -91,19 +92,22 @@ def member_scores(
     member_ids: Iterable[str], referrals: Iterable[Referral], weights: MultiplierWeights,
     *, as_of: datetime, connector: Mapping[str, float] | None = None,
     contributions: Iterable[Contribution] = (),
+    money: MoneyConfig | None = None,
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
     """The computed values of each member, from every referral that touches them.
 
     ``connector`` holds the connector scores of the whole network (member id → score); a
     member missing from it (or no mapping at all) has 0. ``contributions`` (those the
     members gave or received) count in the win-win values, never in the multiplier score.
+    ``money`` (the ``[money]`` settings: rates, base currency) values won referrals exactly as
+    ``refnet report`` does, so a score in the CRM is the score in the report.
     """
     connector = connector or {}
     ids = list(member_ids)
     touching = list(referrals)
-    balances = win_win_balances(touching, contributions=contributions)
+    balances = win_win_balances(touching, money, contributions=contributions)
     # One aggregate over the page's referrals, not one pass per member.
-    scores = multiplier_scores_of(ids, touching, weights, as_of=as_of)
+    scores = multiplier_scores_of(ids, touching, weights, as_of=as_of, money=money)
     values: dict[str, dict[str, Any]] = {}
     for member_id in ids:
         score = scores[member_id]
@@ -148,8 +152,10 @@ class MappedObject:
         rules: RulesConfig | None = None,
         paths: PathConfig | None = None,
         network: NetworkScores | None = None,
+        money: MoneyConfig | None = None,
     ) -> None:
         self.mapping = mapping
+        self.money = money
         self.paths = paths or PathConfig()
         self.network = network or NetworkScores()
         self.weights = weights
@@ -191,6 +197,7 @@ class MappedObject:
                 as_of=self.as_of,
                 connector=self._connector(tx),
                 contributions=given,
+                money=self.money,
             )
         if records and "display_name" in sources:
             for record_id, names in display_names(tx, records).items():
@@ -291,9 +298,10 @@ def mapped_objects(
     connector_config: ConnectorConfig | None = None,
     rules: RulesConfig | None = None,
     paths: PathConfig | None = None,
+    money: MoneyConfig | None = None,
 ) -> list[MappedObject]:
     """Every mapping of a CRM as sync objects, parents first (an organisation's Account
-    before its members' Contacts)."""
+    before its members' Contacts); ``money`` is the ``[money]`` settings the report uses."""
     ordered = sorted(
         mappings.mappings,
         key=lambda m: (_ORDER.index(m.name), m.spec.group_by is None, m.object),
@@ -308,6 +316,7 @@ def mapped_objects(
             rules=rules,
             paths=paths,
             network=network,
+            money=money,
         )
         for m in ordered
     ]
@@ -411,6 +420,7 @@ class OrganisationObject(MappedObject):
                 as_of=self.as_of,
                 connector=self._connector(tx),
                 contributions=given,
+                money=self.money,
             )
         desired: list[Desired] = []
         for key in keys:

@@ -29,9 +29,12 @@ from typer.testing import CliRunner
 from connector.cli.app import app
 from connector.intelligence import HealthConfig, partner_health
 from connector.model import PartnerStage
+from connector.referral_form.settings import ReferralFormSettings
 from connector.settings import Settings
 from tests.conftest import SAMPLE_DIR
 from tests.connector import factories
+from tests.webhooks.test_settings_over_http import EVENT_CASES
+from webhooks.settings import WebhookSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_FILES = ["members.csv", "connections.csv", "referrals.csv", "programme.json"]
@@ -270,6 +273,136 @@ BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
 }
 
 
+# -- the webhook service and the referral form (REFNET_WEBHOOK_* / REFNET_REFERRAL_FORM_*) --
+# Their own settings classes, read by `refnet serve` / `refnet worker`; the tests named here
+# serve the Flask app over real HTTP where the setting is about what the service answers.
+_HTTP = "tests/webhooks/test_settings_over_http.py::"
+_EVENTS = f"{_HTTP}test_event_settings_change_what_a_callout_means"
+_APP = "tests/webhooks/test_app.py::"
+_TENANTS = "tests/webhooks/test_hubspot_tenants.py::"
+_WORKER = f"{_HTTP}test_worker_settings_reach_the_inbox_worker_of_the_served_app"
+_BOARD = (
+    "tests/webhooks/test_partner_board.py::"
+    "test_a_legal_move_on_the_board_is_taken_over_by_the_rules"
+)
+WEBHOOK_BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
+    "providers": (f"{_APP}test_only_enabled_providers_need_secrets_and_get_routes",),
+    "hubspot_client_secret": (
+        f"{_APP}test_start_up_refuses_missing_secrets_naming_them_not_values",
+        "tests/webhooks/test_hubspot_endpoint.py::test_wrong_or_missing_signature_is_401_and_stores_nothing",
+    ),
+    "hubspot_public_base_url": (
+        f"{_TENANTS}test_a_configured_public_url_wins_over_forwarded_headers",
+        "tests/webhooks/test_hubspot_endpoint.py::test_the_signature_covers_the_public_url_not_the_internal_one",
+    ),
+    "hubspot_portal_ids": (
+        f"{_TENANTS}test_an_event_of_a_portal_off_the_allow_list_is_refused_and_never_stored",
+        f"{_TENANTS}test_start_up_needs_the_portal_allow_list",
+    ),
+    "hubspot_signature_versions": (
+        f"{_HTTP}test_hubspot_signature_versions_decide_which_signatures_are_accepted",
+    ),
+    "trusted_proxy_hops": (
+        f"{_TENANTS}test_trusted_proxy_hops_rebuild_the_signed_url_from_forwarded_headers",
+    ),
+    "salesforce_hmac_secret": (
+        "tests/webhooks/test_salesforce_endpoints.py::test_a_callout_with_a_bad_signature_or_org_is_refused",
+        f"{_APP}test_refnet_serve_refuses_to_start_without_secrets",
+    ),
+    "salesforce_org_ids": (
+        "tests/webhooks/test_salesforce_endpoints.py::test_a_foreign_organization_is_refused",
+    ),
+    "salesforce_outbound_token": (
+        "tests/webhooks/test_salesforce_endpoints.py::test_with_a_token_only_the_tokened_url_takes_outbound_messages",
+    ),
+    "max_body_bytes": (
+        "tests/webhooks/test_hubspot_endpoint.py::test_bodies_over_the_limit_are_413_by_header_and_by_bytes",
+        f"{_APP}test_a_body_of_exactly_the_limit_is_accepted",
+    ),
+    "signature_tolerance": (
+        f"{_HTTP}test_signature_tolerance_decides_how_old_a_signed_callout_may_be",
+    ),
+    "hold_period": (
+        f"{_HTTP}test_a_hold_period_parks_the_credit_of_a_won_deal",
+        "tests/webhooks/test_processing.py::test_hold_period_parks_the_credit_until_the_deal_stayed_won",
+    ),
+    "sqlite_wal": (f"{_HTTP}test_sqlite_wal_decides_the_journal_of_the_store",),
+    "run_worker": (
+        "tests/webhooks/test_readiness.py::test_readiness_names_a_worker_that_is_not_running",
+    ),
+    "worker_poll_interval": (
+        _WORKER,
+        "tests/reliability/test_worker_heartbeats.py::test_readiness_follows_a_separate_worker_process",
+    ),
+    "worker_batch_size": (
+        _WORKER,
+        "tests/webhooks/test_batch_transactions.py::test_a_batch_commits_once_however_many_events_it_holds",
+    ),
+    "worker_lease_seconds": (
+        _WORKER,
+        "tests/webhooks/test_processing.py::test_a_worker_that_dies_holding_a_claim_loses_nothing",
+    ),
+    "worker_max_attempts": (
+        _WORKER,
+        f"{_HTTP}test_a_failing_event_is_given_up_after_worker_max_attempts",
+    ),
+    "worker_max_hold_seconds": (
+        _WORKER,
+        "tests/webhooks/test_batch_transactions.py::test_a_batch_commits_once_however_many_events_it_holds",
+    ),
+    "log_format": (f"{_HTTP}test_log_format_decides_the_shape_of_every_log_line",),
+    "ready_max_backlog_seconds": (
+        f"{_HTTP}test_ready_max_backlog_seconds_decides_when_a_waiting_event_makes_it_not_ready",
+    ),
+    "ready_max_heartbeat_seconds": (
+        "tests/webhooks/test_readiness.py::test_a_stale_heartbeat_makes_the_service_not_ready",
+    ),
+    **{
+        f"events.{name}": (_EVENTS,)
+        for name in (
+            "deal_types",
+            "contact_types",
+            "stage_properties",
+            "won_stages",
+            "lost_stages",
+            "open_stages",
+            "won_flag_properties",
+            "closed_flag_properties",
+            "referral_id_properties",
+            "referred_by_properties",
+            "email_properties",
+            "first_name_properties",
+            "last_name_properties",
+            "deal_contact_associations",
+            "partner_stage_properties",
+        )
+    },
+    "events.club_statuses": (
+        f"{_HTTP}test_club_statuses_decide_which_members_count_as_in_the_club",
+    ),
+    "events.hold_period": (f"{_HTTP}test_a_hold_period_parks_the_credit_of_a_won_deal",),
+    "events.partner_types": (_BOARD,),
+    "events.partner_stage_ids": (_BOARD,),
+    "writeback_targets": (f"{_HTTP}test_writeback_targets_give_the_worker_crms_to_write_back_to",),
+}
+REFERRAL_FORM_BEHAVIOUR_TESTS: dict[str, tuple[str, ...]] = {
+    "secret": ("tests/connector/test_referral_links_cli.py::test_refusals_name_what_is_missing",),
+    "public_base_url": (
+        "tests/connector/test_referral_links_cli.py::test_refusals_name_what_is_missing",
+    ),
+    "link_max_age": (
+        "tests/webhooks/test_referral_form.py::test_a_link_older_than_its_max_age_is_refused_as_expired",
+    ),
+    "rate_limit": (
+        "tests/webhooks/test_referral_form.py::test_two_app_instances_on_one_store_count_the_same_rate_limit",
+    ),
+    "cookie_secure": (
+        "tests/webhooks/test_referral_form.py::test_over_https_the_form_works_without_a_referer",
+    ),
+    "csrf_time_limit": (f"{_HTTP}test_csrf_time_limit_reaches_the_referral_form",),
+}
+
+
 def _leaves(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
     for name, info in model.model_fields.items():
         kind = info.annotation
@@ -296,6 +429,35 @@ def test_every_setting_has_a_behaviour_test() -> None:
     assert untested == [], "settings whose behaviour no test shows"
     missing = sorted(t for tests in BEHAVIOUR_TESTS.values() for t in tests if not _test_exists(t))
     assert missing == [], "named tests that do not exist"
+
+
+@pytest.mark.parametrize(
+    ("model", "registry"),
+    [
+        (WebhookSettings, WEBHOOK_BEHAVIOUR_TESTS),
+        (ReferralFormSettings, REFERRAL_FORM_BEHAVIOUR_TESTS),
+    ],
+    ids=["webhook", "referral_form"],
+)
+def test_every_service_setting_has_a_behaviour_test(
+    model: type[BaseModel], registry: dict[str, tuple[str, ...]]
+) -> None:
+    settings = set(_leaves(model))
+    assert sorted(settings - set(registry)) == [], "settings without a behaviour test"
+    assert sorted(set(registry) - settings) == [], "registry names unknown settings"
+    assert sorted(name for name, tests in registry.items() if not tests) == []
+    missing = sorted(t for tests in registry.values() for t in tests if not _test_exists(t))
+    assert missing == [], "named tests that do not exist"
+
+
+def test_every_event_setting_the_registry_sends_to_the_callout_cases_has_one() -> None:
+    """An events.* setting named for the parametrised callout test must be one of its cases."""
+    claimed = {
+        name.removeprefix("events.")
+        for name, tests in WEBHOOK_BEHAVIOUR_TESTS.items()
+        if _EVENTS in tests
+    }
+    assert claimed == {case.setting for case in EVENT_CASES}
 
 
 # --- end to end: REFNET_* variable → the CLI → a different figure ------------------------

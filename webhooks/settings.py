@@ -193,8 +193,13 @@ class WebhookSettings(BaseSettings):
         )
 
     def event_rules(self) -> EventRules:
-        """The event rules with this service's hold period."""
-        return self.events.model_copy(update={"hold_period": self.hold_period})
+        """The event rules with this service's hold period.
+
+        ``REFNET_WEBHOOK_HOLD_PERIOD`` wins when set; otherwise the one given with the other
+        event rules (``REFNET_WEBHOOK_EVENTS__HOLD_PERIOD``), which was once silently dropped.
+        """
+        hold = self.hold_period or self.events.hold_period
+        return self.events.model_copy(update={"hold_period": hold})
 
 
 def _present(secret: SecretStr | None) -> bool:

@@ -33,5 +33,6 @@ def writable_objects(adapter: HubSpotAdapter, settings: Settings) -> list[Mapped
         connector_config=settings.intelligence.connector,
         rules=settings.rules,
         paths=settings.intelligence.paths,
+        money=settings.money,
     )
     return [o for o in objects if adapter.writable(o.name)]

@@ -22,7 +22,10 @@ def build_target(settings: Settings) -> SyncTarget:
         settings.salesforce, mappings, request_timeout=settings.salesforce.request_timeout
     )
     objects = mapped_objects(
-        mappings, settings.rules.multiplier, connector_config=settings.intelligence.connector
+        mappings,
+        settings.rules.multiplier,
+        connector_config=settings.intelligence.connector,
+        money=settings.money,
     )
     return SyncTarget(
         "salesforce",

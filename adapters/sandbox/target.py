@@ -68,6 +68,7 @@ def build_target(settings: Settings) -> SyncTarget:
         adapter.mappings,
         settings.rules.multiplier,
         connector_config=settings.intelligence.connector,
+        money=settings.money,
     )
     return SyncTarget(
         "sandbox",

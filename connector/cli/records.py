@@ -156,8 +156,13 @@ def show_member(
                 *(other for other, _ in strongest),
             ],
         )
-    score = multiplier_score(member_id, given, state.settings.rules.multiplier, as_of=utcnow())
-    balance = win_win_balances([*given, *received], contributions=contributions).get(member_id)
+    valuation = state.settings.money  # valued as `refnet report` values them
+    score = multiplier_score(
+        member_id, given, state.settings.rules.multiplier, as_of=utcnow(), money=valuation
+    )
+    balance = win_win_balances([*given, *received], valuation, contributions=contributions).get(
+        member_id
+    )
     knows, known_by = len(outgoing), len(incoming)
     details = {
         "member": found,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from connector.as_of import store_as_of
+from connector.as_of import as_of_caption, store_as_of
 from connector.cli.json_flag import JsonFlag
 from connector.cli.output import console, print_json, table
 from connector.cli.state import CliState
@@ -49,6 +49,7 @@ def report(
     # The whole day counts: a referral logged at 15:00 on the day existed "on" the day.
     day_end = None if as_of is None else datetime.combine(as_of.date(), time.max, tzinfo=UTC)
     when = day_end or utcnow()
+    note = None if as_of is None else as_of_caption(as_of.date())
     with store_as_of(state.store, day_end) as store:
         data = build_report(
             store,
@@ -59,12 +60,14 @@ def report(
             money=settings.money,
         )
         if html is not None:
-            write_html_report(html, data, store, settings.rules, settings.intelligence)
+            write_html_report(html, data, store, settings.rules, settings.intelligence, note=note)
     if as_json:
         print_json(data)
         return
     for section in report_sections(data):
         console.print(table(section.title, section.columns, section.rows))
+    if note is not None:
+        console.print(note, markup=False)
     if html is not None:
         console.print(_("wrote {file}").format(file=html), markup=False)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,9 @@ _STATEFUL: dict[str, tuple[str, StateMachine[Any]]] = {
     "membership": ("status", MEMBERSHIP),
     "introduction": ("status", INTRODUCTION),
 }
+
+# Values besides the state whose changes are audited (``report --as-of`` rewinds them).
+_AUDITED_VALUES: dict[str, tuple[str, ...]] = {"referral": ("amount", "currency")}
 
 # Natural keys that must be unique besides the id.
 _UNIQUE_PAIRS: dict[str, tuple[str, str]] = {
@@ -292,6 +295,23 @@ def _duplicate_id(unit: str, first: int) -> str:
     else:
         text = _("duplicate id; first used at line {number}; keep one row")
     return text.format(number=first)
+
+
+def _changed_at(record: Record) -> datetime | None:
+    """When the file says the record reached its state (None: now, the time of the import).
+
+    ``report --as-of`` rewinds states by their audit times; a referral imported as won on
+    the day it was won (``status_changed_at``) must count as won from that day, not from
+    the import. A time in the future is not believed: the audit says now.
+    """
+    name = _changed_at_field(record)
+    value = getattr(record, name, None) if name else None
+    return min(value, utcnow()) if isinstance(value, datetime) else None
+
+
+def _changed_at_field(record: Record) -> str:
+    """The field holding since when ``record`` is in its state ('' if it has none)."""
+    return next((n for n in ("status_changed_at", "stage_changed_at") if hasattr(record, n)), "")
 
 
 def _first_state(kind: str) -> object:
@@ -538,13 +558,16 @@ class _FileImport:
         after = getattr(record, state_field)
         before = getattr(old, state_field) if old is not None else None
         reason = f"imported from {row.file} {row.unit} {row.number}"
+        if old is not None:
+            self._audit_values(row.kind, old, record, reason)
         if old is None:
             # A new record that comes in past its first state (a member imported as partner,
             # a referral imported as won) is audited too; one in its first state is not.
             first = LadderStage.CUSTOMER if machine is LADDER else _first_state(row.kind)
             if after is not None and after != first:
                 self._audit(
-                    StageChange(machine.kind, record.id, state_field, None, after.value, reason)
+                    StageChange(machine.kind, record.id, state_field, None, after.value, reason),
+                    at=_changed_at(record),
                 )
             return record
         if before == after or before is None or after is None:
@@ -584,13 +607,37 @@ class _FileImport:
             self.errors.append(row.error(state_field, f"{exc}{fix}"))
             self.failed[row.kind].add(record.id)
             return None
+        at = _changed_at(record)
+        if at is not None and at == _changed_at(old):
+            # The file moved the state but did not say when (no or the same change time):
+            # it changed with this import, not when the record reached its former state.
+            at = utcnow()
+            record = record.model_copy(update={_changed_at_field(record): at})
         self._audit(
-            StageChange(machine.kind, record.id, state_field, before.value, after.value, reason)
+            StageChange(machine.kind, record.id, state_field, before.value, after.value, reason),
+            at=at,
         )
         return record
 
-    def _audit(self, change: StageChange) -> None:
-        self.tx.audit(change, actor=self.actor.name, event_ref=self.actor.event_ref)
+    def _audit_values(self, kind: str, old: Record, record: Record, reason: str) -> None:
+        """A re-import that changes a referral's amount or currency audits it (as the CLI
+        does), so ``report --as-of`` an earlier day shows the value it had then."""
+        for name in _AUDITED_VALUES.get(kind, ()):
+            before, now = getattr(old, name), getattr(record, name)
+            if before != now:
+                self._audit(
+                    StageChange(
+                        kind,
+                        record.id,
+                        name,
+                        None if before is None else str(before),
+                        "(cleared)" if now is None else str(now),
+                        reason,
+                    )
+                )
+
+    def _audit(self, change: StageChange, *, at: datetime | None = None) -> None:
+        self.tx.audit(change, actor=self.actor.name, event_ref=self.actor.event_ref, at=at)
         self.report.changes.append(change)
 
     def _check_references(

@@ -13,6 +13,7 @@ from connector.rules.ladder import (
     advance_ladder,
     ladder_facts,
     propose_demotion,
+    rung_earned_at,
 )
 from connector.rules.rewards import reward_for_won_referral, reward_id
 from connector.rules.stages import (
@@ -67,4 +68,5 @@ __all__ = [
     "reopen_referral",
     "reward_for_won_referral",
     "reward_id",
+    "rung_earned_at",
 ]

@@ -16,7 +16,14 @@ from connector.model import AgreementStatus, LadderStage, Member, Referral, Refe
 from connector.rules.config import LadderThresholds
 from connector.rules.stages import StageChange, move_ladder
 
-__all__ = ["DemotionProposal", "LadderFacts", "advance_ladder", "ladder_facts", "propose_demotion"]
+__all__ = [
+    "DemotionProposal",
+    "LadderFacts",
+    "advance_ladder",
+    "ladder_facts",
+    "propose_demotion",
+    "rung_earned_at",
+]
 
 
 @dataclass(frozen=True)
@@ -27,25 +34,67 @@ class LadderFacts:
     won: int = 0
     signed_agreements: int = 0
     last_referral_at: datetime | None = None
+    # When each fact came about, oldest first: a referral's ``status_changed_at``, an
+    # agreement's ``signed_on``. They date a rung to the fact that earned it, so a ladder
+    # derived later (by an import) is audited when it was earned, not when it was computed.
+    qualified_or_won_at: tuple[datetime, ...] = ()
+    won_at: tuple[datetime, ...] = ()
+    signed_at: tuple[datetime, ...] = ()
 
 
 def ladder_facts(
-    member_id: str, referrals: Iterable[Referral], agreement_statuses: Iterable[AgreementStatus]
+    member_id: str,
+    referrals: Iterable[Referral],
+    agreement_statuses: Iterable[AgreementStatus],
+    signed_at: Iterable[datetime] = (),
 ) -> LadderFacts:
-    """Count the facts from the member's referrals (any given) and its agreements' statuses."""
-    qualified_or_won = won = 0
+    """Count the facts from the member's referrals (any given) and its agreements' statuses.
+
+    ``signed_at`` are the days its signed agreements were signed (as datetimes), if known.
+    """
+    qualified_or_won: list[datetime] = []
+    won: list[datetime] = []
     last: datetime | None = None
     for referral in referrals:
         if referral.referrer_id != member_id:
             continue
         if referral.status in (ReferralStatus.QUALIFIED, ReferralStatus.WON):
-            qualified_or_won += 1
+            qualified_or_won.append(referral.status_changed_at)
         if referral.status is ReferralStatus.WON:
-            won += 1
+            won.append(referral.status_changed_at)
         if last is None or referral.created_at > last:
             last = referral.created_at
     signed = sum(1 for status in agreement_statuses if status is AgreementStatus.SIGNED)
-    return LadderFacts(qualified_or_won, won, signed, last)
+    return LadderFacts(
+        len(qualified_or_won),
+        len(won),
+        signed,
+        last,
+        tuple(sorted(qualified_or_won)),
+        tuple(sorted(won)),
+        tuple(sorted(signed_at)),
+    )
+
+
+def rung_earned_at(
+    stage: LadderStage, facts: LadderFacts, limits: LadderThresholds
+) -> datetime | None:
+    """When the facts first earned ``stage``: the moment its threshold was reached.
+
+    None when the facts do not say (no times known, or a threshold of zero).
+    """
+    candidates: list[datetime] = []
+    if stage is LadderStage.REFERRER:
+        candidates += _nth(facts.qualified_or_won_at, limits.referrer_min_qualified)
+    elif stage is LadderStage.PARTNER:
+        candidates += _nth(facts.won_at, limits.partner_min_won)
+        if limits.partner_on_signed_agreement:
+            candidates += facts.signed_at[:1]
+    return min(candidates, default=None)
+
+
+def _nth(times: tuple[datetime, ...], needed: int) -> list[datetime]:
+    return [times[needed - 1]] if 0 < needed <= len(times) else []
 
 
 def _next_rung(

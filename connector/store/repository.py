@@ -350,6 +350,18 @@ class Tx:
             )
         )
 
+    def last_audit_at(self, kinds: tuple[str, ...], record_id: str, field: str) -> datetime | None:
+        """When ``field`` of the record last changed, by the audit (None: never audited).
+
+        Filtered by kind and record id, so it searches ``ix_audit_log_kind_record``.
+        """
+        table = schema.audit_log
+        query = select(func.max(table.c.at)).where(
+            table.c.kind.in_(kinds), table.c.record_id == record_id, table.c.field == field
+        )
+        value = self.connection.execute(query).scalar()
+        return value if isinstance(value, datetime) else None
+
     def audit_trail(self, record_id: str | None = None, *, limit: int = 200) -> list[AuditEntry]:
         table = schema.audit_log
         query = select(table).order_by(table.c.id.desc()).limit(limit)

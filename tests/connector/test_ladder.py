@@ -11,6 +11,7 @@ from connector.rules import (
     advance_ladder,
     ladder_facts,
     propose_demotion,
+    rung_earned_at,
 )
 from tests.connector.factories import T0, member, referral
 
@@ -84,9 +85,24 @@ def test_ladder_facts_count_only_the_members_own_referrals() -> None:
         referral("r4", "c2", "x", status=ReferralStatus.WON),
     ]
     facts = ladder_facts("c1", refs, [AgreementStatus.SIGNED, AgreementStatus.FAILED])
-    assert facts == LadderFacts(
-        qualified_or_won=2, won=1, signed_agreements=1, last_referral_at=T0 + timedelta(days=3)
+    counted = (facts.qualified_or_won, facts.won, facts.signed_agreements, facts.last_referral_at)
+    assert counted == (2, 1, 1, T0 + timedelta(days=3))
+    assert facts.won_at == (refs[0].status_changed_at,)
+    assert facts.qualified_or_won_at == tuple(sorted(r.status_changed_at for r in refs[:2]))
+
+
+def test_a_rung_is_dated_by_the_fact_that_reached_its_threshold() -> None:
+    day = [T0 + timedelta(days=n) for n in range(4)]
+    facts = LadderFacts(
+        qualified_or_won=3, won=2, qualified_or_won_at=(day[0], day[1], day[3]), won_at=day[1:3]
     )
+    two = LadderThresholds(referrer_min_qualified=2, partner_min_won=2)
+    assert rung_earned_at(LadderStage.REFERRER, facts, two) == day[1]
+    assert rung_earned_at(LadderStage.PARTNER, facts, two) == day[2]
+    three = LadderThresholds(partner_min_won=3)
+    assert rung_earned_at(LadderStage.PARTNER, facts, three) is None  # not earned
+    signed = LadderFacts(signed_agreements=1, signed_at=(day[0],))
+    assert rung_earned_at(LadderStage.PARTNER, signed, three) == day[0]
 
 
 def test_inactive_referrer_is_proposed_one_rung_down_never_moved() -> None:

@@ -10,13 +10,16 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.bulk import BulkOptions
+from adapters.salesforce.target import build_target as salesforce_target
 from adapters.sandbox import Sandbox, run_sandbox
 from adapters.sandbox.target import salesforce_adapter
 from connector.model import Circle, Referral, ReferralStatus
+from connector.report import build_report
 from connector.rules import RulesConfig
 from connector.settings import load_settings
 from connector.store import Store
 from connector.sync.engine import RunSummary, run_sync
+from mappings.loader import load_mappings
 from mappings.objects import mapped_objects
 from tests.connector.factories import member, referral
 
@@ -190,3 +193,38 @@ def test_the_sandbox_composite_answers_per_subrequest_and_keeps_the_documented_l
         json={"allOrNone": False, "compositeRequest": [{**good, "body": too_many}]},
     )
     assert answer["compositeResponse"][0]["body"][0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+
+def test_synced_scores_value_money_as_the_report_does(
+    store: Store, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The score the CRM shows is the score `refnet report` shows, with the `[money]`
+    settings: a deal won in CHF counts by the configured rate in both."""
+    monkeypatch.setenv("REFNET_MONEY__RATES", '{"CHF": "1.05"}')
+    monkeypatch.setenv("REFNET_SALESFORCE__SESSION_ID", "00Dxx!session")  # no HTTP to build
+    monkeypatch.setenv("REFNET_SALESFORCE__INSTANCE_URL", "https://example.my.salesforce.com")
+    settings = load_settings()
+    with store.transaction() as tx:
+        tx.put_many([member("m1"), member("p1", circle=Circle.PROSPECT)])
+        tx.put(
+            referral("r1", "m1", "p1", status=ReferralStatus.WON, amount="80000").model_copy(
+                update={"currency": "CHF"}
+            )
+        )
+    # The objects `refnet sync --target salesforce` builds from the settings, over the
+    # sandbox's org through simple-salesforce.
+    objects = salesforce_target(settings).objects
+    summary = run_sync(store, _adapter(sandbox, bulk_threshold=10**6), objects, target="sandbox")
+    assert summary.counts.failed == 0
+    crm = sandbox.salesforce_client()
+    (row,) = crm.query_all(
+        "SELECT Refnet_Multiplier_Score__c FROM Contact WHERE Refnet_Id__c = 'm1'"
+    )["records"]
+    as_of = mapped_objects(load_mappings("salesforce"), settings.rules.multiplier)[0].as_of
+    report = build_report(store, settings.rules, as_of=as_of, money=settings.money)
+    (top,) = [m for m in report.top_multipliers if m.score.member_id == "m1"]
+    assert row["Refnet_Multiplier_Score__c"] == round(top.score.score, 2)
+    # Without the rate the CHF deal is worth nothing to the score: the setting acts.
+    unconverted = build_report(store, settings.rules, as_of=as_of)
+    (plain,) = [m for m in unconverted.top_multipliers if m.score.member_id == "m1"]
+    assert round(plain.score.score, 2) != row["Refnet_Multiplier_Score__c"]
