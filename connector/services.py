@@ -35,6 +35,7 @@ from connector.model import (
     ReferralStatus,
     utcnow,
 )
+from connector.report_words import value_label
 from connector.rules import (
     DemotionProposal,
     LadderFacts,
@@ -214,7 +215,9 @@ def advance(
                 tx,
                 moved.referrer_id,
                 rules,
-                cause=f"referral '{moved.id}' {moved.status.value}",
+                cause=_("referral '{id}' {status}").format(
+                    id=moved.id, status=value_label(moved.status.value)
+                ),
                 actor=actor,
                 at=when,
             )
@@ -274,7 +277,7 @@ def _advance_agreement(
             tx,
             partnership.member_id,
             rules,
-            cause=f"agreement '{agreement.id}' signed",
+            cause=_("agreement '{id}' signed").format(id=agreement.id),
             actor=actor,
             at=when,
         )

@@ -264,7 +264,11 @@ def _import_files(
             for member_id in sorted(report.ladder_candidates):
                 report.changes.extend(
                     evaluate_ladder(
-                        tx, member_id, rules, cause=f"import of {report.file}", actor=file_actor
+                        tx,
+                        member_id,
+                        rules,
+                        cause=_("import of {file}").format(file=report.file),
+                        actor=file_actor,
                     )
                 )
         if dry_run:
@@ -523,7 +527,13 @@ class _FileImport:
         state_field, machine = _STATEFUL[row.kind]
         after = getattr(record, state_field)
         before = getattr(old, state_field) if old is not None else None
-        reason = f"imported from {row.file} {row.unit} {row.number}"
+        # Audit reasons are stored in the language of the process that imports (a German
+        # import writes German reasons); they are not translated again when shown.
+        if row.unit == "record":
+            reason = _("imported from {file} record {number}")
+        else:
+            reason = _("imported from {file} line {number}")
+        reason = reason.format(file=row.file, number=row.number)
         if old is None:
             # A new record that comes in past its first state (a member imported as partner,
             # a referral imported as won) is audited too; one in its first state is not.

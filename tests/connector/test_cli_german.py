@@ -95,9 +95,6 @@ NEUTRAL = {
 # (domain reasons, the club's and the intelligence module's texts). Each pattern names its
 # owner; once those branches are merged they match nothing and can go.
 TRANSLATED_ELSEWHERE = [
-    # connector/importing and connector/rules: stage change reasons
-    re.compile(r"imported from \S+( (line|record) \d+)?"),
-    re.compile(r"\d+ referral\(s\) qualified or won \(threshold \d+\)(; import of \S+)?"),
     # connector/club/todo.py: the moderator's to-dos
     re.compile(r"\w+: (make it|ask both how it went); record outcome and value"),
     re.compile(r"trial ends \S+: full membership \(rules accepted\?\) or goodbye"),
@@ -362,3 +359,30 @@ def test_help_pages_are_german_including_typers_own_panels(tmp_path: Path) -> No
     assert "Optionen" in german and "Befehle" in german
     assert "Mitglieder auflisten, wahlweise eines Kreises oder einer Stufe." in german
     assert "List and show members" not in german
+
+
+def test_a_german_import_writes_german_stage_change_reasons(tmp_path: Path) -> None:
+    """The audit reasons are written in the importing process's language, with real plurals."""
+    environ = {
+        **os.environ,
+        "REFNET_LANGUAGE": "de",
+        "REFNET_DATABASE_URL": f"sqlite:///{tmp_path / 'refnet.db'}",
+        "COLUMNS": "300",
+    }
+    refnet = str(Path(sys.executable).parent / "refnet")
+    files = [str(SAMPLE_DIR / name) for name in ("members.csv", "referrals.csv")]
+    for args in (["init"], ["import", *files]):
+        printed = subprocess.run(
+            [refnet, *args], env=environ, capture_output=True, text=True, check=True, cwd=tmp_path
+        ).stdout
+    lines = [_squeezed(line) for line in printed.splitlines()]
+    assert "│ Empfehlung │ ref-0001 │ │ gewonnen │ importiert aus referrals.csv, Zeile 2 │" in lines
+    assert (
+        "│ Stufenleiter │ mem-cus-007 │ Kunde │ Empfehler │ 1 Empfehlung qualifiziert oder "
+        "gewonnen (Schwelle 1); Import von referrals.csv │"
+    ) in lines
+    assert (
+        "│ Stufenleiter │ mem-cus-013 │ Empfehler │ Partner │ 4 gewonnene Empfehlungen "
+        "(Schwelle 3); Import von referrals.csv │"
+    ) in lines
+    assert "qualified" not in printed and "(s)" not in printed and "imported" not in printed
