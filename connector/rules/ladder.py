@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from connector.i18n import format_date, ngettext
 from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.model import AgreementStatus, LadderStage, Member, Referral, ReferralStatus
 from connector.rules.config import LadderThresholds
 from connector.rules.stages import StageChange, move_ladder
@@ -166,5 +166,5 @@ def propose_demotion(
             "no referral since {day} (more than {days} day)",
             "no referral since {day} (more than {days} days)",
             days,
-        ).format(day=format_date(facts.last_referral_at.date()), days=days)
+        ).format(day=facts.last_referral_at.date().isoformat(), days=days)
     return DemotionProposal(member.id, stage, lower, inactive)

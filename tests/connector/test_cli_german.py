@@ -132,6 +132,25 @@ SHOWN_ENUMS: dict[str, type[StrEnum]] = {
 }
 
 
+# Reasons stored in the language of the process that wrote them (the German import's audit
+# reasons, the German sync run's refusals): data, once written, so the English run shows
+# them in German too.
+STORED_IN_THE_WRITERS_LANGUAGE = [
+    re.compile(r"importiert aus \S+, (Zeile|Datensatz) \d+"),
+    re.compile(
+        r"\d+ (Empfehlungen? qualifiziert oder gewonnen|gewonnene Empfehlungen?) "
+        r"\(Schwelle \d+\); Import von \S+"
+    ),
+    re.compile(r"\w+ zum refnet-Datensatz „[^“]+“ passt zu .* die richtige Salesforce-ID"),
+]
+
+
+def _without_stored_reasons(text: str) -> str:
+    for pattern in STORED_IN_THE_WRITERS_LANGUAGE:
+        text = pattern.sub(" ", text)
+    return text
+
+
 def _enum_values() -> set[str]:
     return {member.value for enum in SHOWN_ENUMS.values() for member in enum}
 
@@ -268,7 +287,7 @@ def _shared_texts(german: str, english: str) -> list[str]:
 def _english_texts(outputs: Outputs, command: tuple[str, ...]) -> list[str]:
     offending = []
     for text in _shared_texts(outputs.text["de", command], outputs.text["en", command]):
-        rest = text
+        rest = _without_stored_reasons(text)
         for pattern in TRANSLATED_ELSEWHERE:
             rest = pattern.sub(" ", rest)
         for value in outputs.data_values:
@@ -318,7 +337,7 @@ def test_json_output_does_not_depend_on_the_language(
     german, english = outputs.json["de", command], outputs.json["en", command]
     assert json.loads(german)  # real JSON, not a message
     assert _same(json.loads(german), json.loads(english))
-    assert "gewonnen" not in german
+    assert "gewonnen" not in _without_stored_reasons(german)
 
 
 def test_german_tables_show_german_money_and_days(outputs: Outputs) -> None:
