@@ -321,7 +321,7 @@ def test_the_rule_catches_an_untranslated_title_and_status(outputs: Outputs) -> 
 def test_the_import_summary_is_german(outputs: Outputs) -> None:
     lines = outputs.text["de", ("import",)].splitlines()
     assert (
-        "importiert members.csv (utf-8, getrennt durch Komma): Mitglied: 380 neu, 0 aktualisiert"
+        "importiert members.csv (utf-8, getrennt durch Komma): Mitglied: 381 neu, 0 aktualisiert"
     ) in lines
     # German thousands: 1.770 connections.
     assert (
