@@ -210,13 +210,22 @@ def log_referral(
                 "status",
                 None,
                 referral.status.value,
-                f"logged by hand: member '{giver.id}' referred '{person.id}' to "
-                f"{'member ' + repr(receiver.id) if receiver else 'us'}",
+                (
+                    _("logged by hand: member '{giver}' referred '{person}' to member '{receiver}'")
+                    if receiver
+                    else _("logged by hand: member '{giver}' referred '{person}' to us")
+                ).format(
+                    giver=giver.id, person=person.id, receiver=receiver.id if receiver else ""
+                ),
             )
         )
         record_changes(tx, changes, actor)
         changes += evaluate_ladder(
-            tx, giver.id, rules, cause=f"referral '{referral.id}' logged", actor=actor
+            tx,
+            giver.id,
+            rules,
+            cause=_("referral '{id}' logged").format(id=referral.id),
+            actor=actor,
         )
         return LoggedReferral(referral, person, created, changes)
 

@@ -37,6 +37,7 @@ from connector.model import (
     ReferralStatus,
     utcnow,
 )
+from connector.report_words import value_label
 from connector.rules import (
     DemotionProposal,
     LadderFacts,
@@ -245,7 +246,9 @@ def advance(
                 tx,
                 moved.referrer_id,
                 rules,
-                cause=f"referral '{moved.id}' {moved.status.value}",
+                cause=_("referral '{id}' {status}").format(
+                    id=moved.id, status=value_label(moved.status.value)
+                ),
                 actor=actor,
                 at=when,
             )
@@ -355,7 +358,7 @@ def _advance_agreement(
             tx,
             partnership.member_id,
             rules,
-            cause=f"agreement '{agreement.id}' signed",
+            cause=_("agreement '{id}' signed").format(id=agreement.id),
             actor=actor,
             at=when,
         )

@@ -49,6 +49,7 @@ from adapters.salesforce.linking import (
     LINK_BY,
     Linker,
     duplicate_matches,
+    existing_records,
 )
 from adapters.salesforce.metadata import ARCHIVE_FIELD
 from adapters.salesforce.package import package_components
@@ -356,15 +357,19 @@ class SalesforceAdapter:
                 links[key] = ids[0]
                 continue
             what = (
-                f"record {ids[0]}, already linked to refnet record '{taken[ids[0]]}'"
+                _("record {id}, already linked to refnet record '{key}'").format(
+                    id=ids[0], key=taken[ids[0]]
+                )
                 if len(ids) == 1
-                else f"{len(ids)} existing records ({', '.join(ids[:5])})"
+                else existing_records(ids)
             )
             outcomes[index] = RecordOutcome(
                 key,
                 ok=False,
                 code=AMBIGUOUS if len(ids) != 1 else "DUPLICATES_DETECTED",
-                message=f"duplicate rule: {mapping.object} for '{key}' matches {what}",
+                message=_("duplicate rule: {object} for '{key}' matches {what}").format(
+                    object=mapping.object, key=key, what=what
+                ),
             )
         if not links:
             return

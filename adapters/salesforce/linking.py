@@ -31,6 +31,8 @@ from typing import Any, Literal
 from simple_salesforce.format import format_soql
 
 from connector.crm import OutboundRecord, RecordOutcome
+from connector.i18n import format_number, ngettext
+from connector.i18n import gettext as _
 from connector.organisations import normalise_organisation
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "LinkPlan",
     "Linker",
     "duplicate_matches",
+    "existing_records",
 ]
 
 AMBIGUOUS = "AMBIGUOUS_MATCH"
@@ -101,9 +104,7 @@ class Linker:
             ids = found.get(value, [])
             if len(ids) > 1:
                 for key in keys:
-                    result.ambiguous[key] = _ambiguous(
-                        key, object_name, f"{len(ids)} existing records ({', '.join(ids[:5])})"
-                    )
+                    result.ambiguous[key] = _ambiguous(key, object_name, existing_records(ids))
                     result.candidates[key] = list(ids)
             elif ids:
                 for key in keys:
@@ -178,15 +179,23 @@ def _group(
     return found
 
 
+def existing_records(ids: list[str]) -> str:
+    """The duplicates a match found, the first five of them by id."""
+    return ngettext(
+        "{count} existing record ({ids})", "{count} existing records ({ids})", len(ids)
+    ).format(count=format_number(len(ids)), ids=", ".join(ids[:5]))
+
+
 def _ambiguous(key: str, object_name: str, what: str) -> RecordOutcome:
     return RecordOutcome(
         key,
         ok=False,
         code=AMBIGUOUS,
-        message=(
-            f"{object_name} for refnet record '{key}' matches {what}: neither linked nor "
-            "created; merge the duplicates in Salesforce or import the right Salesforce id"
-        ),
+        # Stored with the run in the language of the process that syncs, like the audit.
+        message=_(
+            "{object} for refnet record '{key}' matches {what}: neither linked nor created; "
+            "merge the duplicates in Salesforce or import the right Salesforce id"
+        ).format(object=object_name, key=key, what=what),
     )
 
 

@@ -19,6 +19,8 @@ import typer
 from adapters.sandbox.faults import HubSpotRateLimit
 from adapters.sandbox.salesforce_duplicates import org_counts
 from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
+from connector.i18n import format_number
+from connector.i18n import gettext as _
 
 __all__ = ["app", "serve"]
 
@@ -176,8 +178,13 @@ def _print_stats(state_dir: Path, db: Path | None, populated: bool) -> None:
     finally:
         sandbox.stop()
     duplicates = counts.pop("duplicates")
+    # The object names are Salesforce's API names and stay as they are in every language.
     typer.echo(
-        "Salesforce org: "
-        + ", ".join(f"{name} {count}" for name, count in counts.items())
-        + f"; duplicates (a 2nd Contact per e-mail, Account per organisation): {duplicates}"
+        _(
+            "Salesforce org: {counts}; duplicates (a 2nd Contact per e-mail, Account per "
+            "organisation): {duplicates}"
+        ).format(
+            counts=", ".join(f"{name} {format_number(count)}" for name, count in counts.items()),
+            duplicates=format_number(duplicates),
+        )
     )

@@ -20,6 +20,8 @@ from pydantic import SecretStr
 from adapters.hubspot.adapter import HubSpotAdapter
 from adapters.hubspot.target import writable_objects
 from adapters.sandbox.server import Sandbox, SandboxConfig, start_sandbox
+from connector.i18n import format_number, ngettext
+from connector.i18n import gettext as _
 from connector.settings import Settings
 from connector.sync.targets import SyncTarget
 from mappings.loader import load_mappings
@@ -41,11 +43,26 @@ def hubspot_adapter(settings: Settings, sandbox: Sandbox) -> HubSpotAdapter:
     )
 
 
-def _print_counts(sandbox: Sandbox, when: str) -> None:
+def _print_counts(sandbox: Sandbox, after: bool) -> None:
     counts = sandbox.hubspot_counts()
+    line = (
+        _("HubSpot portal after the sync: {contacts}, {companies}, {deals}")
+        if after
+        else _("HubSpot portal before the sync: {contacts}, {companies}, {deals}")
+    )
+    contacts, companies, deals = counts["contacts"], counts["companies"], counts["deals"]
     print(  # the demo's evidence, on the command's own output
-        f"HubSpot portal {when}: {counts['contacts']} contacts, {counts['companies']} companies, "
-        f"{counts['deals']} deals",
+        line.format(
+            contacts=ngettext("{count} contact", "{count} contacts", contacts).format(
+                count=format_number(contacts)
+            ),
+            companies=ngettext("{count} company", "{count} companies", companies).format(
+                count=format_number(companies)
+            ),
+            deals=ngettext("{count} deal", "{count} deals", deals).format(
+                count=format_number(deals)
+            ),
+        ),
         flush=True,
     )
 
@@ -53,8 +70,8 @@ def _print_counts(sandbox: Sandbox, when: str) -> None:
 def build_target(settings: Settings) -> SyncTarget:
     sandbox = start_sandbox(settings.sandbox_dir, SandboxConfig(hubspot_populated=True))
     atexit.register(sandbox.stop)
-    _print_counts(sandbox, "before the sync")
-    atexit.register(_print_counts, sandbox, "after the sync")  # runs before the stop
+    _print_counts(sandbox, after=False)
+    atexit.register(_print_counts, sandbox, after=True)  # runs before the stop
     adapter = hubspot_adapter(settings, sandbox)
     adapter.provision()
     return SyncTarget("sandbox-hubspot", adapter, writable_objects(adapter, settings))

@@ -14,6 +14,7 @@ from decimal import Decimal
 from connector.club.pilot import PilotReview, matched_by
 from connector.club.section import ClubSection
 from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.report_format import amount, number, percent
 from connector.report_format import day as _day
 from connector.report_words import value_label
@@ -71,13 +72,14 @@ def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
         ),
         ClubTable(
             _(
-                "club members: {active} active, {quiet} quiet, {trials} trial(s) ending "
-                "(first {top} of each)"
+                "club members: {active} active, {quiet} quiet, {trials} (first {top} of each)"
             ).format(
-                active=len(section.active),
-                quiet=len(section.quiet),
-                trials=len(section.trials_ending),
-                top=top,
+                active=number(len(section.active)),
+                quiet=number(len(section.quiet)),
+                trials=ngettext(
+                    "{count} trial ending", "{count} trials ending", len(section.trials_ending)
+                ).format(count=number(len(section.trials_ending))),
+                top=number(top),
             ),
             [_("member"), _("status"), _("last active"), _("note")],
             [

@@ -275,7 +275,11 @@ def _import_files(
             for member_id in sorted(report.ladder_candidates):
                 report.changes.extend(
                     evaluate_ladder(
-                        tx, member_id, rules, cause=f"import of {report.file}", actor=file_actor
+                        tx,
+                        member_id,
+                        rules,
+                        cause=_("import of {file}").format(file=report.file),
+                        actor=file_actor,
                     )
                 )
             for referral_id in sorted(report.won_referrals):
@@ -557,7 +561,13 @@ class _FileImport:
         state_field, machine = _STATEFUL[row.kind]
         after = getattr(record, state_field)
         before = getattr(old, state_field) if old is not None else None
-        reason = f"imported from {row.file} {row.unit} {row.number}"
+        # Audit reasons are stored in the language of the process that imports (a German
+        # import writes German reasons); they are not translated again when shown.
+        if row.unit == "record":
+            reason = _("imported from {file} record {number}")
+        else:
+            reason = _("imported from {file} line {number}")
+        reason = reason.format(file=row.file, number=row.number)
         if old is not None:
             self._audit_values(row.kind, old, record, reason)
         if old is None:

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.model import AgreementStatus, LadderStage, Member, Referral, ReferralStatus
 from connector.rules.config import LadderThresholds
 from connector.rules.stages import StageChange, move_ladder
@@ -103,18 +105,32 @@ def _next_rung(
     if stage is LadderStage.CUSTOMER and facts.qualified_or_won >= limits.referrer_min_qualified:
         return (
             LadderStage.REFERRER,
-            f"{facts.qualified_or_won} referral(s) qualified or won "
-            f"(threshold {limits.referrer_min_qualified})",
+            _qualified_or_won(facts.qualified_or_won, limits.referrer_min_qualified),
         )
     if stage is LadderStage.REFERRER:
         if facts.won >= limits.partner_min_won:
             return (
                 LadderStage.PARTNER,
-                f"{facts.won} won referral(s) (threshold {limits.partner_min_won})",
+                ngettext(
+                    "{count} won referral (threshold {threshold})",
+                    "{count} won referral(s) (threshold {threshold})",
+                    facts.won,
+                ).format(count=facts.won, threshold=limits.partner_min_won),
             )
         if limits.partner_on_signed_agreement and facts.signed_agreements > 0:
-            return LadderStage.PARTNER, "signed goal agreement"
+            return LadderStage.PARTNER, _("signed goal agreement")
     return None
+
+
+# The reasons are written to the audit trail in the language of the process that applies the
+# rules (an import, a sync, a CLI command). The English plurals keep their "(s)": the audit
+# trail and its tests already read that way; German gets real plural forms via ngettext.
+def _qualified_or_won(count: int, threshold: int) -> str:
+    return ngettext(
+        "{count} referral qualified or won (threshold {threshold})",
+        "{count} referral(s) qualified or won (threshold {threshold})",
+        count,
+    ).format(count=count, threshold=threshold)
 
 
 def advance_ladder(
@@ -130,7 +146,9 @@ def advance_ladder(
         if step is None:
             break
         target, why = step
-        member, change = move_ladder(member, target, reason=f"{why}; {cause}")
+        member, change = move_ladder(
+            member, target, reason=_("{why}; {cause}").format(why=why, cause=cause)
+        )
         changes.append(change)
     return member, changes
 
@@ -172,23 +190,30 @@ def propose_demotion(
     lower = LadderStage.CUSTOMER if stage is LadderStage.REFERRER else LadderStage.REFERRER
     if not _stage_supported(stage, facts, limits):
         if stage is LadderStage.REFERRER:
-            counted = f"{facts.qualified_or_won} referral(s) qualified or won"
-            needed = limits.referrer_min_qualified
+            why = _qualified_or_won(facts.qualified_or_won, limits.referrer_min_qualified)
         else:
-            counted = f"{facts.won} won referral(s) and no signed agreement"
-            needed = limits.partner_min_won
+            why = ngettext(
+                "{count} won referral and no signed agreement (threshold {threshold})",
+                "{count} won referral(s) and no signed agreement (threshold {threshold})",
+                facts.won,
+            ).format(count=facts.won, threshold=limits.partner_min_won)
         return DemotionProposal(
-            member.id, stage, lower, f"credit withdrawn: {counted} (threshold {needed})"
+            member.id, stage, lower, _("credit withdrawn: {why}").format(why=why)
         )
     horizon = timedelta(days=limits.demotion_inactive_days)
     if facts.last_referral_at is not None and as_of - facts.last_referral_at <= horizon:
         return None
-    since = (
-        f"since {facts.last_referral_at.date().isoformat()}" if facts.last_referral_at else "ever"
-    )
-    return DemotionProposal(
-        member.id,
-        stage,
-        lower,
-        f"no referral {since} (more than {limits.demotion_inactive_days} days)",
-    )
+    days = limits.demotion_inactive_days
+    if facts.last_referral_at is None:
+        inactive = ngettext(
+            "no referral ever (more than {days} day)",
+            "no referral ever (more than {days} days)",
+            days,
+        ).format(days=days)
+    else:
+        inactive = ngettext(
+            "no referral since {day} (more than {days} day)",
+            "no referral since {day} (more than {days} days)",
+            days,
+        ).format(day=facts.last_referral_at.date().isoformat(), days=days)
+    return DemotionProposal(member.id, stage, lower, inactive)
