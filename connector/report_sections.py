@@ -20,6 +20,7 @@ from connector.intelligence.summary import IntelligenceReport
 from connector.intelligence.tables import (
     CANDIDATE_COLUMNS,
     COMPANY_COLUMNS,
+    CONNECTOR_COLUMNS,
     EMPLOYEE_COLUMNS,
     OVERLAP_COLUMNS,
     SUGGESTION_COLUMNS,
@@ -285,15 +286,7 @@ def intelligence_sections(data: IntelligenceReport) -> list[Section]:
         ),
         Section(
             _("top connectors outside the company ({how})").format(how=how),
-            [
-                "#",
-                _("member"),
-                _("circle"),
-                _("score"),
-                _("bridge"),
-                _("betweenness"),
-                _("willing to introduce"),
-            ],
+            headers(CONNECTOR_COLUMNS),
             [
                 (
                     c.rank,

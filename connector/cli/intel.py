@@ -38,7 +38,9 @@ from connector.intelligence.service import (
 from connector.intelligence.summary import IntelligenceReport, RankedConnector
 from connector.intelligence.tables import (
     CANDIDATE_COLUMNS,
+    CONNECTOR_COLUMNS,
     candidate_rows,
+    headers,
 )
 from connector.report_sections import intelligence_sections
 
@@ -286,15 +288,7 @@ def connector_table(ranked: list[RankedConnector], *, exact: bool, scope: str = 
     how = _("exact betweenness") if exact else _("sampled betweenness")
     return table(
         _("top connectors {scope} ({how})").format(scope=scope, how=how).replace("  ", " "),
-        [
-            "#",
-            _("member"),
-            _("circle"),
-            _("score"),
-            _("bridge"),
-            _("betweenness"),
-            _("willing to introduce"),
-        ],
+        headers(CONNECTOR_COLUMNS),
         (
             (
                 c.rank,

@@ -24,6 +24,7 @@ from connector.report_words import value_label
 __all__ = [
     "CANDIDATE_COLUMNS",
     "COMPANY_COLUMNS",
+    "CONNECTOR_COLUMNS",
     "EMPLOYEE_COLUMNS",
     "OVERLAP_COLUMNS",
     "SUGGESTION_COLUMNS",
@@ -72,6 +73,15 @@ CANDIDATE_COLUMNS = [
     N_("why"),
 ]
 SUGGESTION_COLUMNS = [N_("member"), N_("member"), N_("score"), N_("why")]
+CONNECTOR_COLUMNS = [
+    "#",
+    N_("member"),
+    N_("circle"),
+    N_("score"),
+    N_("bridge"),
+    N_("betweenness"),
+    N_("willing to introduce"),
+]
 
 
 def headers(columns: Sequence[str]) -> list[str]:
