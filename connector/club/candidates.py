@@ -18,6 +18,7 @@ from datetime import date
 
 from connector.club.facts import ACTIVE, ClubFacts
 from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.model import Circle, ReferralStatus, Sentiment
 from connector.report_format import fixed, number
 from connector.rules.config import InviteWeights
@@ -80,7 +81,11 @@ def rank_invite_candidates(
             CriterionScore(
                 "loyal",
                 loyal,
-                _("customer since {since} ({years} years), {deals} won deal(s)").format(
+                ngettext(
+                    "customer since {since} ({years} years), {deals} won deal(s)",
+                    "customer since {since} ({years} years), {deals} won deal(s)",
+                    won_deals,
+                ).format(
                     since=f"{member.created_at.date():%m/%Y}",
                     years=fixed(years, 1),
                     deals=number(won_deals),
@@ -98,16 +103,22 @@ def rank_invite_candidates(
             CriterionScore(
                 "willing",
                 min(1.0, len(statuses) / weights.willing_referrals),
-                _("already refers: {given} referral(s), {advanced} qualified or won").format(
-                    given=number(len(statuses)), advanced=number(advanced)
-                )
+                ngettext(
+                    "already refers: {given} referral(s), {advanced} qualified or won",
+                    "already refers: {given} referral(s), {advanced} qualified or won",
+                    len(statuses),
+                ).format(given=number(len(statuses)), advanced=number(advanced))
                 if statuses
                 else _("has not referred anyone yet"),
             ),
             CriterionScore(
                 "connected",
                 min(1.0, len(known) / weights.connected_members),
-                _("knows {count} member(s): {names}").format(count=number(len(known)), names=shown)
+                ngettext(
+                    "knows {count} member(s): {names}",
+                    "knows {count} member(s): {names}",
+                    len(known),
+                ).format(count=number(len(known)), names=shown)
                 if known
                 else _("knows no member yet"),
             ),

@@ -33,6 +33,7 @@ from datetime import date, datetime
 
 from connector.goals import AgreementProgress, GoalProgress, JointEventSource, measure_agreement
 from connector.i18n import gettext as _
+from connector.i18n import ngettext
 from connector.intelligence.config import HealthConfig
 from connector.model import (
     Agreement,
@@ -122,11 +123,17 @@ def _flags(
     total = given + received
     if total < config.min_activity:
         flags.append(
-            _(
-                "quiet: {total} referral(s) or contribution(s) in {quarters} quarter(s), "
-                "fewer than {minimum}"
-            ).format(
-                total=number(total), quarters=config.quarters, minimum=number(config.min_activity)
+            # English keeps "(s)" in both forms; German gets true plurals for both counts.
+            _("quiet: {activity} in {period}, fewer than {minimum}").format(
+                activity=ngettext(
+                    "{total} referral(s) or contribution(s)",
+                    "{total} referral(s) or contribution(s)",
+                    total,
+                ).format(total=number(total)),
+                period=ngettext(
+                    "{quarters} quarter(s)", "{quarters} quarter(s)", config.quarters
+                ).format(quarters=config.quarters),
+                minimum=number(config.min_activity),
             )
         )
     elif given / total >= config.one_sided_share:

@@ -91,25 +91,6 @@ NEUTRAL = {
     "worker",
 }
 
-# Texts that other modules print through the CLI and other branches of issue #19 translate
-# (domain reasons, the club's and the intelligence module's texts). Each pattern names its
-# owner; once those branches are merged they match nothing and can go.
-TRANSLATED_ELSEWHERE = [
-    # connector/club/todo.py: the moderator's to-dos
-    re.compile(r"\w+: (make it|ask both how it went); record outcome and value"),
-    re.compile(r"trial ends \S+: full membership \(rules accepted\?\) or goodbye"),
-    re.compile(
-        r"no club activity since \S+ \(quiet after \d+ months\): call, or ask whether to pause"
-    ),
-    re.compile(r"test phase ends \S+: run `refnet club review`"),
-    # connector/club/candidates.py: why a customer is worth inviting
-    re.compile(r"customer since \S+ \([\d.]+ years\), \d+ won deal\(s\)"),
-    re.compile(r"\d+ of \d+ referrals positive|knows \d+ member\(s\):"),
-    re.compile(r"already refers: \d+ referral\(s\), \d+ qualified or won"),
-    # connector/intelligence: why two club members should meet
-    re.compile(r"\bneeds .*\boffers\b.*"),
-]
-
 # Words split at spaces, table rules and punctuation; "org:fuchs-verpackungen" stays one word
 # (an identifier), "to-do" becomes two.
 _WORD = re.compile(r"[^\s│┃┏┓┗┛┡┩└┘┌┐├┤┬┴┼━─═╇╈╋┳┻|,;()'\"→↔—=+*/<>\[\]{}#?!]+")
@@ -288,8 +269,6 @@ def _english_texts(outputs: Outputs, command: tuple[str, ...]) -> list[str]:
     offending = []
     for text in _shared_texts(outputs.text["de", command], outputs.text["en", command]):
         rest = _without_stored_reasons(text)
-        for pattern in TRANSLATED_ELSEWHERE:
-            rest = pattern.sub(" ", rest)
         for value in outputs.data_values:
             if value in rest:  # whole values only, never a piece of a word
                 rest = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", rest)
