@@ -96,9 +96,12 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && REFNET_REFERRAL_FORM_SECRET=$(DEMO_FORM_SECRET) \
 		REFNET_REFERRAL_FORM_PUBLIC_BASE_URL=https://hooks.example.com \
 		../$(BIN)/refnet members link mem-cus-001
-	@echo "--- giving back (issue #18): the contributions ledger and the thank-you rewards still owed"
-	@echo "    (the report's win-win balance and partner health count them; the sample's reward rule is"
-	@echo "    examples/sample/refnet.toml: winning a referral by hand owes its referrer a voucher)"
+	@$(SAY) "--- giving back (issue #18): the contributions ledger and the thank-you rewards still owed" \
+		"--- Geben und Nehmen (Issue #18): die Beiträge und die noch ausstehenden Dankeschöns"
+	@$(SAY) "    (the report's win-win balance and partner health count them; the sample's reward rule is" \
+		"    (die Win-win-Bilanz und der Win-win-Zustand der Partner im Bericht zählen sie; die Dankeschön-Regel steht in"
+	@$(SAY) "    examples/sample/refnet.toml: winning a referral by hand owes its referrer a voucher)" \
+		"    examples/sample/refnet.toml: eine von Hand gewonnene Empfehlung schuldet ihrem Empfehler einen Gutschein)"
 	cp examples/sample/refnet.toml $(DEMO_DIR)/refnet.toml
 	cd $(DEMO_DIR) && ../$(BIN)/refnet contributions list --member mem-par-02
 	cd $(DEMO_DIR) && ../$(BIN)/refnet advance referral ref-0377 won --amount 18.500,00 \

@@ -281,7 +281,9 @@ def owe_reward(
         "status",
         None if stored is None else stored.status.value,
         reward.status.value,
-        f"reward rule: referral '{referral.id}' won by member '{referral.referrer_id}'",
+        _("reward rule: referral '{referral}' won by member '{member}'").format(
+            referral=referral.id, member=referral.referrer_id
+        ),
     )
     _record(tx, [change], actor, when)
     return [change]

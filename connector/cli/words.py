@@ -94,6 +94,14 @@ def _introduction_status() -> dict[str, str]:
     }
 
 
+def _contribution_status() -> dict[str, str]:
+    return {
+        "pending": pgettext("contribution status", "pending"),
+        "given": pgettext("contribution status", "given"),
+        "cancelled": pgettext("contribution status", "cancelled"),
+    }
+
+
 def _company_size() -> dict[str, str]:
     return {
         "micro": pgettext("company size", "micro"),
@@ -210,6 +218,7 @@ _CONTEXTS: dict[str, Callable[[], dict[str, str]]] = {
     "agreement status": _agreement_status,
     "membership status": _membership_status,
     "introduction status": _introduction_status,
+    "contribution status": _contribution_status,
     "company size": _company_size,
     "record kind": _record_kind,
     "inbox status": _inbox_status,
@@ -232,6 +241,7 @@ CONTEXT_OF_KIND = {
     "agreement": "agreement status",
     "membership": "membership status",
     "introduction": "introduction status",
+    "contribution": "contribution status",
 }
 
 

@@ -109,6 +109,7 @@ SHOWN_ENUMS: dict[str, type[StrEnum]] = {
     "agreement status": enums.AgreementStatus,
     "membership status": enums.MembershipStatus,
     "introduction status": enums.IntroductionStatus,
+    "contribution status": enums.ContributionStatus,
     "company size": enums.CompanySize,
 }
 
