@@ -66,6 +66,8 @@ def _catalogued_kinds() -> tuple[str, ...]:
         pgettext("record kind", "club"),
         pgettext("record kind", "membership"),
         pgettext("record kind", "introduction"),
+        pgettext("record kind", "joint_event"),
+        pgettext("record kind", "contribution"),
         pgettext("record kind", "ladder"),
         pgettext("record kind", "sync run"),
         pgettext("record kind", "inbox event"),
