@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,20 @@ ORG_ID = "00Dxx0000001gPLEAA"
 PUBLIC_BASE = "https://hooks.example.com"
 PORTAL_ID = 62515
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def refnet_logger() -> Iterator[logging.Logger]:
+    """Put the process's 'refnet' logger back after every webhook test.
+
+    ``configure_logging`` (called by `refnet serve` and by tests of the log format) sets
+    handlers and ``propagate = False`` on it; left so, later tests in the same process
+    (caplog, the secrets-hygiene test) saw no refnet records at all.
+    """
+    logger = logging.getLogger("refnet")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield logger
+    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,15 +24,6 @@ from webhooks.logs import FIELDS, configure_logging, redact_path
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
-
-
-@pytest.fixture
-def refnet_logger() -> Iterator[logging.Logger]:
-    """configure_logging changes the process's 'refnet' logger; put it back afterwards."""
-    logger = logging.getLogger("refnet")
-    saved = (list(logger.handlers), logger.level, logger.propagate)
-    yield logger
-    logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:
