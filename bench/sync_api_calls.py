@@ -15,10 +15,12 @@ every request it serves. For each volume of referrals (plus their members) it pr
 * one referral changed: write calls (must be 1).
 
     .venv/bin/python bench/sync_api_calls.py
+    .venv/bin/python bench/sync_api_calls.py --volumes 10000 --paths composite   # the 10x store
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import tempfile
@@ -112,10 +114,27 @@ def measure(volume: Volume, *, path: str) -> None:
 
 def main() -> None:
     # zeep (the Metadata API) reads the CA bundle from the environment; keep ours local.
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--volumes",
+        type=lambda text: [int(v) for v in text.split(",")],
+        default=list(VOLUMES),
+        help="referrals per run, comma-separated (10000: the 10x store)",
+    )
+    parser.add_argument(
+        "--paths",
+        type=lambda text: text.split(","),
+        default=list(PATHS),
+        help=f"write paths, comma-separated, of: {', '.join(PATHS)}",
+    )
+    arguments = parser.parse_args()
+    unknown = set(arguments.paths) - set(PATHS)
+    if unknown:
+        parser.error(f"unknown path(s): {', '.join(sorted(unknown))}")
     os.environ.pop("REQUESTS_CA_BUNDLE", None)
     print("write calls of refnet sync against the sandbox's Salesforce (members, referrals):")
-    for referrals in VOLUMES:
-        for path in PATHS:
+    for referrals in arguments.volumes:
+        for path in arguments.paths:
             measure(Volume(referrals), path=path)
 
 
