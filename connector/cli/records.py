@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import Annotated
 
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from connector.amounts import parse_amount, parse_currency
@@ -345,34 +347,43 @@ def list_referrals(
         )
         return
     console.print(
-        table(
+        referrals_table(
             _("referrals ({shown} of {total})").format(
                 shown=number(len(found)), total=number(total)
             ),
-            [
-                _("id"),
-                _("referrer"),
-                _("referred"),
-                _("recipient"),
-                _("status"),
-                _("sentiment"),
-                _("amount"),
-                _("date"),
-            ],
-            (
-                (
-                    r.id,
-                    names.get(r.referrer_id, r.referrer_id),
-                    names.get(r.referred_id, r.referred_id),
-                    names.get(r.recipient_id, r.recipient_id) if r.recipient_id else _("us"),
-                    word("referral status", r.status),
-                    word("sentiment", r.sentiment),
-                    money(r.amount, r.currency),
-                    day(r.created_at),
-                )
-                for r in found
-            ),
+            found,
+            names,
         )
+    )
+
+
+def referrals_table(title: str, referrals: Iterable[Referral], names: Mapping[str, str]) -> Table:
+    """Referrals as a sales user reads them: names for ids, words for states, money, day."""
+    return table(
+        title,
+        [
+            _("id"),
+            _("referrer"),
+            _("referred"),
+            _("recipient"),
+            _("status"),
+            _("sentiment"),
+            _("amount"),
+            _("date"),
+        ],
+        (
+            (
+                r.id,
+                names.get(r.referrer_id, r.referrer_id),
+                names.get(r.referred_id, r.referred_id),
+                names.get(r.recipient_id, r.recipient_id) if r.recipient_id else _("us"),
+                word("referral status", r.status),
+                word("sentiment", r.sentiment),
+                money(r.amount, r.currency),
+                day(r.created_at),
+            )
+            for r in referrals
+        ),
     )
 
 

@@ -15,8 +15,8 @@ import typer
 from connector.amounts import parse_amount, parse_currency
 from connector.cli.json_flag import JsonFlag
 from connector.cli.naming import MEMBER_HELP, names_of
-from connector.cli.output import console, day, money, number, print_changes, print_json, table
-from connector.cli.records import referrals_app
+from connector.cli.output import console, number, print_changes, print_json, table
+from connector.cli.records import referrals_app, referrals_table
 from connector.cli.state import CliState
 from connector.cli.words import word
 from connector.i18n import gettext as _
@@ -278,32 +278,7 @@ def find_command(
             )
         )
     if found.referrals:
-        console.print(
-            table(
-                _("referrals"),
-                [
-                    _("id"),
-                    _("referrer"),
-                    _("referred"),
-                    _("recipient"),
-                    _("status"),
-                    _("amount"),
-                    _("date"),
-                ],
-                (
-                    (
-                        r.id,
-                        names.get(r.referrer_id, r.referrer_id),
-                        names.get(r.referred_id, r.referred_id),
-                        names.get(r.recipient_id, r.recipient_id) if r.recipient_id else _("us"),
-                        word("referral status", r.status),
-                        money(r.amount, r.currency),
-                        day(r.created_at),
-                    )
-                    for r in found.referrals
-                ),
-            )
-        )
+        console.print(referrals_table(_("referrals"), found.referrals, names))
 
 
 def register(app: typer.Typer) -> None:
