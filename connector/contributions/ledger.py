@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
+from connector.contributions.derived import introduction_contributions
 from connector.errors import InputError, RecordValidationError
 from connector.i18n import gettext as _
 from connector.lookup import resolve_member_id
@@ -19,6 +20,7 @@ from connector.model import (
     Contribution,
     ContributionKind,
     ContributionStatus,
+    Introduction,
     new_id,
     utcnow,
 )
@@ -128,15 +130,31 @@ def list_contributions(
     status: ContributionStatus | None = None,
     kind: ContributionKind | None = None,
 ) -> list[Contribution]:
-    """Contributions a member gave or received (all without one), newest first."""
+    """Contributions a member gave or received (all without one), newest first.
+
+    The club introductions a moderator made are listed too (their ids are the
+    introduction's, with ``.a`` / ``.b``): they count in the win-win balance, so a list that
+    left them out could not explain the balance it stands beside.
+    """
     filters: dict[str, object] = {}
     if status is not None:
         filters["status"] = status.value
     if kind is not None:
         filters["kind"] = kind.value
+    recorded = tx.find(Contribution, **filters)
+    introductions = (
+        list(tx.find(Introduction))
+        if member_id is None
+        else tx.find_in(Introduction, {"member_a_id": [member_id], "member_b_id": [member_id]})
+    )
+    derived = [
+        c
+        for c in introduction_contributions(introductions)
+        if (status is None or c.status is status) and (kind is None or c.kind is kind)
+    ]
     found = [
         c
-        for c in tx.find(Contribution, **filters)
+        for c in [*recorded, *derived]
         if member_id is None or member_id in (c.giver_id, c.receiver_id)
     ]
     return sorted(found, key=lambda c: (c.given_on or c.created_at.date(), c.id), reverse=True)

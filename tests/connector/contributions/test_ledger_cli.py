@@ -96,6 +96,28 @@ def test_add_takes_members_by_name_or_e_mail_and_lists_them(run, people: Store) 
     assert trail == [("contribution", "given")]
 
 
+def test_the_list_shows_the_club_introductions_the_balance_counts(run, people: Store) -> None:  # type: ignore[no-untyped-def]
+    with people.transaction() as tx:
+        tx.put_many(
+            [
+                club(),
+                introduction("int-1", "c1", "p1", status=IntroductionStatus.MADE),
+                introduction("int-2", "c1", "e1", status=IntroductionStatus.SUGGESTED),
+                contribution("k1", ContributionKind.FAVOUR, "p1", None, on=date(2025, 6, 1)),
+            ]
+        )
+    listed = json.loads(run("contributions", "list", "--member", "c1", "--json").stdout)
+    # The made introduction gave c1 a contact; the merely suggested one gave nothing yet,
+    # and p1's favour to the company is not c1's.
+    assert [(c["id"], c["kind"], c["giver_id"]) for c in listed["contributions"]] == [
+        ("int-1.a", "introduction", None)
+    ]
+    everyone = json.loads(run("contributions", "list", "--json").stdout)["contributions"]
+    assert [c["id"] for c in everyone] == ["k1", "int-1.b", "int-1.a"]
+    favours = json.loads(run("contributions", "list", "--kind", "favour", "--json").stdout)
+    assert [c["id"] for c in favours["contributions"]] == ["k1"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
