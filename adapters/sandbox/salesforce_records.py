@@ -23,7 +23,12 @@ from adapters.sandbox.auth import USER_ID
 from adapters.sandbox.faults import Faults
 from adapters.sandbox.ids import is_salesforce_id, salesforce_id, salesforce_id_suffix
 from adapters.sandbox.salesforce_access import Grants, SalesforceAccess, Verb
-from adapters.sandbox.salesforce_duplicates import duplicate_result, find_duplicates
+from adapters.sandbox.salesforce_duplicates import (
+    MATCH_KEY,
+    duplicate_result,
+    find_duplicates,
+    match_value,
+)
 from adapters.sandbox.salesforce_schema import API_VERSION, SalesforceSchema, SfField, SfObject
 from adapters.sandbox.store import Store, iso_salesforce, parse_iso_ms
 
@@ -131,6 +136,22 @@ class SalesforceRecords:
                         ),
                     ),
                 )
+        # A sandbox folder written before creates looked duplicates up in the index gets its
+        # records' matching values once, so a duplicate of an old record is still refused.
+        store.meta("sf.duplicate_match_index", self._index_duplicate_matches)
+
+    def _index_duplicate_matches(self) -> str:
+        with self._store.transaction() as conn:
+            for object_name in ("Account", "Contact"):
+                for record in self.all(object_name):
+                    matched = match_value(object_name, record)
+                    if matched is not None:
+                        conn.execute(
+                            "INSERT OR IGNORE INTO sf_index (object, field, value, id) "
+                            "VALUES (?, ?, ?, ?)",
+                            (object_name, MATCH_KEY, matched, str(record["Id"])),
+                        )
+        return "1"
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -299,7 +320,15 @@ class SalesforceRecords:
 
     def _duplicates(self, obj: SfObject, record: Mapping[str, Any]) -> list[SfError]:
         """The standard duplicate rule's alert, which blocks an API create (see module)."""
-        ids = find_duplicates(obj.name, record, self.all(obj.name))
+        wanted = match_value(obj.name, record)
+        if wanted is None:
+            return []
+        candidates = self._store.query(
+            "SELECT r.fields FROM sf_index AS i JOIN sf_records AS r ON r.id = i.id "
+            "WHERE i.object = ? AND i.field = ? AND i.value = ? ORDER BY r.created_ms, r.id",
+            (obj.name, MATCH_KEY, wanted),
+        )
+        ids = find_duplicates(obj.name, record, (json.loads(row["fields"]) for row in candidates))
         if not ids:
             return []
         result = duplicate_result(obj.name, ids, API_VERSION)
@@ -560,6 +589,12 @@ class SalesforceRecords:
                     "INSERT OR IGNORE INTO sf_index (object, field, value, id) VALUES (?, ?, ?, ?)",
                     (obj.name, spec.name, _index_key(spec, str(value)), record_id),
                 )
+        matched = match_value(obj.name, merged)
+        if matched is not None:
+            conn.execute(
+                "INSERT OR IGNORE INTO sf_index (object, field, value, id) VALUES (?, ?, ?, ?)",
+                (obj.name, MATCH_KEY, matched, record_id),
+            )
         return record_id, created
 
 

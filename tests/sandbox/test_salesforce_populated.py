@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from adapters.sandbox import Sandbox, SandboxConfig, run_sandbox
 from adapters.sandbox.auth import USER_ID
-from adapters.sandbox.salesforce_duplicates import DUPLICATE_HEADER, org_counts
+from adapters.sandbox.salesforce_duplicates import DUPLICATE_HEADER, MATCH_KEY, org_counts
 from adapters.sandbox.salesforce_population import POPULATION, SALES_USER_ID
 from adapters.sandbox.salesforce_records import UpsertInput
 from connector.cli.app import app as cli_app
@@ -114,6 +115,36 @@ def test_editing_a_record_into_a_duplicate_only_reports(org: Sandbox, crm: Sales
     }
     (result,) = crm.restful("composite/sobjects", method="PATCH", json=body)
     assert result["success"], "the standard rules' action on edit is Allow with a report"
+
+
+def test_a_record_is_compared_by_its_current_email_after_an_edit(crm: Salesforce) -> None:
+    (jens,) = crm.query_all("SELECT Id, Email FROM Contact WHERE LastName = 'Schulz'")["records"]
+    edit = {"attributes": {"type": "Contact"}, "id": jens["Id"], "Email": "jens.schulz@neu.example"}
+    body = {"allOrNone": True, "records": [edit]}
+    (edited,) = crm.restful("composite/sobjects", method="PATCH", json=body)
+    assert edited["success"], edited
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        crm.Contact.create({"LastName": "Schulz", "Email": "JENS.SCHULZ@neu.example"})
+    assert refused.value.content[0]["errorCode"] == "DUPLICATES_DETECTED"
+    # The old address belongs to nobody any more.
+    assert crm.Contact.create({"LastName": "Schulz", "Email": jens["Email"]})["success"]
+
+
+def test_a_sandbox_folder_from_before_the_duplicate_index_still_refuses_duplicates(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "org"
+    config = SandboxConfig(salesforce_populated=True)
+    with run_sandbox(folder, config):
+        pass
+    with sqlite3.connect(folder / "sandbox.db") as old:  # as an older sandbox wrote it
+        assert old.execute("DELETE FROM sf_index WHERE field = ?", (MATCH_KEY,)).rowcount > 0
+        old.execute("DELETE FROM meta WHERE key = 'sf.duplicate_match_index'")
+    with run_sandbox(folder, config) as reopened:
+        crm = reopened.salesforce_client()
+        with pytest.raises(SalesforceMalformedRequest) as refused:
+            crm.Contact.create({"LastName": "Ott", "Email": "eva.ott@wagner-metallbau.example"})
+        assert refused.value.content[0]["errorCode"] == "DUPLICATES_DETECTED"
 
 
 def test_opportunities_derive_closed_and_won_from_the_stage(crm: Salesforce) -> None:
