@@ -244,6 +244,8 @@ class InboxWorker:
                 setattr(result, name, getattr(result, name) + getattr(outcome, name))
             for action in after_commit:
                 action()
+            # Intake waiting for the write lock goes before this batch's next transaction.
+            self.inbox.yield_write_lock()
 
     def _process_group(
         self,
