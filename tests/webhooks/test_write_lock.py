@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from connector.events import InboundEvent
-from connector.inbox import InboxStore
+from connector.inbox import InboxStore, enable_sqlite_wal
 from connector.inbox.schema import webhook_inbox
 from connector.inbox.write_lock import SqliteWriteLock, write_lock_for
 from connector.store import Store
@@ -89,4 +89,14 @@ def test_an_in_memory_database_takes_no_file_lock() -> None:
     assert lock.path is None
     with lock.held():
         pass
+    store.close()
+
+
+def test_every_sqlite_connection_syncs_each_commit_in_wal_mode_too(tmp_path: Path) -> None:
+    """Durable before the 2xx: FULL (2) syncs the WAL on every commit; NORMAL (1) would not."""
+    store = Store.open(f"sqlite:///{tmp_path / 'durable.db'}")
+    assert enable_sqlite_wal(store)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     store.close()
