@@ -4,8 +4,8 @@ The real service is started exactly as an operator would start it: ``refnet serv
 no options (gthread; on SQLite one web process x 16 threads, see ``webhooks.cli.web_defaults``;
 one supervised ``refnet worker`` process). The baseline is a Flask endpoint that only reads
 the body, under gunicorn with the same worker class, processes and threads; a second bare
-run with 2 processes x 4 threads (refnet's defaults before, and a setting that suits the bare
-endpoint better on two cores) shows how much the choice of setting moves the baseline.
+run with 2 processes x 4 threads (refnet's defaults before) shows how much the choice of
+setting moves the baseline itself.
 The same load generator (8 client threads, keep-alive, 10 signed
 HubSpot events per request) drives both; every event of the real run is a contact
 referred by a member, so the worker applies real changes (a prospect, a referral, audit

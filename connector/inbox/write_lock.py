@@ -64,7 +64,13 @@ class SqliteWriteLock:
             if self.path is None:
                 yield
                 return
-            lock_file = self._lock_file()
+            try:
+                lock_file = self._lock_file()
+            except OSError:
+                # No lock file (the directory is gone or read-only): SQLite's own locking
+                # still keeps writers apart, and the write itself reports the store's state.
+                yield
+                return
             waited = False
             try:
                 fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -100,3 +100,11 @@ def test_every_sqlite_connection_syncs_each_commit_in_wal_mode_too(tmp_path: Pat
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
     store.close()
+
+
+def test_a_lock_file_that_cannot_be_created_leaves_the_locking_to_sqlite(tmp_path: Path) -> None:
+    missing = tmp_path / "gone" / "store.db"  # its directory does not exist
+    lock = SqliteWriteLock(str(missing))
+    with lock.held():  # no error here: the write inside reports the store's state
+        pass
+    assert not Path(f"{missing}.writelock").exists()
