@@ -61,14 +61,8 @@ class SqliteWriteLock:
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._thread_lock:
-            if self.path is None:
-                yield
-                return
-            try:
-                lock_file = self._lock_file()
-            except OSError:
-                # No lock file (the directory is gone or read-only): SQLite's own locking
-                # still keeps writers apart, and the write itself reports the store's state.
+            lock_file = self._open_lock_file()
+            if lock_file is None:
                 yield
                 return
             waited = False
@@ -83,6 +77,16 @@ class SqliteWriteLock:
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
                 self._last.hold = (waited, time.monotonic() - taken)
+
+    def _open_lock_file(self) -> IO[bytes] | None:
+        if self.path is None:
+            return None
+        try:
+            return self._lock_file()
+        except OSError:
+            # No lock file (the directory is gone or read-only): SQLite's own locking still
+            # keeps writers apart, and the write itself reports the store's state (503).
+            return None
 
     def yield_turn(self) -> None:
         """Between a background writer's transactions: let intake have the lock first.
