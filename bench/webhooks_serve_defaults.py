@@ -1,10 +1,12 @@
 """`refnet serve` with its shipped defaults against a bare Flask endpoint, same gunicorn settings.
 
 The real service is started exactly as an operator would start it: ``refnet serve`` with
-no options (gthread, 2 web processes x 4 threads, and whatever it does with the inbox by
-default: since this branch, one supervised ``refnet worker`` process). The baseline is a
-Flask endpoint that only reads the body, under gunicorn with the same worker class,
-processes and threads. The same load generator (8 client threads, keep-alive, 10 signed
+no options (gthread; on SQLite one web process x 16 threads, see ``webhooks.cli.web_defaults``;
+one supervised ``refnet worker`` process). The baseline is a Flask endpoint that only reads
+the body, under gunicorn with the same worker class, processes and threads; a second bare
+run with 2 processes x 4 threads (refnet's defaults before) shows how much the choice of
+setting moves the baseline itself.
+The same load generator (8 client threads, keep-alive, 10 signed
 HubSpot events per request) drives both; every event of the real run is a contact
 referred by a member, so the worker applies real changes (a prospect, a referral, audit
 and outbox rows) while intake goes on. For comparison the real service is also run with
@@ -38,9 +40,10 @@ from webhooks_throughput import SECRET, Load, free_port, percentile  # noqa: E40
 from connector.inbox.schema import webhook_inbox  # noqa: E402
 from connector.model import Member  # noqa: E402
 from connector.store import Store  # noqa: E402
+from webhooks.cli import web_defaults  # noqa: E402
 
 REFNET = str(Path(sys.executable).with_name("refnet"))
-WORKERS, THREADS = 2, 4  # refnet serve's defaults
+PREVIOUS_WORKERS, PREVIOUS_THREADS = 2, 4  # refnet serve's defaults before one web process
 
 
 def environment(database_url: str, port: int) -> dict[str, str]:
@@ -149,19 +152,29 @@ def main() -> None:
         "--catch-up", type=float, default=120.0, help="seconds to wait for the worker after load"
     )
     args = parser.parse_args()
-    gunicorn = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread"]
-    gunicorn += ["--workers", str(WORKERS), "--threads", str(THREADS), "--log-level", "warning"]
+    workers, threads = web_defaults("sqlite:///bench.db")  # what `refnet serve` runs here
     rows: list[tuple[str, dict[str, float], str]] = []
     with tempfile.TemporaryDirectory(prefix="refnet-bench-") as workdir:
-        port = free_port()
-        url, _store = fresh_store(Path(workdir), "bare")
-        bare, _ = run(
-            [*gunicorn, "--bind", f"127.0.0.1:{port}", "webhooks_throughput:bare_app"],
-            environment(url, port),
-            port,
-            args,
-        )
-        rows.append(("bare Flask endpoint", figures(bare, args.batch), ""))
+        for name, processes, per_process in (
+            ("bare Flask endpoint", workers, threads),
+            (
+                f"  bare, {PREVIOUS_WORKERS} x {PREVIOUS_THREADS}",
+                PREVIOUS_WORKERS,
+                PREVIOUS_THREADS,
+            ),
+        ):
+            port = free_port()
+            url, _store = fresh_store(Path(workdir), f"bare{len(rows)}")
+            gunicorn = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread"]
+            gunicorn += ["--workers", str(processes), "--threads", str(per_process)]
+            gunicorn += ["--log-level", "warning", "--bind", f"127.0.0.1:{port}"]
+            bare, _ = run(
+                [*gunicorn, "webhooks_throughput:bare_app"],
+                environment(url, port),
+                port,
+                args,
+            )
+            rows.append((name, figures(bare, args.batch), ""))
         for name, extra in (("refnet serve (defaults)", []), ("  --inbox-workers 0", ["0"])):
             port = free_port()
             url, store = fresh_store(Path(workdir), f"serve{len(rows)}")
@@ -172,7 +185,7 @@ def main() -> None:
             store.close()
     print(
         f"intake ({args.seconds:g}s per side, {args.batch} events/request, 8 client threads, "
-        f"gunicorn gthread {WORKERS} workers x {THREADS} threads)"
+        f"gunicorn gthread {workers} workers x {threads} threads; ratios to the first row)"
     )
     base = rows[0][1]["events_per_s"]
     for name, f, note in rows:

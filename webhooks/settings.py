@@ -97,7 +97,7 @@ class WebhookSettings(BaseSettings):
     worker_lease_seconds: int = Field(default=60, ge=5)
     worker_max_attempts: int = Field(default=10, ge=1)
     worker_max_hold_seconds: float = Field(
-        default=0.25,
+        default=0.05,
         gt=0,
         description="a claimed batch commits what it has after this long and goes on in a new "
         "transaction (SQLite's write lock is not held longer while web processes wait)",

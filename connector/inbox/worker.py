@@ -98,7 +98,7 @@ class InboxWorker:
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 10,
         poll_interval: float = 1.0,
-        max_hold: float = 0.25,
+        max_hold: float = 0.05,
         stage_outcomes: Mapping[str, DealStageOutcomes] | None = None,
     ) -> None:
         self.store = store
@@ -244,6 +244,8 @@ class InboxWorker:
                 setattr(result, name, getattr(result, name) + getattr(outcome, name))
             for action in after_commit:
                 action()
+            # Intake waiting for the write lock goes before this batch's next transaction.
+            self.inbox.yield_write_lock()
 
     def _process_group(
         self,

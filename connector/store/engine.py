@@ -25,6 +25,10 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     # Webhook workers and the CLI may write at the same time; wait instead of failing.
     cursor.execute("PRAGMA busy_timeout=5000")
+    # Every commit synced to disk before it returns, in WAL mode too: webhook intake
+    # acknowledges an event after its commit, and NORMAL would lose the last commits of a
+    # WAL file on power loss. FULL is SQLite's own default; stated so no build changes it.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 

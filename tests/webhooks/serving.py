@@ -30,6 +30,7 @@ def free_port() -> int:
 class Served:
     base: str  # http://127.0.0.1:<port>
     output: str = ""  # what the server printed (stdout if captured, and stderr), once stopped
+    pid: int = 0  # the `refnet serve` process: gunicorn's master
 
 
 @contextmanager
@@ -38,10 +39,12 @@ def refnet_serve(
     *options: str,
     env: Mapping[str, str] | None = None,
     capture_stdout: bool = False,
+    workers: str | None = "1",
 ) -> Iterator[Served]:
     """Start ``refnet serve`` with every secret it needs, wait until it answers, stop it.
 
     Progress, not a clock, decides when starting has failed (see :mod:`tests.waiting`).
+    One web process unless ``workers`` says otherwise (None: refnet's default).
     """
     port = free_port()
     served = Served(f"http://127.0.0.1:{port}")
@@ -56,13 +59,21 @@ def refnet_serve(
     )
     environment.update(env or {})
     server = subprocess.Popen(
-        [REFNET, "serve", "--port", str(port), "--workers", "1", *options],
+        [
+            REFNET,
+            "serve",
+            "--port",
+            str(port),
+            *(("--workers", workers) if workers is not None else ()),
+            *options,
+        ],
         env=environment,
         cwd=tmp_path,
         stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+    served.pid = server.pid
     try:
 
         def up() -> bool:
