@@ -38,12 +38,12 @@ from connector.model import (
 from connector.money import MoneyConfig, MoneyTotals
 from connector.rules import DemotionProposal, RulesConfig
 from connector.scores import (
+    BalanceTallies,
     BalanceTally,
     MultiplierScore,
+    MultiplierTallies,
     PairBalance,
-    multiplier_scores,
-    pair_balances,
-    win_win_balances,
+    PairTallies,
 )
 from connector.services import demotion_proposals
 from connector.store import Store
@@ -102,7 +102,7 @@ def _referrals(db: Connection) -> Iterator[Referral]:
 
     The store validated each referral when it was written; validating 200,000 again only
     to count and score them was a large share of the report's time, and holding them all
-    most of its memory, so each measure streams its own pass.
+    most of its memory, so they are streamed once and every measure is fed from that pass.
     """
     table = tables.referrals
     result = db.execute(select(table).execution_options(yield_per=_FETCH_ROWS))
@@ -129,7 +129,7 @@ def build_report(
 
     Members are only counted and named here, so they are read as columns and aggregated in
     SQL, not built into records (at 100,000 members that was half the report's time).
-    Referrals are streamed, one pass per measure, never all held at once; health and goals
+    Referrals are streamed in one pass feeding every measure, never all held; health and goals
     get the partners' referrals, the only ones they count.
     """
     money = money or MoneyConfig()
@@ -164,22 +164,29 @@ def build_report(
             )
         }
         partner_ids = {p.member_id for p in partnerships}
+        contributions = [c for c in tx.find(Contribution) if c.created_at <= as_of]
+        contributions += introduction_contributions(introductions)
+        given = [c for c in contributions if c.counts and c.given_on and c.given_on <= as_of.date()]
         statuses: Counter[str] = Counter()
         won = MoneyTotals()
-        # Health and goals look at partners' referrals only: kept from the first pass.
+        multipliers = MultiplierTallies(money)
+        member_balances = BalanceTallies(money)
+        pair_tallies = PairTallies(money)
+        # Health and goals look at partners' referrals only: kept from the pass.
         partner_referrals: list[Referral] = []
+        # One pass feeds every measure: each row is read and built once, never held.
         for referral in _referrals(db):
             statuses[referral.status.value] += 1
             if referral.status is ReferralStatus.WON:
                 won.add(referral.amount, referral.currency)
             if referral.referrer_id in partner_ids or referral.recipient_id in partner_ids:
                 partner_referrals.append(referral)
-        scores = multiplier_scores(_referrals(db), rules.multiplier, as_of=as_of, money=money)
-        contributions = [c for c in tx.find(Contribution) if c.created_at <= as_of]
-        contributions += introduction_contributions(introductions)
-        given = [c for c in contributions if c.counts and c.given_on and c.given_on <= as_of.date()]
-        tallies = win_win_balances(_referrals(db), money, given)
-        all_pairs = pair_balances(_referrals(db), money, given)
+            multipliers.add(referral)
+            member_balances.add(referral)
+            pair_tallies.add(referral)
+        scores = multipliers.scores(rules.multiplier, as_of=as_of)
+        tallies = member_balances.balances(given)
+        all_pairs = pair_tallies.balances(given)
     ranked = [
         RankedMultiplier(
             rank,

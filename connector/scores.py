@@ -21,9 +21,12 @@ from connector.money import MoneyConfig, MoneyTotals
 from connector.rules.config import MultiplierWeights
 
 __all__ = [
+    "BalanceTallies",
     "BalanceTally",
     "MultiplierScore",
+    "MultiplierTallies",
     "PairBalance",
+    "PairTallies",
     "multiplier_score",
     "multiplier_scores",
     "multiplier_scores_of",
@@ -143,6 +146,26 @@ def multiplier_score(
     return _score(member_id, tally, weights, as_of)
 
 
+class MultiplierTallies:
+    """:func:`multiplier_scores` fed one referral at a time, so one pass over the referrals
+    can feed several measures (the report streams 200,000 of them once, not once each)."""
+
+    def __init__(self, money: MoneyConfig | None = None) -> None:
+        self._money = money or _DEFAULT_MONEY
+        self._tallies: dict[str, _ReferrerTally] = {}
+
+    def add(self, referral: Referral) -> None:
+        tally = self._tallies.get(referral.referrer_id)
+        if tally is None:
+            tally = self._tallies[referral.referrer_id] = _ReferrerTally(self._money)
+        tally.add(referral)
+
+    def scores(self, weights: MultiplierWeights, *, as_of: datetime) -> list[MultiplierScore]:
+        """Scores of every member that gave a referral, best first."""
+        scores = [_score(member, tally, weights, as_of) for member, tally in self._tallies.items()]
+        return sorted(scores, key=lambda s: (-s.score, s.member_id))
+
+
 def multiplier_scores(
     referrals: Iterable[Referral],
     weights: MultiplierWeights,
@@ -151,15 +174,10 @@ def multiplier_scores(
     money: MoneyConfig | None = None,
 ) -> list[MultiplierScore]:
     """Scores of every member that gave a referral, best first, in one pass."""
-    tallies: dict[str, _ReferrerTally] = {}
-    config = money or _DEFAULT_MONEY
+    tallies = MultiplierTallies(money)
     for referral in referrals:
-        tally = tallies.get(referral.referrer_id)
-        if tally is None:
-            tally = tallies[referral.referrer_id] = _ReferrerTally(config)
-        tally.add(referral)
-    scores = [_score(member, tally, weights, as_of) for member, tally in tallies.items()]
-    return sorted(scores, key=lambda s: (-s.score, s.member_id))
+        tallies.add(referral)
+    return tallies.scores(weights, as_of=as_of)
 
 
 def multiplier_scores_of(
@@ -240,6 +258,42 @@ def _contribution_value(contribution: Contribution, money: MoneyConfig) -> Decim
     return money.convert(contribution.value, contribution.currency) or Decimal(0)
 
 
+class BalanceTallies:
+    """:func:`win_win_balances` fed one referral at a time (see :class:`MultiplierTallies`)."""
+
+    def __init__(self, money: MoneyConfig | None = None) -> None:
+        self._money = money or _DEFAULT_MONEY
+        self._tallies: dict[str, BalanceTally] = {}
+
+    def add(self, referral: Referral) -> None:
+        tallies = self._tallies
+        value = _won_value(referral, self._money)
+        giver = tallies.setdefault(referral.referrer_id, BalanceTally())
+        giver.given += 1
+        giver.given_value += value
+        if referral.recipient_id is not None:
+            taker = tallies.setdefault(referral.recipient_id, BalanceTally())
+            taker.received += 1
+            taker.received_value += value
+
+    def balances(self, contributions: Iterable[Contribution] = ()) -> dict[str, BalanceTally]:
+        """The tallies of the referrals added, with the given ``contributions`` counted."""
+        tallies = self._tallies
+        for contribution in contributions:
+            if not contribution.counts:
+                continue
+            value = _contribution_value(contribution, self._money)
+            if contribution.giver_id is not None:
+                tallies.setdefault(contribution.giver_id, BalanceTally()).add_given(
+                    contribution, value
+                )
+            if contribution.receiver_id is not None:
+                tallies.setdefault(contribution.receiver_id, BalanceTally()).add_received(
+                    contribution, value
+                )
+        return tallies
+
+
 def win_win_balances(
     referrals: Iterable[Referral],
     money: MoneyConfig | None = None,
@@ -253,28 +307,10 @@ def win_win_balances(
     (no member) has no tally, so a favour from us is received by the member and given by
     no member. Pending and cancelled contributions do not count.
     """
-    tallies: dict[str, BalanceTally] = {}
-    config = money or _DEFAULT_MONEY
+    tallies = BalanceTallies(money)
     for referral in referrals:
-        value = _won_value(referral, config)
-        giver = tallies.setdefault(referral.referrer_id, BalanceTally())
-        giver.given += 1
-        giver.given_value += value
-        if referral.recipient_id is not None:
-            taker = tallies.setdefault(referral.recipient_id, BalanceTally())
-            taker.received += 1
-            taker.received_value += value
-    for contribution in contributions:
-        if not contribution.counts:
-            continue
-        value = _contribution_value(contribution, config)
-        if contribution.giver_id is not None:
-            tallies.setdefault(contribution.giver_id, BalanceTally()).add_given(contribution, value)
-        if contribution.receiver_id is not None:
-            tallies.setdefault(contribution.receiver_id, BalanceTally()).add_received(
-                contribution, value
-            )
-    return tallies
+        tallies.add(referral)
+    return tallies.balances(contributions)
 
 
 @dataclass(frozen=True)
@@ -284,6 +320,44 @@ class PairBalance:
     a: str
     b: str
     tally: BalanceTally = field(default_factory=BalanceTally)
+
+
+class PairTallies:
+    """:func:`pair_balances` fed one referral at a time (see :class:`MultiplierTallies`)."""
+
+    def __init__(self, money: MoneyConfig | None = None) -> None:
+        self._money = money or _DEFAULT_MONEY
+        self._pairs: dict[tuple[str, str], BalanceTally] = {}
+
+    def add(self, referral: Referral) -> None:
+        if referral.recipient_id is None:
+            return
+        giver, taker = referral.referrer_id, referral.recipient_id
+        a, b = sorted((giver, taker))
+        tally = self._pairs.setdefault((a, b), BalanceTally())
+        value = _won_value(referral, self._money)
+        if giver == a:
+            tally.given += 1
+            tally.given_value += value
+        else:
+            tally.received += 1
+            tally.received_value += value
+
+    def balances(self, contributions: Iterable[Contribution] = ()) -> list[PairBalance]:
+        """The pairs of the referrals added, with the given ``contributions`` counted."""
+        pairs = self._pairs
+        for contribution in contributions:
+            if not contribution.counts or None in (contribution.giver_id, contribution.receiver_id):
+                continue
+            giver, taker = str(contribution.giver_id), str(contribution.receiver_id)
+            a, b = sorted((giver, taker))
+            tally = pairs.setdefault((a, b), BalanceTally())
+            value = _contribution_value(contribution, self._money)
+            if giver == a:
+                tally.add_given(contribution, value)
+            else:
+                tally.add_received(contribution, value)
+        return [PairBalance(a, b, tally) for (a, b), tally in sorted(pairs.items())]
 
 
 def pair_balances(
@@ -298,30 +372,7 @@ def pair_balances(
     with the smaller id: ``given`` is what ``a`` referred or gave to ``b``, ``received`` what
     ``b`` referred or gave to ``a``.
     """
-    pairs: dict[tuple[str, str], BalanceTally] = {}
-    config = money or _DEFAULT_MONEY
+    tallies = PairTallies(money)
     for referral in referrals:
-        if referral.recipient_id is None:
-            continue
-        giver, taker = referral.referrer_id, referral.recipient_id
-        a, b = sorted((giver, taker))
-        tally = pairs.setdefault((a, b), BalanceTally())
-        value = _won_value(referral, config)
-        if giver == a:
-            tally.given += 1
-            tally.given_value += value
-        else:
-            tally.received += 1
-            tally.received_value += value
-    for contribution in contributions:
-        if not contribution.counts or None in (contribution.giver_id, contribution.receiver_id):
-            continue
-        giver, taker = str(contribution.giver_id), str(contribution.receiver_id)
-        a, b = sorted((giver, taker))
-        tally = pairs.setdefault((a, b), BalanceTally())
-        value = _contribution_value(contribution, config)
-        if giver == a:
-            tally.add_given(contribution, value)
-        else:
-            tally.add_received(contribution, value)
-    return [PairBalance(a, b, tally) for (a, b), tally in sorted(pairs.items())]
+        tallies.add(referral)
+    return tallies.balances(contributions)
