@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import Connection, func, select
 
@@ -97,22 +98,54 @@ class NetworkReport:
     pending_rewards: list[Contribution] = field(default_factory=list)  # oldest first
 
 
-def _referrals(db: Connection) -> Iterator[Referral]:
-    """Every referral, streamed, built from its row without validation.
+class _ReferralRow(NamedTuple):
+    """The fields of a referral the report's measures read (see :class:`ReferralFacts`)."""
+
+    referrer_id: str
+    recipient_id: str | None
+    sentiment: Sentiment
+    status: ReferralStatus
+    amount: Decimal | None
+    currency: str
+    created_at: datetime
+
+
+_STATUSES = {s.value: s for s in ReferralStatus}
+_SENTIMENTS = {s.value: s for s in Sentiment}
+
+
+def _referrals(
+    db: Connection, partner_ids: set[str]
+) -> Iterator[tuple[_ReferralRow, Referral | None]]:
+    """Every referral, streamed, as a light row; with its record for a partner's referral.
 
     The store validated each referral when it was written; validating 200,000 again only
-    to count and score them was a large share of the report's time, and holding them all
-    most of its memory, so they are streamed once and every measure is fed from that pass.
+    to count and score them was a large share of the report's time, holding them all most
+    of its memory, and even building each record unvalidated a fifth of it. So each row is
+    streamed once as the few fields the measures read; health and goals count partners'
+    referrals only, and get those as records (built without validation).
     """
     table = tables.referrals
     result = db.execute(select(table).execution_options(yield_per=_FETCH_ROWS))
     keys = list(result.keys())
     for row in result:
-        data = dict(zip(keys, row, strict=True))
-        data["circle"] = Circle(data["circle"])
-        data["sentiment"] = Sentiment(data["sentiment"])
-        data["status"] = ReferralStatus(data["status"])
-        yield Referral.model_construct(**data)
+        referral = _ReferralRow(
+            row.referrer_id,
+            row.recipient_id,
+            _SENTIMENTS[row.sentiment],
+            _STATUSES[row.status],
+            row.amount,
+            row.currency,
+            row.created_at,
+        )
+        record = None
+        if row.referrer_id in partner_ids or row.recipient_id in partner_ids:
+            data = dict(zip(keys, row, strict=True))
+            data["circle"] = Circle(data["circle"])
+            data["sentiment"] = referral.sentiment
+            data["status"] = referral.status
+            record = Referral.model_construct(**data)
+        yield referral, record
 
 
 def build_report(
@@ -175,12 +208,12 @@ def build_report(
         # Health and goals look at partners' referrals only: kept from the pass.
         partner_referrals: list[Referral] = []
         # One pass feeds every measure: each row is read and built once, never held.
-        for referral in _referrals(db):
+        for referral, record in _referrals(db, partner_ids):
             statuses[referral.status.value] += 1
             if referral.status is ReferralStatus.WON:
                 won.add(referral.amount, referral.currency)
-            if referral.referrer_id in partner_ids or referral.recipient_id in partner_ids:
-                partner_referrals.append(referral)
+            if record is not None:
+                partner_referrals.append(record)
             multipliers.add(referral)
             member_balances.add(referral)
             pair_tallies.add(referral)

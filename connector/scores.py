@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from connector.model import Contribution, Referral, ReferralStatus, Sentiment
 from connector.money import MoneyConfig, MoneyTotals
@@ -27,6 +28,7 @@ __all__ = [
     "MultiplierTallies",
     "PairBalance",
     "PairTallies",
+    "ReferralFacts",
     "multiplier_score",
     "multiplier_scores",
     "multiplier_scores_of",
@@ -36,6 +38,27 @@ __all__ = [
 
 
 _DEFAULT_MONEY = MoneyConfig()
+
+
+class ReferralFacts(Protocol):
+    """What the measures read of a referral: a :class:`~connector.model.Referral`, or a
+    lighter row with the same fields (the report streams 200,000 and builds no record each).
+    """
+
+    @property
+    def referrer_id(self) -> str: ...
+    @property
+    def recipient_id(self) -> str | None: ...
+    @property
+    def sentiment(self) -> Sentiment: ...
+    @property
+    def status(self) -> ReferralStatus: ...
+    @property
+    def amount(self) -> Decimal | None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
 
 
 @dataclass
@@ -48,7 +71,7 @@ class _ReferrerTally:
     won_by_currency: MoneyTotals = field(default_factory=MoneyTotals)
     last_positive_at: datetime | None = None
 
-    def add(self, referral: Referral) -> None:
+    def add(self, referral: ReferralFacts) -> None:
         if referral.sentiment is Sentiment.POSITIVE:
             self.positive += 1
             if self.last_positive_at is None or referral.created_at > self.last_positive_at:
@@ -154,7 +177,7 @@ class MultiplierTallies:
         self._money = money or _DEFAULT_MONEY
         self._tallies: dict[str, _ReferrerTally] = {}
 
-    def add(self, referral: Referral) -> None:
+    def add(self, referral: ReferralFacts) -> None:
         tally = self._tallies.get(referral.referrer_id)
         if tally is None:
             tally = self._tallies[referral.referrer_id] = _ReferrerTally(self._money)
@@ -244,7 +267,7 @@ class BalanceTally:
         return self.given / total if total else None
 
 
-def _won_value(referral: Referral, money: MoneyConfig) -> Decimal:
+def _won_value(referral: ReferralFacts, money: MoneyConfig) -> Decimal:
     """A won referral's amount in the base currency; 0 when open, lost or without a rate."""
     if referral.status is ReferralStatus.WON and referral.amount is not None:
         return money.convert(referral.amount, referral.currency) or Decimal(0)
@@ -265,7 +288,7 @@ class BalanceTallies:
         self._money = money or _DEFAULT_MONEY
         self._tallies: dict[str, BalanceTally] = {}
 
-    def add(self, referral: Referral) -> None:
+    def add(self, referral: ReferralFacts) -> None:
         tallies = self._tallies
         value = _won_value(referral, self._money)
         giver = tallies.setdefault(referral.referrer_id, BalanceTally())
@@ -329,7 +352,7 @@ class PairTallies:
         self._money = money or _DEFAULT_MONEY
         self._pairs: dict[tuple[str, str], BalanceTally] = {}
 
-    def add(self, referral: Referral) -> None:
+    def add(self, referral: ReferralFacts) -> None:
         if referral.recipient_id is None:
             return
         giver, taker = referral.referrer_id, referral.recipient_id
