@@ -242,6 +242,9 @@ def build_report(
         key=lambda b: (-abs(b.tally.balance), -(b.tally.given + b.tally.received), b.member_id),
     )[:top]
     pairs = sorted(all_pairs, key=lambda p: (-abs(p.tally.balance), p.a, p.b))[:top]
+    # A tally per member and per pair (300,000 at 100,000 members) is only needed for these
+    # top rows; dropped before the network graph is loaded, so the two never share the peak.
+    del multipliers, member_balances, pair_tallies, scores, tallies, all_pairs
     demotions = demotion_proposals(store, rules, as_of=as_of)
     partner_of = {p.id: p.member_id for p in partnerships}
     running = [a for a in agreements if a.period_start <= as_of.date()]

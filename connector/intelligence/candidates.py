@@ -172,11 +172,22 @@ class _Scorer:
         self._offers = [w.casefold() for w in target.offers]
         self._min_reach = target.min_reach
         self._weights = weights
+        self._known: dict[tuple[str | None, str | None, tuple[str, ...], int], float] = {}
 
     def score(self, prospect: Prospect, reach: int) -> float:
+        # Prospects share a few industries, regions and offer lists: each combination is
+        # scored once (the ranking scores three quarters of the network per target).
+        key = (prospect.industry, prospect.region, prospect.offers, reach)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = self._score(*key)
+        return known
+
+    def _score(
+        self, industry: str | None, region: str | None, offers: tuple[str, ...], reach: int
+    ) -> float:
         weights = self._weights
-        industry, region = prospect.industry, prospect.region
-        have = {o.casefold() for o in prospect.offers}
+        have = {o.casefold() for o in offers}
         wanted = self._offers
         return _weighted_score(
             (

@@ -96,21 +96,23 @@ def candidate_pool(tx: Tx, config: IntelligenceConfig) -> CandidatePool:
     again was most of the ranking's time and memory.
     """
     table = tables.members
-    query = select(table.c.id, table.c.name, table.c.circle, table.c.profile).where(
-        table.c.circle.in_([circle.value for circle in config.candidate_circles])
-    )
+    profile = table.c.profile
+    # Only the three profile fields scored, extracted by the database: decoding every
+    # member's whole profile was a third of the read.
+    query = select(
+        table.c.id,
+        table.c.name,
+        table.c.circle,
+        profile["industry"].as_string().label("industry"),
+        profile["region"].as_string().label("region"),
+        profile["offers"].label("offers"),
+    ).where(table.c.circle.in_([circle.value for circle in config.candidate_circles]))
     # In the order the circles are configured, each by id: the order tx.find gave.
     by_circle: dict[str, list[Prospect]] = {c.value: [] for c in config.candidate_circles}
     for row in tx.connection.execute(query.order_by(table.c.id)):
-        profile = row.profile
         by_circle[row.circle].append(
             Prospect(
-                row.id,
-                row.name,
-                row.circle,
-                profile.get("industry"),
-                profile.get("region"),
-                tuple(profile.get("offers") or ()),
+                row.id, row.name, row.circle, row.industry, row.region, tuple(row.offers or ())
             )
         )
     members = [prospect for circle in by_circle.values() for prospect in circle]
