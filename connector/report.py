@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from connector.club import ClubSection, build_club_sections
 from connector.contributions import introduction_contributions
@@ -50,7 +50,14 @@ from connector.services import demotion_proposals
 from connector.store import Store
 from connector.store import schema as tables
 
-__all__ = ["MemberBalance", "NetworkReport", "RankedMultiplier", "build_report"]
+__all__ = [
+    "MemberBalance",
+    "NetworkReport",
+    "RankedMultiplier",
+    "ReferralRow",
+    "build_report",
+    "referral_rows",
+]
 
 _FETCH_ROWS = 5_000
 # Agreements whose goals the report measures: running ones and those that ran to their end.
@@ -98,10 +105,13 @@ class NetworkReport:
     pending_rewards: list[Contribution] = field(default_factory=list)  # oldest first
 
 
-class _ReferralRow(NamedTuple):
-    """The fields of a referral the report's measures read (see :class:`ReferralFacts`)."""
+class ReferralRow(NamedTuple):
+    """The fields of a referral the report's measures and picture read (see
+    :class:`~connector.scores.ReferralFacts`): a row, not a record, since the store
+    validated every referral when it was written."""
 
     referrer_id: str
+    referred_id: str
     recipient_id: str | None
     sentiment: Sentiment
     status: ReferralStatus
@@ -114,9 +124,29 @@ _STATUSES = {s.value: s for s in ReferralStatus}
 _SENTIMENTS = {s.value: s for s in Sentiment}
 
 
+def _light(row: Row[Any]) -> ReferralRow:
+    return ReferralRow(
+        row.referrer_id,
+        row.referred_id,
+        row.recipient_id,
+        _SENTIMENTS[row.sentiment],
+        _STATUSES[row.status],
+        row.amount,
+        row.currency,
+        row.created_at,
+    )
+
+
+def referral_rows(db: Connection) -> Iterator[ReferralRow]:
+    """Every referral as a light row, in id order, streamed."""
+    table = tables.referrals
+    query = select(table).order_by(table.c.id).execution_options(yield_per=_FETCH_ROWS)
+    return (_light(row) for row in db.execute(query))
+
+
 def _referrals(
     db: Connection, partner_ids: set[str]
-) -> Iterator[tuple[_ReferralRow, Referral | None]]:
+) -> Iterator[tuple[ReferralRow, Referral | None]]:
     """Every referral, streamed, as a light row; with its record for a partner's referral.
 
     The store validated each referral when it was written; validating 200,000 again only
@@ -129,15 +159,7 @@ def _referrals(
     result = db.execute(select(table).execution_options(yield_per=_FETCH_ROWS))
     keys = list(result.keys())
     for row in result:
-        referral = _ReferralRow(
-            row.referrer_id,
-            row.recipient_id,
-            _SENTIMENTS[row.sentiment],
-            _STATUSES[row.status],
-            row.amount,
-            row.currency,
-            row.created_at,
-        )
+        referral = _light(row)
         record = None
         if row.referrer_id in partner_ids or row.recipient_id in partner_ids:
             data = dict(zip(keys, row, strict=True))

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from connector.model import Contribution, Referral, ReferralStatus, Sentiment
+from connector.model import Contribution, ReferralStatus, Sentiment
 from connector.money import MoneyConfig, MoneyTotals
 from connector.rules.config import MultiplierWeights
 
@@ -140,7 +140,7 @@ def _score(
 
 def multiplier_score(
     member_id: str,
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     weights: MultiplierWeights,
     *,
     as_of: datetime,
@@ -190,7 +190,7 @@ class MultiplierTallies:
 
 
 def multiplier_scores(
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     weights: MultiplierWeights,
     *,
     as_of: datetime,
@@ -205,7 +205,7 @@ def multiplier_scores(
 
 def multiplier_scores_of(
     member_ids: Iterable[str],
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     weights: MultiplierWeights,
     *,
     as_of: datetime,
@@ -318,7 +318,7 @@ class BalanceTallies:
 
 
 def win_win_balances(
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     money: MoneyConfig | None = None,
     contributions: Iterable[Contribution] = (),
 ) -> dict[str, BalanceTally]:
@@ -384,7 +384,7 @@ class PairTallies:
 
 
 def pair_balances(
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     money: MoneyConfig | None = None,
     contributions: Iterable[Contribution] = (),
 ) -> list[PairBalance]:
