@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from connector.club import ClubSection, build_club_sections
 from connector.contributions import introduction_contributions
@@ -38,18 +39,25 @@ from connector.model import (
 from connector.money import MoneyConfig, MoneyTotals
 from connector.rules import DemotionProposal, RulesConfig
 from connector.scores import (
+    BalanceTallies,
     BalanceTally,
     MultiplierScore,
+    MultiplierTallies,
     PairBalance,
-    multiplier_scores,
-    pair_balances,
-    win_win_balances,
+    PairTallies,
 )
 from connector.services import demotion_proposals
 from connector.store import Store
 from connector.store import schema as tables
 
-__all__ = ["MemberBalance", "NetworkReport", "RankedMultiplier", "build_report"]
+__all__ = [
+    "MemberBalance",
+    "NetworkReport",
+    "RankedMultiplier",
+    "ReferralRow",
+    "build_report",
+    "referral_rows",
+]
 
 _FETCH_ROWS = 5_000
 # Agreements whose goals the report measures: running ones and those that ran to their end.
@@ -97,22 +105,69 @@ class NetworkReport:
     pending_rewards: list[Contribution] = field(default_factory=list)  # oldest first
 
 
-def _referrals(db: Connection) -> Iterator[Referral]:
-    """Every referral, streamed, built from its row without validation.
+class ReferralRow(NamedTuple):
+    """The fields of a referral the report's measures and picture read (see
+    :class:`~connector.scores.ReferralFacts`): a row, not a record, since the store
+    validated every referral when it was written."""
+
+    referrer_id: str
+    referred_id: str
+    recipient_id: str | None
+    sentiment: Sentiment
+    status: ReferralStatus
+    amount: Decimal | None
+    currency: str
+    created_at: datetime
+
+
+_STATUSES = {s.value: s for s in ReferralStatus}
+_SENTIMENTS = {s.value: s for s in Sentiment}
+
+
+def _light(row: Row[Any]) -> ReferralRow:
+    return ReferralRow(
+        row.referrer_id,
+        row.referred_id,
+        row.recipient_id,
+        _SENTIMENTS[row.sentiment],
+        _STATUSES[row.status],
+        row.amount,
+        row.currency,
+        row.created_at,
+    )
+
+
+def referral_rows(db: Connection) -> Iterator[ReferralRow]:
+    """Every referral as a light row, in id order, streamed."""
+    table = tables.referrals
+    query = select(table).order_by(table.c.id).execution_options(yield_per=_FETCH_ROWS)
+    return (_light(row) for row in db.execute(query))
+
+
+def _referrals(
+    db: Connection, partner_ids: set[str]
+) -> Iterator[tuple[ReferralRow, Referral | None]]:
+    """Every referral, streamed, as a light row; with its record for a partner's referral.
 
     The store validated each referral when it was written; validating 200,000 again only
-    to count and score them was a large share of the report's time, and holding them all
-    most of its memory, so each measure streams its own pass.
+    to count and score them was a large share of the report's time, holding them all most
+    of its memory, and even building each record unvalidated a fifth of it. So each row is
+    streamed once as the few fields the measures read; health and goals count partners'
+    referrals only, and get those as records (built without validation).
     """
     table = tables.referrals
     result = db.execute(select(table).execution_options(yield_per=_FETCH_ROWS))
     keys = list(result.keys())
     for row in result:
-        data = dict(zip(keys, row, strict=True))
-        data["circle"] = Circle(data["circle"])
-        data["sentiment"] = Sentiment(data["sentiment"])
-        data["status"] = ReferralStatus(data["status"])
-        yield Referral.model_construct(**data)
+        referral = _light(row)
+        record = None
+        if row.referrer_id in partner_ids or row.recipient_id in partner_ids:
+            data = dict(zip(keys, row, strict=True))
+            data["circle"] = Circle(data["circle"])
+            data["sentiment"] = referral.sentiment
+            data["status"] = referral.status
+            record = Referral.model_construct(**data)
+        yield referral, record
 
 
 def build_report(
@@ -129,7 +184,7 @@ def build_report(
 
     Members are only counted and named here, so they are read as columns and aggregated in
     SQL, not built into records (at 100,000 members that was half the report's time).
-    Referrals are streamed, one pass per measure, never all held at once; health and goals
+    Referrals are streamed in one pass feeding every measure, never all held; health and goals
     get the partners' referrals, the only ones they count.
     """
     money = money or MoneyConfig()
@@ -164,22 +219,29 @@ def build_report(
             )
         }
         partner_ids = {p.member_id for p in partnerships}
-        statuses: Counter[str] = Counter()
-        won = MoneyTotals()
-        # Health and goals look at partners' referrals only: kept from the first pass.
-        partner_referrals: list[Referral] = []
-        for referral in _referrals(db):
-            statuses[referral.status.value] += 1
-            if referral.status is ReferralStatus.WON:
-                won.add(referral.amount, referral.currency)
-            if referral.referrer_id in partner_ids or referral.recipient_id in partner_ids:
-                partner_referrals.append(referral)
-        scores = multiplier_scores(_referrals(db), rules.multiplier, as_of=as_of, money=money)
         contributions = [c for c in tx.find(Contribution) if c.created_at <= as_of]
         contributions += introduction_contributions(introductions)
         given = [c for c in contributions if c.counts and c.given_on and c.given_on <= as_of.date()]
-        tallies = win_win_balances(_referrals(db), money, given)
-        all_pairs = pair_balances(_referrals(db), money, given)
+        statuses: Counter[str] = Counter()
+        won = MoneyTotals()
+        multipliers = MultiplierTallies(money)
+        member_balances = BalanceTallies(money)
+        pair_tallies = PairTallies(money)
+        # Health and goals look at partners' referrals only: kept from the pass.
+        partner_referrals: list[Referral] = []
+        # One pass feeds every measure: each row is read and built once, never held.
+        for referral, record in _referrals(db, partner_ids):
+            statuses[referral.status.value] += 1
+            if referral.status is ReferralStatus.WON:
+                won.add(referral.amount, referral.currency)
+            if record is not None:
+                partner_referrals.append(record)
+            multipliers.add(referral)
+            member_balances.add(referral)
+            pair_tallies.add(referral)
+        scores = multipliers.scores(rules.multiplier, as_of=as_of)
+        tallies = member_balances.balances(given)
+        all_pairs = pair_tallies.balances(given)
     ranked = [
         RankedMultiplier(
             rank,
@@ -202,6 +264,9 @@ def build_report(
         key=lambda b: (-abs(b.tally.balance), -(b.tally.given + b.tally.received), b.member_id),
     )[:top]
     pairs = sorted(all_pairs, key=lambda p: (-abs(p.tally.balance), p.a, p.b))[:top]
+    # A tally per member and per pair (300,000 at 100,000 members) is only needed for these
+    # top rows; dropped before the network graph is loaded, so the two never share the peak.
+    del multipliers, member_balances, pair_tallies, scores, tallies, all_pairs
     demotions = demotion_proposals(store, rules, as_of=as_of)
     partner_of = {p.id: p.member_id for p in partnerships}
     running = [a for a in agreements if a.period_start <= as_of.date()]

@@ -8,9 +8,16 @@ The data keeps the language-neutral values (``customer``, ``won``, ``referrals_g
 
 from __future__ import annotations
 
-from connector.i18n import pgettext
+from gettext import NullTranslations
+
+from connector.i18n import current, pgettext
 
 __all__ = ["value_label"]
+
+# The labels of the language they were last made for: the report labels one value per row
+# (every candidate's criteria, every table cell), and 48 catalog look-ups per label were a
+# large share of its time. Keyed by the catalog itself, so switching language rebuilds them.
+_made_for: tuple[NullTranslations, dict[str, str]] | None = None
 
 
 def _labels() -> dict[str, str]:
@@ -71,4 +78,8 @@ def _labels() -> dict[str, str]:
 
 def value_label(value: str) -> str:
     """``value`` as the reader says it; a value without a label (a custom one) as stored."""
-    return _labels().get(value, value)
+    global _made_for  # noqa: PLW0603 - a cache of this module's own, see _made_for
+    catalog = current().catalog
+    if _made_for is None or _made_for[0] is not catalog:
+        _made_for = (catalog, _labels())
+    return _made_for[1].get(value, value)

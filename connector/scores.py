@@ -15,15 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
-from connector.model import Contribution, Referral, ReferralStatus, Sentiment
+from connector.model import Contribution, ReferralStatus, Sentiment
 from connector.money import MoneyConfig, MoneyTotals
 from connector.rules.config import MultiplierWeights
 
 __all__ = [
+    "BalanceTallies",
     "BalanceTally",
     "MultiplierScore",
+    "MultiplierTallies",
     "PairBalance",
+    "PairTallies",
+    "ReferralFacts",
     "multiplier_score",
     "multiplier_scores",
     "multiplier_scores_of",
@@ -33,6 +38,27 @@ __all__ = [
 
 
 _DEFAULT_MONEY = MoneyConfig()
+
+
+class ReferralFacts(Protocol):
+    """What the measures read of a referral: a :class:`~connector.model.Referral`, or a
+    lighter row with the same fields (the report streams 200,000 and builds no record each).
+    """
+
+    @property
+    def referrer_id(self) -> str: ...
+    @property
+    def recipient_id(self) -> str | None: ...
+    @property
+    def sentiment(self) -> Sentiment: ...
+    @property
+    def status(self) -> ReferralStatus: ...
+    @property
+    def amount(self) -> Decimal | None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
 
 
 @dataclass
@@ -45,7 +71,7 @@ class _ReferrerTally:
     won_by_currency: MoneyTotals = field(default_factory=MoneyTotals)
     last_positive_at: datetime | None = None
 
-    def add(self, referral: Referral) -> None:
+    def add(self, referral: ReferralFacts) -> None:
         if referral.sentiment is Sentiment.POSITIVE:
             self.positive += 1
             if self.last_positive_at is None or referral.created_at > self.last_positive_at:
@@ -114,7 +140,7 @@ def _score(
 
 def multiplier_score(
     member_id: str,
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     weights: MultiplierWeights,
     *,
     as_of: datetime,
@@ -143,28 +169,43 @@ def multiplier_score(
     return _score(member_id, tally, weights, as_of)
 
 
+class MultiplierTallies:
+    """:func:`multiplier_scores` fed one referral at a time, so one pass over the referrals
+    can feed several measures (the report streams 200,000 of them once, not once each)."""
+
+    def __init__(self, money: MoneyConfig | None = None) -> None:
+        self._money = money or _DEFAULT_MONEY
+        self._tallies: dict[str, _ReferrerTally] = {}
+
+    def add(self, referral: ReferralFacts) -> None:
+        tally = self._tallies.get(referral.referrer_id)
+        if tally is None:
+            tally = self._tallies[referral.referrer_id] = _ReferrerTally(self._money)
+        tally.add(referral)
+
+    def scores(self, weights: MultiplierWeights, *, as_of: datetime) -> list[MultiplierScore]:
+        """Scores of every member that gave a referral, best first."""
+        scores = [_score(member, tally, weights, as_of) for member, tally in self._tallies.items()]
+        return sorted(scores, key=lambda s: (-s.score, s.member_id))
+
+
 def multiplier_scores(
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     weights: MultiplierWeights,
     *,
     as_of: datetime,
     money: MoneyConfig | None = None,
 ) -> list[MultiplierScore]:
     """Scores of every member that gave a referral, best first, in one pass."""
-    tallies: dict[str, _ReferrerTally] = {}
-    config = money or _DEFAULT_MONEY
+    tallies = MultiplierTallies(money)
     for referral in referrals:
-        tally = tallies.get(referral.referrer_id)
-        if tally is None:
-            tally = tallies[referral.referrer_id] = _ReferrerTally(config)
-        tally.add(referral)
-    scores = [_score(member, tally, weights, as_of) for member, tally in tallies.items()]
-    return sorted(scores, key=lambda s: (-s.score, s.member_id))
+        tallies.add(referral)
+    return tallies.scores(weights, as_of=as_of)
 
 
 def multiplier_scores_of(
     member_ids: Iterable[str],
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     weights: MultiplierWeights,
     *,
     as_of: datetime,
@@ -226,7 +267,7 @@ class BalanceTally:
         return self.given / total if total else None
 
 
-def _won_value(referral: Referral, money: MoneyConfig) -> Decimal:
+def _won_value(referral: ReferralFacts, money: MoneyConfig) -> Decimal:
     """A won referral's amount in the base currency; 0 when open, lost or without a rate."""
     if referral.status is ReferralStatus.WON and referral.amount is not None:
         return money.convert(referral.amount, referral.currency) or Decimal(0)
@@ -240,8 +281,44 @@ def _contribution_value(contribution: Contribution, money: MoneyConfig) -> Decim
     return money.convert(contribution.value, contribution.currency) or Decimal(0)
 
 
+class BalanceTallies:
+    """:func:`win_win_balances` fed one referral at a time (see :class:`MultiplierTallies`)."""
+
+    def __init__(self, money: MoneyConfig | None = None) -> None:
+        self._money = money or _DEFAULT_MONEY
+        self._tallies: dict[str, BalanceTally] = {}
+
+    def add(self, referral: ReferralFacts) -> None:
+        tallies = self._tallies
+        value = _won_value(referral, self._money)
+        giver = tallies.setdefault(referral.referrer_id, BalanceTally())
+        giver.given += 1
+        giver.given_value += value
+        if referral.recipient_id is not None:
+            taker = tallies.setdefault(referral.recipient_id, BalanceTally())
+            taker.received += 1
+            taker.received_value += value
+
+    def balances(self, contributions: Iterable[Contribution] = ()) -> dict[str, BalanceTally]:
+        """The tallies of the referrals added, with the given ``contributions`` counted."""
+        tallies = self._tallies
+        for contribution in contributions:
+            if not contribution.counts:
+                continue
+            value = _contribution_value(contribution, self._money)
+            if contribution.giver_id is not None:
+                tallies.setdefault(contribution.giver_id, BalanceTally()).add_given(
+                    contribution, value
+                )
+            if contribution.receiver_id is not None:
+                tallies.setdefault(contribution.receiver_id, BalanceTally()).add_received(
+                    contribution, value
+                )
+        return tallies
+
+
 def win_win_balances(
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     money: MoneyConfig | None = None,
     contributions: Iterable[Contribution] = (),
 ) -> dict[str, BalanceTally]:
@@ -253,28 +330,10 @@ def win_win_balances(
     (no member) has no tally, so a favour from us is received by the member and given by
     no member. Pending and cancelled contributions do not count.
     """
-    tallies: dict[str, BalanceTally] = {}
-    config = money or _DEFAULT_MONEY
+    tallies = BalanceTallies(money)
     for referral in referrals:
-        value = _won_value(referral, config)
-        giver = tallies.setdefault(referral.referrer_id, BalanceTally())
-        giver.given += 1
-        giver.given_value += value
-        if referral.recipient_id is not None:
-            taker = tallies.setdefault(referral.recipient_id, BalanceTally())
-            taker.received += 1
-            taker.received_value += value
-    for contribution in contributions:
-        if not contribution.counts:
-            continue
-        value = _contribution_value(contribution, config)
-        if contribution.giver_id is not None:
-            tallies.setdefault(contribution.giver_id, BalanceTally()).add_given(contribution, value)
-        if contribution.receiver_id is not None:
-            tallies.setdefault(contribution.receiver_id, BalanceTally()).add_received(
-                contribution, value
-            )
-    return tallies
+        tallies.add(referral)
+    return tallies.balances(contributions)
 
 
 @dataclass(frozen=True)
@@ -286,8 +345,46 @@ class PairBalance:
     tally: BalanceTally = field(default_factory=BalanceTally)
 
 
+class PairTallies:
+    """:func:`pair_balances` fed one referral at a time (see :class:`MultiplierTallies`)."""
+
+    def __init__(self, money: MoneyConfig | None = None) -> None:
+        self._money = money or _DEFAULT_MONEY
+        self._pairs: dict[tuple[str, str], BalanceTally] = {}
+
+    def add(self, referral: ReferralFacts) -> None:
+        if referral.recipient_id is None:
+            return
+        giver, taker = referral.referrer_id, referral.recipient_id
+        a, b = sorted((giver, taker))
+        tally = self._pairs.setdefault((a, b), BalanceTally())
+        value = _won_value(referral, self._money)
+        if giver == a:
+            tally.given += 1
+            tally.given_value += value
+        else:
+            tally.received += 1
+            tally.received_value += value
+
+    def balances(self, contributions: Iterable[Contribution] = ()) -> list[PairBalance]:
+        """The pairs of the referrals added, with the given ``contributions`` counted."""
+        pairs = self._pairs
+        for contribution in contributions:
+            if not contribution.counts or None in (contribution.giver_id, contribution.receiver_id):
+                continue
+            giver, taker = str(contribution.giver_id), str(contribution.receiver_id)
+            a, b = sorted((giver, taker))
+            tally = pairs.setdefault((a, b), BalanceTally())
+            value = _contribution_value(contribution, self._money)
+            if giver == a:
+                tally.add_given(contribution, value)
+            else:
+                tally.add_received(contribution, value)
+        return [PairBalance(a, b, tally) for (a, b), tally in sorted(pairs.items())]
+
+
 def pair_balances(
-    referrals: Iterable[Referral],
+    referrals: Iterable[ReferralFacts],
     money: MoneyConfig | None = None,
     contributions: Iterable[Contribution] = (),
 ) -> list[PairBalance]:
@@ -298,30 +395,7 @@ def pair_balances(
     with the smaller id: ``given`` is what ``a`` referred or gave to ``b``, ``received`` what
     ``b`` referred or gave to ``a``.
     """
-    pairs: dict[tuple[str, str], BalanceTally] = {}
-    config = money or _DEFAULT_MONEY
+    tallies = PairTallies(money)
     for referral in referrals:
-        if referral.recipient_id is None:
-            continue
-        giver, taker = referral.referrer_id, referral.recipient_id
-        a, b = sorted((giver, taker))
-        tally = pairs.setdefault((a, b), BalanceTally())
-        value = _won_value(referral, config)
-        if giver == a:
-            tally.given += 1
-            tally.given_value += value
-        else:
-            tally.received += 1
-            tally.received_value += value
-    for contribution in contributions:
-        if not contribution.counts or None in (contribution.giver_id, contribution.receiver_id):
-            continue
-        giver, taker = str(contribution.giver_id), str(contribution.receiver_id)
-        a, b = sorted((giver, taker))
-        tally = pairs.setdefault((a, b), BalanceTally())
-        value = _contribution_value(contribution, config)
-        if giver == a:
-            tally.add_given(contribution, value)
-        else:
-            tally.add_received(contribution, value)
-    return [PairBalance(a, b, tally) for (a, b), tally in sorted(pairs.items())]
+        tallies.add(referral)
+    return tallies.balances(contributions)

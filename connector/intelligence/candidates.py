@@ -20,6 +20,7 @@ match, so a vague profile cannot make every candidate look perfect.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ from connector.model import Member, TargetProfile
 from connector.report_format import number, percent
 from connector.report_words import value_label
 
-__all__ = ["Candidate", "CandidateMatch", "Criterion", "rank", "score_candidate"]
+__all__ = ["Candidate", "CandidateMatch", "Criterion", "Prospect", "rank", "score_candidate"]
 
 
 @dataclass(frozen=True)
@@ -138,30 +139,127 @@ def _reach(reach: int, min_reach: int, weight: float) -> Criterion:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Prospect:
+    """A member of the candidate circles as the ranking reads it: the columns it scores.
+
+    The ranking looks at every member of the candidate circles (three quarters of a
+    network); a validated :class:`~connector.model.Member` each was most of its time.
+    """
+
+    id: str
+    name: str
+    circle: str
+    industry: str | None
+    region: str | None
+    offers: tuple[str, ...]
+
+
+def _weighted_score(criteria: Sequence[tuple[bool, float, float]]) -> float:
+    """``100 · Σ w·m / Σ w`` over the criteria (applies, weight, match) that count."""
+    counted = [(weight, match) for applies, weight, match in criteria if applies and weight > 0]
+    total = sum(weight for weight, _ in counted)
+    return 100.0 * sum(weight * match for weight, match in counted) / total if total else 0.0
+
+
+class _Scorer:
+    """One target's score for many prospects, without the explanations (the ranking only
+    needs the number; the sentences are written for the few it shows)."""
+
+    def __init__(self, target: TargetProfile, weights: CandidateWeights) -> None:
+        self._industries = {w.casefold() for w in target.industries}
+        self._regions = {w.casefold() for w in target.regions}
+        self._offers = [w.casefold() for w in target.offers]
+        self._min_reach = target.min_reach
+        self._weights = weights
+        self._known: dict[tuple[str | None, str | None, tuple[str, ...], int], float] = {}
+
+    def score(self, prospect: Prospect, reach: int) -> float:
+        # Prospects share a few industries, regions and offer lists: each combination is
+        # scored once (the ranking scores three quarters of the network per target).
+        key = (prospect.industry, prospect.region, prospect.offers, reach)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = self._score(*key)
+        return known
+
+    def _score(
+        self, industry: str | None, region: str | None, offers: tuple[str, ...], reach: int
+    ) -> float:
+        weights = self._weights
+        have = {o.casefold() for o in offers}
+        wanted = self._offers
+        return _weighted_score(
+            (
+                (
+                    bool(self._industries),
+                    weights.industry,
+                    1.0 if industry and industry.casefold() in self._industries else 0.0,
+                ),
+                (
+                    bool(self._regions),
+                    weights.region,
+                    1.0 if region and region.casefold() in self._regions else 0.0,
+                ),
+                (
+                    bool(wanted),
+                    weights.offers,
+                    len([w for w in wanted if w in have]) / len(wanted) if wanted else 0.0,
+                ),
+                (
+                    self._min_reach > 0,
+                    weights.reach,
+                    min(reach / self._min_reach, 1.0) if self._min_reach > 0 else 0.0,
+                ),
+            )
+        )
+
+
+def _explained(
+    industry: str | None,
+    region: str | None,
+    offers: Sequence[str],
+    reach: int,
+    target: TargetProfile,
+    weights: CandidateWeights,
+) -> CandidateMatch:
+    criteria = (
+        _one_of("industry", industry, target.industries, weights.industry),
+        _one_of("region", region, target.regions, weights.region),
+        _offers(offers, target.offers, weights.offers),
+        _reach(reach, target.min_reach, weights.reach),
+    )
+    score = _weighted_score([(c.applies, c.weight, c.match) for c in criteria])
+    return CandidateMatch(score, criteria)
+
+
 def score_candidate(
     member: Member, reach: int, target: TargetProfile, weights: CandidateWeights
 ) -> CandidateMatch:
     """Score one member against a target profile (see the module docstring)."""
     profile = member.profile
-    criteria = (
-        _one_of("industry", profile.industry, target.industries, weights.industry),
-        _one_of("region", profile.region, target.regions, weights.region),
-        _offers(profile.offers, target.offers, weights.offers),
-        _reach(reach, target.min_reach, weights.reach),
-    )
-    counted = [c for c in criteria if c.applies and c.weight > 0]
-    total = sum(c.weight for c in counted)
-    score = 100.0 * sum(c.weight * c.match for c in counted) / total if total else 0.0
-    return CandidateMatch(score, criteria)
+    return _explained(profile.industry, profile.region, profile.offers, reach, target, weights)
 
 
 def rank(
-    members: Sequence[Member],
+    prospects: Sequence[Prospect],
     reach: dict[str, int],
     target: TargetProfile,
     weights: CandidateWeights,
-) -> list[tuple[Member, CandidateMatch]]:
-    """Every member scored, best first; equal scores by wider reach, then by id."""
-    scored = [(m, score_candidate(m, reach.get(m.id, 0), target, weights)) for m in members]
-    scored.sort(key=lambda pair: (-pair[1].score, -reach.get(pair[0].id, 0), pair[0].id))
-    return scored
+    *,
+    top: int | None = None,
+) -> list[tuple[Prospect, CandidateMatch]]:
+    """The ``top`` prospects (all if None) scored and explained, best first; equal scores by
+    wider reach, then by id."""
+    scorer = _Scorer(target, weights)
+    keyed = [
+        (-scorer.score(p, reach.get(p.id, 0)), -reach.get(p.id, 0), p.id, p) for p in prospects
+    ]
+    # The key ends in the unique id, so the prospects themselves are never compared.
+    best = keyed if top is None else heapq.nsmallest(top, keyed, key=lambda k: k[:3])
+    if top is None:
+        best.sort(key=lambda k: k[:3])
+    return [
+        (p, _explained(p.industry, p.region, p.offers, reach.get(p.id, 0), target, weights))
+        for _, _, _, p in best
+    ]

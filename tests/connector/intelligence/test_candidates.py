@@ -150,3 +150,38 @@ def test_candidates_can_enter_at_profile_through_the_pipeline_rules(
 def test_the_entry_stage_must_be_analysis_or_profile() -> None:
     with pytest.raises(ValueError, match="'analysis' or 'profile'"):
         IntelligenceConfig(candidate_stage=PartnerStage.CONTACT)
+
+
+def test_the_top_candidates_are_the_full_rankings_first_rows_with_the_same_scores(
+    store: Store,
+) -> None:
+    # The report ranks on plain columns and explains only the rows it shows: the cut must be
+    # exactly the full ranking's head, ties (equal score and reach) broken by id.
+    profiles = [
+        {"industry": "Bank", "region": "Stuttgart", "offers": ["events"]},
+        {"industry": "bank", "region": "Esslingen", "offers": ["Venues", "events"]},
+        {"industry": None, "region": "stuttgart", "offers": []},
+        {"industry": "Chamber", "region": None, "offers": ["introductions", "loans"]},
+        {"industry": "bakery", "region": "Hamburg", "offers": ["bread"]},
+    ]
+    members = [_candidate(f"p{n:02d}", **profiles[n % len(profiles)]) for n in range(25)]
+    # Even members know the next one or two: reaches of 0 to 3, with ties.
+    connections = [
+        Connection(id=f"k{n}-{step}", from_id=f"p{n:02d}", to_id=f"p{n + step:02d}", strength=3)
+        for n in range(0, 24, 2)
+        for step in ((1, 2) if n % 4 else (1,))
+    ]
+    with store.transaction() as tx:
+        tx.put_many([*members, *connections, TARGET])
+    config = IntelligenceConfig()
+    _, everyone = rank_candidates(store, "tp-1", config)
+    _, top = rank_candidates(store, "tp-1", config, top=7)
+    assert len(everyone) == 25
+    assert [(c.member_id, c.match) for c in top] == [(c.member_id, c.match) for c in everyone[:7]]
+    by_id = {m.id: m for m in members}
+    for candidate in everyone:
+        expected = score_candidate(by_id[candidate.member_id], candidate.reach, TARGET, WEIGHTS)
+        assert candidate.match == expected
+    keys = [(-c.match.score, -c.reach, c.member_id) for c in everyone]
+    assert keys == sorted(keys)
+    assert len({c.match.score for c in everyone}) < 25  # ties occur and are ordered
