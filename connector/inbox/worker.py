@@ -27,13 +27,14 @@ from sqlalchemy import select, update
 
 from connector.errors import IllegalTransition, InputError, NotFoundError, RefnetError
 from connector.events import DealClosed, DealStageOutcomes, EventRules, Intent, interpret
-from connector.inbox.apply import Applied, DealKey, apply_intents, settle_outcome
+from connector.inbox.apply import Applied, DealKey, apply_intents, preload, settle_outcome
 from connector.inbox.heartbeats import WorkerIdentity, beat, forget
 from connector.inbox.schema import deal_outcomes
 from connector.inbox.store import ClaimedEvent, InboxStore, LeaseLost
 from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
+from connector.store.cached import CachingTx
 from connector.writeback import TransactionalWriteBack, WriteBack
 
 if TYPE_CHECKING:  # the drainer pulls in the sync engine; only its type is needed here
@@ -47,6 +48,9 @@ log = logging.getLogger("refnet.inbox")
 _DRAIN_MAX_FAILURES = 5
 
 _FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
+
+# A claimed event and its intents, or the error that kept them from being read.
+_Interpreted = tuple[ClaimedEvent, list[Intent] | Exception]
 
 
 @dataclass
@@ -223,21 +227,39 @@ class InboxWorker:
         whole (the commit itself), nothing of it is applied and its events are released
         for a retry: exactly once still holds.
         """
-        groups = [list(group) for _key, group in groupby(claimed, key=lambda c: c.object_key)]
+        groups = [
+            self._interpret(list(group))
+            for _key, group in groupby(claimed, key=lambda c: c.object_key)
+        ]
         while groups:
             taken: list[ClaimedEvent] = []
             outcome = StepResult()
             after_commit: list[Callable[[], None]] = []
             try:
-                with self.inbox.batch() as tx:
+                with self.inbox.batch() as batch_tx:
                     opened = time.monotonic()
+                    tx = CachingTx(batch_tx.connection)
+                    # What the events will look up, read for all of them at once.
+                    preload(
+                        tx,
+                        [
+                            (claimed.event, intents)
+                            for group in groups
+                            for claimed, intents in group
+                            if not isinstance(intents, Exception)
+                        ],
+                    )
                     while groups and (not taken or time.monotonic() - opened < self.max_hold):
                         group = groups.pop(0)
-                        taken.extend(group)
+                        taken.extend(claimed for claimed, _intents in group)
                         self._process_group(tx, group, now, outcome, after_commit)
+                    tx.flush()  # the held-back writes, in this transaction
             except Exception as exc:  # nothing of this transaction was committed
                 log.exception("inbox batch failed", extra={"code": type(exc).__name__})
                 outcome, after_commit = StepResult(), []
+                if not taken:  # it failed before any event: release them all
+                    taken = [claimed for group in groups for claimed, _intents in group]
+                    groups = []
                 for event in taken:
                     self._release(event, now, type(exc).__name__, outcome)
             for name in ("done", "ignored", "rejected", "retried", "failed"):
@@ -245,10 +267,21 @@ class InboxWorker:
             for action in after_commit:
                 action()
 
+    def _interpret(self, group: list[ClaimedEvent]) -> list[_Interpreted]:
+        """Each event's intents, or why they could not be read (the pipelines, say)."""
+        interpreted: list[_Interpreted] = []
+        for claimed in group:
+            try:
+                stages = self.stage_outcomes.get(claimed.event.provider)
+                interpreted.append((claimed, interpret(claimed.event, self.event_rules, stages)))
+            except Exception as exc:  # released (for a retry later) in the batch
+                interpreted.append((claimed, exc))
+        return interpreted
+
     def _process_group(
         self,
-        tx: Tx,
-        group: list[ClaimedEvent],
+        tx: CachingTx,
+        group: list[_Interpreted],
         now: datetime,
         result: StepResult,
         after_commit: list[Callable[[], None]],
@@ -257,12 +290,11 @@ class InboxWorker:
         # is known by its account (HubSpot portal, Salesforce org) and id: ids repeat across
         # portals.
         interpreted: list[tuple[ClaimedEvent, list[Intent]]] = []
-        for claimed in group:
-            try:
-                stages = self.stage_outcomes.get(claimed.event.provider)
-                interpreted.append((claimed, interpret(claimed.event, self.event_rules, stages)))
-            except Exception as exc:  # the pipelines could not be read: try the event later
-                self._release(claimed, now, type(exc).__name__, result, tx=tx)
+        for claimed, intents in group:
+            if isinstance(intents, Exception):  # the pipelines could not be read: try later
+                self._release(claimed, now, type(intents).__name__, result, tx=tx)
+            else:
+                interpreted.append((claimed, intents))
         latest: dict[tuple[str, str], datetime] = {}
         for claimed, intents in interpreted:
             for intent in intents:
@@ -282,11 +314,11 @@ class InboxWorker:
             self._process(tx, claimed, intents, superseded, now, result, after_commit)
 
     def _finish_without_change(
-        self, tx: Tx, claimed: ClaimedEvent, now: datetime, status: str, outcome: str
+        self, tx: CachingTx, claimed: ClaimedEvent, now: datetime, status: str, outcome: str
     ) -> bool:
         """Record a final outcome with no domain change; False if the lease was lost."""
         try:
-            with tx.connection.begin_nested():
+            with tx.savepoint():
                 self.inbox.mark_finished(tx, claimed, now=now, status=status)
                 self.inbox.set_outcome(tx, claimed, status=status, outcome=outcome)
         except LeaseLost:
@@ -295,7 +327,7 @@ class InboxWorker:
 
     def _process(
         self,
-        tx: Tx,
+        tx: CachingTx,
         claimed: ClaimedEvent,
         intents: list[Intent],
         superseded: frozenset[str],
@@ -314,7 +346,7 @@ class InboxWorker:
         transactional = isinstance(self.writeback, TransactionalWriteBack)
         try:
             # Rolled back alone if anything in it fails; the batch goes on.
-            with tx.connection.begin_nested():
+            with tx.savepoint():
                 self.inbox.mark_finished(tx, claimed, now=now, status="done")
                 applied = apply_intents(
                     tx,
@@ -372,7 +404,7 @@ class InboxWorker:
         code: str,
         result: StepResult,
         *,
-        tx: Tx | None = None,
+        tx: CachingTx | None = None,
     ) -> None:
         final = claimed.attempts >= self.max_attempts
         # Back-off doubles per attempt, capped at one hour.
@@ -381,7 +413,7 @@ class InboxWorker:
             if tx is None:
                 self._release_now(claimed, now, code, final, delay)
             else:
-                with tx.connection.begin_nested():
+                with tx.savepoint():
                     self._release_now(claimed, now, code, final, delay, tx=tx)
         except Exception:  # the lease runs out and the event is retried anyway
             log.exception("could not release event", extra=_fields(claimed))
