@@ -8,7 +8,7 @@ The data keeps the language-neutral values (``customer``, ``won``, ``referrals_g
 
 from __future__ import annotations
 
-from connector.i18n import pgettext
+from connector.i18n import current, pgettext
 
 __all__ = ["value_label"]
 
@@ -69,6 +69,15 @@ def _labels() -> dict[str, str]:
     }
 
 
+# The labels in the language they were last built for: building all of them per call was
+# a twentieth of the webhook worker's CPU (a stage change's audit reason names one).
+_built: tuple[object, dict[str, str]] | None = None
+
+
 def value_label(value: str) -> str:
     """``value`` as the reader says it; a value without a label (a custom one) as stored."""
-    return _labels().get(value, value)
+    global _built  # noqa: PLW0603 - a cache of the current language's labels
+    catalog = current().catalog
+    if _built is None or _built[0] is not catalog:
+        _built = (catalog, _labels())
+    return _built[1].get(value, value)

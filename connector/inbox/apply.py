@@ -42,6 +42,8 @@ from connector.events import (
 )
 from connector.inbox.schema import deal_outcomes
 from connector.model import (
+    Agreement,
+    Contribution,
     CrmIds,
     Member,
     Membership,
@@ -51,7 +53,7 @@ from connector.model import (
     new_id,
 )
 from connector.referral_form import apply_submission
-from connector.rules import RulesConfig, StageChange
+from connector.rules import RulesConfig, StageChange, reward_id
 from connector.services import Actor, advance
 from connector.store import Store, Tx
 from connector.store.cached import CachingTx
@@ -219,6 +221,41 @@ def preload(tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]) -
     for field_name, ids in contacts.items():
         tx.preload_crm_contacts(field_name, {i for i in ids if "@" not in i})
     _preload_outcomes(tx, deals)
+    # Then what the rules read about them: the deals' referrals, and of every member
+    # involved their referrals, partnerships (with agreements), club memberships, the
+    # rewards owed and when their ladder last moved.
+    deal_ids = {deal.deal_id for deal in deals}
+    tx.preload_found(Referral, "deal_id", deal_ids)
+    referrals = [r for r in (tx.maybe(Referral, i) for i in referral_ids) if r is not None]
+    referrals += [r for deal_id in deal_ids for r in tx.find(Referral, deal_id=deal_id)]
+    member_ids = {
+        member.id
+        for ref in member_refs
+        if "@" not in ref
+        for member in [_cached_member(tx, contacts, ref)]
+        if member is not None
+    }
+    for referral in referrals:
+        member_ids.add(referral.referrer_id)
+        if referral.recipient_id is not None:
+            member_ids.add(referral.recipient_id)
+    tx.preload(Member, member_ids)
+    tx.preload_found(Referral, "referrer_id", member_ids)
+    tx.preload_found(Partnership, "member_id", member_ids)
+    partnerships = [p for m in member_ids for p in tx.find(Partnership, member_id=m)]
+    tx.preload_found(Agreement, "partnership_id", {p.id for p in partnerships})
+    tx.preload_found(Membership, "member_id", member_ids)
+    tx.preload(Contribution, {reward_id(r.id) for r in referrals})
+    tx.preload_last_audit(("ladder", "member"), "ladder_stage", member_ids)
+
+
+def _cached_member(tx: CachingTx, contacts: dict[str, set[str]], reference: str) -> Member | None:
+    """The member a reference (refnet id or CRM contact id) names, from what was preloaded."""
+    found = tx.maybe(Member, reference)
+    for field_name in contacts:
+        if found is None:
+            found = tx.member_by_crm_contact(field_name, reference)
+    return found
 
 
 def _preload_outcomes(tx: CachingTx, deals: set[DealKey]) -> None:
