@@ -352,7 +352,8 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
         "occurred_at": event.occurred_at,
         "event_ref": event.ref,
         "due_at": due,
-        "settled_at": None,
+        # Due now: settled below in this same savepoint (one statement instead of two).
+        "settled_at": ctx.now if due <= ctx.now else None,
     }
     _upsert_outcome(ctx.tx, deal, values)
     if due > ctx.now:
@@ -426,7 +427,7 @@ def settle_outcome(
         applied.record(changes)
         applied.notes.append(f"referral {referral.id}: {row.outcome}")
         _after_referral_closed(tx, tx.get(Referral, referral.id), event_rules, actor, applied)
-    if only_referral is None:
+    if only_referral is None and row.settled_at != now:
         tx.connection.execute(_SETTLE, {**deal.params(), "settled": now})
         _remember_outcome(tx, deal, replace(row, settled_at=now))
 
