@@ -56,8 +56,9 @@ _DRAIN_MAX_FAILURES = 5
 
 _FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
 
-# Events whose lookups a batch loads together (see InboxWorker._preload).
-_PRELOAD_EVENTS = 50
+# Events whose lookups a batch loads together, at first and at most (InboxWorker._preload).
+_PRELOAD_FIRST = 16
+_PRELOAD_MOST = 128
 
 # A claimed event and its intents, or the error that kept them from being read.
 _Interpreted = tuple[ClaimedEvent, list[Intent] | Exception]
@@ -254,9 +255,11 @@ class InboxWorker:
                     opened = time.monotonic()
                     tx = CachingTx(batch_tx.connection)
                     ahead = 0  # groups whose lookups are loaded and not yet processed
+                    load = _PRELOAD_FIRST  # events to load at once, doubled as the batch goes on
                     while groups and (not taken or time.monotonic() - opened < self.max_hold):
                         if ahead == 0:
-                            ahead = self._preload(tx, groups)
+                            ahead = self._preload(tx, groups, load)
+                            load = min(2 * load, _PRELOAD_MOST)
                         group = groups.pop(0)
                         ahead -= 1
                         taken.extend(claimed for claimed, _intents in group)
@@ -276,11 +279,12 @@ class InboxWorker:
                 action()
 
     @staticmethod
-    def _preload(tx: CachingTx, groups: list[list[_Interpreted]]) -> int:
-        """Load what the next groups' events will look up, at once; how many groups.
+    def _preload(tx: CachingTx, groups: list[list[_Interpreted]], load: int) -> int:
+        """Load what the next groups' events (about ``load``) will look up; how many groups.
 
-        By a few dozen events rather than the whole claim: a batch that runs past
-        ``max_hold`` goes on in a new transaction, which would load the rest again.
+        Not the whole claim at once: a batch that runs past ``max_hold`` goes on in a new
+        transaction, which loads again what the last one loaded and did not reach (under
+        load, most of it). Doubling the amount per load bounds that waste to what was used.
         """
         count = 0
         events: list[tuple[InboundEvent, list[Intent]]] = []
@@ -291,7 +295,7 @@ class InboxWorker:
                 for claimed, intents in group
                 if not isinstance(intents, Exception)
             )
-            if len(events) >= _PRELOAD_EVENTS:
+            if len(events) >= load:
                 break
         preload(tx, events)
         return count

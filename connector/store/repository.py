@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     Connection,
     Engine,
     Executable,
@@ -157,6 +158,13 @@ def _by_columns(table: Table, names: tuple[str, ...]) -> Select[Any]:
     for name in names:
         query = query.where(table.c[name] == bindparam(name))
     return query
+
+
+@functools.cache
+def _in_column(table: Table, name: str) -> Select[Any]:
+    """``SELECT * … WHERE name IN (:values) ORDER BY id``, built once per table and column."""
+    values: BindParameter[Any] = bindparam("values", expanding=True)
+    return select(table).where(table.c[name].in_(values)).order_by(table.c.id)
 
 
 @functools.cache
@@ -308,11 +316,16 @@ class Tx:
     def find_in(self, model: type[R], any_of: Mapping[str, Sequence[str]]) -> list[R]:
         """Records whose value in *any* of the given columns is one of the given values."""
         table = _TABLES[model]
-        conditions = [table.c[name].in_(list(values)) for name, values in any_of.items() if values]
-        if not conditions:
-            return []
-        query = select(table).where(or_(*conditions)).order_by(table.c.id)
-        result = self.connection.execute(query)
+        given = {name: list(values) for name, values in any_of.items() if values}
+        if len(given) == 1:  # a batch's lookups: one built statement per table and column
+            [(name, values)] = given.items()
+            result = self.connection.execute(_in_column(table, name), {"values": values})
+        else:
+            conditions = [table.c[name].in_(values) for name, values in given.items()]
+            if not conditions:
+                return []
+            query = select(table).where(or_(*conditions)).order_by(table.c.id)
+            result = self.connection.execute(query)
         keys = list(result.keys())
         return [model.model_validate(dict(zip(keys, row, strict=True))) for row in result]
 
