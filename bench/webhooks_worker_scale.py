@@ -14,7 +14,9 @@ referral (``refnet_referral_id``), and that deal closing won (the referral moves
 referrer's ladder climbs, outbox rows). Every event must end ``done``.
 
 Usage: ``.venv/bin/python bench/webhooks_worker_scale.py [--members 100000] [--events 3000]``.
-Prints events/s of both runs (wall clock, and per CPU-second of the worker) and their ratio.
+Prints events/s of both runs (wall clock, and per CPU-second of the worker) and their ratios;
+on a shared machine the wall clock counts other processes' turns, so the CPU-second rates
+are the robust figures.
 """
 
 from __future__ import annotations
@@ -118,7 +120,8 @@ def events(count: int, members: int) -> list[InboundEvent]:
     return made
 
 
-def run(workdir: Path, name: str, members: int, inbound: list[InboundEvent]) -> float:
+def run(workdir: Path, name: str, members: int, inbound: list[InboundEvent]) -> tuple[float, float]:
+    """Events per second of wall clock and per CPU-second of the worker."""
     url = f"sqlite:///{workdir / f'{name}.db'}"
     store = Store.open(url)
     enable_sqlite_wal(store)
@@ -148,7 +151,7 @@ def run(workdir: Path, name: str, members: int, inbound: list[InboundEvent]) -> 
         f"{elapsed:6.2f} s  {rate:6.0f} events/s  (CPU {cpu:5.2f} s: "
         f"{result.claimed / cpu:5.0f} events per CPU-second)"
     )
-    return rate
+    return rate, result.claimed / cpu
 
 
 def main() -> None:
@@ -161,9 +164,12 @@ def main() -> None:
     inbound = events(args.events, small)
     print(f"one inbox worker on SQLite (WAL), batches of {WebhookSettings().worker_batch_size}")
     with tempfile.TemporaryDirectory(prefix="refnet-bench-") as workdir:
-        base = run(Path(workdir), "near-empty store (baseline)", small, inbound)
-        scale = run(Path(workdir), "at scale", args.members, inbound)
-    print(f"  ratio at scale / baseline: {scale / base:.2f}")
+        base, base_cpu = run(Path(workdir), "near-empty store (baseline)", small, inbound)
+        scale, scale_cpu = run(Path(workdir), "at scale", args.members, inbound)
+    print(
+        f"  ratio at scale / baseline: {scale / base:.2f} (wall), "
+        f"{scale_cpu / base_cpu:.2f} (per CPU-second; the robust figure on a shared machine)"
+    )
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ class TransactionalWriteBack(Protocol):
     ) -> None: ...
 
 
+_OUTBOX_INSERT = insert(writeback_outbox)
+
+
 def _unique(keys: Iterable[RecordKey]) -> list[RecordKey]:
     return list(dict.fromkeys(keys))
 
@@ -81,18 +84,19 @@ class OutboxWriteBack:
     def records_changed_in(
         self, tx: Tx, keys: Sequence[RecordKey], *, reason: str, event_ref: str | None
     ) -> None:
-        rows = [
-            {
-                "kind": kind,
-                "record_id": record_id,
-                "reason": reason or "changed",
-                "event_ref": event_ref,
-                "created_at": self.clock(),
-            }
-            for kind, record_id in _unique(keys)
-        ]
-        if rows:
-            tx.connection.execute(insert(writeback_outbox), rows)
+        # Deferred: a batch of events sends its outbox rows together, in its transaction;
+        # nothing reads them back before the commit.
+        for kind, record_id in _unique(keys):
+            tx.defer(
+                _OUTBOX_INSERT,
+                {
+                    "kind": kind,
+                    "record_id": record_id,
+                    "reason": reason or "changed",
+                    "event_ref": event_ref,
+                    "created_at": self.clock(),
+                },
+            )
 
 
 @dataclass(frozen=True)

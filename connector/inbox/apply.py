@@ -15,14 +15,15 @@ credited; a referral linked to a deal after the deal closed picks the outcome up
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connector.errors import IllegalTransition
@@ -41,6 +42,8 @@ from connector.events import (
 )
 from connector.inbox.schema import deal_outcomes
 from connector.model import (
+    Agreement,
+    Contribution,
     CrmIds,
     Member,
     Membership,
@@ -50,10 +53,11 @@ from connector.model import (
     new_id,
 )
 from connector.referral_form import apply_submission
-from connector.rules import RulesConfig, StageChange
+from connector.rules import RulesConfig, StageChange, reward_id
 from connector.services import Actor, advance
 from connector.store import Store, Tx
-from connector.store.schema import CrmKeyText, audit_log, members
+from connector.store.cached import CachingTx
+from connector.store.schema import audit_log
 from connector.sync.schema import sync_state
 
 __all__ = [
@@ -62,6 +66,7 @@ __all__ = [
     "JoinedStore",
     "apply_intents",
     "audit_refused_move",
+    "preload",
     "settle_outcome",
 ]
 
@@ -127,6 +132,14 @@ class DealKey:
     def values(self) -> dict[str, str]:
         return {"provider": self.provider, "account_id": self.account_id, "deal_id": self.deal_id}
 
+    def params(self) -> dict[str, str]:
+        """The bound values of the prebuilt statements that select this deal's row."""
+        return {
+            "the_provider": self.provider,
+            "the_account": self.account_id,
+            "the_deal": self.deal_id,
+        }
+
 
 @dataclass(frozen=True)
 class _Context:
@@ -171,11 +184,156 @@ def apply_intents(
     return applied
 
 
+def preload(tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]) -> None:
+    """Load what a batch's events will look up, with one query per kind of lookup.
+
+    The referrals named by id, the members named as referrers (by refnet id or CRM contact
+    id), the referred contacts, and the recorded outcomes of the deals closing: read once
+    for the batch instead of once per event. What an event then writes, the transaction
+    remembers (see :class:`CachingTx`).
+    """
+    referral_ids: set[str] = set()
+    member_refs: set[str] = set()
+    contacts: dict[str, set[str]] = {}
+    deals: set[DealKey] = set()
+    for event, intents in batch:
+        field_name = _CRM_CONTACT_FIELD.get(event.provider)
+        crm_ids = set() if field_name is None else contacts.setdefault(field_name, set())
+        for intent in intents:
+            if isinstance(intent, DealLinked):
+                if intent.referral_id is not None:
+                    referral_ids.add(intent.referral_id)
+                elif intent.referrer is not None:
+                    member_refs.add(intent.referrer)
+                    crm_ids.add(intent.referrer)
+                elif intent.contact_id is not None:
+                    crm_ids.add(intent.contact_id)
+                deals.add(DealKey.of(event, intent.deal_id))
+            elif isinstance(intent, DealClosed):
+                deals.add(DealKey.of(event, intent.deal_id))
+            elif isinstance(intent, ContactReferred):
+                if "@" not in intent.referrer:
+                    member_refs.add(intent.referrer)
+                    crm_ids.add(intent.referrer)
+                crm_ids.add(intent.contact_id)
+    tx.preload(Referral, referral_ids)
+    tx.preload(Member, {ref for ref in member_refs if "@" not in ref})
+    for field_name, ids in contacts.items():
+        tx.preload_crm_contacts(field_name, {i for i in ids if "@" not in i})
+    _preload_outcomes(tx, deals)
+    # Then what the rules read about them: the deals' referrals, and of every member
+    # involved their referrals, partnerships (with agreements), club memberships, the
+    # rewards owed and when their ladder last moved.
+    deal_ids = {deal.deal_id for deal in deals}
+    tx.preload_found(Referral, "deal_id", deal_ids)
+    referrals = [r for r in (tx.maybe(Referral, i) for i in referral_ids) if r is not None]
+    referrals += [r for deal_id in deal_ids for r in tx.find(Referral, deal_id=deal_id)]
+    member_ids = {
+        member.id
+        for ref in member_refs
+        if "@" not in ref
+        for member in [_cached_member(tx, contacts, ref)]
+        if member is not None
+    }
+    for referral in referrals:
+        member_ids.add(referral.referrer_id)
+        if referral.recipient_id is not None:
+            member_ids.add(referral.recipient_id)
+    tx.preload(Member, member_ids)
+    tx.preload_found(Referral, "referrer_id", member_ids)
+    tx.preload_found(Partnership, "member_id", member_ids)
+    partnerships = [p for m in member_ids for p in tx.find(Partnership, member_id=m)]
+    tx.preload_found(Agreement, "partnership_id", {p.id for p in partnerships})
+    tx.preload_found(Membership, "member_id", member_ids)
+    tx.preload(Contribution, {reward_id(r.id) for r in referrals})
+    tx.preload_last_audit(("ladder", "member"), "ladder_stage", member_ids)
+
+
+def _cached_member(tx: CachingTx, contacts: dict[str, set[str]], reference: str) -> Member | None:
+    """The member a reference (refnet id or CRM contact id) names, from what was preloaded."""
+    found = tx.maybe(Member, reference)
+    for field_name in contacts:
+        if found is None:
+            found = tx.member_by_crm_contact(field_name, reference)
+    return found
+
+
+def _preload_outcomes(tx: CachingTx, deals: set[DealKey]) -> None:
+    """The recorded outcomes of these deals: one query per portal (org) and 500 deals."""
+    by_account: dict[tuple[str, str], list[DealKey]] = {}
+    for deal in deals:
+        if ("deal_outcome", deal) not in tx.memo:
+            by_account.setdefault((deal.provider, deal.account_id), []).append(deal)
+    table = deal_outcomes
+    for (provider, account_id), wanted in by_account.items():
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = tx.connection.execute(
+                select(table).where(
+                    table.c.provider == provider,
+                    table.c.account_id == account_id,
+                    table.c.deal_id.in_([deal.deal_id for deal in chunk]),
+                )
+            )
+            found = {row.deal_id: _Outcome.of(row) for row in rows}
+            for deal in chunk:
+                tx.memo[("deal_outcome", deal)] = found.get(deal.deal_id)
+
+
 # --- deals -------------------------------------------------------------------------------
 
 
-def _outcome_row(tx: Tx, deal: DealKey) -> Any:
-    return tx.connection.execute(select(deal_outcomes).where(deal.matches(deal_outcomes))).first()
+# Built once (the worker runs them per event; building them cost more than running them).
+_THE_DEAL = (
+    (deal_outcomes.c.provider == bindparam("the_provider"))
+    & (deal_outcomes.c.account_id == bindparam("the_account"))
+    & (deal_outcomes.c.deal_id == bindparam("the_deal"))
+)
+_OUTCOME_ROW = select(deal_outcomes).where(_THE_DEAL)
+_SETTLE = update(deal_outcomes).where(_THE_DEAL).values(settled_at=bindparam("settled"))
+_OUTCOME_VALUES = ("outcome", "occurred_at", "event_ref", "due_at", "settled_at")
+
+
+@functools.cache
+def _outcome_upsert(dialect: str) -> Any:
+    module: Any = sqlite if dialect == "sqlite" else postgresql
+    statement = module.insert(deal_outcomes)
+    return statement.on_conflict_do_update(
+        index_elements=["provider", "account_id", "deal_id"],
+        set_={name: statement.excluded[name] for name in _OUTCOME_VALUES},
+    )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A deal's recorded outcome (a row of ``deal_outcomes``), as a batch remembers it."""
+
+    outcome: str
+    occurred_at: datetime
+    event_ref: str
+    due_at: datetime
+    settled_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Any) -> _Outcome:
+        return cls(row.outcome, row.occurred_at, row.event_ref, row.due_at, row.settled_at)
+
+
+def _outcome_row(tx: Tx, deal: DealKey) -> _Outcome | None:
+    """The deal's recorded outcome; within a batch (:class:`CachingTx`) remembered."""
+    if isinstance(tx, CachingTx) and ("deal_outcome", deal) in tx.memo:
+        remembered: _Outcome | None = tx.memo[("deal_outcome", deal)]
+        return remembered
+    row = tx.connection.execute(_OUTCOME_ROW, deal.params()).first()
+    found = None if row is None else _Outcome.of(row)
+    if isinstance(tx, CachingTx):
+        tx.memo[("deal_outcome", deal)] = found
+    return found
+
+
+def _remember_outcome(tx: Tx, deal: DealKey, outcome: _Outcome | None) -> None:
+    if isinstance(tx, CachingTx):
+        tx.memo[("deal_outcome", deal)] = outcome
 
 
 def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
@@ -194,7 +352,8 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
         "occurred_at": event.occurred_at,
         "event_ref": event.ref,
         "due_at": due,
-        "settled_at": None,
+        # Due now: settled below in this same savepoint (one statement instead of two).
+        "settled_at": ctx.now if due <= ctx.now else None,
     }
     _upsert_outcome(ctx.tx, deal, values)
     if due > ctx.now:
@@ -213,19 +372,14 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
 def _upsert_outcome(tx: Tx, deal: DealKey, values: dict[str, Any]) -> None:
     dialect = tx.connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
-        module: Any = sqlite if dialect == "sqlite" else postgresql
-        statement = module.insert(deal_outcomes).values(**deal.values(), **values)
-        tx.connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["provider", "account_id", "deal_id"], set_=values
-            )
-        )
-        return
-    table = deal_outcomes
-    if _outcome_row(tx, deal) is None:
-        tx.connection.execute(table.insert().values(**deal.values(), **values))
+        tx.connection.execute(_outcome_upsert(dialect), {**deal.values(), **values})
     else:
-        tx.connection.execute(update(table).where(deal.matches(table)).values(**values))
+        table = deal_outcomes
+        if _outcome_row(tx, deal) is None:
+            tx.connection.execute(table.insert().values(**deal.values(), **values))
+        else:
+            tx.connection.execute(update(table).where(deal.matches(table)).values(**values))
+    _remember_outcome(tx, deal, _Outcome(**{name: values[name] for name in _OUTCOME_VALUES}))
 
 
 def settle_outcome(
@@ -273,10 +427,9 @@ def settle_outcome(
         applied.record(changes)
         applied.notes.append(f"referral {referral.id}: {row.outcome}")
         _after_referral_closed(tx, tx.get(Referral, referral.id), event_rules, actor, applied)
-    if only_referral is None:
-        tx.connection.execute(
-            update(deal_outcomes).where(deal.matches(deal_outcomes)).values(settled_at=now)
-        )
+    if only_referral is None and row.settled_at != now:
+        tx.connection.execute(_SETTLE, {**deal.params(), "settled": now})
+        _remember_outcome(tx, deal, replace(row, settled_at=now))
 
 
 def _after_referral_closed(
@@ -394,18 +547,7 @@ def _link_deal(ctx: _Context, intent: DealLinked, applied: Applied) -> None:
 
 
 def _member_by_crm_contact(tx: Tx, provider: str, contact_id: str) -> Member | None:
-    field_name = _CRM_CONTACT_FIELD[provider]
-    row = (
-        tx.connection.execute(
-            select(members)
-            .where(CrmKeyText(field_name) == contact_id)
-            .order_by(members.c.id)
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-    return Member.model_validate(dict(row)) if row else None
+    return tx.member_by_crm_contact(_CRM_CONTACT_FIELD[provider], contact_id)
 
 
 def _resolve_member(tx: Tx, provider: str, reference: str) -> Member | None:
@@ -601,7 +743,8 @@ def _put_back(
 def audit_refused_move(tx: Tx, change: StageChange, actor: Actor) -> None:
     """Audit a refused board move once: the webhook and a sync may both see the same move."""
     # By kind and record: the audit log's index; by record alone the search would read the
-    # log backwards from its newest entry.
+    # log backwards from its newest entry. What the batch holds back is sent first.
+    tx.flush()
     last = tx.connection.execute(
         select(audit_log.c.field, audit_log.c.old_value, audit_log.c.new_value)
         .where(audit_log.c.kind == change.kind, audit_log.c.record_id == change.record_id)

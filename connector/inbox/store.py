@@ -22,7 +22,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Dialect, Update, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Update,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -48,6 +59,29 @@ __all__ = [
 PENDING = "pending"
 _T = webhook_inbox
 _CHUNK = 200  # rows per INSERT: well under SQLite's bound-parameter limit
+
+# Built once: the worker runs these for every event, and building the expression (and its
+# cache key) per event cost more than running it; a built statement memoizes its key.
+_MARK_FINISHED = (
+    update(_T)
+    .where(
+        _T.c.id == bindparam("row_id"),
+        _T.c.lease_token == bindparam("token"),
+        _T.c.status == PENDING,
+    )
+    .values(
+        status=bindparam("new_status"),
+        processed_at=bindparam("now"),
+        lease_token=None,
+        lease_until=None,
+    )
+)
+_SET_OUTCOME = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(status=bindparam("new_status"), outcome=bindparam("new_outcome"))
+)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 @dataclass(frozen=True)
@@ -312,21 +346,18 @@ class InboxStore:
         interleaving events of the same deal or contact.
         """
         result = tx.connection.execute(
-            update(_T)
-            .where(
-                _T.c.id == claimed.row_id,
-                _T.c.lease_token == claimed.lease_token,
-                _T.c.status == PENDING,
-            )
-            .values(status=status, processed_at=now, lease_token=None, lease_until=None)
+            _MARK_FINISHED,
+            {
+                "row_id": claimed.row_id,
+                "token": claimed.lease_token,
+                "new_status": status,
+                "now": now,
+            },
         )
         if result.rowcount != 1:
             raise LeaseLost(claimed.row_id)
         if self.dialect == "postgresql":
-            tx.connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"),
-                {"key": _lock_key(claimed.object_key)},
-            )
+            tx.connection.execute(_ADVISORY_LOCK, {"key": _lock_key(claimed.object_key)})
 
     @contextmanager
     def finishing(
@@ -340,8 +371,11 @@ class InboxStore:
 
     @staticmethod
     def set_outcome(tx: Tx, claimed: ClaimedEvent, *, status: str, outcome: str) -> None:
-        tx.connection.execute(
-            update(_T).where(_T.c.id == claimed.row_id).values(status=status, outcome=outcome[:500])
+        # Deferred (a batch sends all its outcomes together): nothing reads it back before
+        # the commit, and it is the same transaction as the event's marking.
+        tx.defer(
+            _SET_OUTCOME,
+            {"row_id": claimed.row_id, "new_status": status, "new_outcome": outcome[:500]},
         )
 
     def finish_without_change(

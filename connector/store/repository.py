@@ -16,11 +16,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     Connection,
     Engine,
+    Executable,
+    Insert,
     Select,
     Table,
     TextClause,
+    bindparam,
     func,
     insert,
     or_,
@@ -143,6 +147,49 @@ def _upsert_statement(dialect: str, table: Table) -> Any:
     return statement.on_conflict_do_update(index_elements=["id"], set_=updates)
 
 
+@functools.cache
+def _by_columns(table: Table, names: tuple[str, ...]) -> Select[Any]:
+    """``SELECT * … WHERE name = :name …`` built once per table and set of columns.
+
+    The webhook worker reads records one at a time; building the expression and its cache
+    key anew for every read cost more than running it. A built statement memoizes its key.
+    """
+    query = select(table)
+    for name in names:
+        query = query.where(table.c[name] == bindparam(name))
+    return query
+
+
+@functools.cache
+def _in_column(table: Table, name: str) -> Select[Any]:
+    """``SELECT * … WHERE name IN (:values) ORDER BY id``, built once per table and column."""
+    values: BindParameter[Any] = bindparam("values", expanding=True)
+    return select(table).where(table.c[name].in_(values)).order_by(table.c.id)
+
+
+@functools.cache
+def _by_columns_ordered(table: Table, names: tuple[str, ...]) -> Select[Any]:
+    return _by_columns(table, names).order_by(table.c.id)
+
+
+@functools.cache
+def _member_by_crm_key(field_name: str) -> Select[Any]:
+    return (
+        select(schema.members)
+        .where(schema.CrmKeyText(field_name) == bindparam("contact_id"))
+        .order_by(schema.members.c.id)
+        .limit(1)
+    )
+
+
+AUDIT_INSERT: Insert = insert(schema.audit_log)
+_LAST_AUDIT_AT = select(func.max(schema.audit_log.c.at)).where(
+    schema.audit_log.c.kind.in_(bindparam("kinds", expanding=True)),
+    schema.audit_log.c.record_id == bindparam("record_id"),
+    schema.audit_log.c.field == bindparam("field"),
+)
+_FIND_YIELD = {"yield_per": 1000}
+
 _PAIR_BATCH = 400
 
 
@@ -164,6 +211,17 @@ class Tx:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+
+    def defer(self, statement: Executable, params: dict[str, Any]) -> None:
+        """Run a write nothing in this transaction reads back before :meth:`flush`.
+
+        Here at once; a batch's transaction (connector.store.cached.CachingTx) collects
+        them and sends each statement's rows together.
+        """
+        self.connection.execute(statement, params)
+
+    def flush(self) -> None:
+        """Send what :meth:`defer` holds back (nothing here)."""
 
     def _upsert_statement(self, table: Table) -> Any:
         dialect = self.connection.dialect.name
@@ -224,12 +282,18 @@ class Tx:
     def find(self, model: type[R], **equals: Any) -> Iterator[R]:
         """Records of ``model`` whose columns equal the given values, ordered by id, streamed."""
         table = _TABLES[model]
-        query = select(table).order_by(table.c.id)
-        for name, value in equals.items():
-            query = query.where(table.c[name] == value)
-        # On the statement, not the connection: Connection.execution_options changes the
-        # connection itself, and PostgreSQL cannot run later INSERTs through a cursor.
-        result = self.connection.execute(query.execution_options(yield_per=1000))
+        if any(value is None for value in equals.values()):  # IS NULL, not "= NULL"
+            query = _filtered(select(table).order_by(table.c.id), table, equals)
+            result = self.connection.execute(query, execution_options=_FIND_YIELD)
+            keys = list(result.keys())
+            for row in result:
+                yield model.model_validate(dict(zip(keys, row, strict=True)))
+            return
+        query = _by_columns_ordered(table, tuple(equals))
+        # As an execution option of this call, not of the connection: setting it on the
+        # connection changes the connection itself, and PostgreSQL cannot run later
+        # INSERTs through a cursor.
+        result = self.connection.execute(query, equals, execution_options=_FIND_YIELD)
         # Zipped with the keys once: a RowMapping per row was a tenth of the report's time.
         keys = list(result.keys())
         for row in result:
@@ -252,11 +316,16 @@ class Tx:
     def find_in(self, model: type[R], any_of: Mapping[str, Sequence[str]]) -> list[R]:
         """Records whose value in *any* of the given columns is one of the given values."""
         table = _TABLES[model]
-        conditions = [table.c[name].in_(list(values)) for name, values in any_of.items() if values]
-        if not conditions:
-            return []
-        query = select(table).where(or_(*conditions)).order_by(table.c.id)
-        result = self.connection.execute(query)
+        given = {name: list(values) for name, values in any_of.items() if values}
+        if len(given) == 1:  # a batch's lookups: one built statement per table and column
+            [(name, values)] = given.items()
+            result = self.connection.execute(_in_column(table, name), {"values": values})
+        else:
+            conditions = [table.c[name].in_(values) for name, values in given.items()]
+            if not conditions:
+                return []
+            query = select(table).where(or_(*conditions)).order_by(table.c.id)
+            result = self.connection.execute(query)
         keys = list(result.keys())
         return [model.model_validate(dict(zip(keys, row, strict=True))) for row in result]
 
@@ -268,9 +337,9 @@ class Tx:
 
     def maybe(self, model: type[R], record_id: str) -> R | None:
         table = _TABLES[model]
-        row = self.connection.execute(select(table).where(table.c.id == record_id)).mappings()
-        first = row.first()
-        return model.model_validate(dict(first)) if first else None
+        result = self.connection.execute(_by_columns(table, ("id",)), {"id": record_id})
+        first = result.first()
+        return model.model_validate(dict(zip(result.keys(), first, strict=True))) if first else None
 
     def member_by_email(self, email: str) -> Member | None:
         """The member with this e-mail, compared case-insensitively (first by id if several)."""
@@ -283,6 +352,35 @@ class Tx:
         )
         row = self.connection.execute(query).mappings().first()
         return Member.model_validate(dict(row)) if row else None
+
+    def member_by_crm_contact(self, field_name: str, contact_id: str) -> Member | None:
+        """The member linked to this CRM contact id (``crm[field_name]``), first by id."""
+        statement = _member_by_crm_key(field_name)
+        result = self.connection.execute(statement, {"contact_id": contact_id})
+        row = result.first()
+        return Member.model_validate(dict(zip(result.keys(), row, strict=True))) if row else None
+
+    def members_by_crm_contacts(
+        self, field_name: str, contact_ids: Iterable[str]
+    ) -> dict[str, Member]:
+        """:meth:`member_by_crm_contact` of many ids in one query per 500: id → member."""
+        wanted = sorted(set(contact_ids))
+        found: dict[str, Member] = {}
+        key = schema.CrmKeyText(field_name)
+        table = schema.members
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            result = self.connection.execute(
+                select(table, key.label("crm_key")).where(key.in_(chunk)).order_by(table.c.id)
+            )
+            keys = list(result.keys())[:-1]
+            for row in result:
+                contact_id = row[-1]
+                if contact_id not in found:  # the first by id, as member_by_crm_contact
+                    found[contact_id] = Member.model_validate(
+                        dict(zip(keys, row[:-1], strict=True))
+                    )
+        return found
 
     def existing_ids(self, model: type[Record], ids: Iterable[str]) -> set[str]:
         table = _TABLES[model]
@@ -336,18 +434,21 @@ class Tx:
         ``report --as-of`` rewinds states by these times, so a change made "as of" an
         earlier moment must carry that moment, not the time it was typed in.
         """
-        self.connection.execute(
-            insert(schema.audit_log).values(
-                at=at or utcnow(),
-                actor=actor,
-                kind=change.kind,
-                record_id=change.record_id,
-                field=change.field,
-                old_value=change.old,
-                new_value=change.new,
-                reason=change.reason,
-                event_ref=event_ref,
-            )
+        # Deferred: the audit is read back only by last_audit_at and audit_trail, which
+        # flush first.
+        self.defer(
+            AUDIT_INSERT,
+            {
+                "at": at or utcnow(),
+                "actor": actor,
+                "kind": change.kind,
+                "record_id": change.record_id,
+                "field": change.field,
+                "old_value": change.old,
+                "new_value": change.new,
+                "reason": change.reason,
+                "event_ref": event_ref,
+            },
         )
 
     def last_audit_at(self, kinds: tuple[str, ...], record_id: str, field: str) -> datetime | None:
@@ -355,14 +456,18 @@ class Tx:
 
         Filtered by kind and record id, so it searches ``ix_audit_log_kind_record``.
         """
-        table = schema.audit_log
-        query = select(func.max(table.c.at)).where(
-            table.c.kind.in_(kinds), table.c.record_id == record_id, table.c.field == field
-        )
-        value = self.connection.execute(query).scalar()
+        self.flush()
+        return self._stored_last_audit_at(kinds, record_id, field)
+
+    def _stored_last_audit_at(
+        self, kinds: tuple[str, ...], record_id: str, field: str
+    ) -> datetime | None:
+        params = {"kinds": list(kinds), "record_id": record_id, "field": field}
+        value = self.connection.execute(_LAST_AUDIT_AT, params).scalar()
         return value if isinstance(value, datetime) else None
 
     def audit_trail(self, record_id: str | None = None, *, limit: int = 200) -> list[AuditEntry]:
+        self.flush()
         table = schema.audit_log
         query = select(table).order_by(table.c.id.desc()).limit(limit)
         if record_id is not None:
