@@ -26,6 +26,7 @@ class FirstLines:
         # "" opens a private temporary database on disk, deleted on close (SQLite docs,
         # "In-Memory Databases" / "Temporary Databases"); no journal: it is thrown away.
         self._db = sqlite3.connect("", isolation_level=None)
+        self._spaces: set[str] = set()  # spaces with at least one key recorded
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute(
@@ -35,8 +36,10 @@ class FirstLines:
 
     def lines(self, space: str, keys: Iterable[str]) -> dict[str, int]:
         """The first line of each of ``keys`` recorded so far (keys never recorded are absent)."""
-        wanted = sorted(set(keys))
         found: dict[str, int] = {}
+        if space not in self._spaces:
+            return found  # nothing recorded: no query (most spaces stay empty)
+        wanted = sorted(set(keys))
         for start in range(0, len(wanted), _BATCH):
             batch = wanted[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
@@ -51,9 +54,13 @@ class FirstLines:
 
     def add(self, space: str, firsts: Iterable[tuple[str, int]]) -> None:
         """Record first lines; a key already recorded keeps its earlier line."""
+        rows = [(space, key, line) for key, line in firsts]
+        if not rows:
+            return
+        self._spaces.add(space)
         self._db.executemany(
             "INSERT OR IGNORE INTO first_line (space, key, line) VALUES (?, ?, ?)",
-            ((space, key, line) for key, line in firsts),
+            rows,
         )
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
+    BindParameter,
     Connection,
     Engine,
     Select,
@@ -171,7 +172,7 @@ def _by_ids(table: Table, size: int, *, whole: bool) -> Select[Any]:
     expanding IN on every execution, which was a twentieth of a large import's time. Sizes
     are powers of two (the ids padded with repeats), so few statements are ever built.
     """
-    marks = [bindparam(f"i{n}") for n in range(size)]
+    marks: list[BindParameter[str]] = [bindparam(f"i{n}") for n in range(size)]
     query = select(table) if whole else select(table.c.id)
     return query.where(table.c.id.in_(marks)).order_by(table.c.id)
 
@@ -243,6 +244,13 @@ class Tx:
                 self.connection.execute(table.update().where(table.c.id == row["id"]).values(**row))
             else:
                 self.connection.execute(insert(table).values(**row))
+
+    def delete_many(self, model: type[Record], ids: Iterable[str]) -> None:
+        """Delete records by id (an import moving natural keys deletes and re-inserts)."""
+        table = _TABLES[model]
+        for size, values in _id_batches(sorted(set(ids))):
+            marks: list[BindParameter[str]] = [bindparam(f"i{n}") for n in range(size)]
+            self.connection.execute(table.delete().where(table.c.id.in_(marks)), values)
 
     def put(self, record: Record) -> None:
         self.put_many([record])
@@ -327,7 +335,8 @@ class Tx:
         table = _TABLES[model]
         found: set[str] = set()
         for size, values in _id_batches(sorted(set(ids))):
-            found.update(self.connection.execute(_by_ids(table, size, whole=False), values).scalars())
+            statement = _by_ids(table, size, whole=False)
+            found.update(self.connection.execute(statement, values).scalars())
         return found
 
     def ids_by_pair(
