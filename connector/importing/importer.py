@@ -713,21 +713,43 @@ class _FileImport:
         broken: set[int] = set()
         if not references:
             return broken
-        wanted: dict[str, set[str]] = defaultdict(set)
-        cited: list[tuple[SourceRow, str, str, str]] = []
         records = {row.number: record for row, record, _old in valid}
-        for row in rows:
+
+        def cited() -> Iterator[tuple[SourceRow, str, str, str]]:
+            """(row, attribute, kind referred to, id) for every reference of every row."""
+            for row in rows:
+                record = records.get(row.number)
+                for attribute, target in references:
+                    value = (
+                        getattr(record, attribute)
+                        if record is not None
+                        else row.data.get(attribute)
+                    )
+                    if isinstance(value, str):  # most references: one id, no list built
+                        if value:
+                            yield row, attribute, target, value
+                        continue
+                    for one in value if isinstance(value, list) else ():
+                        if isinstance(one, str) and one:
+                            yield row, attribute, target, one
+
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for row in rows:  # the ids only, without the tuples cited() builds for errors
             record = records.get(row.number)
             for attribute, target in references:
                 value = (
                     getattr(record, attribute) if record is not None else row.data.get(attribute)
                 )
-                for one in value if isinstance(value, list) else [value]:
-                    if isinstance(one, str) and one:
-                        wanted[target].add(one)
-                        cited.append((row, attribute, target, one))
+                if isinstance(value, str):
+                    wanted[target].add(value)
+                elif isinstance(value, list):
+                    wanted[target].update(one for one in value if isinstance(one, str))
+        for ids in wanted.values():
+            ids.discard("")
         known = {t: self.tx.existing_ids(KINDS[t], ids) for t, ids in wanted.items()}
-        for row, attribute, target, value in cited:
+        if all(ids <= known[t] for t, ids in wanted.items()):
+            return broken  # every reference exists (the usual case): no second pass
+        for row, attribute, target, value in cited():
             if value in known[target]:
                 continue
             if value in self.failed[target]:

@@ -108,6 +108,12 @@ def _columns(table: Table) -> tuple[tuple[str, ...], frozenset[str]]:
 
 def _to_row(record: Record, table: Table) -> dict[str, Any]:
     names, json_names = _columns(table)
+    if not json_names:
+        # Without JSON columns every value is a field's own Python value, which is what
+        # model_dump(mode="python") returns for it (no model declares a serializer); read
+        # from the instance, not dumped: the dump was most of a large import's row building.
+        values = record.__dict__
+        return {name: values[name] for name in names}
     python = record.model_dump(mode="python")
     if json_names:  # JSON columns take the record's JSON form
         python.update(record.model_dump(mode="json", include=set(json_names)))
@@ -146,6 +152,16 @@ def _upsert_statement(dialect: str, table: Table) -> Any:
 
 
 _PAIR_BATCH = 400
+# The DB-API parameter marker of each positional paramstyle (PEP 249): sqlite3 uses qmark,
+# psycopg format/pyformat.
+_DRIVER_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+@functools.cache
+def _driver_pair_lookup(table: str, left: str, right: str, size: int, marker: str) -> str:
+    """:func:`_pair_lookup` as the driver's own SQL, with positional markers."""
+    condition = f"({left} = {marker} AND {right} = {marker})"
+    return f"SELECT {left}, {right}, id FROM {table} WHERE " + " OR ".join([condition] * size)  # noqa: S608 - names from the schema
 
 
 @functools.cache
@@ -175,6 +191,13 @@ def _by_ids(table: Table, size: int, *, whole: bool) -> Select[Any]:
     marks: list[BindParameter[str]] = [bindparam(f"i{n}") for n in range(size)]
     query = select(table) if whole else select(table.c.id)
     return query.where(table.c.id.in_(marks)).order_by(table.c.id)
+
+
+@functools.cache
+def _count_by_ids(table: Table, size: int) -> Select[Any]:
+    """``SELECT count(*) … WHERE id IN (:i0, …)``: how many of the (distinct) ids exist."""
+    marks: list[BindParameter[str]] = [bindparam(f"i{n}") for n in range(size)]
+    return select(func.count()).select_from(table).where(table.c.id.in_(marks))
 
 
 def _id_batches(ids: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -334,7 +357,27 @@ class Tx:
     def existing_ids(self, model: type[Record], ids: Iterable[str]) -> set[str]:
         table = _TABLES[model]
         found: set[str] = set()
+        marker = _DRIVER_MARKERS.get(self.connection.dialect.paramstyle)
+        if marker is not None:  # straight to the driver, as ids_by_pair
+            wanted = sorted(set(ids))
+            for start in range(0, len(wanted), _ID_BATCH):
+                batch = wanted[start : start + _ID_BATCH]
+                marks = ", ".join([marker] * len(batch))
+                where = f"FROM {table.name} WHERE id IN ({marks})"
+                counted = self.connection.exec_driver_sql(f"SELECT count(*) {where}", tuple(batch))
+                if counted.scalar_one() == len(batch):
+                    found.update(batch)  # almost always every id exists: none fetched
+                else:
+                    rows = self.connection.exec_driver_sql(f"SELECT id {where}", tuple(batch))
+                    found.update(rows.scalars())
+            return found
         for size, values in _id_batches(sorted(set(ids))):
+            distinct = set(values.values())
+            # Counted first: almost always every id exists, and then no id is fetched.
+            counted = self.connection.execute(_count_by_ids(table, size), values).scalar_one()
+            if counted == len(distinct):
+                found.update(distinct)
+                continue
             statement = _by_ids(table, size, whole=False)
             found.update(self.connection.execute(statement, values).scalars())
         return found
@@ -351,6 +394,17 @@ class Tx:
         table = _TABLES[model]
         wanted = list(set(pairs))
         found: dict[tuple[str, str], str] = {}
+        marker = _DRIVER_MARKERS.get(self.connection.dialect.paramstyle)
+        if marker is not None:
+            # Straight to the driver, values in order: SQLAlchemy's handling of 800 named
+            # parameters per statement cost more than the lookup itself.
+            for start in range(0, len(wanted), _PAIR_BATCH):
+                chunk = wanted[start : start + _PAIR_BATCH]
+                sql = _driver_pair_lookup(table.name, left, right, len(chunk), marker)
+                flat = tuple(value for pair in chunk for value in pair)
+                rows = self.connection.exec_driver_sql(sql, flat)
+                found.update(((a, b), i) for a, b, i in rows)
+            return found
         values: dict[str, str]
         for start in range(0, len(wanted), _PAIR_BATCH):
             chunk = wanted[start : start + _PAIR_BATCH]
