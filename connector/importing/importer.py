@@ -466,7 +466,10 @@ class _FileImport:
         for kind, rows in by_kind.items():
             model = KINDS[kind]
             ids = [str(row.data["id"]) for row in rows if isinstance(row.data.get("id"), str)]
-            stored = {r.id: r for r in self.tx.find_in(model, {"id": ids})} if ids else {}
+            # Which ids are stored is counted first: a first import loads nothing, and a
+            # re-import loads only the records it updates.
+            present = sorted(self.tx.existing_ids(model, ids)) if ids else []
+            stored = {r.id: r for r in self.tx.find_in(model, {"id": present})} if present else {}
             checked: list[tuple[SourceRow, Record | None, Record | None]] = []
             for row in rows:
                 record_id = row.data.get("id")

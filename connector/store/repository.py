@@ -365,9 +365,10 @@ class Tx:
                 marks = ", ".join([marker] * len(batch))
                 where = f"FROM {table.name} WHERE id IN ({marks})"
                 counted = self.connection.exec_driver_sql(f"SELECT count(*) {where}", tuple(batch))
-                if counted.scalar_one() == len(batch):
-                    found.update(batch)  # almost always every id exists: none fetched
-                else:
+                present = counted.scalar_one()
+                if present == len(batch):
+                    found.update(batch)  # every id exists (references): none fetched
+                elif present:
                     rows = self.connection.exec_driver_sql(f"SELECT id {where}", tuple(batch))
                     found.update(rows.scalars())
             return found
