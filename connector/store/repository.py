@@ -152,6 +152,9 @@ def _upsert_statement(dialect: str, table: Table) -> Any:
 
 
 _PAIR_BATCH = 400
+# Rows per executemany: an import writes its chunk (2,000 rows) in one statement, as the
+# driver takes any number of parameter sets; each execution has a fixed cost in SQLAlchemy.
+_WRITE_BATCH = 2000
 # The DB-API parameter marker of each positional paramstyle (PEP 249): sqlite3 uses qmark,
 # psycopg format/pyformat.
 _DRIVER_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -239,8 +242,8 @@ class Tx:
             if not rows:
                 continue
             table = _TABLES[model]
-            for start in range(0, len(rows), 500):
-                chunk = rows[start : start + 500]
+            for start in range(0, len(rows), _WRITE_BATCH):
+                chunk = rows[start : start + _WRITE_BATCH]
                 statement = insert(table) if new else self._upsert_statement(table)
                 try:
                     if statement is not None:
