@@ -4,8 +4,9 @@ All or nothing per command: every file of one import runs in ONE transaction; ev
 validated (its cells, its references, the stage rules) and every problem of every file is
 collected in one pass before anything is reported. One bad row rolls the whole command back.
 Rows are read and written in chunks inside that transaction, so memory stays bounded by the
-chunk however long the file: the ids and natural keys seen, kept to report a duplicate with
-the line of its first use, are on disk (:mod:`connector.importing.first_lines`).
+chunk however long the file: the ids seen, kept to report a duplicate with the line of its
+first use, are on disk (:mod:`connector.importing.first_lines`); a natural key already
+written is found through the store's record holding it.
 
 A re-import never loses data: a row updates only the values it sets (an empty cell or a
 missing column keeps the stored value; ``<leer>``/``<empty>`` clears one). A ladder stage
