@@ -209,8 +209,9 @@ def _rows(
         try:
             for cells in reader:
                 line = layout.header_index + reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue  # Excel writes empty rows as ";;;;"
+                # Excel writes empty rows as ";;;;" (the first cell decides almost every row).
+                if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
+                    continue
                 problems: list[RowError] = []
                 if (
                     not address_book
@@ -228,6 +229,9 @@ def _rows(
                     text = cells[index].strip()
                     if not text:
                         continue  # an empty cell keeps the stored value
+                    if parser is None and not is_list and text[0] != "<":
+                        values[column] = text  # plain text (ids, names): as _cell returns it
+                        continue
                     value = _cell(text, zone, parser, is_list)
                     if isinstance(value, CellError):
                         problems.append(RowError(path.name, line, headers[column], str(value)))
@@ -279,6 +283,8 @@ def _from_address_book(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _nest(values: dict[str, Any], fmt: CsvFormat, *, contact: bool) -> dict[str, Any]:
+    if not fmt.nested:
+        return values  # nothing to nest (connections, referrals): the row's own dict
     data: dict[str, Any] = {}
     for column, value in values.items():
         parent = fmt.nested.get(column)

@@ -28,33 +28,40 @@ class FirstLines:
         self._db = sqlite3.connect("", isolation_level=None)
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute(
-            "CREATE TABLE first_line (space TEXT NOT NULL, key TEXT NOT NULL, "
-            "line INTEGER NOT NULL, PRIMARY KEY (space, key)) WITHOUT ROWID"
-        )
+        # One table per space (created when its first key comes): no space column to store
+        # and compare in every row, and a space with no keys costs no query.
+        self._tables: dict[str, str] = {}
 
     def lines(self, space: str, keys: Iterable[str]) -> dict[str, int]:
         """The first line of each of ``keys`` recorded so far (keys never recorded are absent)."""
-        wanted = sorted(set(keys))
         found: dict[str, int] = {}
+        table = self._tables.get(space)
+        if table is None:
+            return found  # nothing recorded: no query
+        wanted = sorted(set(keys))
         for start in range(0, len(wanted), _BATCH):
             batch = wanted[start : start + _BATCH]
             marks = ",".join("?" * len(batch))
             found.update(
                 self._db.execute(
-                    f"SELECT key, line FROM first_line WHERE space = ? "  # noqa: S608 - only placeholders are formatted in
-                    f"AND key IN ({marks})",
-                    (space, *batch),
+                    f"SELECT key, line FROM {table} WHERE key IN ({marks})",  # noqa: S608 - our own table name and placeholders only
+                    batch,
                 )
             )
         return found
 
     def add(self, space: str, firsts: Iterable[tuple[str, int]]) -> None:
         """Record first lines; a key already recorded keeps its earlier line."""
-        self._db.executemany(
-            "INSERT OR IGNORE INTO first_line (space, key, line) VALUES (?, ?, ?)",
-            ((space, key, line) for key, line in firsts),
-        )
+        rows = firsts if isinstance(firsts, list) else list(firsts)
+        if not rows:
+            return
+        table = self._tables.get(space)
+        if table is None:
+            table = self._tables[space] = f"space_{len(self._tables)}"
+            self._db.execute(
+                f"CREATE TABLE {table} (key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID"
+            )
+        self._db.executemany(f"INSERT OR IGNORE INTO {table} (key, line) VALUES (?, ?)", rows)  # noqa: S608 - our own table name
 
     def close(self) -> None:
         self._db.close()

@@ -4,8 +4,9 @@ All or nothing per command: every file of one import runs in ONE transaction; ev
 validated (its cells, its references, the stage rules) and every problem of every file is
 collected in one pass before anything is reported. One bad row rolls the whole command back.
 Rows are read and written in chunks inside that transaction, so memory stays bounded by the
-chunk however long the file: the ids and natural keys seen, kept to report a duplicate with
-the line of its first use, are on disk (:mod:`connector.importing.first_lines`).
+chunk however long the file: the ids seen, kept to report a duplicate with the line of its
+first use, are on disk (:mod:`connector.importing.first_lines`); a natural key already
+written is found through the store's record holding it.
 
 A re-import never loses data: a row updates only the values it sets (an empty cell or a
 missing column keeps the stored value; ``<leer>``/``<empty>`` clears one). A ladder stage
@@ -361,32 +362,54 @@ def _pair_key(pair: tuple[str, str]) -> str:
     return f"{len(pair[0])}:{pair[0]}{pair[1]}"
 
 
+def _pair_of(kind: str, record: Record) -> tuple[str, str]:
+    left, right = _UNIQUE_PAIRS[kind]
+    values = record.__dict__  # the fields' values: read per row three times, kept cheap
+    return str(values[left]), str(values[right])
+
+
 class _ChunkKeys:
     """The ids and natural keys (a connection's from/to) one chunk of one kind uses: their
     first lines in earlier chunks, looked up in one pass, and the ones the chunk adds,
-    recorded when the chunk is done."""
+    recorded when the chunk is done.
+
+    A natural key written to the store needs no entry of its own: the store's holder of
+    the pair, seen earlier in the file, says where it was first used (the line of the
+    holder's id). Only the keys of rows not written (refused, or waiting for their pair to
+    be freed) are recorded, so a large file costs one key per row, not two.
+    """
 
     def __init__(
-        self, first_lines: FirstLines, kind: str, ids: list[str], records: list[Record | None]
+        self,
+        tx: Tx,
+        first_lines: FirstLines,
+        kind: str,
+        ids: list[str],
+        records: list[Record | None],
     ) -> None:
         self.first_lines = first_lines
         self.kind = kind
-        self.ids: dict[str, int] = first_lines.lines(kind, ids)
+        # (left, right) → the id of the stored record holding it (before this chunk).
+        self.holders: dict[tuple[str, str], str] = {}
         self.pairs: dict[str, int] = {}
         if kind in _UNIQUE_PAIRS:
             left, right = _UNIQUE_PAIRS[kind]
-            wanted = (
-                _pair_key((str(getattr(r, left)), str(getattr(r, right))))
-                for r in records
-                if r is not None
-            )
-            self.pairs = first_lines.lines(f"{kind} pair", wanted)
+            pairs = [_pair_of(kind, r) for r in records if r is not None]
+            self.holders = tx.ids_by_pair(KINDS[kind], left, right, pairs)
+            self.pairs = first_lines.lines(f"{kind} pair", (_pair_key(p) for p in pairs))
+        # First lines of the chunk's ids and of the pairs' holders in earlier chunks.
+        self.earlier: dict[str, int] = first_lines.lines(kind, [*ids, *self.holders.values()])
+        chunk_ids = set(ids)
+        self.ids: dict[str, int] = {k: v for k, v in self.earlier.items() if k in chunk_ids}
         self.new_ids: list[tuple[str, int]] = []
-        self.new_pairs: list[tuple[str, int]] = []
+        self.new_pairs: list[tuple[str, int, str]] = []  # (pair key, line, record id)
 
-    def remember(self) -> None:
+    def remember(self, written: set[str]) -> None:
         self.first_lines.add(self.kind, self.new_ids)
-        self.first_lines.add(f"{self.kind} pair", self.new_pairs)
+        self.first_lines.add(
+            f"{self.kind} pair",
+            ((pair, line) for pair, line, record_id in self.new_pairs if record_id not in written),
+        )
 
 
 class _FileImport:
@@ -415,6 +438,13 @@ class _FileImport:
         # a million rows cost no more memory than a thousand (see first_lines.py).
         self.first_lines = FirstLines()
         self.failed: dict[str, set[str]] = defaultdict(set)  # ids of rows that had errors
+        # Ids whose first row in the file was not written (refused, or waiting): the store
+        # still holds their stored values, natural keys included.
+        self.unwritten: dict[str, set[str]] = defaultdict(set)
+        # Rows whose natural key is still held in the store by a record whose own row has
+        # not come yet (it may move away later in the file); written at the end of the file
+        # once the holder has moved, refused if it never does. Only such rows are held.
+        self.waiting: dict[str, list[tuple[SourceRow, Record, Record | None]]] = defaultdict(list)
 
     def run(self, chunk_rows: int, progress: ImportProgress | None) -> None:
         done = 0
@@ -427,6 +457,8 @@ class _FileImport:
                 done += len(chunk)
                 if progress is not None:
                     progress(self.source.path.name, done)
+            for kind in list(self.waiting):
+                self._write_waiting(kind)
 
     # -- ordinary rows ---------------------------------------------------------------------
     def _chunk(self, chunk: list[SourceRow]) -> None:
@@ -436,14 +468,19 @@ class _FileImport:
         for kind, rows in by_kind.items():
             model = KINDS[kind]
             ids = [str(row.data["id"]) for row in rows if isinstance(row.data.get("id"), str)]
-            stored = {r.id: r for r in self.tx.find_in(model, {"id": ids})} if ids else {}
+            # Which ids are stored is counted first: a first import loads nothing, and a
+            # re-import loads only the records it updates.
+            present = sorted(self.tx.existing_ids(model, ids)) if ids else []
+            stored = {r.id: r for r in self.tx.find_in(model, {"id": present})} if present else {}
             checked: list[tuple[SourceRow, Record | None, Record | None]] = []
             for row in rows:
                 record_id = row.data.get("id")
                 old = stored.get(record_id) if isinstance(record_id, str) else None
                 record = self._validate(row, _merge(old, self._with_defaults(row, old)))
                 checked.append((row, record, old))
-            uniques = _ChunkKeys(self.first_lines, kind, ids, [r for _row, r, _old in checked])
+            uniques = _ChunkKeys(
+                self.tx, self.first_lines, kind, ids, [r for _row, r, _old in checked]
+            )
             valid: list[tuple[SourceRow, Record, Record | None]] = []
             for row, record, old in checked:
                 record_id = row.data.get("id")
@@ -455,11 +492,16 @@ class _FileImport:
                 staged = self._stage(row, old, record)
                 if staged is not None:
                     valid.append((row, staged, old))
-            broken = self._check_references(kind, rows, valid) | self._check_stored_pairs(
-                kind, valid, uniques
-            )
-            uniques.remember()
-            self._write(kind, [item for item in valid if item[0].number not in broken])
+            broken = self._check_references(kind, rows, valid)
+            for row, record, _old in valid:
+                if row.number in broken:
+                    self.failed[kind].add(record.id)
+            valid = [item for item in valid if item[0].number not in broken]
+            valid = self._check_stored_pairs(kind, valid, uniques)
+            written = {record.id for _row, record, _old in valid}
+            self.unwritten[kind].update(i for i, _line in uniques.new_ids if i not in written)
+            uniques.remember(written)
+            self._write(kind, valid)
 
     def _with_defaults(self, row: SourceRow, old: Record | None) -> dict[str, Any]:
         """The row's values, plus the configured defaults a new record takes from settings.
@@ -538,8 +580,20 @@ class _FileImport:
         keys.new_ids.append((record_id, row.number))
         if record is not None and row.kind in _UNIQUE_PAIRS:
             left, right = _UNIQUE_PAIRS[row.kind]
-            pair = _pair_key((str(getattr(record, left)), str(getattr(record, right))))
+            values = _pair_of(row.kind, record)
+            pair = _pair_key(values)
             earlier = keys.pairs.get(pair)
+            holder = keys.holders.get(values) if keys.holders else None
+            # Held in the store by a record whose first row came in an earlier chunk and was
+            # written: that row set this pair, so this one repeats it.
+            if (
+                earlier is None
+                and holder is not None
+                and holder != record_id
+                and holder in keys.earlier
+                and holder not in self.unwritten[row.kind]
+            ):
+                earlier = keys.earlier[holder]
             if earlier is not None:
                 self.errors.append(
                     row.error(
@@ -551,7 +605,7 @@ class _FileImport:
                 )
                 return False
             keys.pairs[pair] = row.number
-            keys.new_pairs.append((pair, row.number))
+            keys.new_pairs.append((pair, row.number, record_id))
         return True
 
     def _stage(self, row: SourceRow, old: Record | None, record: Record) -> Record | None:
@@ -664,21 +718,43 @@ class _FileImport:
         broken: set[int] = set()
         if not references:
             return broken
-        wanted: dict[str, set[str]] = defaultdict(set)
-        cited: list[tuple[SourceRow, str, str, str]] = []
         records = {row.number: record for row, record, _old in valid}
-        for row in rows:
+
+        def cited() -> Iterator[tuple[SourceRow, str, str, str]]:
+            """(row, attribute, kind referred to, id) for every reference of every row."""
+            for row in rows:
+                record = records.get(row.number)
+                for attribute, target in references:
+                    value = (
+                        getattr(record, attribute)
+                        if record is not None
+                        else row.data.get(attribute)
+                    )
+                    if isinstance(value, str):  # most references: one id, no list built
+                        if value:
+                            yield row, attribute, target, value
+                        continue
+                    for one in value if isinstance(value, list) else ():
+                        if isinstance(one, str) and one:
+                            yield row, attribute, target, one
+
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for row in rows:  # the ids only, without the tuples cited() builds for errors
             record = records.get(row.number)
             for attribute, target in references:
                 value = (
                     getattr(record, attribute) if record is not None else row.data.get(attribute)
                 )
-                for one in value if isinstance(value, list) else [value]:
-                    if isinstance(one, str) and one:
-                        wanted[target].add(one)
-                        cited.append((row, attribute, target, one))
+                if isinstance(value, str):
+                    wanted[target].add(value)
+                elif isinstance(value, list):
+                    wanted[target].update(one for one in value if isinstance(one, str))
+        for ids in wanted.values():
+            ids.discard("")
         known = {t: self.tx.existing_ids(KINDS[t], ids) for t, ids in wanted.items()}
-        for row, attribute, target, value in cited:
+        if all(ids <= known[t] for t, ids in wanted.items()):
+            return broken  # every reference exists (the usual case): no second pass
+        for row, attribute, target, value in cited():
             if value in known[target]:
                 continue
             if value in self.failed[target]:
@@ -693,35 +769,86 @@ class _FileImport:
 
     def _check_stored_pairs(
         self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]], keys: _ChunkKeys
-    ) -> set[int]:
+    ) -> list[tuple[SourceRow, Record, Record | None]]:
         """A natural key (from/to of a connection, club/member of a membership) the store
         already holds under another id is a row error that names that id, never the store's
-        integrity error after the fact. Returns the lines refused."""
-        if kind not in _UNIQUE_PAIRS or not valid:
-            return set()
+        integrity error after the fact -- unless the file moves that holder to another pair:
+        in this chunk (then :meth:`_write` frees the pair first), or later in the file (then
+        the row waits until the end of the file). Returns the rows to write now."""
+        if kind not in _UNIQUE_PAIRS or not valid or not keys.holders:
+            return valid  # no pair of the chunk is stored yet (a first import): no conflict
+        holders = {item[1].id: keys.holders.get(_pair_of(kind, item[1])) for item in valid}
+        return self._settle_pairs(kind, valid, holders, waiting_allowed=True)
+
+    def _settle_pairs(
+        self,
+        kind: str,
+        candidates: list[tuple[SourceRow, Record, Record | None]],
+        holders: dict[str, str | None],
+        *,
+        waiting_allowed: bool,
+    ) -> list[tuple[SourceRow, Record, Record | None]]:
+        """Split rows into those written now, those that wait, and those refused.
+
+        A pair's holder that is written with the candidates moves away (its file pair
+        differs, or the row would be a duplicate); one that waits keeps the pair, so its
+        dependants wait too; one whose row was refused keeps it for good: a row error.
+        Repeated until nothing changes, as refusing or holding one row can affect another.
+        """
         left, right = _UNIQUE_PAIRS[kind]
-        pairs = [(str(getattr(r, left)), str(getattr(r, right))) for _row, r, _old in valid]
-        stored = self.tx.ids_by_pair(KINDS[kind], left, right, pairs)
-        unknown = {holder for holder in stored.values() if holder not in keys.ids}
-        # A holder whose own row failed keeps its stored pair: that is still a conflict.
-        seen = (set(keys.ids) | set(self.first_lines.lines(kind, unknown))) - self.failed[kind]
-        refused: set[int] = set()
-        for (row, record, _old), pair in zip(valid, pairs, strict=True):
-            holder = stored.get(pair)
-            # A holder this import rewrites may be moving to another pair: not a conflict.
-            if holder is None or holder == record.id or holder in seen:
-                continue
-            self.errors.append(
-                row.error(
-                    right,
-                    _(
-                        "this {left}/{right} pair is already stored as {kind} '{holder}'; "
-                        "use id '{holder}' to update it"
-                    ).format(left=left, right=right, kind=kind_word(kind), holder=holder),
-                )
-            )
-            refused.add(row.number)
-        return refused
+        waiting_ids = {record.id for _row, record, _old in self.waiting[kind]}
+        if not waiting_allowed:
+            waiting_ids = set()
+        refused: set[str] = set()
+        held: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            going = {r.id for _row, r, _old in candidates if r.id not in refused | held}
+            for row, record, _old in candidates:
+                holder = holders[record.id]
+                if record.id in refused or record.id in held:
+                    continue
+                if holder is None or holder == record.id or holder in going:
+                    continue
+                if waiting_allowed and (
+                    holder in held
+                    or holder in waiting_ids
+                    or (
+                        holder not in self.unwritten[kind]
+                        and holder not in self.failed[kind]
+                        and not self.first_lines.lines(kind, [holder])
+                    )
+                ):
+                    held.add(record.id)  # its holder has not moved yet: wait for it
+                else:
+                    self.errors.append(
+                        row.error(
+                            right,
+                            _(
+                                "this {left}/{right} pair is already stored as {kind} "
+                                "'{holder}'; use id '{holder}' to update it"
+                            ).format(left=left, right=right, kind=kind_word(kind), holder=holder),
+                        )
+                    )
+                    refused.add(record.id)
+                    self.failed[kind].add(record.id)
+                changed = True
+        self.waiting[kind].extend(item for item in candidates if item[1].id in held)
+        return [item for item in candidates if item[1].id not in refused | held]
+
+    def _write_waiting(self, kind: str) -> None:
+        """At the end of the file: the rows that waited for their pair, written if its
+        holder has moved meanwhile (or moves with them), refused if it has not."""
+        waiting = self.waiting.pop(kind)
+        left, right = _UNIQUE_PAIRS[kind]
+        pairs = {item[1].id: _pair_of(kind, item[1]) for item in waiting}
+        stored = self.tx.ids_by_pair(KINDS[kind], left, right, pairs.values())
+        holders = {record_id: stored.get(pair) for record_id, pair in pairs.items()}
+        ready = self._settle_pairs(kind, waiting, holders, waiting_allowed=False)
+        refused = {item[1].id for item in waiting} - {item[1].id for item in ready}
+        self.unwritten[kind].update(refused)
+        self._write(kind, ready)
 
     def _write(self, kind: str, valid: list[tuple[SourceRow, Record, Record | None]]) -> None:
         # Written even when other rows had errors: later rows may refer to these, and the
@@ -730,6 +857,16 @@ class _FileImport:
         # one whose id the model normalised (" m1 " from JSON) was looked up under another
         # spelling, so it is upserted as before.
         new = [r for row, r, old in valid if old is None and r.id == row.data.get("id")]
+        if kind in _UNIQUE_PAIRS:
+            # Records moving to another natural key are deleted and inserted again, so no
+            # write can meet a pair another record is about to leave (moves, swaps).
+            moving = [
+                r
+                for _row, r, old in valid
+                if old is not None and (_pair_of(kind, old) != _pair_of(kind, r))
+            ]
+            self.tx.delete_many(KINDS[kind], [r.id for r in moving])
+            new.extend(moving)
         fresh = {id(record) for record in new}
         self.tx.put_many(new, new=True)
         self.tx.put_many(record for _row, record, _old in valid if id(record) not in fresh)

@@ -53,8 +53,12 @@ _DATETIME_FORMATS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_datetime(text: str, zone: ZoneInfo) -> object:
-    """A date or date-time; one without a zone is taken in ``zone`` (default Europe/Berlin)."""
+    """A date or date-time; one without a zone is taken in ``zone`` (default Europe/Berlin).
+
+    Cached as a whole (not only the parsing): a file's rows repeat the same times.
+    """
     parsed = _parse(text)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)

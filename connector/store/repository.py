@@ -110,6 +110,12 @@ def _columns(table: Table) -> tuple[tuple[str, ...], frozenset[str]]:
 
 def _to_row(record: Record, table: Table) -> dict[str, Any]:
     names, json_names = _columns(table)
+    if not json_names:
+        # Without JSON columns every value is a field's own Python value, which is what
+        # model_dump(mode="python") returns for it (no model declares a serializer); read
+        # from the instance, not dumped: the dump was most of a large import's row building.
+        values = record.__dict__
+        return {name: values[name] for name in names}
     python = record.model_dump(mode="python")
     if json_names:  # JSON columns take the record's JSON form
         python.update(record.model_dump(mode="json", include=set(json_names)))
@@ -191,6 +197,19 @@ _LAST_AUDIT_AT = select(func.max(schema.audit_log.c.at)).where(
 _FIND_YIELD = {"yield_per": 1000}
 
 _PAIR_BATCH = 400
+# Rows per executemany: an import writes its chunk (2,000 rows) in one statement, as the
+# driver takes any number of parameter sets; each execution has a fixed cost in SQLAlchemy.
+_WRITE_BATCH = 2000
+# The DB-API parameter marker of each positional paramstyle (PEP 249): sqlite3 uses qmark,
+# psycopg format/pyformat.
+_DRIVER_MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+@functools.cache
+def _driver_pair_lookup(table: str, left: str, right: str, size: int, marker: str) -> str:
+    """:func:`_pair_lookup` as the driver's own SQL, with positional markers."""
+    condition = f"({left} = {marker} AND {right} = {marker})"
+    return f"SELECT {left}, {right}, id FROM {table} WHERE " + " OR ".join([condition] * size)  # noqa: S608 - names from the schema
 
 
 @functools.cache
@@ -204,6 +223,38 @@ def _pair_lookup(table: str, left: str, right: str, size: int) -> TextClause:
     """
     conditions = " OR ".join(f"({left} = :l{n} AND {right} = :r{n})" for n in range(size))
     return text(f"SELECT {left}, {right}, id FROM {table} WHERE {conditions}")  # noqa: S608 - names from the schema
+
+
+_ID_BATCH = 512
+
+
+@functools.cache
+def _by_ids(table: Table, size: int, *, whole: bool) -> Select[Any]:
+    """``SELECT … WHERE id IN (:i0, …, :i<size-1>)``, built once per table and size.
+
+    Plain bound parameters, not an expanding ``in_(list)``: SQLAlchemy re-renders an
+    expanding IN on every execution, which was a twentieth of a large import's time. Sizes
+    are powers of two (the ids padded with repeats), so few statements are ever built.
+    """
+    marks: list[BindParameter[str]] = [bindparam(f"i{n}") for n in range(size)]
+    query = select(table) if whole else select(table.c.id)
+    return query.where(table.c.id.in_(marks)).order_by(table.c.id)
+
+
+@functools.cache
+def _count_by_ids(table: Table, size: int) -> Select[Any]:
+    """``SELECT count(*) … WHERE id IN (:i0, …)``: how many of the (distinct) ids exist."""
+    marks: list[BindParameter[str]] = [bindparam(f"i{n}") for n in range(size)]
+    return select(func.count()).select_from(table).where(table.c.id.in_(marks))
+
+
+def _id_batches(ids: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The ids in batches of at most ``_ID_BATCH``, each padded to a power of two."""
+    for start in range(0, len(ids), _ID_BATCH):
+        batch = ids[start : start + _ID_BATCH]
+        size = 1 << (len(batch) - 1).bit_length()
+        padded = [*batch, *([batch[0]] * (size - len(batch)))]
+        yield size, {f"i{n}": value for n, value in enumerate(padded)}
 
 
 class Tx:
@@ -247,8 +298,8 @@ class Tx:
             if not rows:
                 continue
             table = _TABLES[model]
-            for start in range(0, len(rows), 500):
-                chunk = rows[start : start + 500]
+            for start in range(0, len(rows), _WRITE_BATCH):
+                chunk = rows[start : start + _WRITE_BATCH]
                 statement = insert(table) if new else self._upsert_statement(table)
                 try:
                     if statement is not None:
@@ -275,6 +326,13 @@ class Tx:
                 self.connection.execute(table.update().where(table.c.id == row["id"]).values(**row))
             else:
                 self.connection.execute(insert(table).values(**row))
+
+    def delete_many(self, model: type[Record], ids: Iterable[str]) -> None:
+        """Delete records by id (an import moving natural keys deletes and re-inserts)."""
+        table = _TABLES[model]
+        for size, values in _id_batches(sorted(set(ids))):
+            marks: list[BindParameter[str]] = [bindparam(f"i{n}") for n in range(size)]
+            self.connection.execute(table.delete().where(table.c.id.in_(marks)), values)
 
     def put(self, record: Record) -> None:
         self.put_many([record])
@@ -316,6 +374,8 @@ class Tx:
     def find_in(self, model: type[R], any_of: Mapping[str, Sequence[str]]) -> list[R]:
         """Records whose value in *any* of the given columns is one of the given values."""
         table = _TABLES[model]
+        if set(any_of) == {"id"}:
+            return self._by_ids(model, any_of["id"])
         given = {name: list(values) for name, values in any_of.items() if values}
         if len(given) == 1:  # a batch's lookups: one built statement per table and column
             [(name, values)] = given.items()
@@ -328,6 +388,17 @@ class Tx:
             result = self.connection.execute(query)
         keys = list(result.keys())
         return [model.model_validate(dict(zip(keys, row, strict=True))) for row in result]
+
+    def _by_ids(self, model: type[R], ids: Sequence[str]) -> list[R]:
+        table = _TABLES[model]
+        found: list[R] = []
+        batches = list(_id_batches(sorted(set(ids))))
+        for size, values in batches:
+            result = self.connection.execute(_by_ids(table, size, whole=True), values)
+            keys = list(result.keys())
+            found.extend(model.model_validate(dict(zip(keys, row, strict=True))) for row in result)
+        # One batch comes in the database's id order; several are put in one order here.
+        return found if len(batches) < 2 else sorted(found, key=lambda record: record.id)
 
     def get(self, model: type[R], record_id: str) -> R:
         found = self.maybe(model, record_id)
@@ -384,13 +455,31 @@ class Tx:
 
     def existing_ids(self, model: type[Record], ids: Iterable[str]) -> set[str]:
         table = _TABLES[model]
-        wanted = list(set(ids))
         found: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            found.update(
-                self.connection.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars()
-            )
+        marker = _DRIVER_MARKERS.get(self.connection.dialect.paramstyle)
+        if marker is not None:  # straight to the driver, as ids_by_pair
+            wanted = sorted(set(ids))
+            for start in range(0, len(wanted), _ID_BATCH):
+                batch = wanted[start : start + _ID_BATCH]
+                marks = ", ".join([marker] * len(batch))
+                where = f"FROM {table.name} WHERE id IN ({marks})"
+                counted = self.connection.exec_driver_sql(f"SELECT count(*) {where}", tuple(batch))
+                present = counted.scalar_one()
+                if present == len(batch):
+                    found.update(batch)  # every id exists (references): none fetched
+                elif present:
+                    rows = self.connection.exec_driver_sql(f"SELECT id {where}", tuple(batch))
+                    found.update(rows.scalars())
+            return found
+        for size, values in _id_batches(sorted(set(ids))):
+            distinct = set(values.values())
+            # Counted first: almost always every id exists, and then no id is fetched.
+            counted = self.connection.execute(_count_by_ids(table, size), values).scalar_one()
+            if counted == len(distinct):
+                found.update(distinct)
+                continue
+            statement = _by_ids(table, size, whole=False)
+            found.update(self.connection.execute(statement, values).scalars())
         return found
 
     def ids_by_pair(
@@ -405,6 +494,17 @@ class Tx:
         table = _TABLES[model]
         wanted = list(set(pairs))
         found: dict[tuple[str, str], str] = {}
+        marker = _DRIVER_MARKERS.get(self.connection.dialect.paramstyle)
+        if marker is not None:
+            # Straight to the driver, values in order: SQLAlchemy's handling of 800 named
+            # parameters per statement cost more than the lookup itself.
+            for start in range(0, len(wanted), _PAIR_BATCH):
+                chunk = wanted[start : start + _PAIR_BATCH]
+                sql = _driver_pair_lookup(table.name, left, right, len(chunk), marker)
+                flat = tuple(value for pair in chunk for value in pair)
+                rows = self.connection.exec_driver_sql(sql, flat)
+                found.update(((a, b), i) for a, b, i in rows)
+            return found
         values: dict[str, str]
         for start in range(0, len(wanted), _PAIR_BATCH):
             chunk = wanted[start : start + _PAIR_BATCH]

@@ -70,11 +70,17 @@ _NEW_ROW = st.tuples(
     st.sampled_from(MEMBER_IDS),
     st.integers(min_value=0, max_value=6),
 )
-# The stored connection "old" comes again with its own pair (an update, valid or not). A
-# file that MOVES "old" to another pair while another row takes its pair is not generated:
-# the importer does not yet order such swaps (it ends in the store's integrity error, the
-# whole import rolled back) -- a known gap, not a property.
-_OLD_ROW = st.tuples(st.just("old"), st.just("m0"), st.just("m1"), st.integers(0, 6))
+# The stored connection "old" comes again: with its own pair (an update, valid or not) or
+# moved to another pair, while other rows may take its old pair m0 -> m1 before or after it.
+_OLD_ROW = st.one_of(
+    st.tuples(st.just("old"), st.just("m0"), st.just("m1"), st.integers(0, 6)),
+    st.tuples(
+        st.just("old"),
+        st.sampled_from([*MEMBER_IDS, "m9"]),
+        st.sampled_from(MEMBER_IDS),
+        st.integers(0, 6),
+    ),
+)
 _ROW = st.one_of(_NEW_ROW, _OLD_ROW)
 
 
@@ -91,6 +97,87 @@ def test_the_chunk_size_never_changes_the_outcome(
     in_one_chunk = _outcome(new_database_url(), directory, rows, chunk_rows=10_000)
     in_chunks = _outcome(new_database_url(), directory, rows, chunk_rows=chunk_rows)
     assert in_chunks == in_one_chunk
+
+
+def _store_first(store: Store, directory: Path, rows: list[tuple[str, str, str, int]]) -> None:
+    _import(store, _write(directory, "connections-before.csv", _connections_csv(rows)), 10_000)
+
+
+def _stored_connections(store: Store) -> dict[str, tuple[str, str, int]]:
+    with store.reading() as tx:
+        return {c.id: (c.from_id, c.to_id, c.strength) for c in tx.find(Connection)}
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 10_000])
+@pytest.mark.parametrize("mover_first", [True, False])
+def test_a_stored_connection_moved_while_another_row_takes_its_pair_is_imported(
+    members_stored: Store, tmp_path: Path, chunk_rows: int, mover_first: bool
+) -> None:
+    before = [("c-a", "m0", "m1", 3), ("c-b", "m2", "m3", 3)]
+    _store_first(members_stored, tmp_path, before)
+    mover = ("c-a", "m0", "m2", 4)  # c-a leaves m0 -> m1 ...
+    taker = ("c-new", "m0", "m1", 5)  # ... and a new row takes it, before or after
+    rows = [mover, taker] if mover_first else [taker, mover]
+    path = _write(tmp_path, "connections.csv", _connections_csv(rows))
+
+    _import(members_stored, path, chunk_rows)
+
+    assert _stored_connections(members_stored) == {
+        "c-a": ("m0", "m2", 4),
+        "c-b": ("m2", "m3", 3),
+        "c-new": ("m0", "m1", 5),
+    }
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 10_000])
+def test_two_stored_connections_that_swap_their_pairs_are_imported(
+    members_stored: Store, tmp_path: Path, chunk_rows: int
+) -> None:
+    before = [("c-a", "m0", "m1", 3), ("c-b", "m0", "m2", 3)]
+    _store_first(members_stored, tmp_path, before)
+    swapped = [("c-a", "m0", "m2", 4), ("c-b", "m0", "m1", 5)]
+
+    path = _write(tmp_path, "connections-swap.csv", _connections_csv(swapped))
+    _import(members_stored, path, chunk_rows)
+
+    assert _stored_connections(members_stored) == {"c-a": ("m0", "m2", 4), "c-b": ("m0", "m1", 5)}
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 10_000])
+def test_a_pair_whose_holder_fails_or_never_comes_is_a_row_error_naming_the_holder(
+    members_stored: Store, tmp_path: Path, chunk_rows: int
+) -> None:
+    before = [("c-a", "m0", "m1", 3), ("c-b", "m2", "m3", 3)]
+    _store_first(members_stored, tmp_path, before)
+    rows = [
+        ("c-new", "m0", "m1", 5),  # line 2: c-a would leave m0 -> m1, but its row is bad
+        ("c-a", "m0", "m9", 4),  # line 3: an unknown member
+        ("c-other", "m2", "m3", 2),  # line 4: c-b holds m2 -> m3 and is not in the file
+    ]
+    path = _write(tmp_path, "connections.csv", _connections_csv(rows))
+
+    with pytest.raises(ImportRejected) as rejected:
+        _import(members_stored, path, chunk_rows)
+
+    assert [(e.line, e.field, e.message) for e in rejected.value.errors] == [
+        (
+            2,
+            "An",
+            "this from_id/to_id pair is already stored as connection 'c-a'; "
+            "use id 'c-a' to update it",
+        ),
+        (3, "An", "unknown member 'm9'"),
+        (
+            4,
+            "An",
+            "this from_id/to_id pair is already stored as connection 'c-b'; "
+            "use id 'c-b' to update it",
+        ),
+    ]
+    assert _stored_connections(members_stored) == {
+        "c-a": ("m0", "m1", 3),
+        "c-b": ("m2", "m3", 3),
+    }
 
 
 @pytest.fixture
