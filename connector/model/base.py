@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.networks import validate_email
 
-__all__ = ["Email", "Money", "NonEmptyText", "Record", "RefnetId", "Tags", "new_id", "utcnow"]
+__all__ = ["Money", "NonEmptyText", "Record", "RefnetId", "Tags", "new_id", "utcnow"]
 
 # A refnet id is the external id in both CRMs, so it is limited to characters every CRM
 # accepts in an external-id field and in a URL path segment.
@@ -24,37 +21,6 @@ RefnetId = Annotated[
 NonEmptyText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
 ]
-
-# The everyday shape of an address (max.mustermann@firma-gmbh.de): a dot-atom of plain
-# characters, ASCII labels with inner hyphens (none doubled: no Punycode), a TLD of letters.
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
-    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
-)
-_SPECIAL_USE = tuple(SPECIAL_USE_DOMAIN_NAMES)
-
-
-def _email(value: str) -> str:
-    """The address as pydantic's ``EmailStr`` (email-validator) normalises it.
-
-    Everyday addresses take a shortcut with the same outcome (the domain lower-cased, the
-    rest kept): the full validator's Unicode and IDNA checks were half the time of
-    validating a member, and a large import validates every one. Anything else -- Unicode,
-    Punycode, quoting, ``Name <address>``, every invalid address -- goes to the validator
-    itself, so its rules and its error messages stay those of ``EmailStr``.
-    """
-    matched = _PLAIN_EMAIL.fullmatch(value)
-    if matched is not None and len(value) <= 254 and value.index("@") <= 64:
-        domain = matched.group(1).lower()
-        if "--" not in domain and not any(
-            domain == name or domain.endswith("." + name) for name in _SPECIAL_USE
-        ):
-            return value[: matched.start(1)] + domain
-    return validate_email(value)[1]
-
-
-# An e-mail address, validated and normalised as pydantic's EmailStr does (see _email).
-Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"format": "email"})]
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 

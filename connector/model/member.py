@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from connector.i18n import gettext as _
-from connector.model.base import Email, NonEmptyText, Record, RefnetId, Tags, utcnow
+from connector.model.base import NonEmptyText, Record, RefnetId, Tags, utcnow
 from connector.model.enums import Circle, CompanySize, LadderStage
 from connector.organisations import ORGANISATION_KEY_PREFIX, organisation_key
 
@@ -47,7 +47,7 @@ class Member(Record):
     """
 
     name: NonEmptyText
-    email: Email | None = None
+    email: EmailStr | None = None
     organisation: str | None = None
     circle: Circle
     ladder_stage: LadderStage | None = None
