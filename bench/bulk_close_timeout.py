@@ -56,7 +56,11 @@ def main() -> None:
             settings = load_settings()
             settings.salesforce.bulk_threshold = arguments.bulk_from
             settings.salesforce.bulk_chunk_size = arguments.bulk_chunk
-            adapter = salesforce_adapter(settings, sandbox, sleep=lambda s: None)
+            # Real waits: the sandbox applies a job inside its close, so a close that outlasts
+            # the client (the injected one, or a large job on a loaded machine) is still
+            # being applied while the adapter polls; a no-op sleep made the poll's 2-hour
+            # limit pass in seconds and stopped the run (the first 100x attempt).
+            adapter = salesforce_adapter(settings, sandbox)
             adapter.provision()
             adapter.bulk.options = BulkOptions(request_timeout=CLIENT_WAITS, poll_interval=0.5)
             objects = mapped_objects(adapter.mappings, RulesConfig().multiplier)
@@ -79,7 +83,8 @@ def main() -> None:
         f"{scale}x Salesforce sync, Bulk 2.0 (default settings), first close answered after "
         f"{ANSWER_AFTER:.0f} s, client waits {CLIENT_WAITS:.0f} s:\n"
         f"  records sent {summary.counts.sent:,}, succeeded {summary.counts.succeeded:,}, "
-        f"failed {summary.counts.failed:,}; run {summary.status} in {elapsed:,.0f} s\n"
+        f"failed {summary.counts.failed:,}; run {summary.status} in {elapsed:,.0f} s"
+        f"{'' if summary.stop_reason is None else f' ({summary.stop_reason})'}\n"
         f"  bulk jobs {len(adapter.bulk.jobs)}, closes refused INVALIDJOBSTATE {refused}, "
         f"state changes confirmed by reading the job {adapter.bulk.confirmed_state_changes}\n"
         f"  records the sandbox holds: {held:,}"
