@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,6 +82,12 @@ _SET_OUTCOME = (
     .values(status=bindparam("new_status"), outcome=bindparam("new_outcome"))
 )
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# unnest returns the keys in the array's order and each is locked as its row is produced, so
+# the sorted array is locked in ascending order: every batch takes its locks in one global
+# order, and two batches never wait on each other in a cycle.
+_ADVISORY_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key"
+)
 
 
 @dataclass(frozen=True)
@@ -358,6 +364,23 @@ class InboxStore:
             raise LeaseLost(claimed.row_id)
         if self.dialect == "postgresql":
             tx.connection.execute(_ADVISORY_LOCK, {"key": _lock_key(claimed.object_key)})
+
+    def lock_objects(self, tx: Tx, claimed: Iterable[ClaimedEvent]) -> None:
+        """Before a batch reads anything: hold the CRM objects of all its events.
+
+        A batch loads what its events will look up when it begins (``connector.store.
+        cached``), before any event's :meth:`mark_finished`. On PostgreSQL (READ
+        COMMITTED) another worker may be applying an event of the same deal meanwhile; had
+        this batch read the deal's referral before that worker committed, it would apply
+        its own event to what it read, not to what is. Waiting for those locks first means
+        every read of the batch sees the other's commit. SQLite needs nothing: the batch
+        holds the file's single write lock from its ``BEGIN IMMEDIATE``.
+        """
+        if self.dialect != "postgresql":
+            return
+        keys = sorted({_lock_key(event.object_key) for event in claimed})
+        if keys:
+            tx.connection.execute(_ADVISORY_LOCKS, {"keys": keys})
 
     @contextmanager
     def finishing(

@@ -254,6 +254,9 @@ class InboxWorker:
                 with self.inbox.batch() as batch_tx:
                     opened = time.monotonic()
                     tx = CachingTx(batch_tx.connection)
+                    self.inbox.lock_objects(
+                        tx, (claimed for group in groups for claimed, _intents in group)
+                    )
                     ahead = 0  # groups whose lookups are loaded and not yet processed
                     load = _PRELOAD_FIRST  # events to load at once, doubled as the batch goes on
                     while groups and (not taken or time.monotonic() - opened < self.max_hold):
