@@ -33,6 +33,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -51,7 +52,8 @@ __all__ = ["as_of_caption", "rows_as_of", "store_as_of"]
 Row = dict[str, Any]
 
 # Table → (audit kinds, state field, the field holding when it last changed or None).
-_STATES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
+_State = tuple[tuple[str, ...], str, str | None]
+_STATES: dict[str, _State] = {
     "members": (("ladder", "member"), "ladder_stage", None),
     "referrals": (("referral",), "status", "status_changed_at"),
     "partnerships": (("partnership",), "stage", "stage_changed_at"),
@@ -151,43 +153,29 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
         order = (audit.c.at, audit.c.id)
         entries = [dict(r) for r in db.execute(select(audit).order_by(*order)).mappings()]
         raw = {t.name: [dict(r) for r in db.execute(select(t)).mappings()] for t in _ORDER}
-    first_after: dict[tuple[str, str, str], Row] = {}
-    last_before: dict[tuple[str, str, str], datetime] = {}
-    born_later: set[tuple[str, str]] = set()
-    first_seen: set[tuple[str, str]] = set()
-    for entry in entries:
-        key = (entry["kind"], entry["record_id"], entry["field"])
-        if (entry["kind"], entry["record_id"]) not in first_seen:
-            first_seen.add((entry["kind"], entry["record_id"]))
-            if entry["old_value"] is None and entry["at"] > when:
-                born_later.add((entry["kind"], entry["record_id"]))
-        if entry["at"] > when:
-            first_after.setdefault(key, entry)
-        else:
-            last_before[key] = entry["at"]
+    history = _History.of(entries, when)
     kept: dict[str, list[Row]] = {}
     ids: dict[str, set[str]] = {}
     for table in _ORDER:
         name = table.name
-        kinds, field, changed_at = _STATES.get(name, ((), "", None))
+        state = _STATES.get(name, ((), "", None))
+        kinds = state[0]
         rows: list[Row] = []
         for row in raw[name]:
             created = _CREATED.get(name)
             if created is not None and not _existed(row[created], when):
                 continue
-            if created is None and _born_later(row, kinds, born_later, when):
+            if created is None and _born_later(row, kinds, history):
                 continue
             parents = _PARENTS.get(name, {})
             if any(row[c] is not None and row[c] not in ids[t] for c, t in parents.items()):
                 continue
-            rows.append(
-                _rewound(name, row, kinds, field, changed_at, first_after, last_before, when)
-            )
+            rows.append(_rewound(name, row, state, history))
             for column, parent in _OPTIONAL_PARENTS.get(name, {}).items():
                 if row[column] is not None and row[column] not in ids[parent]:
                     rows[-1][column] = None
             if name in _AUDITED_DATES:
-                rows[-1] = _dated_as_of(rows[-1], *_AUDITED_DATES[name], first_after, when)
+                rows[-1] = _dated_as_of(rows[-1], *_AUDITED_DATES[name], history)
             for column in _LATER_DATES.get(name, ()):
                 if row[column] is not None and not _existed(row[column], when):
                     rows[-1][column] = None
@@ -199,12 +187,41 @@ def rows_as_of(store: Store, when: datetime) -> dict[str, list[Row]]:
     return kept
 
 
-def _dated_as_of(
-    row: Row, kind: str, column: str, first_after: dict[tuple[str, str, str], Row], when: datetime
-) -> Row:
-    if row[column] is None or _existed(row[column], when):
+@dataclass(frozen=True)
+class _History:
+    """What the audit says about the day ``when``, per (kind, record id, field)."""
+
+    when: datetime
+    first_after: dict[tuple[str, str, str], Row] = field(default_factory=dict)
+    """The first entry after ``when``: its ``old_value`` is the value on that day."""
+    last_before: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
+    """When the value of that day was set."""
+    born_later: set[tuple[str, str]] = field(default_factory=set)
+    """(kind, record id) whose first entry, from no state, is after ``when``."""
+
+    @classmethod
+    def of(cls, entries: list[Row], when: datetime) -> _History:
+        """Read from the audit entries in the order they happened."""
+        history = cls(when)
+        first_seen: set[tuple[str, str]] = set()
+        for entry in entries:
+            record = (entry["kind"], entry["record_id"])
+            if record not in first_seen:
+                first_seen.add(record)
+                if entry["old_value"] is None and entry["at"] > when:
+                    history.born_later.add(record)
+            key = (*record, entry["field"])
+            if entry["at"] > when:
+                history.first_after.setdefault(key, entry)
+            else:
+                history.last_before[key] = entry["at"]
+        return history
+
+
+def _dated_as_of(row: Row, kind: str, column: str, history: _History) -> Row:
+    if row[column] is None or _existed(row[column], history.when):
         return row
-    later = first_after.get((kind, row["id"], column))
+    later = history.first_after.get((kind, row["id"], column))
     old = later["old_value"] if later is not None else None
     return {**row, column: date.fromisoformat(old) if old else None}
 
@@ -221,61 +238,44 @@ def _not_yet_given(rows: list[Row]) -> list[Row]:
     return kept
 
 
-def _born_later(
-    row: Row, kinds: tuple[str, ...], born_later: set[tuple[str, str]], when: datetime
-) -> bool:
+def _born_later(row: Row, kinds: tuple[str, ...], history: _History) -> bool:
     """A record without a creation time whose first audit entry (from no state) is later.
 
     An import writes such an entry on the day of the import for a record that may be older:
     its own dates (a stage reached, an agreement signed, on or before ``when``) prove it
     existed then.
     """
-    if not any((kind, row["id"]) in born_later for kind in kinds):
+    if not any((kind, row["id"]) in history.born_later for kind in kinds):
         return False
     proofs = [row.get("stage_changed_at"), row.get("signed_on")]
-    return not any(p is not None and _existed(p, when) for p in proofs)
+    return not any(p is not None and _existed(p, history.when) for p in proofs)
 
 
-def _rewound(
-    table: str,
-    row: Row,
-    kinds: tuple[str, ...],
-    field: str,
-    changed_at: str | None,
-    first_after: dict[tuple[str, str, str], Row],
-    last_before: dict[tuple[str, str, str], datetime],
-    when: datetime,
-) -> Row:
-    row = _state_rewound(table, row, kinds, field, changed_at, first_after, last_before, when)
+def _rewound(table: str, row: Row, state: _State, history: _History) -> Row:
+    row = _state_rewound(table, row, state, history)
+    kinds = state[0]
     for column, parse in _VALUES.get(table, {}).items():
-        later = first_after.get((kinds[0], row["id"], column))
+        later = history.first_after.get((kinds[0], row["id"], column))
         if later is not None:
             old = later["old_value"]
             row = {**row, column: None if old is None else parse(old)}
     return row
 
 
-def _state_rewound(
-    table: str,
-    row: Row,
-    kinds: tuple[str, ...],
-    field: str,
-    changed_at: str | None,
-    first_after: dict[tuple[str, str, str], Row],
-    last_before: dict[tuple[str, str, str], datetime],
-    when: datetime,
-) -> Row:
+def _state_rewound(table: str, row: Row, state: _State, history: _History) -> Row:
+    kinds, column, changed_at = state
+    when = history.when
     if changed_at is not None and _existed(row[changed_at], when):
         return row  # its last change happened by then: the state now is the state then
     for kind in kinds:
-        later = first_after.get((kind, row["id"], field))
+        later = history.first_after.get((kind, row["id"], column))
         # No entry from no state: an import wrote the state as it was; nothing to rewind to.
         if later is None or later["old_value"] is None:
             continue
-        row = {**row, field: later["old_value"]}
+        row = {**row, column: later["old_value"]}
         if changed_at is not None:
             row[changed_at] = (
-                last_before.get((kind, row["id"], field))
+                history.last_before.get((kind, row["id"], column))
                 or row.get("created_at")
                 or row[changed_at]
             )
@@ -283,7 +283,7 @@ def _state_rewound(
     if first is not None and changed_at is not None and not _existed(row[changed_at], when):
         # Imported in a later state with no audit of the one before (the file knows only
         # the state now and since when): before that moment it was still in its first state.
-        row = {**row, field: first, changed_at: row["created_at"]}
+        row = {**row, column: first, changed_at: row["created_at"]}
     return row
 
 
