@@ -9,9 +9,6 @@ import.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from connector.club.tables import section_tables
 from connector.contributions.labels import kind_label
 from connector.i18n import format_date, format_money, format_number
@@ -25,7 +22,6 @@ from connector.intelligence.tables import (
     OVERLAP_COLUMNS,
     SUGGESTION_COLUMNS,
     UNACTIVATED_COLUMNS,
-    Row,
     candidate_rows,
     company_rows,
     employee_rows,
@@ -38,16 +34,10 @@ from connector.intelligence.upkeep_tables import upkeep_tables
 from connector.money import MoneyConfig, MoneyTotals
 from connector.report import NetworkReport
 from connector.report_format import amount, day, fixed, number, percent, signed
+from connector.report_table import Section
 from connector.report_words import value_label
 
 __all__ = ["Section", "intelligence_sections", "report_sections"]
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    columns: Sequence[str]
-    rows: list[Row]
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -216,11 +206,7 @@ def report_sections(report: NetworkReport) -> list[Section]:
         ),
         *intelligence_sections(report.intelligence),
         # The customer club (issue #18): business for its members, activity, growth, pilot.
-        *(
-            Section(t.title, t.columns, t.rows)
-            for club in report.club
-            for t in section_tables(club)
-        ),
+        *(table for club in report.club for table in section_tables(club)),
     ]
 
 
@@ -270,10 +256,7 @@ def intelligence_sections(data: IntelligenceReport) -> list[Section]:
             employee_rows(analysis),
         ),
         # Step-1 coverage and cooling relationships (issue #18, items 7 and 8).
-        *(
-            Section(t.title, t.columns, t.rows)
-            for t in (upkeep_tables(data.upkeep, names) if data.upkeep else [])
-        ),
+        *(upkeep_tables(data.upkeep, names) if data.upkeep else []),
         Section(
             _("overlap between employees' contacts"),
             headers(OVERLAP_COLUMNS),

@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from connector.cli.output import console, day, number, table
 from connector.cli.words import kind_word, word
 from connector.club import InviteCandidate, PilotReview, TodoItem
-from connector.club.tables import ClubTable, review_tables
+from connector.club.tables import review_tables
 from connector.i18n import format_percent
 from connector.i18n import gettext as _
+from connector.report_table import Section
 
 __all__ = ["print_candidates", "print_review", "print_todo"]
 
 
-def _print(tables: Sequence[ClubTable]) -> None:
+def _print(tables: Sequence[Section]) -> None:
     for t in tables:
         console.print(table(t.title, t.columns, t.rows))
 

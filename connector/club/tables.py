@@ -6,8 +6,6 @@ show the same figures. Titles, headers and figures are in the reader's language.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -17,16 +15,10 @@ from connector.i18n import gettext as _
 from connector.i18n import ngettext
 from connector.report_format import amount, number, percent
 from connector.report_format import day as _day
+from connector.report_table import Section
 from connector.report_words import value_label
 
-__all__ = ["ClubTable", "review_tables", "section_tables"]
-
-
-@dataclass(frozen=True)
-class ClubTable:
-    title: str
-    columns: Sequence[str]
-    rows: list[tuple[object, ...]]
+__all__ = ["review_tables", "section_tables"]
 
 
 def money(value: Decimal) -> str:
@@ -42,10 +34,10 @@ def _by_status(counts: dict[str, int]) -> str:
     return ", ".join(f"{value_label(k)}: {number(v)}" for k, v in counts.items())
 
 
-def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
+def section_tables(section: ClubSection, *, top: int = 10) -> list[Section]:
     """The business the club created, its members' activity and its growth (and the pilot)."""
     tables = [
-        ClubTable(
+        Section(
             _("club {name} ({club_id}): business created for its members").format(
                 name=section.name, club_id=section.club_id
             ),
@@ -70,7 +62,7 @@ def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
                 )
             ],
         ),
-        ClubTable(
+        Section(
             _(
                 "club members: {active} active, {quiet} quiet, {trials} (first {top} of each)"
             ).format(
@@ -107,7 +99,7 @@ def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
                 ),
             ],
         ),
-        ClubTable(
+        Section(
             _("club growth per quarter"),
             [
                 _("quarter"),
@@ -128,9 +120,9 @@ def section_tables(section: ClubSection, *, top: int = 10) -> list[ClubTable]:
     return tables
 
 
-def review_tables(review: PilotReview) -> list[ClubTable]:
+def review_tables(review: PilotReview) -> list[Section]:
     tables = [
-        ClubTable(
+        Section(
             _("pilot review of {club} on {day} (test phase {starts} - {ends})").format(
                 club=review.club_name,
                 day=day(review.as_of),
@@ -153,7 +145,7 @@ def review_tables(review: PilotReview) -> list[ClubTable]:
     comparison = review.comparison
     if comparison is not None:
         tables.append(
-            ClubTable(
+            Section(
                 _(
                     "club members vs comparable customers outside the club (same {matched_by})"
                 ).format(matched_by=matched_by(comparison.matched_by)),
@@ -175,7 +167,7 @@ def review_tables(review: PilotReview) -> list[ClubTable]:
             )
         )
     tables.append(
-        ClubTable(
+        Section(
             _("pilot recommendation: {recommendation}").format(
                 recommendation=value_label(review.recommendation).upper()
             ),

@@ -19,6 +19,7 @@ from connector.intelligence.candidates import Candidate
 from connector.intelligence.matchmaking import Suggestion
 from connector.intelligence.network import NetworkAnalysis
 from connector.report_format import fixed, number
+from connector.report_table import Row
 from connector.report_words import value_label
 
 __all__ = [
@@ -38,8 +39,6 @@ __all__ = [
     "suggestion_rows",
     "unactivated_rows",
 ]
-
-Row = tuple[object, ...]
 
 
 def N_(text: str) -> str:

@@ -6,8 +6,6 @@ The terminal report and the HTML page both take these through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -15,15 +13,9 @@ from dateutil.relativedelta import relativedelta
 from connector.i18n import format_date, format_number, ngettext
 from connector.i18n import gettext as _
 from connector.intelligence.upkeep import UpkeepAnalysis
+from connector.report_table import Section
 
-__all__ = ["UpkeepTable", "coverage_headline", "upkeep_tables"]
-
-
-@dataclass(frozen=True)
-class UpkeepTable:
-    title: str
-    columns: Sequence[str]
-    rows: list[tuple[object, ...]]
+__all__ = ["coverage_headline", "upkeep_tables"]
 
 
 def coverage_headline(upkeep: UpkeepAnalysis) -> str:
@@ -39,9 +31,9 @@ def coverage_headline(upkeep: UpkeepAnalysis) -> str:
     return text
 
 
-def upkeep_tables(upkeep: UpkeepAnalysis, names: dict[str, str]) -> list[UpkeepTable]:
+def upkeep_tables(upkeep: UpkeepAnalysis, names: dict[str, str]) -> list[Section]:
     months = upkeep.cooling_after_months
-    coverage = UpkeepTable(
+    coverage = Section(
         _("step 1 coverage: {headline}").format(headline=coverage_headline(upkeep)),
         [
             _("employee"),
@@ -65,7 +57,7 @@ def upkeep_tables(upkeep: UpkeepAnalysis, names: dict[str, str]) -> list[UpkeepT
             for e in upkeep.employees
         ],
     )
-    cooling = UpkeepTable(
+    cooling = Section(
         ngettext(
             "cooling relationships: strong, no contact for {months} month ({total} in all)",
             "cooling relationships: strong, no contact for {months} months ({total} in all)",
