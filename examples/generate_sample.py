@@ -73,76 +73,79 @@ REGIONS = {"Stuttgart": 12, "Esslingen": 6, "Ludwigsburg": 5, "Böblingen": 5, "
            "München": 3, "Nürnberg": 2, "Frankfurt am Main": 2, "Würzburg": 1}
 # industry: (word in company names, weight, offers, needs); needs are mostly others' offers
 INDUSTRIES = {
-    "machine building": ("Maschinenbau", 6,
-        "CNC machining; special machines; retrofit and maintenance",
-        "control cabinet building; sheet metal parts; export to France; skilled workers"),
-    "automotive supply": ("Präzisionsteile", 5,
-        "precision turned parts; surface coating; series assembly",
-        "CNC machining; tool making; energy consulting; IT security; succession planning"),
-    "food": ("Feinkost", 2, "corporate catering; private-label food; corporate gifts",
-        "packaging design; cold-chain logistics; special machines; export to France"),
-    "medical technology": ("Medizintechnik", 3,
-        "clean-room assembly; micro machining; sterile packaging",
-        "injection moulding; regulatory consulting; IT security; precision turned parts"),
-    "logistics": ("Logistik", 3,
-        "warehousing; cold-chain logistics; freight to France; contract packing",
-        "returnable containers; solar installation; financing; ERP integration"),
-    "packaging": ("Verpackungen", 3,
-        "packaging design; corrugated packaging; returnable containers",
-        "special machines; retrofit and maintenance; energy consulting; 3D printing"),
-    "plastics": ("Kunststofftechnik", 3, "injection moulding; 3D printing; tool making",
-        "CNC machining; heat recovery; energy consulting; skilled workers"),
-    "electrical engineering": ("Elektrotechnik", 3,
-        "control cabinet building; PLC programming; electrical installation",
-        "sheet metal parts; ERP integration; skilled workers"),
-    "IT services": ("IT-Systemhaus", 2, "ERP integration; IT security; MES software",
-        "corporate gifts; funding programmes; skilled workers; warehousing"),
-    "energy": ("Energietechnik", 2, "energy consulting; solar installation; heat recovery",
-        "steel construction; electrical installation; financing; funding programmes"),
-    "metalworking": ("Metallbau", 4, "laser cutting; sheet metal parts; steel construction",
-        "CNC machining; surface coating; warehousing; succession planning"),
+    "Maschinenbau": ("Maschinenbau", 6,
+        "CNC-Bearbeitung; Sondermaschinen; Retrofit und Wartung",
+        "Schaltschrankbau; Blechteile; Export nach Frankreich; Fachkräfte"),
+    "Automobilzulieferer": ("Präzisionsteile", 5,
+        "Präzisionsdrehteile; Oberflächenbeschichtung; Serienmontage",
+        "CNC-Bearbeitung; Werkzeugbau; Energieberatung; IT-Sicherheit; Nachfolgeplanung"),
+    "Lebensmittel": ("Feinkost", 2,
+        "Betriebsverpflegung; Handelsmarken-Lebensmittel; Firmengeschenke",
+        "Verpackungsdesign; Kühllogistik; Sondermaschinen; Export nach Frankreich"),
+    "Medizintechnik": ("Medizintechnik", 3,
+        "Reinraummontage; Mikrobearbeitung; Sterilverpackung",
+        "Spritzguss; Zulassungsberatung; IT-Sicherheit; Präzisionsdrehteile"),
+    "Logistik": ("Logistik", 3,
+        "Lagerlogistik; Kühllogistik; Fracht nach Frankreich; Lohnverpackung",
+        "Mehrwegbehälter; Solaranlagenbau; Finanzierung; ERP-Integration"),
+    "Verpackung": ("Verpackungen", 3,
+        "Verpackungsdesign; Wellpappverpackungen; Mehrwegbehälter",
+        "Sondermaschinen; Retrofit und Wartung; Energieberatung; 3D-Druck"),
+    "Kunststoff": ("Kunststofftechnik", 3, "Spritzguss; 3D-Druck; Werkzeugbau",
+        "CNC-Bearbeitung; Wärmerückgewinnung; Energieberatung; Fachkräfte"),
+    "Elektrotechnik": ("Elektrotechnik", 3,
+        "Schaltschrankbau; SPS-Programmierung; Elektroinstallation",
+        "Blechteile; ERP-Integration; Fachkräfte"),
+    "IT-Dienstleistungen": ("IT-Systemhaus", 2, "ERP-Integration; IT-Sicherheit; MES-Software",
+        "Firmengeschenke; Förderprogramme; Fachkräfte; Lagerlogistik"),
+    "Energie": ("Energietechnik", 2, "Energieberatung; Solaranlagenbau; Wärmerückgewinnung",
+        "Stahlbau; Elektroinstallation; Finanzierung; Förderprogramme"),
+    "Metallbearbeitung": ("Metallbau", 4, "Laserschneiden; Blechteile; Stahlbau",
+        "CNC-Bearbeitung; Oberflächenbeschichtung; Lagerlogistik; Nachfolgeplanung"),
 }
-GOALS = ["grow abroad", "find a successor", "digitise production", "win larger customers",
-         "cut energy costs", "train more apprentices", "shorten delivery times", "enter France"]
-VISIONS = ["carbon-neutral production by 2030", "double the export share within five years",
-           "hand the company over to the next generation in good shape", "fully digital orders",
-           "first choice for small batch sizes in the region", "the best employer in the region"]
+GOALS = ["im Ausland wachsen", "Nachfolge regeln", "Produktion digitalisieren",
+         "größere Kunden gewinnen", "Energiekosten senken", "mehr Auszubildende",
+         "Lieferzeiten verkürzen", "Markteintritt Frankreich"]
+VISIONS = ["klimaneutrale Produktion bis 2030", "Exportanteil in fünf Jahren verdoppeln",
+           "das Unternehmen gut aufgestellt an die nächste Generation übergeben",
+           "durchgängig digitale Aufträge",
+           "erste Wahl für kleine Losgrößen in der Region", "bester Arbeitgeber der Region"]
 # name, role, contacts among customers / prospects / partner candidates, referral weight
 EMPLOYEES = [
-    ("Anna Weber", "managing director", 25, 8, 12, 1),
-    ("Stefan Koch", "head of sales", 45, 25, 4, 6),
-    ("Katrin Wolf", "sales engineer", 50, 25, 0, 5),
-    ("Ralf Ziegler", "sales engineer", 45, 20, 0, 5),
-    ("Jonas Richter", "key account manager", 40, 10, 2, 4),
-    ("Heike Braun", "customer service", 55, 5, 0, 3),
-    ("Uwe Graf", "field service technician", 40, 5, 0, 4),
-    ("Markus Lange", "application engineer", 30, 8, 3, 2),
-    ("Petra Scholz", "purchasing", 10, 0, 6, 1),
-    ("Ines Fuchs", "marketing", 15, 20, 8, 2),
+    ("Anna Weber", "Geschäftsführung", 25, 8, 12, 1),
+    ("Stefan Koch", "Vertriebsleitung", 45, 25, 4, 6),
+    ("Katrin Wolf", "Vertriebsingenieur", 50, 25, 0, 5),
+    ("Ralf Ziegler", "Vertriebsingenieur", 45, 20, 0, 5),
+    ("Jonas Richter", "Key-Account-Management", 40, 10, 2, 4),
+    ("Heike Braun", "Kundendienst", 55, 5, 0, 3),
+    ("Uwe Graf", "Servicetechniker", 40, 5, 0, 4),
+    ("Markus Lange", "Anwendungstechnik", 30, 8, 3, 2),
+    ("Petra Scholz", "Einkauf", 10, 0, 6, 1),
+    ("Ines Fuchs", "Marketing", 15, 20, 8, 2),
 ]
 # organisation | kind | region | size | pipeline stage | offers
 PARTNERS = """\
-IHK Region Stuttgart|chamber|Stuttgart|large|optimisation|introductions; events; funding programmes
-Volksbank Mittlerer Neckar eG|bank|Esslingen|large|optimisation|financing; leasing; introductions
-Getriebebau Seitz GmbH|complementary supplier|Göppingen|medium|optimisation|gearboxes; retrofit
-Steuerkanzlei Haas & Partner|tax adviser|Ludwigsburg|small|optimisation|succession planning; taxes
-Unternehmerverband Südwest e.V.|association|Stuttgart|small|agreement|events; introductions
-Sensorik Vogel GmbH|complementary supplier|Reutlingen|small|agreement|sensors; condition monitoring
-Exportberatung Sommer|consultant|Karlsruhe|micro|agreement|export to France; trade fair support
-Sparkasse Ulm|bank|Ulm|large|contact|financing; funding programmes
-VDMA Landesverband Baden-Württemberg|association|Stuttgart|medium|contact|events; industry studies
-Handwerkskammer Heilbronn-Franken|chamber|Heilbronn|medium|contact|apprenticeships; events
-Schaltschrankbau Kraus GmbH|complementary supplier|Esslingen|small|contact|control cabinet building
-Qualitätsberatung Böhm|consultant|Tübingen|micro|contact|quality audits; regulatory consulting
-Wirtschaftsförderung Reutlingen|economic development|Reutlingen|small|profile|funding programmes
-Personalberatung Engel GmbH|consultant|Stuttgart|small|profile|skilled workers; executive search
-Hochschule Esslingen Technologietransfer|university|Esslingen|large|profile|research projects
-Leasing Winter GmbH|bank|Karlsruhe|small|analysis|leasing; fleet financing
-Automationsberatung Ott|consultant|Heilbronn|micro|analysis|automation concepts; PLC programming
-Frankreich-Netzwerk BW e.V.|association|Freiburg|micro|analysis|export to France; introductions
-Kanzlei Brandt Wirtschaftsrecht|law firm|Stuttgart|small|dropped|contract law; succession planning
-Messebau Scholz GmbH|complementary supplier|Pforzheim|small|dropped|trade fair stands""".split("\n")
-MULTIPLIER_KINDS = ["association", "bank", "chamber", "economic development", "university"]
+IHK Region Stuttgart|Kammer|Stuttgart|large|optimisation|Vorstellungen; Veranstaltungen; Förderprogramme
+Volksbank Mittlerer Neckar eG|Bank|Esslingen|large|optimisation|Finanzierung; Leasing; Vorstellungen
+Getriebebau Seitz GmbH|ergänzender Zulieferer|Göppingen|medium|optimisation|Getriebe; Retrofit
+Steuerkanzlei Haas & Partner|Steuerberatung|Ludwigsburg|small|optimisation|Nachfolgeplanung; Steuern
+Unternehmerverband Südwest e.V.|Verband|Stuttgart|small|agreement|Veranstaltungen; Vorstellungen
+Sensorik Vogel GmbH|ergänzender Zulieferer|Reutlingen|small|agreement|Sensorik; Zustandsüberwachung
+Exportberatung Sommer|Beratung|Karlsruhe|micro|agreement|Export nach Frankreich; Messebegleitung
+Sparkasse Ulm|Bank|Ulm|large|contact|Finanzierung; Förderprogramme
+VDMA Landesverband Baden-Württemberg|Verband|Stuttgart|medium|contact|Veranstaltungen; Branchenstudien
+Handwerkskammer Heilbronn-Franken|Kammer|Heilbronn|medium|contact|Ausbildungsplätze; Veranstaltungen
+Schaltschrankbau Kraus GmbH|ergänzender Zulieferer|Esslingen|small|contact|Schaltschrankbau
+Qualitätsberatung Böhm|Beratung|Tübingen|micro|contact|Qualitätsaudits; Zulassungsberatung
+Wirtschaftsförderung Reutlingen|Wirtschaftsförderung|Reutlingen|small|profile|Förderprogramme
+Personalberatung Engel GmbH|Beratung|Stuttgart|small|profile|Fachkräfte; Führungskräftesuche
+Hochschule Esslingen Technologietransfer|Hochschule|Esslingen|large|profile|Forschungsprojekte
+Leasing Winter GmbH|Bank|Karlsruhe|small|analysis|Leasing; Fuhrparkfinanzierung
+Automationsberatung Ott|Beratung|Heilbronn|micro|analysis|Automatisierungskonzepte; SPS-Programmierung
+Frankreich-Netzwerk BW e.V.|Verband|Freiburg|micro|analysis|Export nach Frankreich; Vorstellungen
+Kanzlei Brandt Wirtschaftsrecht|Kanzlei|Stuttgart|small|dropped|Vertragsrecht; Nachfolgeplanung
+Messebau Scholz GmbH|ergänzender Zulieferer|Pforzheim|small|dropped|Messestände""".split("\n")  # noqa: E501
+MULTIPLIER_KINDS = ["Verband", "Bank", "Kammer", "Wirtschaftsförderung", "Hochschule"]
 # pipeline stage: (window of the last stage change, referrals a partner there gives)
 STAGES = {
     "analysis": ("2026-09-01", "2026-11-13", 0, 0),
@@ -152,35 +155,38 @@ STAGES = {
     "optimisation": ("2025-12-01", "2026-06-30", 4, 7),
     "dropped": ("2025-09-01", "2026-06-30", 1, 1),
 }
-FAILED = {"Sparkasse Ulm": "The bank would commit to joint events but not to referral goals; "
-                           "back to first contact with its Mittelstand team.",
-          "Schaltschrankbau Kraus GmbH": "Kraus asked for a commission per referral, which the "
-                                         "win-win idea of the programme rules out."}
-DROPPED = {"Kanzlei Brandt Wirtschaftsrecht": "wanted exclusive referrals for the whole region",
-           "Messebau Scholz GmbH": "too little overlap with our customers' needs"}
+FAILED = {"Sparkasse Ulm": "Die Bank sagt gemeinsame Veranstaltungen zu, aber keine "
+                           "Empfehlungsziele; zurück zum Erstkontakt mit ihrem Mittelstandsteam.",
+          "Schaltschrankbau Kraus GmbH": "Kraus wollte eine Provision je Empfehlung; das "
+                                         "schließt die Win-win-Idee des Programms aus."}
+DROPPED = {"Kanzlei Brandt Wirtschaftsrecht": "wollte Empfehlungen exklusiv für die ganze Region",
+           "Messebau Scholz GmbH": "zu wenig Überschneidung mit dem Bedarf unserer Kunden"}
 CONTEXTS = {
-    Circle.CUSTOMER: ["customer visits", "service calls", "project kick-off", "Motek trade fair",
-                      "annual review", "drive training at our plant", "commissioning on site"],
-    Circle.PROSPECT: ["SPS trade fair Nuremberg", "quote request", "LinkedIn", "former colleague",
-                      "regional business breakfast", "webinar on servo drives"],
-    Circle.PARTNER: ["IHK industry committee", "association working group", "supplier day",
-                     "joint project", "bank meeting", "trade fair stand neighbours"],
+    Circle.CUSTOMER: ["Kundenbesuche", "Serviceeinsätze", "Projektstart", "Messe Motek",
+                      "Jahresgespräch", "Antriebsschulung in unserem Werk",
+                      "Inbetriebnahme vor Ort"],
+    Circle.PROSPECT: ["Messe SPS Nürnberg", "Angebotsanfrage", "LinkedIn", "ehemalige Kollegen",
+                      "Unternehmerfrühstück in der Region", "Webinar zu Servoantrieben"],
+    Circle.PARTNER: ["IHK-Industrieausschuss", "Arbeitskreis des Verbands", "Lieferantentag",
+                     "gemeinsames Projekt", "Bankgespräch", "Standnachbarn auf der Messe"],
 }
-KNOWS = ["business contact", "neighbour in the business park", "former colleague", "supplier",
-         "customer of theirs", "same sports club", "regional business breakfast"]
-REACH = {"chamber": "chamber member", "bank": "bank customer", "association": "association member",
-         "economic development": "local company", "university": "research project"}
-TOPICS = ["servo drives for a new packaging line", "gear motors for a conveyor retrofit",
-          "replacing old DC drives", "drive sizing for a special machine",
-          "planetary gearboxes for a handling system", "frequency inverters for pumps and fans"]
-COMPLAINTS = ["Mentioned our long delivery times in 2025.", "Still annoyed by a late service call."]
+KNOWS = ["Geschäftskontakt", "Nachbarn im Gewerbegebiet", "ehemalige Kollegen", "Lieferant",
+         "Kunde von ihnen", "gleicher Sportverein", "Unternehmerfrühstück in der Region"]
+REACH = {"Kammer": "Kammermitglied", "Bank": "Bankkunde", "Verband": "Verbandsmitglied",
+         "Wirtschaftsförderung": "Unternehmen vor Ort", "Hochschule": "Forschungsprojekt"}
+TOPICS = ["Servoantriebe für eine neue Verpackungslinie",
+          "Getriebemotoren für die Modernisierung einer Förderanlage",
+          "Ersatz für alte Gleichstromantriebe", "eine Antriebsauslegung für eine Sondermaschine",
+          "Planetengetriebe für ein Handhabungssystem", "Frequenzumrichter für Pumpen und Lüfter"]
+COMPLAINTS = ["Hat 2025 unsere langen Lieferzeiten angesprochen.",
+              "Noch verärgert über einen verspäteten Serviceeinsatz."]
 RULES = [
-    "Members refer business to each other first; every referral is reported to the club moderator "
-    "at Weber within two weeks; we meet quarterly; what is said in the club stays in the club; "
-    "the first 12 months are a trial that either side may end.",
-    "As version 1, plus: referrals are reported within one week; every member presents offers, "
-    "needs and goals once a year; no commissions between members; a member without a referral "
-    "for 12 months is asked whether to pause.",
+    "Mitglieder empfehlen sich zuerst gegenseitig; jede Empfehlung geht binnen zwei Wochen an "
+    "die Club-Moderation bei Weber; Treffen vierteljährlich; was im Club gesagt wird, bleibt im "
+    "Club; 12 Monate Probephase, die jede Seite beenden kann.",
+    "Wie Version 1, dazu: Meldung binnen einer Woche; jedes Mitglied stellt einmal im Jahr "
+    "Angebot, Bedarf und Ziele vor; keine Provisionen unter Mitgliedern; wer 12 Monate nichts "
+    "empfohlen hat, wird gefragt, ob er pausiert.",
 ]
 COLUMNS = {
     "members.csv": "id name email organisation circle ladder_stage industry region size offers "
@@ -301,7 +307,7 @@ def make_members() -> tuple[list[Member], list[Member], list[Member], list[Membe
     crm_live, used = at(date(2022, 5, 16), 8), set[str]()
     employees = [
         person(f"mem-emp-{n:02d}", Circle.EMPLOYEE, "Weber Antriebstechnik GmbH",
-               "weber-antriebe.example", Profile(industry="drive technology", region="Göppingen",
+               "weber-antriebe.example", Profile(industry="Antriebstechnik", region="Göppingen",
                                                  offers=[role]), crm_live, name)
         for n, (name, role, *_) in enumerate(EMPLOYEES, start=1)
     ]  # fmt: skip
@@ -328,7 +334,7 @@ def make_networks(employees: list[Member], customers: list[Member], partners: li
     unknown = {c.id for c in rng.sample(customers, 30)} | {p.id for p in prospects[110:]}
     pools = [[m for m in group if m.id not in unknown] for group in (customers, prospects)]
     for employee, (_, role, *counts, _) in zip(employees, EMPLOYEES, strict=True):
-        supplier_side = role == "purchasing"  # knows suppliers rather than multipliers
+        supplier_side = role == "Einkauf"  # knows suppliers rather than multipliers
         partner_weights = [1.0 + 4 * (supplier_side != (p.profile.industry in MULTIPLIER_KINDS))
                            for p in partners]  # fmt: skip
         for pool, weights, count in zip(
@@ -351,7 +357,7 @@ def make_networks(employees: list[Member], customers: list[Member], partners: li
         for other in pick(others, rng.randint(1, 4), weights):
             why, region = fit(customer, other), customer.profile.region
             nearby = other.profile.region == region
-            context = f"supplier of {why[0]}" if why else f"business breakfast {region}"
+            context = f"Lieferant für {why[0]}" if why else f"Unternehmerfrühstück {region}"
             connect(customer, other, context if why or nearby else rng.choice(KNOWS))
 
 
@@ -394,7 +400,7 @@ def make_partnerships(employees: list[Member], partners: list[Member]) -> list[P
         low, high = (date.fromisoformat(d) for d in STAGES[stage][:2])
         if n == 1:  # the oldest partnership: its first agreement was signed in February 2025
             low, high = date(2025, 2, 3), date(2025, 2, 20)
-        owner = employees[rng.choice([8, 7] if kind == "complementary supplier" else [0, 1, 9])]
+        owner = employees[rng.choice([8, 7] if kind == "ergänzender Zulieferer" else [0, 1, 9])]
         connect(owner, partner, rng.choice(CONTEXTS[Circle.PARTNER]), via=True)
         partnerships.append(Partnership(
             id=f"pn-{n:02d}", member_id=partner.id, owner_id=owner.id, stage=PartnerStage(stage),
@@ -452,11 +458,11 @@ def make_referrals(slots: list[Slot], customers: list[Member], prospects: list[M
                     deals += 1
                     deal = f"deal-{deals:05d}"
         if recipient is not None and (why := fit(referred, recipient)):
-            note = f"{referred.organisation} needs {why[0]}, {recipient.organisation} offers it"
+            note = f"{referred.organisation} braucht {why[0]}, {recipient.organisation} bietet es"
         elif sentiment is Sentiment.NEGATIVE:
             note = rng.choice(COMPLAINTS)
         elif recipient is None and rng.random() < 0.55:
-            note = f"Looking for {rng.choice(TOPICS)}."
+            note = f"Sucht {rng.choice(TOPICS)}."
         referrals.append(Referral(
             id=f"ref-{n:04d}", referrer_id=referrer.id, referred_id=referred.id,
             recipient_id=recipient.id if recipient else None, circle=referrer.circle,
@@ -510,11 +516,11 @@ def make_agreement(number: int, pn: Partnership, status: AgreementStatus, start:
     per_quarter = 3 if pn.target_profile_id == "tp-multiplier" else 2
     goals = [
         Goal(metric=GoalMetric.REFERRALS_GIVEN, target=4 * per_quarter, achieved=len(mine),
-             description=f"{per_quarter} referrals per quarter ({4 * per_quarter} a year)"),
+             description=f"{per_quarter} Empfehlungen je Quartal ({4 * per_quarter} im Jahr)"),
         Goal(metric=GoalMetric.REFERRALS_WON, target=per_quarter, achieved=won,
-             description=f"{per_quarter} referred deals won in the agreement year"),
+             description=f"{per_quarter} gewonnene Empfehlungsgeschäfte im Vertragsjahr"),
         Goal(metric=GoalMetric.CUSTOM, target=2, achieved=rng.randint(0, 2) if running else 0,
-             description="two joint events for Mittelstand customers"),
+             description="zwei gemeinsame Veranstaltungen für Mittelstandskunden"),
     ]  # fmt: skip
     reviews = [add_months(start, months) - timedelta(days=1) for months in (3, 6, 9)]
     return Agreement(id=f"ag-{number:02d}", partnership_id=pn.id, status=status, goals=goals,
@@ -536,7 +542,7 @@ def make_agreements(partnerships: list[Partnership], referrals: list[Referral]) 
                 start, signed = add_months(start, 12), date(2026, 2, 19)
         elif pn.stage is PartnerStage.AGREEMENT:
             status, start = AgreementStatus.PROPOSED, date(2027, 1, 1)
-            note = "Proposed at the last meeting; waiting for the partner's board."
+            note = "Beim letzten Treffen vorgeschlagen; wartet auf den Vorstand des Partners."
         elif org in FAILED:  # failed in the month it should have started: back to contact
             status, start, note = AgreementStatus.FAILED, add_months(start, -1), FAILED[org]
         else:
@@ -596,15 +602,16 @@ def build() -> tuple[dict[str, list[Record]], list[Member]]:
     prospects = [p.model_copy(update={"created_at": first_seen.get(p.id) or moment(START)})
                  for p in prospects]  # fmt: skip
     profiles = [
-        TargetProfile(id="tp-multiplier", name="Regional multiplier", industries=MULTIPLIER_KINDS,
+        TargetProfile(id="tp-multiplier", name="Regionaler Multiplikator",
+                      industries=MULTIPLIER_KINDS,
                       regions=["Stuttgart", "Esslingen", "Göppingen", "Reutlingen", "Heilbronn"],
-                      offers=["introductions", "events", "funding programmes"], min_reach=25,
-                      notes="Meets many Mittelstand decision makers in our region."),
-        TargetProfile(id="tp-supplier", name="Complementary supplier",
-                      industries=["complementary supplier", "consultant", "tax adviser"],
+                      offers=["Vorstellungen", "Veranstaltungen", "Förderprogramme"], min_reach=25,
+                      notes="Trifft viele Entscheider aus dem Mittelstand in unserer Region."),
+        TargetProfile(id="tp-supplier", name="Ergänzender Zulieferer",
+                      industries=["ergänzender Zulieferer", "Beratung", "Steuerberatung"],
                       regions=["Stuttgart", "Esslingen", "Göppingen", "Reutlingen", "Karlsruhe"],
-                      offers=["gearboxes", "sensors", "control cabinet building"], min_reach=8,
-                      notes="Serves our customers with what we do not offer, without competing."),
+                      offers=["Getriebe", "Sensorik", "Schaltschrankbau"], min_reach=8,
+                      notes="Bietet unseren Kunden, was wir nicht anbieten, ohne zu konkurrieren."),
     ]  # fmt: skip
     network: dict[str, list[Record]] = {
         "members": [*employees, *customers, *partners, *prospects],
@@ -688,7 +695,7 @@ def run_the_club(network: dict[str, list[Record]]) -> None:
 # A random source of its own again, so everything above stays exactly as it was.
 upkeep_rng = random.Random(1807)
 # Joined in autumn 2026 and has not handed in her network yet (step 1 is incomplete).
-NEWCOMER = ("mem-emp-11", "Jana Busch", "inside sales", date(2026, 10, 1))
+NEWCOMER = ("mem-emp-11", "Jana Busch", "Vertriebsinnendienst", date(2026, 10, 1))
 
 
 def keep_in_touch(network: dict[str, list[Record]]) -> None:
@@ -700,7 +707,7 @@ def keep_in_touch(network: dict[str, list[Record]]) -> None:
     member_id, name, role, joined = NEWCOMER
     network["members"].append(person(
         member_id, Circle.EMPLOYEE, "Weber Antriebstechnik GmbH", "weber-antriebe.example",
-        Profile(industry="drive technology", region="Göppingen", offers=[role]), at(joined), name,
+        Profile(industry="Antriebstechnik", region="Göppingen", offers=[role]), at(joined), name,
     ))  # fmt: skip
     ties: dict[str, Connection] = {}
     for c in network["connections"]:
@@ -724,7 +731,8 @@ def keep_in_touch(network: dict[str, list[Record]]) -> None:
     for ag in network["agreements"]:
         assert isinstance(ag, Agreement)
         goals = [g.model_copy(update={"metric": GoalMetric.JOINT_EVENTS, "achieved": 0})
-                 if g.metric is GoalMetric.CUSTOM and "joint events" in (g.description or "")
+                 if g.metric is GoalMetric.CUSTOM
+                 and "gemeinsame Veranstaltungen" in (g.description or "")
                  else g for g in ag.goals]  # fmt: skip
         agreements.append(ag.model_copy(update={"goals": goals}))
     network["agreements"] = agreements

@@ -54,7 +54,7 @@ GERMAN_TITLES = (
     "Zielvereinbarungen: Fortschritt, aus den Daten gemessen",
     "Unternehmensnetzwerk (Schritt 1",
     "die besten Brückenbauer außerhalb des Unternehmens",
-    "Partner-Kandidaten für 'Regional multiplier'",
+    "Partner-Kandidaten für 'Regionaler Multiplikator'",
     "vorgeschlagene Vorstellungen in 'Weber Kundenclub'",
     "Win-win-Zustand der strategischen Partner",
 )

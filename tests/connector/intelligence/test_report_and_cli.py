@@ -41,7 +41,7 @@ def test_the_report_has_a_section_for_each_measure(run) -> None:  # type: ignore
         "overlap between employees",
         "contacts nobody has activated yet",
         "top connectors",
-        "partner candidates for 'Regional multiplier'",
+        "partner candidates for 'Regionaler Multiplikator'",
         "suggested introductions in 'Weber Kundenclub'",
         "win-win health of strategic partners",
     ):
