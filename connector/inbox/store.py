@@ -82,6 +82,15 @@ _SET_OUTCOME = (
     .values(status=bindparam("new_status"), outcome=bindparam("new_outcome"))
 )
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# A batch's events whose leases are still held, and their finish in one statement at the
+# end of the batch's transaction (InboxStore.held_leases, InboxStore.finish_all).
+_LEASED = (_T.c.id.in_(bindparam("ids", expanding=True))) & (_T.c.lease_token == bindparam("token"))
+_HELD = select(_T.c.id).where(_LEASED, _T.c.status == PENDING)
+_FINISH_ALL = (
+    update(_T)
+    .where(_LEASED)
+    .values(processed_at=bindparam("now"), lease_token=None, lease_until=None)
+)
 
 
 @dataclass(frozen=True)
@@ -359,6 +368,39 @@ class InboxStore:
         if self.dialect == "postgresql":
             tx.connection.execute(_ADVISORY_LOCK, {"key": _lock_key(claimed.object_key)})
 
+    # --- a batch's leases: checked once when its transaction begins, closed in one statement
+
+    def held_leases(self, tx: Tx, claimed: Sequence[ClaimedEvent]) -> set[int]:
+        """The row ids of ``claimed`` whose lease this worker still holds, read in ``tx``.
+
+        They stay held until ``tx`` ends: on SQLite ``tx`` holds the file's write lock
+        (:meth:`batch` begins IMMEDIATE), so no other worker can take a lease over meanwhile;
+        on PostgreSQL the rows are locked (FOR UPDATE) and a claim skips locked rows. So one
+        check per transaction is as good as one per event before its domain change.
+        """
+        held: set[int] = set()
+        for token, events in _by_token(claimed).items():
+            query = _HELD.with_for_update() if self.dialect == "postgresql" else _HELD
+            ids = [event.row_id for event in events]
+            held.update(tx.connection.execute(query, {"ids": ids, "token": token}).scalars())
+        return held
+
+    def lock_object(self, tx: Tx, claimed: ClaimedEvent) -> None:
+        """On PostgreSQL, an advisory lock on the event's CRM object for the rest of ``tx``:
+        two workers never interleave events of the same deal or contact."""
+        if self.dialect == "postgresql":
+            tx.connection.execute(_ADVISORY_LOCK, {"key": _lock_key(claimed.object_key)})
+
+    def finish_all(self, tx: Tx, finished: Sequence[ClaimedEvent], *, now: datetime) -> None:
+        """Close the leases of the events ``tx`` finished (their statuses and outcomes are
+        written by :meth:`set_outcome`), in one statement per claim; :class:`LeaseLost` if
+        any was no longer held, and the caller's transaction must then roll back whole."""
+        for token, events in _by_token(finished).items():
+            ids = [event.row_id for event in events]
+            result = tx.connection.execute(_FINISH_ALL, {"ids": ids, "token": token, "now": now})
+            if result.rowcount != len(ids):
+                raise LeaseLost(ids)
+
     @contextmanager
     def finishing(
         self, claimed: ClaimedEvent, *, now: datetime, status: str = "done"
@@ -506,6 +548,14 @@ class InboxStore:
             raise TransientError(
                 _("store unreachable ({error})").format(error=type(exc).__name__)
             ) from None
+
+
+def _by_token(claimed: Sequence[ClaimedEvent]) -> dict[str, list[ClaimedEvent]]:
+    """Claimed events by the lease token of their claim (one per claim)."""
+    grouped: dict[str, list[ClaimedEvent]] = {}
+    for event in claimed:
+        grouped.setdefault(event.lease_token, []).append(event)
+    return grouped
 
 
 def enable_sqlite_wal(store: Store) -> bool:
