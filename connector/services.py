@@ -45,6 +45,7 @@ from connector.rules import (
     StageChange,
     advance_ladder,
     agreement_consequence,
+    can_climb,
     earliest_needed,
     facts_from_tally,
     move_agreement,
@@ -158,7 +159,8 @@ def evaluate_ladder(
     ``report --as-of`` a year ago show the member on the rung below.
     """
     member = tx.get(Member, member_id)
-    if member.circle is not Circle.CUSTOMER:
+    # A member on the top rung climbs no further whatever its facts: not counted at all.
+    if member.circle is not Circle.CUSTOMER or not can_climb(member.ladder_stage):
         return []
     # Counts decide whether a rung is climbed; the times that date it are read only then
     # (a referrer with tens of thousands of referrals is never read whole per event).

@@ -43,6 +43,7 @@ from connector.events import (
 from connector.inbox.schema import deal_outcomes
 from connector.model import (
     Agreement,
+    Circle,
     Contribution,
     CrmIds,
     Member,
@@ -53,7 +54,7 @@ from connector.model import (
     new_id,
 )
 from connector.referral_form import apply_submission
-from connector.rules import RulesConfig, StageChange, reward_id
+from connector.rules import RulesConfig, StageChange, can_climb, reward_id
 from connector.services import Actor, advance
 from connector.store import Store, Tx
 from connector.store.cached import CachingTx
@@ -246,7 +247,18 @@ def preload(tx: CachingTx, events: Iterable[tuple[InboundEvent, list[Intent]]]) 
         if referral.recipient_id is not None:
             member_ids.add(referral.recipient_id)
     tx.preload(Member, member_ids)
-    tx.preload_referrals_of(member_ids, whole_at_most=_WHOLE_REFERRALS_AT_MOST)
+    # The ladder counts only the referrals of members who can still climb.
+    climbing = {
+        member.id
+        for member in (tx.maybe(Member, member_id) for member_id in member_ids)
+        if member is not None
+        and member.circle is Circle.CUSTOMER
+        and can_climb(member.ladder_stage)
+    }
+    tx.preload_referrals_of(climbing, whole_at_most=_WHOLE_REFERRALS_AT_MOST)
+    # Whether a referral of the referrer and the referred contact exists: answered from the
+    # referred members' referrals (few), also when the referrer's are not all loaded.
+    tx.preload_found(Referral, "referred_id", _referred_members(tx, batch))
     tx.preload_found(Partnership, "member_id", member_ids)
     partnerships = [p for m in member_ids for p in tx.find(Partnership, member_id=m)]
     tx.preload_found(Agreement, "partnership_id", {p.id for p in partnerships})
@@ -269,6 +281,26 @@ def _referrals_to_open(
                 if referrer is not None:
                     ids.add(_referral_id(event.provider, intent.contact_id, referrer.id))
     return ids
+
+
+def _referred_members(
+    tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]
+) -> set[str]:
+    """The members the batch's referred contacts are (found by CRM id, or to be created)."""
+    ids: set[str] = set()
+    for event, intents in batch:
+        for intent in intents:
+            if isinstance(intent, ContactReferred) and event.provider in _CRM_CONTACT_FIELD:
+                found = _member_by_crm_contact(tx, event.provider, intent.contact_id)
+                ids.add(
+                    _prospect_id(event.provider, intent.contact_id) if found is None else found.id
+                )
+    return ids
+
+
+def _prospect_id(provider: str, contact_id: str) -> str:
+    """The id of the prospect member a referred CRM contact becomes (stable)."""
+    return new_id("m", f"{provider}-contact:{contact_id}")
 
 
 def _referral_id(provider: str, contact_id: str, referrer_id: str) -> str:
@@ -613,7 +645,7 @@ def _referred_member(ctx: _Context, intent: ContactReferred, applied: Applied) -
             applied.touch("member", found.id)
         return found
     created = Member(
-        id=new_id("m", f"{provider}-contact:{intent.contact_id}"),
+        id=_prospect_id(provider, intent.contact_id),
         name=intent.name or email or f"{provider} contact {intent.contact_id}",
         email=email,
         circle="prospect",

@@ -23,6 +23,7 @@ __all__ = [
     "LadderFacts",
     "ReferralTally",
     "advance_ladder",
+    "can_climb",
     "earliest_needed",
     "facts_from_tally",
     "ladder_facts",
@@ -139,6 +140,12 @@ def rung_earned_at(
 
 def _nth(times: tuple[datetime, ...], needed: int) -> list[datetime]:
     return [times[needed - 1]] if 0 < needed <= len(times) else []
+
+
+def can_climb(stage: LadderStage | None) -> bool:
+    """Whether any facts could move a member on ``stage`` up (:func:`_next_rung`): not on
+    the top rung nor off the ladder, so its facts need not be counted at all."""
+    return stage in (LadderStage.CUSTOMER, LadderStage.REFERRER)
 
 
 def _next_rung(
