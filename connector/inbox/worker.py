@@ -142,6 +142,8 @@ class InboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat: float | None = None  # time.monotonic() of the loop's last turn
+        # Events the first load of a batch's transaction reads ahead (InboxWorker._preload).
+        self._first_load = _PRELOAD_FIRST
         # The heartbeat row in the store (seen by /readyz of every process): who this
         # worker is, when it last wrote its row, and what it applied since.
         self.identity: WorkerIdentity | None = None
@@ -257,7 +259,9 @@ class InboxWorker:
                     groups = self._leases_held(tx, groups)
                     finished: list[ClaimedEvent] = []  # their leases closed at the end
                     ahead = 0  # groups whose lookups are loaded and not yet processed
-                    load = _PRELOAD_FIRST  # events to load at once, doubled as the batch goes on
+                    # Events to load at once, doubled as the transaction goes on; at first
+                    # as many as the last transaction got through (one load, not three).
+                    load = self._first_load
                     while groups and (not taken or time.monotonic() - opened < self.max_hold):
                         if ahead == 0:
                             ahead = self._preload(tx, groups, load)
@@ -266,6 +270,8 @@ class InboxWorker:
                         ahead -= 1
                         taken.extend(claimed for claimed, _intents in group)
                         self._process_group(tx, group, now, outcome, after_commit, finished)
+                    if groups:  # its time ran out: what fits in one transaction
+                        self._first_load = min(max(len(taken), _PRELOAD_FIRST), _PRELOAD_MOST)
                     tx.flush()  # the held-back writes, in this transaction
                     # One statement for every event finished here, not one per event.
                     self.inbox.finish_all(tx, finished, now=now)
