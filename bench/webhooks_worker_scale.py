@@ -77,7 +77,9 @@ def referral(n: int, members: int, *, busy: bool = False) -> Referral:
     return Referral.model_construct(
         id=f"r{n:08d}",
         referrer_id=f"m{0 if busy else (n * 7) % members:07d}",
-        referred_id=f"m{(n * 7 + 1) % members:07d}",
+        # Never the busy member itself (model_construct checks nothing: a self-referral
+        # would be stored, and refused when read).
+        referred_id=f"m{1 + n % (members - 1) if busy else (n * 7 + 1) % members:07d}",
         circle=Circle.CUSTOMER,
         sentiment=Sentiment.POSITIVE,
         status=ReferralStatus.OPEN,
