@@ -162,13 +162,15 @@ def evaluate_ladder(
     # A member on the top rung climbs no further whatever its facts: not counted at all.
     if member.circle is not Circle.CUSTOMER or not can_climb(member.ladder_stage):
         return []
-    # Counts decide whether a rung is climbed; the times that date it are read only then
-    # (a referrer with tens of thousands of referrals is never read whole per event).
+    # Counts decide whether a rung is climbed; the times that date it are read only then,
+    # if the counts came without them (a referrer with tens of thousands of referrals is
+    # never read whole per event).
     facts = facts_for(tx, member_id, earliest=0)
     moved, changes = advance_ladder(member, facts, rules.ladder, cause=cause)
     if not changes:
         return changes
-    facts = facts_for(tx, member_id, earliest=earliest_needed(rules.ladder))
+    if len(facts.qualified_or_won_at) < facts.qualified_or_won or len(facts.won_at) < facts.won:
+        facts = facts_for(tx, member_id, earliest=earliest_needed(rules.ladder))
     latest = at or utcnow()
     last = tx.last_audit_at(("ladder", "member"), member_id, "ladder_stage")
     floor = member.created_at if last is None else max(member.created_at, last)
