@@ -45,7 +45,9 @@ from connector.rules import (
     StageChange,
     advance_ladder,
     agreement_consequence,
-    ladder_facts,
+    can_climb,
+    earliest_needed,
+    facts_from_tally,
     move_agreement,
     move_introduction,
     move_ladder,
@@ -112,7 +114,9 @@ def _parse_state(kind: str, value: str) -> Any:
         ) from None
 
 
-def facts_for(tx: Tx, member_id: str) -> LadderFacts:
+def facts_for(tx: Tx, member_id: str, *, earliest: int | None = None) -> LadderFacts:
+    """The ladder's facts about a member; ``earliest``: how many of the earliest times of
+    its referrals are needed (None: all; 0: counts only, see :meth:`Tx.referral_tally`)."""
     agreements = [
         agreement
         for partnership in tx.find(Partnership, member_id=member_id)
@@ -123,11 +127,8 @@ def facts_for(tx: Tx, member_id: str) -> LadderFacts:
         for a in agreements
         if a.status is AgreementStatus.SIGNED and a.signed_on is not None
     ]
-    return ladder_facts(
-        member_id,
-        tx.find(Referral, referrer_id=member_id),
-        (a.status for a in agreements),
-        signed_at,
+    return facts_from_tally(
+        tx.referral_tally(member_id, earliest=earliest), (a.status for a in agreements), signed_at
     )
 
 
@@ -158,12 +159,18 @@ def evaluate_ladder(
     ``report --as-of`` a year ago show the member on the rung below.
     """
     member = tx.get(Member, member_id)
-    if member.circle is not Circle.CUSTOMER:
+    # A member on the top rung climbs no further whatever its facts: not counted at all.
+    if member.circle is not Circle.CUSTOMER or not can_climb(member.ladder_stage):
         return []
-    facts = facts_for(tx, member_id)
+    # Counts decide whether a rung is climbed; the times that date it are read only then,
+    # if the counts came without them (a referrer with tens of thousands of referrals is
+    # never read whole per event).
+    facts = facts_for(tx, member_id, earliest=0)
     moved, changes = advance_ladder(member, facts, rules.ladder, cause=cause)
     if not changes:
         return changes
+    if len(facts.qualified_or_won_at) < facts.qualified_or_won or len(facts.won_at) < facts.won:
+        facts = facts_for(tx, member_id, earliest=earliest_needed(rules.ladder))
     latest = at or utcnow()
     last = tx.last_audit_at(("ladder", "member"), member_id, "ladder_stage")
     floor = member.created_at if last is None else max(member.created_at, last)
@@ -380,7 +387,8 @@ def demotion_proposals(
         for member in tx.find_in(Member, {"ladder_stage": above}):
             if member.circle is not Circle.CUSTOMER:
                 continue
-            proposal = propose_demotion(member, facts_for(tx, member.id), rules.ladder, as_of=when)
+            facts = facts_for(tx, member.id, earliest=0)  # demotion looks at counts only
+            proposal = propose_demotion(member, facts, rules.ladder, as_of=when)
             if proposal is not None:
                 proposals.append(proposal)
     return proposals

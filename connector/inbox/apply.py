@@ -43,6 +43,7 @@ from connector.events import (
 from connector.inbox.schema import deal_outcomes
 from connector.model import (
     Agreement,
+    Circle,
     Contribution,
     CrmIds,
     Member,
@@ -53,7 +54,7 @@ from connector.model import (
     new_id,
 )
 from connector.referral_form import apply_submission
-from connector.rules import RulesConfig, StageChange, reward_id
+from connector.rules import RulesConfig, StageChange, can_climb, reward_id
 from connector.services import Actor, advance
 from connector.store import Store, Tx
 from connector.store.cached import CachingTx
@@ -70,6 +71,9 @@ __all__ = [
     "settle_outcome",
 ]
 
+# A member with more referrals than this (a busy referrer) has only their counts loaded for a
+# batch, not every one of them (CachingTx.preload_referrals_of).
+_WHOLE_REFERRALS_AT_MOST = 64
 _RECORD_KIND = {"ladder": "member"}  # state-machine kind → record kind, where they differ
 _CRM_CONTACT_FIELD = {"hubspot": "hubspot_contact_id", "salesforce": "salesforce_contact_id"}
 
@@ -184,7 +188,7 @@ def apply_intents(
     return applied
 
 
-def preload(tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]) -> None:
+def preload(tx: CachingTx, events: Iterable[tuple[InboundEvent, list[Intent]]]) -> None:
     """Load what a batch's events will look up, with one query per kind of lookup.
 
     The referrals named by id, the members named as referrers (by refnet id or CRM contact
@@ -192,6 +196,7 @@ def preload(tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]) -
     for the batch instead of once per event. What an event then writes, the transaction
     remembers (see :class:`CachingTx`).
     """
+    batch = list(events)  # read twice
     referral_ids: set[str] = set()
     member_refs: set[str] = set()
     contacts: dict[str, set[str]] = {}
@@ -216,10 +221,12 @@ def preload(tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]) -
                     member_refs.add(intent.referrer)
                     crm_ids.add(intent.referrer)
                 crm_ids.add(intent.contact_id)
-    tx.preload(Referral, referral_ids)
     tx.preload(Member, {ref for ref in member_refs if "@" not in ref})
     for field_name, ids in contacts.items():
         tx.preload_crm_contacts(field_name, {i for i in ids if "@" not in i})
+    # With the referrals the contacts referred would open: known missing (or found), so
+    # their referrers' counts stay known when they are written.
+    tx.preload(Referral, referral_ids | _referrals_to_open(tx, contacts, batch))
     _preload_outcomes(tx, deals)
     # Then what the rules read about them: the deals' referrals, and of every member
     # involved their referrals, partnerships (with agreements), club memberships, the
@@ -240,13 +247,65 @@ def preload(tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]) -
         if referral.recipient_id is not None:
             member_ids.add(referral.recipient_id)
     tx.preload(Member, member_ids)
-    tx.preload_found(Referral, "referrer_id", member_ids)
+    # The ladder counts only the referrals of members who can still climb.
+    climbing = {
+        member.id
+        for member in (tx.maybe(Member, member_id) for member_id in member_ids)
+        if member is not None
+        and member.circle is Circle.CUSTOMER
+        and can_climb(member.ladder_stage)
+    }
+    tx.preload_referrals_of(climbing, whole_at_most=_WHOLE_REFERRALS_AT_MOST)
+    # Whether a referral of the referrer and the referred contact exists: answered from the
+    # referred members' referrals (few), also when the referrer's are not all loaded.
+    tx.preload_found(Referral, "referred_id", _referred_members(tx, batch))
     tx.preload_found(Partnership, "member_id", member_ids)
     partnerships = [p for m in member_ids for p in tx.find(Partnership, member_id=m)]
     tx.preload_found(Agreement, "partnership_id", {p.id for p in partnerships})
     tx.preload_found(Membership, "member_id", member_ids)
     tx.preload(Contribution, {reward_id(r.id) for r in referrals})
     tx.preload_last_audit(("ladder", "member"), "ladder_stage", member_ids)
+
+
+def _referrals_to_open(
+    tx: CachingTx,
+    contacts: dict[str, set[str]],
+    batch: Iterable[tuple[InboundEvent, list[Intent]]],
+) -> set[str]:
+    """The ids :func:`_contact_referred` would give the batch's new referrals."""
+    ids: set[str] = set()
+    for event, intents in batch:
+        for intent in intents:
+            if isinstance(intent, ContactReferred) and "@" not in intent.referrer:
+                referrer = _cached_member(tx, contacts, intent.referrer)
+                if referrer is not None:
+                    ids.add(_referral_id(event.provider, intent.contact_id, referrer.id))
+    return ids
+
+
+def _referred_members(
+    tx: CachingTx, batch: Iterable[tuple[InboundEvent, list[Intent]]]
+) -> set[str]:
+    """The members the batch's referred contacts are (found by CRM id, or to be created)."""
+    ids: set[str] = set()
+    for event, intents in batch:
+        for intent in intents:
+            if isinstance(intent, ContactReferred) and event.provider in _CRM_CONTACT_FIELD:
+                found = _member_by_crm_contact(tx, event.provider, intent.contact_id)
+                ids.add(
+                    _prospect_id(event.provider, intent.contact_id) if found is None else found.id
+                )
+    return ids
+
+
+def _prospect_id(provider: str, contact_id: str) -> str:
+    """The id of the prospect member a referred CRM contact becomes (stable)."""
+    return new_id("m", f"{provider}-contact:{contact_id}")
+
+
+def _referral_id(provider: str, contact_id: str, referrer_id: str) -> str:
+    """The id of the referral a CRM contact referred by a member opens (stable)."""
+    return new_id("ref", f"{provider}:{contact_id}:{referrer_id}")
 
 
 def _cached_member(tx: CachingTx, contacts: dict[str, set[str]], reference: str) -> Member | None:
@@ -586,7 +645,7 @@ def _referred_member(ctx: _Context, intent: ContactReferred, applied: Applied) -
             applied.touch("member", found.id)
         return found
     created = Member(
-        id=new_id("m", f"{provider}-contact:{intent.contact_id}"),
+        id=_prospect_id(provider, intent.contact_id),
         name=intent.name or email or f"{provider} contact {intent.contact_id}",
         email=email,
         circle="prospect",
@@ -614,7 +673,7 @@ def _contact_referred(ctx: _Context, intent: ContactReferred, applied: Applied) 
         applied.notes.append(f"contact {intent.contact_id}: referral exists")
         return
     referral = Referral(
-        id=new_id("ref", f"{ctx.event.provider}:{intent.contact_id}:{referrer.id}"),
+        id=_referral_id(ctx.event.provider, intent.contact_id, referrer.id),
         referrer_id=referrer.id,
         referred_id=referred.id,
         circle=referrer.circle,

@@ -88,6 +88,15 @@ _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _ADVISORY_LOCKS = text(
     "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key"
 )
+# A batch's events whose leases are still held, and their finish in one statement at the
+# end of the batch's transaction (InboxStore.held_leases, InboxStore.finish_all).
+_LEASED = (_T.c.id.in_(bindparam("ids", expanding=True))) & (_T.c.lease_token == bindparam("token"))
+_HELD = select(_T.c.id).where(_LEASED, _T.c.status == PENDING)
+_FINISH_ALL = (
+    update(_T)
+    .where(_LEASED)
+    .values(processed_at=bindparam("now"), lease_token=None, lease_until=None)
+)
 
 
 @dataclass(frozen=True)
@@ -369,18 +378,46 @@ class InboxStore:
         """Before a batch reads anything: hold the CRM objects of all its events.
 
         A batch loads what its events will look up when it begins (``connector.store.
-        cached``), before any event's :meth:`mark_finished`. On PostgreSQL (READ
-        COMMITTED) another worker may be applying an event of the same deal meanwhile; had
-        this batch read the deal's referral before that worker committed, it would apply
-        its own event to what it read, not to what is. Waiting for those locks first means
-        every read of the batch sees the other's commit. SQLite needs nothing: the batch
-        holds the file's single write lock from its ``BEGIN IMMEDIATE``.
+        cached``). On PostgreSQL (READ COMMITTED) another worker may be applying an event
+        of the same deal meanwhile; had this batch read the deal's referral before that
+        worker committed, it would apply its own event to what it read, not to what is.
+        Waiting for those locks first means every read of the batch sees the other's
+        commit, and the locks keep the two from interleaving events of one deal or contact
+        until the batch ends. SQLite needs nothing: the batch holds the file's single write
+        lock from its ``BEGIN IMMEDIATE``.
         """
         if self.dialect != "postgresql":
             return
         keys = sorted({_lock_key(event.object_key) for event in claimed})
         if keys:
             tx.connection.execute(_ADVISORY_LOCKS, {"keys": keys})
+
+    # --- a batch's leases: checked once when its transaction begins, closed in one statement
+
+    def held_leases(self, tx: Tx, claimed: Sequence[ClaimedEvent]) -> set[int]:
+        """The row ids of ``claimed`` whose lease this worker still holds, read in ``tx``.
+
+        They stay held until ``tx`` ends: on SQLite ``tx`` holds the file's write lock
+        (:meth:`batch` begins IMMEDIATE), so no other worker can take a lease over meanwhile;
+        on PostgreSQL the rows are locked (FOR UPDATE) and a claim skips locked rows. So one
+        check per transaction is as good as one per event before its domain change.
+        """
+        held: set[int] = set()
+        for token, events in _by_token(claimed).items():
+            query = _HELD.with_for_update() if self.dialect == "postgresql" else _HELD
+            ids = [event.row_id for event in events]
+            held.update(tx.connection.execute(query, {"ids": ids, "token": token}).scalars())
+        return held
+
+    def finish_all(self, tx: Tx, finished: Sequence[ClaimedEvent], *, now: datetime) -> None:
+        """Close the leases of the events ``tx`` finished (their statuses and outcomes are
+        written by :meth:`set_outcome`), in one statement per claim; :class:`LeaseLost` if
+        any was no longer held, and the caller's transaction must then roll back whole."""
+        for token, events in _by_token(finished).items():
+            ids = [event.row_id for event in events]
+            result = tx.connection.execute(_FINISH_ALL, {"ids": ids, "token": token, "now": now})
+            if result.rowcount != len(ids):
+                raise LeaseLost(ids)
 
     @contextmanager
     def finishing(
@@ -529,6 +566,14 @@ class InboxStore:
             raise TransientError(
                 _("store unreachable ({error})").format(error=type(exc).__name__)
             ) from None
+
+
+def _by_token(claimed: Sequence[ClaimedEvent]) -> dict[str, list[ClaimedEvent]]:
+    """Claimed events by the lease token of their claim (one per claim)."""
+    grouped: dict[str, list[ClaimedEvent]] = {}
+    for event in claimed:
+        grouped.setdefault(event.lease_token, []).append(event)
+    return grouped
 
 
 def enable_sqlite_wal(store: Store) -> bool:

@@ -37,7 +37,7 @@ from connector.events import (
 from connector.inbox.apply import Applied, DealKey, apply_intents, preload, settle_outcome
 from connector.inbox.heartbeats import WorkerIdentity, beat, forget
 from connector.inbox.schema import deal_outcomes
-from connector.inbox.store import ClaimedEvent, InboxStore, LeaseLost
+from connector.inbox.store import ClaimedEvent, InboxStore
 from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
@@ -142,6 +142,8 @@ class InboxWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat: float | None = None  # time.monotonic() of the loop's last turn
+        # Events the first load of a batch's transaction reads ahead (InboxWorker._preload).
+        self._first_load = _PRELOAD_FIRST
         # The heartbeat row in the store (seen by /readyz of every process): who this
         # worker is, when it last wrote its row, and what it applied since.
         self.identity: WorkerIdentity | None = None
@@ -257,8 +259,12 @@ class InboxWorker:
                     self.inbox.lock_objects(
                         tx, (claimed for group in groups for claimed, _intents in group)
                     )
+                    groups = self._leases_held(tx, groups)
+                    finished: list[ClaimedEvent] = []  # their leases closed at the end
                     ahead = 0  # groups whose lookups are loaded and not yet processed
-                    load = _PRELOAD_FIRST  # events to load at once, doubled as the batch goes on
+                    # Events to load at once, doubled as the transaction goes on; at first
+                    # as many as the last transaction got through (one load, not three).
+                    load = self._first_load
                     while groups and (not taken or time.monotonic() - opened < self.max_hold):
                         if ahead == 0:
                             ahead = self._preload(tx, groups, load)
@@ -266,8 +272,12 @@ class InboxWorker:
                         group = groups.pop(0)
                         ahead -= 1
                         taken.extend(claimed for claimed, _intents in group)
-                        self._process_group(tx, group, now, outcome, after_commit)
+                        self._process_group(tx, group, now, outcome, after_commit, finished)
+                    if groups:  # its time ran out: what fits in one transaction
+                        self._first_load = min(max(len(taken), _PRELOAD_FIRST), _PRELOAD_MOST)
                     tx.flush()  # the held-back writes, in this transaction
+                    # One statement for every event finished here, not one per event.
+                    self.inbox.finish_all(tx, finished, now=now)
             except Exception as exc:  # nothing of this transaction was committed
                 log.exception("inbox batch failed", extra={"code": type(exc).__name__})
                 outcome, after_commit = StepResult(), []
@@ -282,6 +292,22 @@ class InboxWorker:
                 action()
             # Intake waiting for the write lock goes before this batch's next transaction.
             self.inbox.yield_write_lock()
+
+    def _leases_held(
+        self, tx: CachingTx, groups: list[list[_Interpreted]]
+    ) -> list[list[_Interpreted]]:
+        """The groups without the events whose lease another worker took over meanwhile
+        (checked once as the transaction begins, see :meth:`InboxStore.held_leases`)."""
+        held = self.inbox.held_leases(tx, [claimed for group in groups for claimed, _ in group])
+        kept: list[list[_Interpreted]] = []
+        for group in groups:
+            for claimed, _intents in group:
+                if claimed.row_id not in held:
+                    log.info("event lease lost", extra=_fields(claimed))
+            mine = [item for item in group if item[0].row_id in held]
+            if mine:
+                kept.append(mine)
+        return kept
 
     @staticmethod
     def _preload(tx: CachingTx, groups: list[list[_Interpreted]], load: int) -> int:
@@ -323,6 +349,7 @@ class InboxWorker:
         now: datetime,
         result: StepResult,
         after_commit: list[Callable[[], None]],
+        finished: list[ClaimedEvent],
     ) -> None:
         # Already sorted by occurrence time; only the latest outcome of a deal counts. A deal
         # is known by its account (HubSpot portal, Salesforce org) and id: ids repeat across
@@ -349,19 +376,21 @@ class InboxWorker:
                 if isinstance(i, DealClosed)
                 and claimed.event.occurred_at < latest[(account, i.deal_id)]
             )
-            self._process(tx, claimed, intents, superseded, now, result, after_commit)
+            self._process(tx, claimed, intents, superseded, now, result, after_commit, finished)
 
     def _finish_without_change(
-        self, tx: CachingTx, claimed: ClaimedEvent, now: datetime, status: str, outcome: str
-    ) -> bool:
-        """Record a final outcome with no domain change; False if the lease was lost."""
-        try:
-            with tx.savepoint():
-                self.inbox.mark_finished(tx, claimed, now=now, status=status)
-                self.inbox.set_outcome(tx, claimed, status=status, outcome=outcome)
-        except LeaseLost:
-            return False
-        return True
+        self,
+        tx: CachingTx,
+        claimed: ClaimedEvent,
+        status: str,
+        outcome: str,
+        finished: list[ClaimedEvent],
+    ) -> None:
+        """Record a final outcome with no domain change (its lease is closed with the
+        batch's, :meth:`InboxStore.finish_all`)."""
+        with tx.savepoint():
+            self.inbox.set_outcome(tx, claimed, status=status, outcome=outcome)
+        finished.append(claimed)
 
     def _process(
         self,
@@ -372,20 +401,21 @@ class InboxWorker:
         now: datetime,
         result: StepResult,
         after_commit: list[Callable[[], None]],
+        finished: list[ClaimedEvent],
     ) -> None:
         event = claimed.event
         started = time.monotonic()
         if not intents:
             note = f"nothing to do for {event.event_type}"
-            if self._finish_without_change(tx, claimed, now, "ignored", note):
-                result.ignored += 1
-                after_commit.append(lambda: _log_finished(claimed, "ignored", started))
+            self._finish_without_change(tx, claimed, "ignored", note, finished)
+            result.ignored += 1
+            after_commit.append(lambda: _log_finished(claimed, "ignored", started))
             return
         transactional = self._transactional is not None
         try:
             # Rolled back alone if anything in it fails; the batch goes on.
+            # The event's CRM object is held since the transaction began (lock_objects).
             with tx.savepoint():
-                self.inbox.mark_finished(tx, claimed, now=now, status="done")
                 applied = apply_intents(
                     tx,
                     event,
@@ -399,15 +429,12 @@ class InboxWorker:
                 self.inbox.set_outcome(tx, claimed, status=status, outcome="; ".join(applied.notes))
                 if transactional and applied.changed:
                     self._write_back_in(tx, applied, event.event_type, event.ref)
-        except LeaseLost:
-            log.info("event lease lost", extra=_fields(claimed))
-            return
         except _FINAL_ERRORS as exc:
             outcome = f"rejected: {type(exc).__name__}"
             if not isinstance(exc, ValidationError):  # its text would quote CRM values
                 outcome += f": {exc}"
-            if self._finish_without_change(tx, claimed, now, "rejected", outcome):
-                result.rejected += 1
+            self._finish_without_change(tx, claimed, "rejected", outcome, finished)
+            result.rejected += 1
             log.warning(
                 "event rejected by the rules",
                 extra={**_fields(claimed), "status": "rejected", "code": type(exc).__name__},
@@ -416,6 +443,7 @@ class InboxWorker:
         except Exception as exc:  # any other failure is retried, then parked
             self._release(claimed, now, type(exc).__name__, result, tx=tx)
             return
+        finished.append(claimed)
         if status == "done":
             result.done += 1
         else:

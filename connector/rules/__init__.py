@@ -10,10 +10,15 @@ from connector.rules.config import (
 from connector.rules.ladder import (
     DemotionProposal,
     LadderFacts,
+    ReferralTally,
     advance_ladder,
+    can_climb,
+    earliest_needed,
+    facts_from_tally,
     ladder_facts,
     propose_demotion,
     rung_earned_at,
+    tally_referrals,
 )
 from connector.rules.rewards import reward_for_won_referral, reward_id
 from connector.rules.stages import (
@@ -51,12 +56,16 @@ __all__ = [
     "LadderFacts",
     "LadderThresholds",
     "MultiplierWeights",
+    "ReferralTally",
     "RewardRuleConfig",
     "RulesConfig",
     "StageChange",
     "StateMachine",
     "advance_ladder",
     "agreement_consequence",
+    "can_climb",
+    "earliest_needed",
+    "facts_from_tally",
     "ladder_facts",
     "move_agreement",
     "move_introduction",
@@ -69,4 +78,5 @@ __all__ = [
     "reward_for_won_referral",
     "reward_id",
     "rung_earned_at",
+    "tally_referrals",
 ]

@@ -21,10 +21,15 @@ from connector.rules.stages import StageChange, move_ladder
 __all__ = [
     "DemotionProposal",
     "LadderFacts",
+    "ReferralTally",
     "advance_ladder",
+    "can_climb",
+    "earliest_needed",
+    "facts_from_tally",
     "ladder_facts",
     "propose_demotion",
     "rung_earned_at",
+    "tally_referrals",
 ]
 
 
@@ -44,16 +49,25 @@ class LadderFacts:
     signed_at: tuple[datetime, ...] = ()
 
 
-def ladder_facts(
-    member_id: str,
-    referrals: Iterable[Referral],
-    agreement_statuses: Iterable[AgreementStatus],
-    signed_at: Iterable[datetime] = (),
-) -> LadderFacts:
-    """Count the facts from the member's referrals (any given) and its agreements' statuses.
+@dataclass(frozen=True)
+class ReferralTally:
+    """What the ladder counts of one member's referrals: counts, and the earliest times.
 
-    ``signed_at`` are the days its signed agreements were signed (as datetimes), if known.
+    The times may be cut to the earliest few: a rung is dated by the n-th earliest fact
+    (:func:`rung_earned_at`), so the earliest n (n the largest threshold) date it exactly
+    as all of them would. A store can then answer with an aggregate (counts per referrer)
+    instead of every referral of a referrer with tens of thousands.
     """
+
+    qualified_or_won: int = 0
+    won: int = 0
+    last_referral_at: datetime | None = None
+    qualified_or_won_at: tuple[datetime, ...] = ()
+    won_at: tuple[datetime, ...] = ()
+
+
+def tally_referrals(member_id: str, referrals: Iterable[Referral]) -> ReferralTally:
+    """Count the ladder's facts from the member's referrals (any given; others skipped)."""
     qualified_or_won: list[datetime] = []
     won: list[datetime] = []
     last: datetime | None = None
@@ -66,16 +80,45 @@ def ladder_facts(
             won.append(referral.status_changed_at)
         if last is None or referral.created_at > last:
             last = referral.created_at
+    return ReferralTally(
+        len(qualified_or_won), len(won), last, tuple(sorted(qualified_or_won)), tuple(sorted(won))
+    )
+
+
+def facts_from_tally(
+    tally: ReferralTally,
+    agreement_statuses: Iterable[AgreementStatus],
+    signed_at: Iterable[datetime] = (),
+) -> LadderFacts:
+    """The ladder's facts from a member's referral tally and its agreements' statuses."""
     signed = sum(1 for status in agreement_statuses if status is AgreementStatus.SIGNED)
     return LadderFacts(
-        len(qualified_or_won),
-        len(won),
+        tally.qualified_or_won,
+        tally.won,
         signed,
-        last,
-        tuple(sorted(qualified_or_won)),
-        tuple(sorted(won)),
+        tally.last_referral_at,
+        tally.qualified_or_won_at,
+        tally.won_at,
         tuple(sorted(signed_at)),
     )
+
+
+def ladder_facts(
+    member_id: str,
+    referrals: Iterable[Referral],
+    agreement_statuses: Iterable[AgreementStatus],
+    signed_at: Iterable[datetime] = (),
+) -> LadderFacts:
+    """Count the facts from the member's referrals (any given) and its agreements' statuses.
+
+    ``signed_at`` are the days its signed agreements were signed (as datetimes), if known.
+    """
+    return facts_from_tally(tally_referrals(member_id, referrals), agreement_statuses, signed_at)
+
+
+def earliest_needed(limits: LadderThresholds) -> int:
+    """How many of the earliest times :func:`rung_earned_at` can look at (the thresholds)."""
+    return max(limits.referrer_min_qualified, limits.partner_min_won, 0)
 
 
 def rung_earned_at(
@@ -97,6 +140,12 @@ def rung_earned_at(
 
 def _nth(times: tuple[datetime, ...], needed: int) -> list[datetime]:
     return [times[needed - 1]] if 0 < needed <= len(times) else []
+
+
+def can_climb(stage: LadderStage | None) -> bool:
+    """Whether any facts could move a member on ``stage`` up (:func:`_next_rung`): not on
+    the top rung nor off the ladder, so its facts need not be counted at all."""
+    return stage in (LadderStage.CUSTOMER, LadderStage.REFERRER)
 
 
 def _next_rung(

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Executable, func, select
+from sqlalchemy import Connection, Executable, case, func, select
 
-from connector.model import Member, Record
+from connector.model import Member, Record, Referral, ReferralStatus
+from connector.rules.ladder import ReferralTally, tally_referrals
 from connector.store import schema
 from connector.store.repository import AUDIT_INSERT, Tx
 
@@ -37,6 +39,20 @@ __all__ = ["CachingTx"]
 R = TypeVar("R", bound=Record)
 
 _SAVEPOINT = "refnet_event"
+
+# What the ladder credits (connector.rules.ladder.tally_referrals): qualified or won, won.
+_CREDITED = (ReferralStatus.QUALIFIED.value, ReferralStatus.WON.value)
+_WON = (ReferralStatus.WON.value,)
+_REFERRALS = schema.referrals
+# Per referrer: all its referrals, those credited, those won, the newest one's creation.
+_TALLY_COLUMNS = (
+    _REFERRALS.c.referrer_id,
+    func.count(),
+    func.count(case((_REFERRALS.c.status.in_(_CREDITED), 1))),
+    func.count(case((_REFERRALS.c.status.in_(_WON), 1))),
+    func.max(_REFERRALS.c.created_at),
+)
+_UNKNOWN = object()  # put_many: the record's earlier version was never seen
 
 
 class CachingTx(Tx):
@@ -51,6 +67,9 @@ class CachingTx(Tx):
         # Answers of find(model, column=value): model → (column, value) → id → record, kept
         # true by every put_many (a written record joins or leaves each answer it matches).
         self._found: dict[type[Record], dict[str, dict[Any, dict[str, Record]]]] = {}
+        # Referrer id → what the ladder counts of its referrals (without times), from one
+        # aggregate query and kept true by every put_many (see _referral_written).
+        self._tallies: dict[str, ReferralTally] = {}
         # (kinds, field, record id) → the latest audit time stored (before held writes).
         self._last_audit: dict[tuple[tuple[str, ...], str, str], datetime | None] = {}
         # Whatever else a caller remembers for this transaction (cleared with the rest).
@@ -70,6 +89,7 @@ class CachingTx(Tx):
         self._records.clear()
         self._by_crm.clear()
         self._found.clear()
+        self._tallies.clear()
         self._last_audit.clear()
         self.memo.clear()
 
@@ -160,6 +180,78 @@ class CachingTx(Tx):
                 self._records[(model, record.id)] = record
                 loaded[getattr(record, column)][record.id] = record
             answers.update(loaded)
+
+    def preload_referrals_of(self, referrer_ids: Iterable[str], *, whole_at_most: int) -> None:
+        """Load what the rules read of these members' referrals: one aggregate per 500.
+
+        A member with at most ``whole_at_most`` referrals has them all loaded (the answer
+        of ``find(Referral, referrer_id=...)``, one more query); of one with more (a busy
+        referrer with tens of thousands), only the counts the ladder needs are kept, so a
+        batch never reads or builds all of its referrals.
+        """
+        known = self._found.get(Referral, {}).get("referrer_id", {})
+        wanted = sorted({i for i in referrer_ids if i not in self._tallies and i not in known})
+        few: list[str] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            totals = self._load_tallies(chunk)
+            few += [i for i in chunk if totals.get(i, 0) <= whole_at_most]
+        self.preload_found(Referral, "referrer_id", few)
+
+    def _load_tallies(self, referrer_ids: list[str]) -> dict[str, int]:
+        """Count these members' referrals in one query; how many each has in all."""
+        rows = self.connection.execute(
+            select(*_TALLY_COLUMNS)
+            .where(_REFERRALS.c.referrer_id.in_(referrer_ids))
+            .group_by(_REFERRALS.c.referrer_id)
+        ).all()
+        totals: dict[str, int] = {}
+        for referrer_id, total, credited, won, newest in rows:
+            totals[referrer_id] = total
+            if isinstance(newest, datetime):  # else the member is counted one by one
+                self._tallies[referrer_id] = ReferralTally(credited, won, newest)
+        for referrer_id in referrer_ids:
+            if referrer_id not in totals:
+                self._tallies[referrer_id] = ReferralTally()
+        return totals
+
+    def referral_tally(self, referrer_id: str, *, earliest: int | None = None) -> ReferralTally:
+        """From the member's referrals if this transaction holds them all, else from counts
+        (one aggregate) and, only if ``earliest`` asks for times, the earliest few of them
+        (one query each for credited and won: never every referral of a busy referrer)."""
+        known = self._found.get(Referral, {}).get("referrer_id", {}).get(referrer_id)
+        if known is not None or earliest is None:
+            records = (
+                known.values()
+                if known is not None
+                else self.find(Referral, referrer_id=referrer_id)
+            )
+            return tally_referrals(referrer_id, cast("Iterable[Referral]", records))
+        if referrer_id not in self._tallies:
+            self._load_tallies([referrer_id])
+        counted = self._tallies.get(referrer_id)
+        if counted is None:  # the database gave no comparable time
+            return super().referral_tally(referrer_id)
+        if earliest <= 0:
+            return counted
+        return replace(
+            counted,
+            qualified_or_won_at=self._earliest_times(referrer_id, _CREDITED, earliest),
+            won_at=self._earliest_times(referrer_id, _WON, earliest),
+        )
+
+    def _earliest_times(
+        self, referrer_id: str, statuses: tuple[str, ...], count: int
+    ) -> tuple[datetime, ...]:
+        """When the member's ``count`` earliest referrals in these statuses got there."""
+        column = _REFERRALS.c.status_changed_at
+        times = self.connection.execute(
+            select(column)
+            .where(_REFERRALS.c.referrer_id == referrer_id, _REFERRALS.c.status.in_(statuses))
+            .order_by(column)
+            .limit(count)
+        ).scalars()
+        return tuple(times)
 
     def preload_last_audit(
         self, kinds: tuple[str, ...], field: str, record_ids: Iterable[str]
@@ -263,8 +355,11 @@ class CachingTx(Tx):
             key = (type(record), record.id)
             # Every record in a remembered answer is also remembered by id, so the old
             # version says which answer it leaves.
-            old = self._records.get(key)
+            earlier = self._records.get(key, _UNKNOWN)
+            old = None if earlier is _UNKNOWN else cast("Record | None", earlier)
             self._records[key] = record
+            if isinstance(record, Referral) and self._tallies:
+                self._referral_written(earlier, record)
             for column, answers in self._found.get(type(record), {}).items():
                 value = getattr(record, column)
                 if old is not None and getattr(old, column) != value:
@@ -274,6 +369,37 @@ class CachingTx(Tx):
             if isinstance(record, Member):
                 self._member_written(record)
         return count
+
+    def _referral_written(self, earlier: object, referral: Referral) -> None:
+        """Keep the referral counts true: the earlier version leaves its referrer's count,
+        the new one joins its referrer's."""
+        if earlier is _UNKNOWN:  # it may have been another referrer's: count again
+            self._tallies.clear()
+            return
+        if isinstance(earlier, Referral):
+            self._count(
+                earlier,
+                -1,
+                same_newest=earlier.referrer_id == referral.referrer_id
+                and earlier.created_at == referral.created_at,
+            )
+        self._count(referral, +1, same_newest=True)
+
+    def _count(self, referral: Referral, sign: int, *, same_newest: bool) -> None:
+        counted = self._tallies.get(referral.referrer_id)
+        if counted is None:
+            return
+        newest = counted.last_referral_at
+        if sign < 0 and not same_newest and newest is not None and referral.created_at >= newest:
+            del self._tallies[referral.referrer_id]  # the newest left: count again if asked
+            return
+        if sign > 0 and (newest is None or referral.created_at > newest):
+            newest = referral.created_at
+        credited = sign if referral.status.value in _CREDITED else 0
+        won = sign if referral.status.value in _WON else 0
+        self._tallies[referral.referrer_id] = ReferralTally(
+            counted.qualified_or_won + credited, counted.won + won, newest
+        )
 
     def _member_written(self, member: Member) -> None:
         """A member's CRM ids may have changed: look its old and new ones up again.

@@ -53,6 +53,7 @@ from connector.model import (
 from connector.model import (
     Connection as NetworkConnection,
 )
+from connector.rules.ladder import ReferralTally, tally_referrals
 from connector.rules.stages import StageChange
 from connector.store import schema
 from connector.store.engine import create_store_engine, migrate
@@ -356,6 +357,16 @@ class Tx:
         keys = list(result.keys())
         for row in result:
             yield model.model_validate(dict(zip(keys, row, strict=True)))
+
+    def referral_tally(self, referrer_id: str, *, earliest: int | None = None) -> ReferralTally:
+        """What the ladder counts of a member's referrals (see :class:`ReferralTally`).
+
+        Here from every referral of the member, with all their times; ``earliest`` (how many
+        of the earliest times the caller needs, 0 for none) lets a batch's transaction
+        answer from counts instead (:class:`connector.store.cached.CachingTx`).
+        """
+        del earliest  # every time is given here
+        return tally_referrals(referrer_id, self.find(Referral, referrer_id=referrer_id))
 
     def page(self, model: type[R], after: str | None, limit: int, **equals: Any) -> list[R]:
         """Up to ``limit`` records with ids after ``after`` in id order (keyset paging).
