@@ -101,16 +101,18 @@ def test_a_bulk_close_that_times_out_after_taking_effect_does_not_stop_the_sync(
     with INVALIDJOBSTATE. The adapter reads the job's state, sees it closed, and goes on."""
     _network(store, 30)
     adapter = _adapter(sandbox, bulk_threshold=20)
-    adapter.bulk.options = BulkOptions(request_timeout=0.5, poll_interval=0.01)
-    sandbox.faults.answer_late_next("salesforce.bulk_set_state", times=1, seconds=1.5)
+    adapter.bulk.options = BulkOptions(request_timeout=2.0, poll_interval=0.01)
+    sandbox.faults.answer_late_next("salesforce.bulk_set_state", times=1, seconds=4.0)
     summary = _sync(store, adapter)
     assert summary.status == "completed", summary.stop_reason
     assert (summary.counts.failed, summary.counts.succeeded) == (0, 35 + 35 + 30)
-    assert adapter.bulk.confirmed_state_changes == 1
     closes = [
         r.status for r in sandbox.faults.requests() if r.endpoint == "salesforce.bulk_set_state"
     ]
     assert 400 in closes, "the retried close was refused (INVALIDJOBSTATE), as Salesforce does"
+    # Every refused retry was settled by reading the job. Counted rather than fixed at 1: on
+    # a busy machine another close can outlast the client's timeout as well (CI saw two).
+    assert adapter.bulk.confirmed_state_changes == closes.count(400)
     assert len(sandbox.salesforce.records.all("Refnet_Referral__c")) == 30
 
 
