@@ -13,6 +13,7 @@ from connector.errors import TransientError
 from connector.events import InboundEvent
 from connector.i18n import gettext as _
 from connector.inbox import ReceiveResult
+from connector.inbox.payloads import IncomingEvent
 from webhooks.context import WebhookContext
 
 __all__ = [
@@ -100,7 +101,7 @@ def error_response(status: int, reason: str, *, provider: str, code: str) -> Res
 
 
 def store_events(
-    context: WebhookContext, provider: str, events: Sequence[InboundEvent]
+    context: WebhookContext, provider: str, events: Sequence[InboundEvent | IncomingEvent]
 ) -> ReceiveResult | Response:
     """Store events durably before the CRM gets its 2xx; 503 (retry later) if the store is down."""
     context.metrics.inc("events_received", len(events))
