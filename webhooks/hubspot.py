@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from connector.errors import InputError, SignatureError
 from connector.i18n import gettext as _
@@ -18,6 +18,7 @@ from webhooks.events import IncomingEvent, parse_hubspot_intake
 from webhooks.intake import (
     JSON_TYPES,
     error_response,
+    json_answer,
     precheck,
     public_url,
     read_body,
@@ -77,7 +78,7 @@ def receive_events() -> Response:
     answer = {"accepted": stored.accepted, "duplicates": stored.duplicates}
     if refused:
         answer["refused"] = refused
-    return jsonify(answer)
+    return json_answer(answer)
 
 
 @functools.cache
