@@ -13,11 +13,22 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import insert, select
 from typer.testing import CliRunner
 
 from connector.cli.app import app as cli
+from connector.errors import InputError
 from connector.inbox import InboxWorker
+from connector.inbox.payloads import (
+    HubSpotEvent,
+    IncomingEvent,
+    decode_payload,
+    hubspot_incoming,
+    hubspot_to_inbound,
+)
 from connector.inbox.schema import webhook_inbox
 from connector.model import Circle, Member, Referral, ReferralStatus, utcnow
 from connector.store import Store
@@ -198,3 +209,64 @@ def test_an_event_stored_in_the_old_format_is_still_applied(
         assert tx.get(Member, "c1").id == "c1"
         refs = {entry.event_ref for entry in tx.audit_trail()}
     assert refs == {f"hubspot:{PORTAL_ID}:4711:1:9001"}
+
+
+_key_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-5, max_value=2**64),
+    st.sampled_from([0, 1, 2**63 - 1, 2**63, 253_402_300_799_999, 253_402_300_800_000]),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["1", " 7", "x", "", "0-3", "2-999", "deal.creation", "object.x", "a" * 65]),
+)
+_key_events = st.dictionaries(
+    st.sampled_from(
+        [
+            "eventId",
+            "subscriptionId",
+            "portalId",
+            "objectId",
+            "fromObjectId",
+            "occurredAt",
+            "subscriptionType",
+            "objectTypeId",
+        ]
+    ),
+    _key_values,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(changes=_key_events)
+def test_intake_reads_the_key_exactly_as_the_full_model_does(changes: dict[str, Any]) -> None:
+    item = {**hubspot_event(1, "deal.creation", 9), **changes}
+    try:
+        model: HubSpotEvent | None = HubSpotEvent.model_validate(item)
+    except ValidationError:
+        model = None
+    try:
+        incoming: IncomingEvent | None = hubspot_incoming(0, item)
+    except InputError:
+        incoming = None
+    if model is None or not model.object_type:
+        assert incoming is None
+        return
+    assert incoming is not None
+    expected = hubspot_to_inbound(model)
+    assert (
+        incoming.event_id,
+        incoming.event_type,
+        incoming.object_type,
+        incoming.object_id,
+        incoming.occurred_at,
+        incoming.account_id,
+    ) == (
+        expected.event_id,
+        expected.event_type,
+        expected.object_type,
+        expected.object_id,
+        expected.occurred_at,
+        expected.account_id,
+    )
+    # And the worker makes the same neutral event of what intake stored.
+    assert decode_payload(incoming.payload, provider="hubspot", event_id="x") == expected
