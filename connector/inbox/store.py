@@ -197,12 +197,26 @@ class _SqliteInsert:
         self.processors = [_T.c[key].type.bind_processor(dialect) for key in self.keys]
 
     def run(self, tx: Tx, rows: Sequence[dict[str, Any]]) -> int:
+        # A datetime's bind value is a pure function of the instant, and a request's rows
+        # share their receipt time (twice each): converting each instant once halves the
+        # conversions, which were most of building the parameters (~0.1 ms per request).
+        converted: dict[tuple[int, datetime], Any] = {}
+
+        def bind(column: int, value: Any) -> Any:
+            process = self.processors[column]
+            if process is None:
+                return value
+            if type(value) is not datetime:
+                return process(value)
+            key = (column, value)
+            found = converted.get(key, converted)
+            if found is converted:
+                found = converted[key] = process(value)
+            return found
+
+        width = range(len(self.keys))
         parameters = [
-            tuple(
-                value if process is None else process(value)
-                for process, value in zip(self.processors, (row[k] for k in self.keys), strict=True)
-            )
-            for row in rows
+            tuple(bind(column, row[self.keys[column]]) for column in width) for row in rows
         ]
         # exec_driver_sql: no compiling or parameter processing, but the driver's errors
         # still arrive as SQLAlchemy's (intake answers those with 503).
