@@ -62,6 +62,9 @@ def _rows(store: Store) -> list[dict[str, Any]]:
                 webhook_inbox.c.status,
                 webhook_inbox.c.outcome,
                 webhook_inbox.c.payload,
+                webhook_inbox.c.occurred_at,
+                webhook_inbox.c.received_at,
+                webhook_inbox.c.available_at,
             ).order_by(webhook_inbox.c.id)
         ).all()
     return [dict(row._mapping) for row in rows]
@@ -89,6 +92,8 @@ def test_intake_stores_the_event_as_sent_and_answers_before_validating_the_rest(
         "9001",
     )
     assert row["payload"] == {"raw": "hubspot", "event": event}
+    # Read back through SQLAlchemy as the aware instants intake stored (clock: T0).
+    assert row["occurred_at"] == row["received_at"] == row["available_at"] == T0
 
 
 def test_a_malformed_stored_event_is_failed_by_the_worker_naming_event_and_field(
