@@ -8,13 +8,16 @@ run with 2 processes x 4 threads (refnet's defaults before) shows how much the c
 setting moves the baseline itself.
 The same load generator (8 client threads, keep-alive, 10 signed
 HubSpot events per request) drives both; every event of the real run is a contact
-referred by a member, so the worker applies real changes (a prospect, a referral, audit
-and outbox rows) while intake goes on. For comparison the real service is also run with
+referred by a member (one of ``--referrers``, 1,000 by default, in turn: with one referrer
+the worker's catch-up was dominated by re-reading that member's growing referrals), so the
+worker applies real changes (a prospect, a referral, audit and outbox rows) while intake
+goes on. For comparison the real service is also run with
 the previous default, a worker thread inside each web process (``--inbox-workers 0``).
 
 Usage: ``.venv/bin/python bench/webhooks_serve_defaults.py [--seconds 8]``.
-Prints events/s, p50/p99 latency, the ratios to the bare endpoint, and how many of the
-accepted events the worker applied by the end of the run.
+Prints events/s, p50/p99 latency, the ratios to the bare endpoint, how many of the
+accepted events the worker applied during the load, and how long it took after the load
+to apply the rest (its catch-up).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from webhooks_throughput import SECRET, Load, free_port, percentile  # noqa: E402
+from webhooks_throughput import SECRET, Load, free_port, percentile, referrer_id  # noqa: E402
 
 from connector.inbox.schema import webhook_inbox  # noqa: E402
 from connector.model import Member  # noqa: E402
@@ -97,7 +100,9 @@ def run(
     process = start(command, env, port)
     note = ""
     try:
-        load = Load(port, args.batch, "contact", args.seconds, args.max_requests)
+        load = Load(
+            port, args.batch, "contact", args.seconds, args.max_requests, referrers=args.referrers
+        )
         load.elapsed = load.run()  # type: ignore[attr-defined]
         if store is not None:
             during, stored = applied(store)
@@ -105,10 +110,13 @@ def run(
             while applied(store)[0] < stored and time.monotonic() - finished < args.catch_up:
                 time.sleep(0.5)
             after = applied(store)[0]
-            note = (
-                f"applied {during}/{stored} during the load, {after}/{stored} "
-                f"{time.monotonic() - finished:.0f} s after it"
+            waited = time.monotonic() - finished
+            caught_up = (
+                f"caught up {waited:.1f} s after it"
+                if after >= stored
+                else f"{after}/{stored} {waited:.0f} s after it (not caught up)"
             )
+            note = f"applied {during}/{stored} during the load, {caught_up}"
     finally:
         stop(process)
     return load, note
@@ -125,11 +133,16 @@ def figures(load: Load, batch: int) -> dict[str, float]:
     }
 
 
-def fresh_store(workdir: Path, name: str) -> tuple[str, Store]:
+def fresh_store(workdir: Path, name: str, referrers: int = 1) -> tuple[str, Store]:
     url = f"sqlite:///{workdir / f'{name}.db'}"
     store = Store.open(url)
     with store.transaction() as tx:
-        tx.put(Member(id="bench-referrer", name="Bench Referrer", circle="customer"))
+        tx.put_many(
+            Member(id=member_id, name=f"Bench Referrer {n}", circle="customer")
+            for n, member_id in enumerate(
+                dict.fromkeys(referrer_id(n, referrers) for n in range(referrers))
+            )
+        )
     return url, store
 
 
@@ -150,6 +163,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument(
         "--catch-up", type=float, default=120.0, help="seconds to wait for the worker after load"
+    )
+    parser.add_argument(
+        "--referrers", type=int, default=1000, help="members the contact events name in turn"
     )
     args = parser.parse_args()
     workers, threads = web_defaults("sqlite:///bench.db")  # what `refnet serve` runs here
@@ -177,7 +193,7 @@ def main() -> None:
             rows.append((name, figures(bare, args.batch), ""))
         for name, extra in (("refnet serve (defaults)", []), ("  --inbox-workers 0", ["0"])):
             port = free_port()
-            url, store = fresh_store(Path(workdir), f"serve{len(rows)}")
+            url, store = fresh_store(Path(workdir), f"serve{len(rows)}", args.referrers)
             options = ["--inbox-workers", *extra] if extra else []
             command = [REFNET, "serve", "--port", str(port), *options]
             load, note = run(command, environment(url, port), port, args, store)

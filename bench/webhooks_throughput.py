@@ -138,6 +138,9 @@ class Load:
     seconds: float
     max_requests: int
     threads: int = 8
+    # "contact" events name one referrer, or this many (bench-referrer-0000 …) in turn: a
+    # referrer's growing referrals are re-read per event, so one busy referrer measures that.
+    referrers: int = 1
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int | str] = field(default_factory=Counter)
     acked: set[str] = field(default_factory=set)
@@ -170,7 +173,7 @@ class Load:
                 event.update(
                     subscriptionType="contact.propertyChange",
                     propertyName="referred_by",
-                    propertyValue="bench-referrer",
+                    propertyValue=referrer_id(number * self.batch + i, self.referrers),
                 )
             else:
                 event.update(
@@ -229,6 +232,11 @@ class Load:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def referrer_id(n: int, referrers: int) -> str:
+    """The member the ``n``-th contact event names as its referrer."""
+    return "bench-referrer" if referrers == 1 else f"bench-referrer-{n % referrers:04d}"
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -3,12 +3,17 @@
 Parsing only: nothing here decides what an event means (that is
 :func:`connector.events.interpret`). Every failure is an :class:`InputError` whose message
 names the position and field, never the value sent.
+
+HubSpot events are stored as sent (:func:`parse_hubspot_intake`): intake reads only their
+identity and the inbox's columns, and the worker validates the rest when it claims them
+(:mod:`connector.inbox.payloads`, where the HubSpot models live: the worker needs them and
+the domain must not import this Flask package). :func:`parse_hubspot_batch` validates a
+whole batch at once, for tools and tests.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -24,75 +29,29 @@ from pydantic import (
 from connector.errors import InputError
 from connector.events import InboundEvent, property_map
 from connector.i18n import gettext as _
+from connector.inbox.payloads import (
+    MAX_BATCH,
+    HubSpotEvent,
+    IncomingEvent,
+    check_hubspot_batch_size,
+    hubspot_incoming,
+    hubspot_to_inbound,
+)
 from connector.validation_messages import validation_message
 
 __all__ = [
     "HubSpotEvent",
+    "IncomingEvent",
     "SalesforceCallout",
     "SalesforceCalloutEvent",
     "hubspot_to_inbound",
     "parse_hubspot_batch",
+    "parse_hubspot_intake",
     "parse_salesforce_callout",
     "salesforce_callout_to_inbound",
 ]
 
 Scalar = str | int | float | bool | None
-MAX_BATCH = 1000  # far above HubSpot's batch size; a guard against absurd bodies
-
-# HubSpot's object type ids of the standard objects in generic (object.*) events.
-_HUBSPOT_OBJECT_TYPES = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
-
-
-# HubSpot ids are 64-bit integers; a bigger number would not fit the inbox's id columns.
-_HubSpotId = Annotated[int, Field(ge=0, le=2**63 - 1)]
-# 9999-12-31T23:59:59.999Z: the last instant a datetime can hold.
-_LAST_EPOCH_MS = 253_402_300_799_999
-
-
-class HubSpotEvent(BaseModel):
-    """One event of a HubSpot webhook batch (the documented fields; others are ignored)."""
-
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
-
-    event_id: _HubSpotId = Field(alias="eventId")
-    subscription_id: _HubSpotId | None = Field(default=None, alias="subscriptionId")
-    portal_id: _HubSpotId | None = Field(default=None, alias="portalId")
-    app_id: _HubSpotId | None = Field(default=None, alias="appId")
-    occurred_at: int = Field(
-        alias="occurredAt", ge=0, le=_LAST_EPOCH_MS, description="epoch milliseconds"
-    )
-    subscription_type: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
-        alias="subscriptionType"
-    )
-    attempt_number: int | None = Field(default=None, alias="attemptNumber")
-    object_id: _HubSpotId | None = Field(default=None, alias="objectId")
-    object_type_id: str | None = Field(default=None, alias="objectTypeId", max_length=32)
-    property_name: str | None = Field(default=None, alias="propertyName", max_length=255)
-    property_value: Scalar = Field(default=None, alias="propertyValue")
-    change_source: str | None = Field(default=None, alias="changeSource", max_length=64)
-    change_flag: str | None = Field(default=None, alias="changeFlag", max_length=32)
-    association_type: str | None = Field(default=None, alias="associationType", max_length=64)
-    from_object_id: _HubSpotId | None = Field(default=None, alias="fromObjectId")
-    to_object_id: _HubSpotId | None = Field(default=None, alias="toObjectId")
-    association_removed: bool | None = Field(default=None, alias="associationRemoved")
-    primary_object_id: _HubSpotId | None = Field(default=None, alias="primaryObjectId")
-
-    @property
-    def dedupe_id(self) -> str:
-        """Identity across redeliveries: HubSpot's ``eventId`` alone is not guaranteed unique."""
-        subject = self.object_id if self.object_id is not None else self.from_object_id
-        parts = (self.portal_id, self.subscription_id, self.event_id, subject)
-        return ":".join("" if part is None else str(part) for part in parts)
-
-    @property
-    def object_type(self) -> str:
-        prefix = self.subscription_type.split(".", 1)[0]
-        if prefix != "object":
-            return prefix
-        if self.object_type_id is None:
-            return "object"
-        return _HUBSPOT_OBJECT_TYPES.get(self.object_type_id, self.object_type_id)
-
 
 _HUBSPOT_BATCH: TypeAdapter[list[HubSpotEvent]] = TypeAdapter(
     Annotated[list[HubSpotEvent], Field(min_length=1, max_length=MAX_BATCH)]
@@ -105,8 +64,15 @@ def _input_error(source: str, exc: ValidationError) -> InputError:
     return InputError(f"{source}: {where}: {validation_message(first)}")
 
 
-def _contains_nul(data: object) -> bool:
-    """Whether any key or text in decoded JSON holds U+0000 (walked without recursion)."""
+def _contains_nul(body: bytes, data: object) -> bool:
+    """Whether any key or text in decoded JSON holds U+0000 (walked without recursion).
+
+    Strict JSON has no raw control characters in strings, so in UTF-8 a NUL arrives only as
+    the escape ``\\u0000``; a body with neither that text nor a zero byte (``json.loads``
+    also decodes UTF-16 and UTF-32, full of zero bytes) is not walked: every request's cost.
+    """
+    if b"\\u0000" not in body and b"\x00" not in body:
+        return False
     pending = [data]
     while pending:
         item = pending.pop()
@@ -129,7 +95,7 @@ def _load_json(body: bytes, source: str) -> object:
         raise InputError(_("{source}: the body is not valid JSON").format(source=source)) from None
     # No CRM sends U+0000 ("\u0000" in JSON), and PostgreSQL text cannot store it: without
     # this check the event would be answered 503 and redelivered forever.
-    if _contains_nul(data):
+    if _contains_nul(body, data):
         raise InputError(
             _("{source}: the body contains a NUL character (\\u0000)").format(source=source)
         )
@@ -147,27 +113,14 @@ def parse_hubspot_batch(body: bytes) -> list[HubSpotEvent]:
         raise _input_error("hubspot", exc) from None
 
 
-def hubspot_to_inbound(event: HubSpotEvent) -> InboundEvent:
-    properties: dict[str, object | None] = {}
-    if event.property_name is not None:
-        properties[event.property_name] = event.property_value
-    if event.association_type is not None:
-        properties.update(
-            associationType=event.association_type,
-            toObjectId=event.to_object_id,
-            associationRemoved=event.association_removed,
-        )
-    subject = event.object_id if event.object_id is not None else event.from_object_id
-    return InboundEvent(
-        provider="hubspot",
-        event_id=event.dedupe_id,
-        event_type=event.subscription_type,
-        object_type=event.object_type,
-        object_id=str(subject) if subject is not None else "none",
-        occurred_at=datetime.fromtimestamp(event.occurred_at / 1000, tz=UTC),
-        account_id=str(event.portal_id) if event.portal_id is not None else None,
-        properties=property_map(properties),
-    )
+def parse_hubspot_intake(body: bytes) -> list[IncomingEvent]:
+    """The events of a HubSpot webhook body as intake stores them: identity and inbox
+    columns checked, everything else kept as sent for the worker to validate."""
+    data = _load_json(body, "hubspot")
+    if not isinstance(data, list):
+        raise InputError(_("hubspot: the body must be a JSON array of events"))
+    check_hubspot_batch_size(data)
+    return [hubspot_incoming(index, item) for index, item in enumerate(data)]
 
 
 SalesforceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")]

@@ -10,13 +10,14 @@ is written to the audit log in the same transaction as the status change (kind
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, insert, or_, select, update
 
 from connector.errors import IllegalTransition, NotFoundError
+from connector.inbox.payloads import PayloadError, decode_payload
 from connector.inbox.schema import webhook_inbox
 from connector.store import Store
 from connector.store.schema import audit_log
@@ -55,7 +56,7 @@ class InboxEntry:
     received_at: datetime
     available_at: datetime
     processed_at: datetime | None
-    # The stored, normalised event (CRM field values, never headers); only ``show`` has it.
+    # The normalised event (CRM field values, never headers); only ``show`` has it.
     payload: dict[str, Any] | None = None
 
     @property
@@ -113,7 +114,14 @@ def get_entry(store: Store, entry_id: int) -> InboxEntry:
         ).first()
     if row is None:
         raise NotFoundError("inbox event", str(entry_id))
-    return _entry(row, payload=True)
+    entry = _entry(row, payload=True)
+    # The neutral event, whichever shape was stored (intake stores HubSpot events as sent);
+    # an event that does not validate is shown as stored, so the bad field can be seen.
+    try:
+        event = decode_payload(row.payload, provider=row.provider, event_id=row.event_id)
+    except PayloadError:
+        return entry
+    return replace(entry, payload=event.model_dump(mode="json"))
 
 
 def _change_status(

@@ -156,8 +156,11 @@ class InboxWorker:
         """Claim one batch, apply it, settle outcomes whose hold period is over."""
         now = self.clock()
         result = StepResult()
-        claimed = self.inbox.claim(now=now, limit=self.batch_size, lease=self.lease)
-        result.claimed = len(claimed)
+        claim = self.inbox.claim_batch(now=now, limit=self.batch_size, lease=self.lease)
+        claimed = claim.events
+        # Events whose stored payload did not validate are already marked failed.
+        result.claimed = len(claimed) + claim.invalid
+        result.failed = claim.invalid
         if claimed:
             self._process_batch(claimed, now, result)
         result.settled = self.settle_due(now)

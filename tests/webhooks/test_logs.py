@@ -34,7 +34,8 @@ def test_off_a_terminal_every_line_is_json_with_the_event_id(
     client: FlaskClient, worker: InboxWorker, refnet_logger: logging.Logger
 ) -> None:
     stream = io.StringIO()
-    configure_logging(stream)
+    # "events stored" is a debug line (per request, beside the access line).
+    configure_logging(stream, level=logging.DEBUG)
     assert post_hubspot(client, [hubspot_event(1, "deal.creation", 9)], at=T0).status_code == 200
     client.post("/hubspot/events", data=b"[]", headers={"Content-Type": "text/plain"})
     worker.step()
