@@ -16,8 +16,10 @@ Like with like: the same rows, the same store kind (a fresh SQLite file, migrate
 transaction each, and the same garbage-collector handling (the import freezes the objects
 that exist before it, so the baseline does the same; unfrozen, the baseline would spend
 about 15 % of its CPU re-scanning the process's modules and look slower than it is).
-``--repeat N`` runs every size N times (fresh files and stores each time) and prints the
-median of each figure besides the single runs: one run on a shared machine moves by ±10 %.
+``--repeat N`` runs every size N times (fresh files and stores each time; every other run
+imports first, so a neighbour's load that drifts over the minutes hits both phases) and
+prints the median of each figure besides the single runs: one run on a shared machine moves
+by ±10 % and more.
 
 Printed per size: rows, wall seconds and CPU seconds of each phase, the import's ratio to
 the baseline (both clocks: on a shared machine the wall clock also measures the
@@ -180,13 +182,19 @@ def _run_phase(name: str, directory: Path, members: int, connections: int) -> di
     return result
 
 
-def _measure(connections: int) -> tuple[int, dict[str, float], dict[str, float]]:
+def _measure(
+    connections: int, *, import_first: bool = False
+) -> tuple[int, dict[str, float], dict[str, float]]:
     members = max(2, connections // 10)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         write_files(directory, members, connections)
-        base = _run_phase("executemany", directory, members, connections)
-        imported = _run_phase("import", directory, members, connections)
+        if import_first:  # every other repeat: a neighbour's load drifting over time hits both
+            imported = _run_phase("import", directory, members, connections)
+            base = _run_phase("executemany", directory, members, connections)
+        else:
+            base = _run_phase("executemany", directory, members, connections)
+            imported = _run_phase("import", directory, members, connections)
     assert imported["rows"] == base["rows"] == members + connections
     return members, base, imported
 
@@ -221,7 +229,7 @@ def main() -> None:
     runs: dict[int, list[tuple[dict[str, float], dict[str, float]]]] = {s: [] for s in sizes}
     for run in range(1, args.repeat + 1):
         for connections in sizes:
-            members, base, imported = _measure(connections)
+            members, base, imported = _measure(connections, import_first=run % 2 == 0)
             runs[connections].append((base, imported))
             _print_pair(str(run), members, connections, base, imported)
     if args.repeat > 1:
