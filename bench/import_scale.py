@@ -13,9 +13,10 @@ alone) and each into a fresh store of the same kind (a new SQLite file, schema m
   SQLAlchemy ``insert`` per chunk of 10,000 rows in one transaction, with nothing checked.
 
 Like with like: the same rows, the same store kind (a fresh SQLite file, migrated), one
-transaction each, and the same garbage-collector handling (the import freezes the objects
-that exist before it, so the baseline does the same; unfrozen, the baseline would spend
-about 15 % of its CPU re-scanning the process's modules and look slower than it is).
+transaction each, and the same garbage-collector settings (the import runs under
+:func:`connector.importing.collector.fewer_collections`, so the baseline does too; without
+them the baseline spent about 15 % of its CPU re-scanning the process's modules and looked
+slower than it is).
 ``--repeat N`` runs every size N times (fresh files and stores each time; every other run
 imports first, so a neighbour's load that drifts over the minutes hits both phases) and
 prints the median of each figure besides the single runs: one run on a shared machine moves
@@ -32,7 +33,6 @@ import's peak at the largest size compares with the smallest.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import resource
 import statistics
@@ -48,6 +48,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from connector.importing import import_files
+from connector.importing.collector import fewer_collections
 from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.store import Store
@@ -164,9 +165,8 @@ def _phase(name: str, directory: Path, members: int, connections: int) -> None:
         reports = import_files(store, files, rules=RulesConfig(), actor=Actor("bench"))
         rows = sum(report.total for report in reports)
     else:
-        gc.freeze()  # as import_files does (see the module docstring: like with like)
-        rows = _executemany(store, members, connections)
-        gc.unfreeze()
+        with fewer_collections():  # as import_files does (module docstring: like with like)
+            rows = _executemany(store, members, connections)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
