@@ -12,12 +12,22 @@ alone) and each into a fresh store of the same kind (a new SQLite file, schema m
 * **executemany**: the same rows, already in the store's column form, inserted by one
   SQLAlchemy ``insert`` per chunk of 10,000 rows in one transaction, with nothing checked.
 
+Like with like: the same rows, the same store kind (a fresh SQLite file, migrated), one
+transaction each, and the same garbage-collector settings (the import runs under
+:func:`connector.importing.collector.fewer_collections`, so the baseline does too; without
+them the baseline spent about 15 % of its CPU re-scanning the process's modules and looked
+slower than it is).
+``--repeat N`` runs every size N times (fresh files and stores each time; every other run
+imports first, so a neighbour's load that drifts over the minutes hits both phases) and
+prints the median of each figure besides the single runs: one run on a shared machine moves
+by ±10 % and more.
+
 Printed per size: rows, wall seconds and CPU seconds of each phase, the import's ratio to
 the baseline (both clocks: on a shared machine the wall clock also measures the
 neighbours), and the peak resident memory (``ru_maxrss``) of each phase; then how the
 import's peak at the largest size compares with the smallest.
 
-    .venv/bin/python bench/import_scale.py --sizes 250000,500000,1000000
+    .venv/bin/python bench/import_scale.py --sizes 250000,500000,1000000 [--repeat 3]
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +48,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from connector.importing import import_files
+from connector.importing.collector import fewer_collections
 from connector.rules import RulesConfig
 from connector.services import Actor
 from connector.store import Store
@@ -153,7 +165,8 @@ def _phase(name: str, directory: Path, members: int, connections: int) -> None:
         reports = import_files(store, files, rules=RulesConfig(), actor=Actor("bench"))
         rows = sum(report.total for report in reports)
     else:
-        rows = _executemany(store, members, connections)
+        with fewer_collections():  # as import_files does (module docstring: like with like)
+            rows = _executemany(store, members, connections)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -169,13 +182,19 @@ def _run_phase(name: str, directory: Path, members: int, connections: int) -> di
     return result
 
 
-def _measure(connections: int) -> tuple[int, dict[str, float], dict[str, float]]:
+def _measure(
+    connections: int, *, import_first: bool = False
+) -> tuple[int, dict[str, float], dict[str, float]]:
     members = max(2, connections // 10)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         write_files(directory, members, connections)
-        base = _run_phase("executemany", directory, members, connections)
-        imported = _run_phase("import", directory, members, connections)
+        if import_first:  # every other repeat: a neighbour's load drifting over time hits both
+            imported = _run_phase("import", directory, members, connections)
+            base = _run_phase("executemany", directory, members, connections)
+        else:
+            base = _run_phase("executemany", directory, members, connections)
+            imported = _run_phase("import", directory, members, connections)
     assert imported["rows"] == base["rows"] == members + connections
     return members, base, imported
 
@@ -186,6 +205,9 @@ def main() -> None:
         "--sizes",
         default="250000,500000,1000000",
         help="connections per run, comma-separated (members: a tenth of each)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per size; medians printed when more than one"
     )
     parser.add_argument("--phase", choices=("import", "executemany"), help=argparse.SUPPRESS)
     parser.add_argument("--members", type=int, help=argparse.SUPPRESS)
@@ -198,31 +220,59 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",")]
     if any(size < 20 for size in sizes):
         parser.error("each size needs at least 20 connections")
+    if args.repeat < 1:
+        parser.error("--repeat needs at least 1")
     print(
-        f"{'members':>9} {'connections':>11} {'phase':<11} {'rows':>9} {'wall s':>7} "
+        f"{'run':>5} {'members':>9} {'connections':>11} {'phase':<11} {'rows':>9} {'wall s':>7} "
         f"{'cpu s':>7} {'peak MiB':>8}   ratio import/executemany"
     )
-    peaks: list[float] = []
-    for connections in sizes:
-        members, base, imported = _measure(connections)
-        peaks.append(imported["peak_mib"])
-        for name, figures in (("executemany", base), ("import", imported)):
-            ratio = ""
-            if name == "import":
-                ratio = (
-                    f"   wall {figures['seconds'] / base['seconds']:.2f}x, "
-                    f"cpu {figures['cpu'] / base['cpu']:.2f}x"
-                )
+    runs: dict[int, list[tuple[dict[str, float], dict[str, float]]]] = {s: [] for s in sizes}
+    for run in range(1, args.repeat + 1):
+        for connections in sizes:
+            members, base, imported = _measure(connections, import_first=run % 2 == 0)
+            runs[connections].append((base, imported))
+            _print_pair(str(run), members, connections, base, imported)
+    if args.repeat > 1:
+        for connections in sizes:
+            base = _median([b for b, _i in runs[connections]])
+            imported = _median([i for _b, i in runs[connections]])
+            ratios = [
+                (i["seconds"] / b["seconds"], i["cpu"] / b["cpu"]) for b, i in runs[connections]
+            ]
+            _print_pair("med", max(2, connections // 10), connections, base, imported)
             print(
-                f"{members:>9,} {connections:>11,} {name:<11} {figures['rows']:>9,.0f} "
-                f"{figures['seconds']:>7.1f} {figures['cpu']:>7.1f} "
-                f"{figures['peak_mib']:>8.0f}{ratio}",
-                flush=True,
+                f"      ratio per run at {connections:,}: "
+                + ", ".join(f"wall {w:.2f}x / cpu {c:.2f}x" for w, c in ratios)
+                + f"; median of the ratios: wall {statistics.median(w for w, _c in ratios):.2f}x, "
+                f"cpu {statistics.median(c for _w, c in ratios):.2f}x"
             )
     if len(sizes) > 1:
+        peaks = [max(i["peak_mib"] for _b, i in runs[size]) for size in sizes]
         print(
             f"import peak at {sizes[-1]:,} / at {sizes[0]:,} connections: "
             f"{peaks[-1] / peaks[0]:.2f}x ({sizes[-1] / sizes[0]:.0f}x the rows)"
+        )
+
+
+def _median(figures: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(f[key] for f in figures) for key in figures[0]}
+
+
+def _print_pair(
+    run: str, members: int, connections: int, base: dict[str, float], imported: dict[str, float]
+) -> None:
+    for name, figures in (("executemany", base), ("import", imported)):
+        ratio = ""
+        if name == "import":
+            ratio = (
+                f"   wall {figures['seconds'] / base['seconds']:.2f}x, "
+                f"cpu {figures['cpu'] / base['cpu']:.2f}x"
+            )
+        print(
+            f"{run:>5} {members:>9,} {connections:>11,} {name:<11} {figures['rows']:>9,.0f} "
+            f"{figures['seconds']:>7.1f} {figures['cpu']:>7.1f} "
+            f"{figures['peak_mib']:>8.0f}{ratio}",
+            flush=True,
         )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "attend",
     "list_events",
     "load_attendance",
+    "refresh_ties",
 ]
 
 _AUDIT_VALUE = 64  # the audit trail's value columns hold 64 characters
@@ -63,7 +64,12 @@ def _members(tx: Tx, ids: Sequence[str]) -> dict[str, Member]:
     return found
 
 
-def _refresh(tx: Tx, event: JointEvent, reason: str, actor: Actor) -> list[StageChange]:
+def refresh_ties(tx: Tx, event: JointEvent, reason: str, actor: Actor) -> list[StageChange]:
+    """Move the last contact of every tie among those present forward to the event's day.
+
+    Audited per connection; also called by the importer for imported events, so an event
+    read from a file refreshes the same ties as one recorded with ``refnet events add``.
+    """
     present = [event.host_id, *event.attendee_ids]
     # Every tie among those present starts at one of them: one read of their outgoing ties.
     around = {c.id: c for c in tx.find_in(Connection, {"from_id": present})}
@@ -139,7 +145,7 @@ def add_event(
                 actor,
             )
         ]
-        changes += _refresh(tx, event, reason, actor)
+        changes += refresh_ties(tx, event, reason, actor)
     return EventChanges(event, changes)
 
 
@@ -173,7 +179,7 @@ def attend(
             )
             for m in member_ids
         ]
-        changes += _refresh(tx, updated, reason, actor)
+        changes += refresh_ties(tx, updated, reason, actor)
     return EventChanges(updated, changes)
 
 

@@ -28,6 +28,12 @@ class FirstLines:
         self._db = sqlite3.connect("", isolation_level=None)
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
+        # One transaction for the database's whole life, never committed (it is thrown away):
+        # in autocommit every statement ended a transaction of its own, whose end walks the
+        # page cache; at a million keys 3.2 s of CPU and 4.3 s wall, 1.6 s / 1.7 s in one.
+        # Closing drops it (Python docs, sqlite3 "Connection.close": "close() does not
+        # automatically call commit()"), and the temporary file goes with it.
+        self._db.execute("BEGIN")
         # One table per space (created when its first key comes): no space column to store
         # and compare in every row, and a space with no keys costs no query.
         self._tables: dict[str, str] = {}

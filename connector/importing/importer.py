@@ -30,13 +30,16 @@ from pydantic import ValidationError
 from connector.errors import IllegalTransition, ImportRejected, RowError, kind_word
 from connector.goal_text import ParsedGoal, parse_goal_text
 from connector.i18n import gettext as _
+from connector.importing.collector import fewer_collections
 from connector.importing.first_lines import FirstLines
 from connector.importing.readers import open_source
 from connector.importing.rows import SourceFile, SourceRow
+from connector.joint_events import refresh_ties
 from connector.model import (
     Agreement,
     Circle,
     Connection,
+    JointEvent,
     LadderStage,
     Member,
     Partnership,
@@ -127,6 +130,8 @@ class ImportReport:
     ladder_candidates: set[str] = field(default_factory=set, repr=False)
     # Referrals imported as won: the reward rule may owe their referrers a thank-you.
     won_referrals: set[str] = field(default_factory=set, repr=False)
+    # Joint events imported: their attendees' ties get the event's day as last contact.
+    joint_events: set[str] = field(default_factory=set, repr=False)
     # What the import did that the user should know: free-text goals read or kept as notes.
     notes: list[str] = field(default_factory=list)
 
@@ -193,21 +198,22 @@ def import_files(
     changes) and then rolls the transaction back; ``progress`` hears after every chunk.
     """
     try:
-        return _import_files(
-            store,
-            paths,
-            rules=rules,
-            actor=actor,
-            kind=kind,
-            employee_id=employee_id,
-            zone=zone,
-            encoding=encoding,
-            delimiter=delimiter,
-            money=money,
-            chunk_rows=chunk_rows,
-            dry_run=dry_run,
-            progress=progress,
-        )
+        with fewer_collections():
+            return _import_files(
+                store,
+                paths,
+                rules=rules,
+                actor=actor,
+                kind=kind,
+                employee_id=employee_id,
+                zone=zone,
+                encoding=encoding,
+                delimiter=delimiter,
+                money=money,
+                chunk_rows=chunk_rows,
+                dry_run=dry_run,
+                progress=progress,
+            )
     except _DryRunDone as done:
         return done.reports
 
@@ -288,6 +294,16 @@ def _import_files(
                 # Owed from the day it was won, so history imported later reads true.
                 report.changes.extend(
                     owe_reward(tx, won, rules, actor=file_actor, at=won.status_changed_at)
+                )
+            for event_id in sorted(report.joint_events):
+                # After every file of the command: ties imported with the event are refreshed too.
+                report.changes.extend(
+                    refresh_ties(
+                        tx,
+                        tx.get(JointEvent, event_id),
+                        _("import of {file}").format(file=report.file),
+                        file_actor,
+                    )
                 )
         if dry_run:
             raise _DryRunDone(reports)
@@ -878,13 +894,16 @@ class _FileImport:
             self._note_ladder_candidate(record)
 
     def _note_ladder_candidate(self, record: Record) -> None:
-        """Members whose ladder stage the imported records may move: referrers and partners."""
+        """Members whose ladder stage the imported records may move: referrers and partners
+        (and imported joint events, whose ties are refreshed once every file is written)."""
         if isinstance(record, Referral):
             self.report.ladder_candidates.add(record.referrer_id)
             if record.status is ReferralStatus.WON:
                 self.report.won_referrals.add(record.id)
         elif isinstance(record, Partnership):
             self.report.ladder_candidates.add(record.member_id)
+        elif isinstance(record, JointEvent):
+            self.report.joint_events.add(record.id)
         elif isinstance(record, Agreement):
             partnership = self.tx.maybe(Partnership, record.partnership_id)
             if partnership is not None:

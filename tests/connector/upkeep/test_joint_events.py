@@ -164,3 +164,55 @@ def test_events_import_from_json_and_an_unknown_attendee_is_a_record_error(
     assert "attendee_ids" in str(error) and "unknown member 'ghost'" in str(error)
     with store.reading() as tx:
         assert tx.maybe(JointEvent, "evt-2") is None
+
+
+def test_an_imported_event_refreshes_the_ties_of_those_present_as_events_add_does(
+    store: Store, tmp_path: Path
+) -> None:
+    small_network(store)
+    event = {
+        "id": "evt-import",
+        "title": "Kundenabend",
+        "held_on": EVENING.isoformat(),
+        "kind": "club_evening",
+        "host_id": "emp",
+        "attendee_ids": ["c1", "c2", "p1"],
+    }
+    programme = tmp_path / "programme.json"
+    programme.write_text(json.dumps({"joint_events": [event]}), encoding="utf-8")
+    before = _last_contacts(store)
+    assert before["con-emp-c1"] != EVENING
+
+    report = import_file(store, programme, rules=RulesConfig(), actor=ACTOR)
+
+    contacts = _last_contacts(store)
+    assert contacts["con-emp-c1"] == EVENING
+    assert contacts["con-emp-c2"] == EVENING
+    assert contacts["con-c1-c2"] == EVENING
+    assert contacts["con-emp-p1"] == date(2025, 12, 1)  # a later contact is kept
+    assert contacts["con-c2-c3"] is None  # c3 was not there
+    refreshed = {c.record_id for c in report.changes if c.kind == "connection"}
+    assert refreshed == {"con-emp-c1", "con-emp-c2", "con-c1-c2"}
+    # Importing the same file again moves nothing: the ties are already at the evening.
+    again = import_file(store, programme, rules=RulesConfig(), actor=ACTOR)
+    assert [c for c in again.changes if c.kind == "connection"] == []
+
+
+def test_a_dry_run_import_of_an_event_refreshes_nothing(store: Store, tmp_path: Path) -> None:
+    small_network(store)
+    event = {
+        "id": "evt-dry",
+        "title": "Kundenabend",
+        "held_on": EVENING.isoformat(),
+        "kind": "club_evening",
+        "host_id": "emp",
+        "attendee_ids": ["c1", "c2"],
+    }
+    programme = tmp_path / "programme.json"
+    programme.write_text(json.dumps({"joint_events": [event]}), encoding="utf-8")
+    before = _last_contacts(store)
+
+    report = import_file(store, programme, rules=RulesConfig(), actor=ACTOR, dry_run=True)
+
+    assert {c.record_id for c in report.changes if c.kind == "connection"} >= {"con-emp-c1"}
+    assert _last_contacts(store) == before
