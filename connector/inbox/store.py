@@ -67,20 +67,6 @@ _CHUNK = 200  # rows per INSERT: well under SQLite's bound-parameter limit
 
 # Built once: the worker runs these for every event, and building the expression (and its
 # cache key) per event cost more than running it; a built statement memoizes its key.
-_MARK_FINISHED = (
-    update(_T)
-    .where(
-        _T.c.id == bindparam("row_id"),
-        _T.c.lease_token == bindparam("token"),
-        _T.c.status == PENDING,
-    )
-    .values(
-        status=bindparam("new_status"),
-        processed_at=bindparam("now"),
-        lease_token=None,
-        lease_until=None,
-    )
-)
 _SET_OUTCOME = (
     update(_T)
     .where(_T.c.id == bindparam("row_id"))
@@ -97,7 +83,6 @@ _FAIL_INVALID = (
         lease_until=None,
     )
 )
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 # unnest returns the keys in the array's order and each is locked as its row is produced, so
 # the sorted array is locked in ascending order: every batch takes its locks in one global
 # order, and two batches never wait on each other in a cycle.
@@ -441,27 +426,6 @@ class InboxStore:
                 tx.connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield tx
 
-    def mark_finished(self, tx: Tx, claimed: ClaimedEvent, *, now: datetime, status: str) -> None:
-        """Mark the event finished in ``tx``, before its domain change; :class:`LeaseLost`
-        if the lease is no longer held (then nothing may be written for it).
-
-        On PostgreSQL an advisory lock on the CRM object keeps two workers from
-        interleaving events of the same deal or contact.
-        """
-        result = tx.connection.execute(
-            _MARK_FINISHED,
-            {
-                "row_id": claimed.row_id,
-                "token": claimed.lease_token,
-                "new_status": status,
-                "now": now,
-            },
-        )
-        if result.rowcount != 1:
-            raise LeaseLost(claimed.row_id)
-        if self.dialect == "postgresql":
-            tx.connection.execute(_ADVISORY_LOCK, {"key": _lock_key(claimed.object_key)})
-
     def lock_objects(self, tx: Tx, claimed: Iterable[ClaimedEvent]) -> None:
         """Before a batch reads anything: hold the CRM objects of all its events.
 
@@ -507,35 +471,14 @@ class InboxStore:
             if result.rowcount != len(ids):
                 raise LeaseLost(ids)
 
-    @contextmanager
-    def finishing(
-        self, claimed: ClaimedEvent, *, now: datetime, status: str = "done"
-    ) -> Iterator[Tx]:
-        """A transaction of its own that marks the event finished first, then holds the
-        domain change (see :meth:`mark_finished`)."""
-        with self.store.transaction() as tx:
-            self.mark_finished(tx, claimed, now=now, status=status)
-            yield tx
-
     @staticmethod
     def set_outcome(tx: Tx, claimed: ClaimedEvent, *, status: str, outcome: str) -> None:
         # Deferred (a batch sends all its outcomes together): nothing reads it back before
-        # the commit, and it is the same transaction as the event's marking.
+        # the commit, and it is the same transaction as the event's lease closing.
         tx.defer(
             _SET_OUTCOME,
             {"row_id": claimed.row_id, "new_status": status, "new_outcome": outcome[:500]},
         )
-
-    def finish_without_change(
-        self, claimed: ClaimedEvent, *, now: datetime, status: str, outcome: str
-    ) -> bool:
-        """Record a final outcome with no domain change (e.g. rejected by the rules)."""
-        try:
-            with self.finishing(claimed, now=now, status=status) as tx:
-                self.set_outcome(tx, claimed, status=status, outcome=outcome)
-        except LeaseLost:
-            return False
-        return True
 
     def release(
         self,

@@ -14,6 +14,7 @@ import connector.inbox.worker as worker_module
 from connector.errors import IllegalTransition
 from connector.inbox import InboxStore, InboxWorker
 from connector.inbox.schema import deal_outcomes, webhook_inbox
+from connector.inbox.store import LeaseLost
 from connector.model import (
     Circle,
     CrmIds,
@@ -180,9 +181,10 @@ def test_a_worker_that_dies_holding_a_claim_loses_nothing(
     assert worker.step().done == 1
     assert _referral(store, "r1").status is ReferralStatus.WON
     # The dead worker's late finish is refused: the event is not applied twice.
-    assert not InboxStore(store).finish_without_change(
-        dead[0], now=clock(), status="done", outcome="x"
-    )
+    inbox = InboxStore(store)
+    with pytest.raises(LeaseLost), inbox.batch() as tx:
+        assert inbox.held_leases(tx, dead) == set()
+        inbox.finish_all(tx, dead, now=clock())
 
 
 def test_two_workers_claim_disjoint_events(client: FlaskClient, store: Store, clock: Clock) -> None:
