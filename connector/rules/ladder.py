@@ -19,6 +19,7 @@ from connector.rules.config import LadderThresholds
 from connector.rules.stages import StageChange, move_ladder
 
 __all__ = [
+    "CREDITED_STATUSES",
     "DemotionProposal",
     "LadderFacts",
     "ReferralTally",
@@ -66,6 +67,11 @@ class ReferralTally:
     won_at: tuple[datetime, ...] = ()
 
 
+# The referrals the ladder credits a referrer with; a store counting them in SQL
+# (connector.store.cached) uses the same set.
+CREDITED_STATUSES = frozenset({ReferralStatus.QUALIFIED, ReferralStatus.WON})
+
+
 def tally_referrals(member_id: str, referrals: Iterable[Referral]) -> ReferralTally:
     """Count the ladder's facts from the member's referrals (any given; others skipped)."""
     qualified_or_won: list[datetime] = []
@@ -74,7 +80,7 @@ def tally_referrals(member_id: str, referrals: Iterable[Referral]) -> ReferralTa
     for referral in referrals:
         if referral.referrer_id != member_id:
             continue
-        if referral.status in (ReferralStatus.QUALIFIED, ReferralStatus.WON):
+        if referral.status in CREDITED_STATUSES:
             qualified_or_won.append(referral.status_changed_at)
         if referral.status is ReferralStatus.WON:
             won.append(referral.status_changed_at)

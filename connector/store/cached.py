@@ -30,7 +30,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Executable, case, func, select
 
 from connector.model import Member, Record, Referral, ReferralStatus
-from connector.rules.ladder import ReferralTally, tally_referrals
+from connector.rules.ladder import CREDITED_STATUSES, ReferralTally, tally_referrals
 from connector.store import schema
 from connector.store.repository import AUDIT_INSERT, Tx
 
@@ -41,7 +41,7 @@ R = TypeVar("R", bound=Record)
 _SAVEPOINT = "refnet_event"
 
 # What the ladder credits (connector.rules.ladder.tally_referrals): qualified or won, won.
-_CREDITED = (ReferralStatus.QUALIFIED.value, ReferralStatus.WON.value)
+_CREDITED = tuple(sorted(status.value for status in CREDITED_STATUSES))
 _WON = (ReferralStatus.WON.value,)
 _REFERRALS = schema.referrals
 # Per referrer: all its referrals, those credited, those won, the newest one's creation.
