@@ -36,8 +36,8 @@ from connector.inbox.payloads import (
     check_hubspot_batch_size,
     hubspot_incoming,
     hubspot_to_inbound,
+    input_error,
 )
-from connector.validation_messages import validation_message
 
 __all__ = [
     "HubSpotEvent",
@@ -56,12 +56,6 @@ Scalar = str | int | float | bool | None
 _HUBSPOT_BATCH: TypeAdapter[list[HubSpotEvent]] = TypeAdapter(
     Annotated[list[HubSpotEvent], Field(min_length=1, max_length=MAX_BATCH)]
 )
-
-
-def _input_error(source: str, exc: ValidationError) -> InputError:
-    first = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    return InputError(f"{source}: {where}: {validation_message(first)}")
 
 
 def _contains_nul(body: bytes, data: object) -> bool:
@@ -110,7 +104,7 @@ def parse_hubspot_batch(body: bytes) -> list[HubSpotEvent]:
     try:
         return _HUBSPOT_BATCH.validate_python(data)
     except ValidationError as exc:
-        raise _input_error("hubspot", exc) from None
+        raise input_error("hubspot", exc) from None
 
 
 def parse_hubspot_intake(body: bytes) -> list[IncomingEvent]:
@@ -161,7 +155,7 @@ def parse_salesforce_callout(body: bytes) -> SalesforceCallout:
     try:
         return SalesforceCallout.model_validate(data)
     except ValidationError as exc:
-        raise _input_error("salesforce", exc) from None
+        raise input_error("salesforce", exc) from None
 
 
 def salesforce_callout_to_inbound(org_id: str, event: SalesforceCalloutEvent) -> InboundEvent:

@@ -45,6 +45,7 @@ __all__ = [
     "decode_payload",
     "hubspot_incoming",
     "hubspot_to_inbound",
+    "input_error",
 ]
 
 Scalar = str | int | float | bool | None
@@ -141,6 +142,18 @@ def _dedupe_id(
     return ":".join("" if part is None else str(part) for part in parts)
 
 
+def _columns(
+    portal: int | None, obj: int | None, source: int | None, occurred_ms: int
+) -> tuple[str, datetime, str | None]:
+    """The inbox's object id, occurrence time and account id of a HubSpot event."""
+    subject = obj if obj is not None else source
+    return (
+        str(subject) if subject is not None else "none",
+        datetime.fromtimestamp(occurred_ms / 1000, tz=UTC),
+        str(portal) if portal is not None else None,
+    )
+
+
 def _object_type(subscription_type: str, object_type_id: str | None) -> str:
     prefix = subscription_type.split(".", 1)[0]
     if prefix != "object":
@@ -155,7 +168,8 @@ _BATCH_SIZE: TypeAdapter[list[Any]] = TypeAdapter(
 )
 
 
-def _input_error(source: str, exc: ValidationError, prefix: str = "") -> InputError:
+def input_error(source: str, exc: ValidationError, prefix: str = "") -> InputError:
+    """The first problem pydantic found, as ``{source}: {position.field}: {message}``."""
     first = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join([prefix] * bool(prefix) + [str(part) for part in first["loc"]]) or "body"
     return InputError(f"{source}: {where}: {validation_message(first)}")
@@ -167,7 +181,7 @@ def check_hubspot_batch_size(events: list[Any]) -> None:
         try:
             _BATCH_SIZE.validate_python(events)
         except ValidationError as exc:
-            raise _input_error("hubspot", exc) from None
+            raise input_error("hubspot", exc) from None
 
 
 def _exact_id(value: object) -> bool:
@@ -221,7 +235,7 @@ def hubspot_incoming(index: int, item: object) -> IncomingEvent:
         try:
             key = HubSpotEventKey.model_validate(item)
         except ValidationError as exc:
-            raise _input_error("hubspot", exc, str(index)) from None
+            raise input_error("hubspot", exc, str(index)) from None
         portal, obj, source = key.portal_id, key.object_id, key.from_object_id
         subscription_type, occurred = key.subscription_type, key.occurred_at
         dedupe, object_type = key.dedupe_id, key.object_type
@@ -229,16 +243,16 @@ def hubspot_incoming(index: int, item: object) -> IncomingEvent:
         raise InputError(
             _("hubspot: {where}: must not be empty").format(where=f"{index}.objectTypeId")
         )
-    subject = obj if obj is not None else source
+    object_id, occurred_at, account_id = _columns(portal, obj, source, occurred)
     return IncomingEvent(
         provider="hubspot",
         event_id=dedupe,
         event_type=subscription_type,
         object_type=object_type,
-        object_id=str(subject) if subject is not None else "none",
-        occurred_at=datetime.fromtimestamp(occurred / 1000, tz=UTC),
+        object_id=object_id,
+        occurred_at=occurred_at,
         payload={"raw": RAW_HUBSPOT, "event": item},
-        account_id=str(portal) if portal is not None else None,
+        account_id=account_id,
     )
 
 
@@ -252,15 +266,17 @@ def hubspot_to_inbound(event: HubSpotEvent) -> InboundEvent:
             toObjectId=event.to_object_id,
             associationRemoved=event.association_removed,
         )
-    subject = event.object_id if event.object_id is not None else event.from_object_id
+    object_id, occurred_at, account_id = _columns(
+        event.portal_id, event.object_id, event.from_object_id, event.occurred_at
+    )
     return InboundEvent(
         provider="hubspot",
         event_id=event.dedupe_id,
         event_type=event.subscription_type,
         object_type=event.object_type,
-        object_id=str(subject) if subject is not None else "none",
-        occurred_at=datetime.fromtimestamp(event.occurred_at / 1000, tz=UTC),
-        account_id=str(event.portal_id) if event.portal_id is not None else None,
+        object_id=object_id,
+        occurred_at=occurred_at,
+        account_id=account_id,
         properties=property_map(properties),
     )
 
