@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from connector.inbox import InboxWorker
 from connector.inbox.schema import webhook_inbox
@@ -20,25 +18,9 @@ from connector.rules import LadderThresholds, RulesConfig
 from connector.store import Store
 from tests.connector.factories import member, referral
 from tests.webhooks.conftest import T0, Clock, hubspot_event, post_hubspot
-from tests.webhooks.test_set_based_batches import events, network
+from tests.webhooks.test_set_based_batches import events, network, statements
 
 LEASE = timedelta(seconds=60)
-
-
-@contextmanager
-def statements(store: Store) -> Iterator[list[str]]:
-    """Every statement the store's engine sends (PostgreSQL's advisory locks left out)."""
-    seen: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if "pg_advisory" not in statement:
-            seen.append(" ".join(statement.split()))
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
 
 
 def _finishing(seen: list[str]) -> list[str]:
