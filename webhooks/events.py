@@ -14,6 +14,7 @@ whole batch at once, for tools and tests.
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -83,7 +84,7 @@ def _contains_nul(body: bytes, data: object) -> bool:
 
 def _load_json(body: bytes, source: str) -> object:
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
     # RecursionError: nesting deeper than the parser's stack, e.g. 100,000 open brackets.
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InputError(_("{source}: the body is not valid JSON").format(source=source)) from None
@@ -94,6 +95,19 @@ def _load_json(body: bytes, source: str) -> object:
             _("{source}: the body contains a NUL character (\\u0000)").format(source=source)
         )
     return data
+
+
+def _no_constant(name: str) -> float:
+    # NaN and Infinity are no JSON (RFC 8259, section 6), and no CRM sends them; stored,
+    # they would be written back as null by the inbox's JSON writer.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400: a number too large for a float
+        raise ValueError("number out of range")
+    return value
 
 
 def parse_hubspot_batch(body: bytes) -> list[HubSpotEvent]:

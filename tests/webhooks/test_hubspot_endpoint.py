@@ -115,6 +115,22 @@ def test_malformed_bodies_are_400_with_a_reason(client: FlaskClient, store: Stor
     assert _stored(store) == 0
 
 
+def test_numbers_json_has_not_are_400_before_anything_is_stored(
+    client: FlaskClient, store: Store
+) -> None:
+    # Python's json module reads NaN, Infinity and 1e400 as floats; they are no JSON numbers
+    # (RFC 8259, section 6), and the inbox's JSON writer would store them as null.
+    event = b'"subscriptionType": "deal.creation", "occurredAt": 1, "objectId": 9}]'
+    for number in (b"NaN", b"Infinity", b"-Infinity", b"1e400"):
+        body = b'[{"eventId": 1, "propertyValue": ' + number + b", " + event
+        response = client.post(
+            "/hubspot/events", data=body, headers=hubspot_headers(body, url=URL, at=T0)
+        )
+        assert response.status_code == 400, body
+        assert "not valid JSON" in response.get_json()["reason"], body
+    assert _stored(store) == 0
+
+
 def test_unknown_event_types_are_stored_then_ignored(
     client: FlaskClient, store: Store, worker
 ) -> None:  # type: ignore[no-untyped-def]

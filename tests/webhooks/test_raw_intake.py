@@ -9,6 +9,7 @@ stored before this change (the neutral event as payload) are still applied.
 from __future__ import annotations
 
 import json
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -16,12 +17,12 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Text, cast, insert, select
 from typer.testing import CliRunner
 
 from connector.cli.app import app as cli
 from connector.errors import InputError
-from connector.inbox import InboxWorker
+from connector.inbox import InboxStore, InboxWorker
 from connector.inbox.payloads import (
     HubSpotEvent,
     IncomingEvent,
@@ -94,6 +95,59 @@ def test_intake_stores_the_event_as_sent_and_answers_before_validating_the_rest(
     assert row["payload"] == {"raw": "hubspot", "event": event}
     # Read back through SQLAlchemy as the aware instants intake stored (clock: T0).
     assert row["occurred_at"] == row["received_at"] == row["available_at"] == T0
+
+
+def test_intake_stores_the_text_sqlalchemy_stores_for_the_same_row(store: Store) -> None:
+    """Intake's INSERT runs on the driver with its own conversions (each distinct instant
+    once, the payload by orjson); the columns must read as SQLAlchemy's own INSERT writes
+    them, or comparisons such as the claim's ``available_at <= now`` would go wrong."""
+    instants = [T0, T0.replace(microsecond=250_000), T0.astimezone(timezone(timedelta(hours=1)))]
+    event_as_sent = {"eventId": 1, "text": "Müller & Söhne", "n": 1.5, "ids": [2**64, "\ud800"]}
+    payload = {"raw": "hubspot", "event": event_as_sent}
+    for number, at in enumerate(instants):
+        event = IncomingEvent(
+            provider="hubspot",
+            event_id=f"intake-{number}",
+            event_type="deal.creation",
+            object_type="deal",
+            object_id=str(number),
+            occurred_at=at,
+            payload=payload,
+            account_id=None,
+        )
+        assert InboxStore(store).receive([event], now=at).accepted == 1
+        with store.transaction() as tx:
+            tx.connection.execute(
+                insert(webhook_inbox).values(
+                    provider="hubspot",
+                    event_id=f"sqlalchemy-{number}",
+                    event_type="deal.creation",
+                    object_type="deal",
+                    object_id=str(number),
+                    occurred_at=at,
+                    received_at=at,
+                    payload=payload,
+                    status="pending",
+                    attempts=0,
+                    available_at=at,
+                )
+            )
+    text = webhook_inbox.c
+    with store.reading() as tx:
+        rows = tx.connection.execute(
+            select(
+                text.event_id,
+                cast(text.occurred_at, Text),
+                cast(text.received_at, Text),
+                cast(text.available_at, Text),
+                text.payload,
+            ).order_by(text.id)
+        ).all()
+    by_source = {row[0]: tuple(row[1:]) for row in rows}
+    for number in range(len(instants)):
+        assert by_source[f"intake-{number}"] == by_source[f"sqlalchemy-{number}"]
+    assert by_source["intake-1"][0] == "2026-03-02 09:00:00.250000"
+    assert by_source["intake-0"][3] == payload  # the integer beyond 64 bits kept exactly
 
 
 def test_a_malformed_stored_event_is_failed_by_the_worker_naming_event_and_field(
