@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -65,7 +65,7 @@ from connector.services import Actor, evaluate_ladder, owe_reward
 from connector.store import KINDS, Store, Tx
 from connector.validation_messages import validation_problems
 
-__all__ = ["ImportProgress", "ImportReport", "import_file", "import_files"]
+__all__ = ["ImportOptions", "ImportProgress", "ImportReport", "import_file", "import_files"]
 
 # Called after each chunk with the file's name and how many of its rows have been read.
 ImportProgress = Callable[[str, int], None]
@@ -140,38 +140,25 @@ class ImportReport:
         return sum(self.created.values()) + sum(self.updated.values())
 
 
+class ImportOptions(TypedDict, total=False):
+    """How files are read and written; the defaults are :func:`_import_files`'s."""
+
+    kind: str | None
+    employee_id: str | None
+    zone: ZoneInfo
+    encoding: str | None
+    delimiter: str | None
+    money: MoneyConfig | None
+    chunk_rows: int
+    dry_run: bool
+    progress: ImportProgress | None
+
+
 def import_file(
-    store: Store,
-    path: Path,
-    *,
-    rules: RulesConfig,
-    actor: Actor,
-    kind: str | None = None,
-    employee_id: str | None = None,
-    zone: ZoneInfo = BERLIN,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    money: MoneyConfig | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    dry_run: bool = False,
-    progress: ImportProgress | None = None,
+    store: Store, path: Path, *, rules: RulesConfig, actor: Actor, **options: Unpack[ImportOptions]
 ) -> ImportReport:
     """Import one file, all or nothing; raise :class:`ImportRejected` listing every bad row."""
-    return import_files(
-        store,
-        [path],
-        rules=rules,
-        actor=actor,
-        kind=kind,
-        employee_id=employee_id,
-        zone=zone,
-        encoding=encoding,
-        delimiter=delimiter,
-        money=money,
-        chunk_rows=chunk_rows,
-        dry_run=dry_run,
-        progress=progress,
-    )[0]
+    return import_files(store, [path], rules=rules, actor=actor, **options)[0]
 
 
 def import_files(
@@ -180,15 +167,7 @@ def import_files(
     *,
     rules: RulesConfig,
     actor: Actor,
-    kind: str | None = None,
-    employee_id: str | None = None,
-    zone: ZoneInfo = BERLIN,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    money: MoneyConfig | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    dry_run: bool = False,
-    progress: ImportProgress | None = None,
+    **options: Unpack[ImportOptions],
 ) -> list[ImportReport]:
     """Import files in order in ONE transaction: all of them, or (on any error) nothing.
 
@@ -199,21 +178,7 @@ def import_files(
     """
     try:
         with fewer_collections():
-            return _import_files(
-                store,
-                paths,
-                rules=rules,
-                actor=actor,
-                kind=kind,
-                employee_id=employee_id,
-                zone=zone,
-                encoding=encoding,
-                delimiter=delimiter,
-                money=money,
-                chunk_rows=chunk_rows,
-                dry_run=dry_run,
-                progress=progress,
-            )
+            return _import_files(store, paths, rules=rules, actor=actor, **options)
     except _DryRunDone as done:
         return done.reports
 
@@ -232,15 +197,15 @@ def _import_files(
     *,
     rules: RulesConfig,
     actor: Actor,
-    kind: str | None,
-    employee_id: str | None,
-    zone: ZoneInfo,
-    encoding: str | None,
-    delimiter: str | None,
-    money: MoneyConfig | None,
-    chunk_rows: int,
-    dry_run: bool,
-    progress: ImportProgress | None,
+    kind: str | None = None,
+    employee_id: str | None = None,
+    zone: ZoneInfo = BERLIN,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    money: MoneyConfig | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    dry_run: bool = False,
+    progress: ImportProgress | None = None,
 ) -> list[ImportReport]:
     errors: list[RowError] = []
     reports: list[ImportReport] = []
