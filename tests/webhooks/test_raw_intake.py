@@ -146,7 +146,11 @@ def test_intake_stores_the_text_sqlalchemy_stores_for_the_same_row(store: Store)
     by_source = {row[0]: tuple(row[1:]) for row in rows}
     for number in range(len(instants)):
         assert by_source[f"intake-{number}"] == by_source[f"sqlalchemy-{number}"]
-    assert by_source["intake-1"][0] == "2026-03-02 09:00:00.250000"
+    if store.engine.dialect.name == "sqlite":  # the text SQLAlchemy's SQLite DATETIME writes
+        assert [by_source[f"intake-{n}"][0] for n in range(2)] == [
+            "2026-03-02 09:00:00.000000",
+            "2026-03-02 09:00:00.250000",
+        ]
     assert by_source["intake-0"][3] == payload  # the integer beyond 64 bits kept exactly
 
 
