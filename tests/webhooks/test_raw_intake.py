@@ -105,15 +105,14 @@ def test_intake_stores_the_text_sqlalchemy_stores_for_the_same_row(store: Store)
     event_as_sent = {"eventId": 1, "text": "Müller & Söhne", "n": 1.5, "ids": [2**64, "\ud800"]}
     payload = {"raw": "hubspot", "event": event_as_sent}
     for number, at in enumerate(instants):
+        same = {"event_type": "deal.creation", "object_type": "deal", "object_id": str(number)}
         event = IncomingEvent(
             provider="hubspot",
             event_id=f"intake-{number}",
-            event_type="deal.creation",
-            object_type="deal",
-            object_id=str(number),
             occurred_at=at,
             payload=payload,
             account_id=None,
+            **same,
         )
         assert InboxStore(store).receive([event], now=at).accepted == 1
         with store.transaction() as tx:
@@ -121,15 +120,13 @@ def test_intake_stores_the_text_sqlalchemy_stores_for_the_same_row(store: Store)
                 insert(webhook_inbox).values(
                     provider="hubspot",
                     event_id=f"sqlalchemy-{number}",
-                    event_type="deal.creation",
-                    object_type="deal",
-                    object_id=str(number),
                     occurred_at=at,
                     received_at=at,
+                    available_at=at,
                     payload=payload,
                     status="pending",
                     attempts=0,
-                    available_at=at,
+                    **same,
                 )
             )
     text = webhook_inbox.c
