@@ -48,7 +48,7 @@ from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
 from connector.store.cached import CachingTx
-from connector.store.member_locks import hold_members, plan
+from connector.store.member_locks import hold_members, plan, stop_waiting
 from connector.writeback import TransactionalWriteBack, WriteBack
 
 if TYPE_CHECKING:  # the drainer pulls in the sync engine; only its type is needed here
@@ -363,6 +363,7 @@ class InboxWorker:
             if len(events) >= load:
                 break
         preload(tx, events)
+        stop_waiting(tx)  # its events write next (connector.store.member_locks)
         return count
 
     def _interpret(self, group: list[ClaimedEvent]) -> list[_Interpreted]:
@@ -584,6 +585,7 @@ class InboxWorker:
     def _settle_one(self, deal: DealKey, occurred_at: datetime, now: datetime) -> int:
         table = deal_outcomes
         with self.store.transaction() as tx:
+            stop_waiting(tx)  # a busy member: rolled back, settled on a later pass
             # Claim the settlement first (and with it SQLite's write lock); an outcome
             # replaced or settled meanwhile by another worker is left alone.
             claimed = tx.connection.execute(

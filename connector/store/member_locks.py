@@ -7,24 +7,29 @@ event. So a transaction counts a member's referrals only while it holds that mem
 transaction-scoped advisory lock, and reads what it counts only after taking it: the second
 of two such transactions then counts after the first committed, and sees both wins.
 
-Deadlock-free by construction (ordered acquisition):
+No deadlock among the inbox workers, by the order locks are waited for in:
 
-* a transaction waits for a member lock only if every member lock it already holds has a
-  smaller key; a lock it would have to wait for "backwards" it only tries
-  (``pg_try_advisory_xact_lock``), and if another transaction holds it, :class:`MemberBusy`
-  rolls the unit of work back to be retried (the inbox worker: commit what is done, then go
-  on in a new transaction that takes the members that were busy first, see
-  connector.inbox.worker);
-* a batch of the inbox worker waits for its CRM objects' locks (a separate key space,
-  ``InboxStore.lock_objects``) only as its transaction's first statement, holding no member
-  lock yet.
+* a batch waits for its CRM objects' locks (``InboxStore.lock_objects``, a key space of
+  its own) only as its transaction's first statement, holding no member lock yet;
+* it waits for member locks only before its first event writes anything (the members
+  found busy before, then those of its first load, :func:`stop_waiting`), and only for a
+  key above every member key it already holds;
+* any other member lock it only tries (``pg_try_advisory_xact_lock``): if another
+  transaction holds it, :class:`MemberBusy`, and the batch commits what it has done and
+  goes on in a new transaction that takes the busy members first (no attempt counted; each
+  such turn adds a member, so the batch gets through).
 
-So a waiter for an object lock holds no member lock, and waits for member locks only go
-up in key order: no cycle of waits can form. A batch's transaction is *planned*
-(:func:`plan`): it takes its members' locks when it loads what it will count
-(``connector.inbox.apply.preload``), outside the events' savepoints; a ROLLBACK TO SAVEPOINT
-would release a lock taken inside one, so a member the batch did not foresee is
-:class:`MemberBusy` too, and the next transaction takes it first.
+So whoever waits for an object lock holds no member lock, member locks are waited for only
+upwards in key order, and nobody waits for a member while holding rows it wrote: no cycle
+of waits can form. A batch's transaction is *planned* (:func:`plan`): it takes its members'
+locks when it loads what it will count (``connector.inbox.apply.preload``), outside the
+events' savepoints (a ROLLBACK TO SAVEPOINT releases a lock taken inside one), so a member
+its load did not foresee is :class:`MemberBusy` too, and the next transaction takes it
+first. A held outcome settling (``InboxWorker.settle_due``) only tries and is settled on a
+later pass if busy. Any other transaction (``refnet advance``, an import) waits upwards and
+tries backwards as above; one that already wrote a row a batch then wants could still close
+a cycle through that row lock, which PostgreSQL breaks by aborting one of the two after its
+deadlock timeout (a batch is then retried; the command fails and can be run again).
 
 SQLite needs none of this: a transaction that writes holds the file's single write lock.
 """
@@ -41,7 +46,7 @@ from sqlalchemy import text
 from connector.errors import MemberBusy
 from connector.store.repository import Tx
 
-__all__ = ["hold_for_count", "hold_members", "member_lock_key", "plan"]
+__all__ = ["hold_for_count", "hold_members", "member_lock_key", "plan", "stop_waiting"]
 
 # Many at once, waiting for each in turn in the order given (ascending keys).
 _WAIT = text(
@@ -60,6 +65,7 @@ class _Held:
     """The member locks one transaction holds (until it ends)."""
 
     planned: bool = False
+    may_wait: bool = True  # False once it may hold row locks another holder could want
     members: set[str] = field(default_factory=set)
     top: int | None = None  # the largest key held
 
@@ -93,12 +99,24 @@ def plan(tx: Tx) -> None:
         _HELD.setdefault(tx, _Held()).planned = True
 
 
+def stop_waiting(tx: Tx) -> None:
+    """From now on ``tx`` only tries member locks (:class:`MemberBusy` if one is held).
+
+    For a transaction about to write rows that a holder of a member lock may want to write
+    too (a batch's events; a held outcome settling its deal): waiting for that holder then
+    could close a cycle through a row lock, which PostgreSQL would only break by aborting
+    one of the two after its deadlock timeout.
+    """
+    if _on_postgres(tx):
+        _HELD.setdefault(tx, _Held()).may_wait = False
+
+
 def hold_members(tx: Tx, member_ids: Iterable[str]) -> list[str]:
     """Take the locks of these members for the rest of ``tx``; the ones newly taken.
 
-    Waits only for keys above every member key ``tx`` already holds; the others are tried,
-    and :class:`MemberBusy` (naming those held elsewhere) if any is. Call it outside a
-    savepoint that may roll back. Nothing on SQLite.
+    Waits only for keys above every member key ``tx`` already holds (and not at all after
+    :func:`stop_waiting`); the others are tried, and :class:`MemberBusy` (naming those held
+    elsewhere) if any is. Call it outside a savepoint that may roll back. Nothing on SQLite.
     """
     if not _on_postgres(tx):
         return []
@@ -110,8 +128,11 @@ def hold_members(tx: Tx, member_ids: Iterable[str]) -> list[str]:
         return []
     top = held.top
     # (A key equal to the top one is that very lock, held already: taken again at once.)
-    backwards = [(key, m) for key, m in wanted if top is not None and key < top]
-    forwards = [(key, m) for key, m in wanted if top is None or key >= top]
+    if not held.may_wait:
+        backwards, forwards = wanted, []
+    else:
+        backwards = [(key, m) for key, m in wanted if top is not None and key < top]
+        forwards = [(key, m) for key, m in wanted if top is None or key >= top]
     if backwards:
         got = set(tx.connection.execute(_TRY, {"keys": [key for key, _m in backwards]}).scalars())
         for key, member_id in backwards:

@@ -14,18 +14,21 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from connector.inbox import InboxStore, InboxWorker, StepResult
 from connector.model import LadderStage, Member, Referral, ReferralStatus
+from connector.rules import RulesConfig
 from connector.store import Store, Tx
 from connector.store.member_locks import hold_members, member_lock_key
 from tests.conftest import on_postgres
 from tests.connector.factories import member, referral
 from tests.waiting import wait_until
-from tests.webhooks.conftest import Clock, hubspot_event
+from tests.webhooks.conftest import Clock, context_of, hubspot_event, make_settings
+from webhooks import create_app
 from webhooks.events import hubspot_to_inbound, parse_hubspot_batch
 
 pytestmark = pytest.mark.skipif(
@@ -171,3 +174,44 @@ def test_two_batches_taking_two_members_in_opposite_order_do_not_deadlock(
     # Nothing failed or was retried: the busy member cost a new transaction, no attempt.
     assert (result.claimed, result.done, result.retried, result.failed) == (2, 2, 0, 0)
     assert _stage(store, "anna") is LadderStage.PARTNER  # a0, a2 (the other's), a1
+
+
+def test_a_held_outcome_whose_referrer_is_busy_is_settled_on_a_later_pass(
+    store: Store, clock: Clock
+) -> None:
+    app = create_app(
+        make_settings(hold_period=timedelta(days=1)), store=store, rules=RulesConfig(), clock=clock
+    )
+    worker = context_of(app).worker
+    with store.transaction() as tx:
+        tx.put_many(
+            [
+                member("r", ladder_stage=LadderStage.REFERRER),
+                *(member(f"c{n}") for n in range(3)),
+                referral("ref0", "r", "c0", status=ReferralStatus.WON),
+                _on_deal(referral("ref1", "r", "c1"), "9001"),
+                referral("ref2", "r", "c2"),
+            ]
+        )
+    _receive_wins(store, clock, 9001)
+    worker.step()  # the win is held for a day
+    clock.advance(days=1)
+
+    settled: list[int] = []
+    with store.transaction() as other:
+        hold_members(other, ["r"])
+        _win(other, "ref2")
+        # Settling tries the referrer's lock and does not wait: it has already written the
+        # deal's outcome row, which the holder may want (a cycle PostgreSQL would abort).
+        thread = threading.Thread(target=lambda: settled.append(worker.settle_due(clock())))
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "settling waited for the busy referrer"
+    assert settled == [0]
+    with store.reading() as tx:
+        assert tx.get(Referral, "ref1").status is ReferralStatus.OPEN  # rolled back, still due
+
+    assert worker.settle_due(clock()) == 1
+    with store.reading() as tx:
+        assert tx.get(Referral, "ref1").status is ReferralStatus.WON
+    assert _stage(store, "r") is LadderStage.PARTNER
