@@ -26,10 +26,12 @@ locks when it loads what it will count (``connector.inbox.apply.preload``), outs
 events' savepoints (a ROLLBACK TO SAVEPOINT releases a lock taken inside one), so a member
 its load did not foresee is :class:`MemberBusy` too, and the next transaction takes it
 first. A held outcome settling (``InboxWorker.settle_due``) only tries and is settled on a
-later pass if busy. Any other transaction (``refnet advance``, an import) waits upwards and
-tries backwards as above; one that already wrote a row a batch then wants could still close
-a cycle through that row lock, which PostgreSQL breaks by aborting one of the two after its
-deadlock timeout (a batch is then retried; the command fails and can be run again).
+later pass if busy. Any other transaction (``refnet advance``, signing an agreement) waits
+upwards and tries backwards as above; one that already wrote a row a batch then wants could
+still close a cycle through that row lock, which PostgreSQL breaks by aborting one of the
+two after its deadlock timeout (a batch is then retried; the command fails and can be run again).
+An import counts without member locks (:func:`without_member_locks`): a worker winning a
+deal of a member the import counts at that moment can still leave it a rung low.
 
 SQLite needs none of this: a transaction that writes holds the file's single write lock.
 """
@@ -46,7 +48,14 @@ from sqlalchemy import text
 from connector.errors import MemberBusy
 from connector.store.repository import Tx
 
-__all__ = ["hold_for_count", "hold_members", "member_lock_key", "plan", "stop_waiting"]
+__all__ = [
+    "hold_for_count",
+    "hold_members",
+    "member_lock_key",
+    "plan",
+    "stop_waiting",
+    "without_member_locks",
+]
 
 # Many at once, waiting for each in turn in the order given (ascending keys).
 _WAIT = text(
@@ -65,6 +74,7 @@ class _Held:
     """The member locks one transaction holds (until it ends)."""
 
     planned: bool = False
+    exempt: bool = False  # counts without member locks (an import, see without_member_locks)
     may_wait: bool = True  # False once it may hold row locks another holder could want
     members: set[str] = field(default_factory=set)
     top: int | None = None  # the largest key held
@@ -109,6 +119,14 @@ def stop_waiting(tx: Tx) -> None:
     """
     if _on_postgres(tx):
         _HELD.setdefault(tx, _Held()).may_wait = False
+
+
+def without_member_locks(tx: Tx) -> None:
+    """Let ``tx`` count ladders without member locks: an import, which may count a hundred
+    thousand members in one transaction, and PostgreSQL's shared lock table (by default 64
+    locks per connection for all) would run out long before."""
+    if _on_postgres(tx):
+        _HELD.setdefault(tx, _Held()).exempt = True
 
 
 def hold_members(tx: Tx, member_ids: Iterable[str]) -> list[str]:
@@ -159,7 +177,7 @@ def hold_for_count(tx: Tx, member_id: str) -> None:
     if not _on_postgres(tx):
         return
     held = _HELD.get(tx)
-    if held is not None and member_id in held.members:
+    if held is not None and (held.exempt or member_id in held.members):
         return
     if held is not None and held.planned:
         raise MemberBusy([member_id])
