@@ -20,14 +20,14 @@ import pytest
 from sqlalchemy import text
 
 from connector.inbox import InboxStore, InboxWorker, StepResult
-from connector.model import LadderStage, Member, Referral, ReferralStatus
+from connector.model import Circle, CrmIds, LadderStage, Member, Referral, ReferralStatus
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
 from connector.store.member_locks import hold_members, member_lock_key
 from tests.conftest import on_postgres
 from tests.connector.factories import member, referral
 from tests.waiting import wait_until
-from tests.webhooks.conftest import Clock, context_of, hubspot_event, make_settings
+from tests.webhooks.conftest import T0, Clock, context_of, hubspot_event, make_settings
 from webhooks import create_app
 from webhooks.events import hubspot_to_inbound, parse_hubspot_batch
 
@@ -50,21 +50,25 @@ def _win(tx: Tx, referral_id: str) -> None:
     tx.put(tx.get(Referral, referral_id).model_copy(update={"status": ReferralStatus.WON}))
 
 
+def _won(event_id: int, deal_id: int, *, minutes: int = 0) -> dict[str, object]:
+    return hubspot_event(
+        event_id,
+        "deal.propertyChange",
+        deal_id,
+        occurred_at=T0 + timedelta(minutes=minutes),
+        property_name="dealstage",
+        property_value="closedwon",
+    )
+
+
 def _receive_wins(store: Store, clock: Clock, *deal_ids: int) -> None:
-    body = json.dumps(
-        [
-            hubspot_event(
-                n,
-                "deal.propertyChange",
-                deal_id,
-                property_name="dealstage",
-                property_value="closedwon",
-            )
-            for n, deal_id in enumerate(deal_ids, start=1)
-        ]
-    ).encode()
-    events = [hubspot_to_inbound(event) for event in parse_hubspot_batch(body)]
-    assert InboxStore(store).receive(events, now=clock.now).accepted == len(deal_ids)
+    _receive(store, clock, [_won(n, deal_id) for n, deal_id in enumerate(deal_ids, start=1)])
+
+
+def _receive(store: Store, clock: Clock, events: list[dict[str, object]]) -> None:
+    body = json.dumps(events).encode()
+    inbound = [hubspot_to_inbound(event) for event in parse_hubspot_batch(body)]
+    assert InboxStore(store).receive(inbound, now=clock.now).accepted == len(events)
 
 
 def _step_in_thread(worker: InboxWorker) -> tuple[threading.Thread, threading.Event, StepResult]:
@@ -174,6 +178,57 @@ def test_two_batches_taking_two_members_in_opposite_order_do_not_deadlock(
     # Nothing failed or was retried: the busy member cost a new transaction, no attempt.
     assert (result.claimed, result.done, result.retried, result.failed) == (2, 2, 0, 0)
     assert _stage(store, "anna") is LadderStage.PARTNER  # a0, a2 (the other's), a1
+
+
+def test_a_referrer_the_batch_did_not_load_is_taken_first_in_its_next_transaction(
+    store: Store, worker: InboxWorker, clock: Clock
+) -> None:
+    # The deal is linked to its referral through the referred contact (7003) by the first
+    # event; its referrer r is known only then, after the batch loaded (and locked) its
+    # members. The win that follows must count r while holding r: it goes on in a new
+    # transaction that takes r first, and waits there for the other worker.
+    with store.transaction() as tx:
+        tx.put_many(
+            [
+                member("r", ladder_stage=LadderStage.REFERRER),
+                member("p", circle=Circle.PROSPECT).model_copy(
+                    update={"crm": CrmIds(hubspot_contact_id="7003")}
+                ),
+                *(member(f"c{n}") for n in range(2)),
+                referral("ref0", "r", "c0", status=ReferralStatus.WON),
+                referral("ref1", "r", "p"),
+                referral("ref2", "r", "c1"),
+            ]
+        )
+    association = hubspot_event(
+        1,
+        "deal.associationChange",
+        9004,
+        associationType="DEAL_TO_CONTACT",
+        fromObjectId=9004,
+        toObjectId=7003,
+        associationRemoved=False,
+    )
+    del association["objectId"]
+    _receive(store, clock, [association, _won(2, 9004, minutes=1)])
+
+    with store.transaction() as other:
+        hold_members(other, ["r"])
+        _win(other, "ref2")
+        thread, finished, result = _step_in_thread(worker)
+        wait_until(
+            _waits(store, finished, "referrer r"),
+            progress=finished.is_set,
+            what="the worker waiting for referrer r",
+        )
+        with store.reading() as tx:  # the link was committed before the wait
+            assert tx.get(Referral, "ref1").deal_id == "9004"
+    thread.join()
+
+    assert (result.done, result.retried, result.failed) == (2, 0, 0)
+    with store.reading() as tx:
+        assert tx.get(Referral, "ref1").status is ReferralStatus.WON
+    assert _stage(store, "r") is LadderStage.PARTNER  # ref0, ref2 (the other's), ref1
 
 
 def test_a_held_outcome_whose_referrer_is_busy_is_settled_on_a_later_pass(
