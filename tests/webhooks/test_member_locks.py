@@ -19,11 +19,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from connector.errors import MemberBusy
 from connector.inbox import InboxStore, InboxWorker, StepResult
 from connector.model import Circle, CrmIds, LadderStage, Member, Referral, ReferralStatus
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
-from connector.store.member_locks import hold_members, member_lock_key
+from connector.store.member_locks import hold_for_count, hold_members, member_lock_key
 from tests.conftest import on_postgres
 from tests.connector.factories import member, referral
 from tests.waiting import wait_until
@@ -270,3 +271,18 @@ def test_a_held_outcome_whose_referrer_is_busy_is_settled_on_a_later_pass(
     with store.reading() as tx:
         assert tx.get(Referral, "ref1").status is ReferralStatus.WON
     assert _stage(store, "r") is LadderStage.PARTNER
+
+
+def test_a_command_needing_a_member_backwards_only_tries_it(store: Store) -> None:
+    # refnet advance and the like (not a batch): waiting upwards, trying backwards.
+    assert member_lock_key("anna") < member_lock_key("bert")
+    with store.transaction() as other:
+        hold_members(other, ["anna"])
+        with store.transaction() as tx:
+            # A wait here would be for `other`, in this very thread: fail instead of hanging.
+            tx.connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+            hold_for_count(tx, "bert")
+            with pytest.raises(MemberBusy) as busy:
+                hold_for_count(tx, "anna")
+    assert busy.value.member_ids == ["anna"]
+    assert busy.value.exit_code == 7  # try again
