@@ -171,8 +171,9 @@ def hold_for_count(tx: Tx, member_id: str) -> None:
 
     In a planned batch the member must already be held (taken when the batch loaded it);
     else :class:`MemberBusy`, and the batch takes it first in its next transaction. Any
-    other transaction (a settled hold period, ``refnet advance``, an import) takes it here,
-    before it reads anything of the member: it has no cache that could be older.
+    other transaction (a held outcome settling, ``refnet advance``, a sync reading a stage
+    back) takes it here, before it reads anything of the member: it has no cache that could
+    be older. An import counts without (:func:`without_member_locks`).
     """
     if not _on_postgres(tx):
         return
