@@ -12,6 +12,7 @@ named after what the caller does next, so handlers never inspect messages::
     ├── NotFoundError          the named record does not exist (exit 4)
     ├── IllegalTransition      a state change the rules forbid (exit 5)
     ├── TransientError         try again later, possibly after ``retry_after`` seconds (exit 7)
+    │   └── MemberBusy          a member's ladder is being counted by another transaction
     ├── PermanentError         the remote side refused for good; retrying will not help (exit 8)
     │   └── RecordError        one record refused by a CRM, with its code
     └── SignatureError         a webhook's signature did not verify (never retried)
@@ -35,6 +36,7 @@ __all__ = [
     "IllegalTransition",
     "ImportRejected",
     "InputError",
+    "MemberBusy",
     "NotFoundError",
     "PermanentError",
     "RecordError",
@@ -217,6 +219,19 @@ class TransientError(RefnetError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class MemberBusy(TransientError):
+    """Another transaction holds a member's ladder lock (PostgreSQL), and waiting for it
+    here could deadlock (connector.store.member_locks); the whole unit of work is retried."""
+
+    def __init__(self, member_ids: list[str]) -> None:
+        self.member_ids = member_ids
+        super().__init__(
+            _("member '{member}' is being updated by another transaction; try again").format(
+                member="', '".join(member_ids)
+            )
+        )
 
 
 class PermanentError(RefnetError):

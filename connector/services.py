@@ -60,6 +60,7 @@ from connector.rules import (
     rung_earned_at,
 )
 from connector.store import Store, Tx
+from connector.store.member_locks import hold_for_count
 from connector.validation_messages import validation_problems
 
 __all__ = [
@@ -158,6 +159,9 @@ def evaluate_ladder(
     its previous rung: an import that finds a rung earned two years ago must not make
     ``report --as-of`` a year ago show the member on the rung below.
     """
+    # On PostgreSQL, nobody else counts this member's referrals until this transaction
+    # ends, and what is read below is read after every earlier count committed.
+    hold_for_count(tx, member_id)
     member = tx.get(Member, member_id)
     # A member on the top rung climbs no further whatever its facts: not counted at all.
     if member.circle is not Circle.CUSTOMER or not can_climb(member.ladder_stage):

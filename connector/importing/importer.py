@@ -63,6 +63,7 @@ from connector.rules import (
 )
 from connector.services import Actor, evaluate_ladder, owe_reward
 from connector.store import KINDS, Store, Tx
+from connector.store.member_locks import without_member_locks
 from connector.validation_messages import validation_problems
 
 __all__ = ["ImportOptions", "ImportProgress", "ImportReport", "import_file", "import_files"]
@@ -210,6 +211,8 @@ def _import_files(
     errors: list[RowError] = []
     reports: list[ImportReport] = []
     with store.transaction() as tx:
+        # Too many members for one lock each (connector.store.member_locks).
+        without_member_locks(tx)
         if employee_id is not None and tx.maybe(Member, employee_id) is None:
             errors.append(
                 RowError(

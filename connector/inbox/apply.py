@@ -58,6 +58,7 @@ from connector.rules import RulesConfig, StageChange, can_climb, reward_id
 from connector.services import Actor, advance
 from connector.store import Store, Tx
 from connector.store.cached import CachingTx
+from connector.store.member_locks import hold_members
 from connector.store.schema import audit_log
 from connector.sync.schema import sync_state
 
@@ -246,6 +247,9 @@ def preload(tx: CachingTx, events: Iterable[tuple[InboundEvent, list[Intent]]]) 
         member_ids.add(referral.referrer_id)
         if referral.recipient_id is not None:
             member_ids.add(referral.recipient_id)
+    # On PostgreSQL the batch holds these members before it reads what the ladder counts of
+    # them (connector.store.member_locks); what it read of them earlier is read again.
+    tx.forget_members(hold_members(tx, member_ids))
     tx.preload(Member, member_ids)
     # The ladder counts only the referrals of members who can still climb.
     climbing = {

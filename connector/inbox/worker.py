@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from connector.errors import IllegalTransition, InputError, NotFoundError, RefnetError
+from connector.errors import (
+    IllegalTransition,
+    InputError,
+    MemberBusy,
+    NotFoundError,
+    RefnetError,
+)
 from connector.events import (
     DealClosed,
     DealStageOutcomes,
@@ -42,6 +48,7 @@ from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
 from connector.store.cached import CachingTx
+from connector.store.member_locks import hold_members, plan, stop_waiting
 from connector.writeback import TransactionalWriteBack, WriteBack
 
 if TYPE_CHECKING:  # the drainer pulls in the sync engine; only its type is needed here
@@ -62,6 +69,16 @@ _PRELOAD_MOST = 128
 
 # A claimed event and its intents, or the error that kept them from being read.
 _Interpreted = tuple[ClaimedEvent, list[Intent] | Exception]
+
+
+class _MembersBusy(Exception):
+    """A group's event met a member it must wait for backwards (connector.store.
+    member_locks): its events from that one on go on in the batch's next transaction."""
+
+    def __init__(self, member_ids: list[str], rest: list[_Interpreted]) -> None:
+        super().__init__(member_ids)
+        self.member_ids = member_ids
+        self.rest = rest
 
 
 @dataclass
@@ -251,6 +268,9 @@ class InboxWorker:
             self._interpret(list(group))
             for _key, group in groupby(claimed, key=lambda c: c.object_key)
         ]
+        # Members found busy (PostgreSQL): each next transaction of the batch takes them
+        # first, so it never needs them backwards again (connector.store.member_locks).
+        busy: set[str] = set()
         while groups:
             taken: list[ClaimedEvent] = []
             outcome = StepResult()
@@ -262,6 +282,8 @@ class InboxWorker:
                     self.inbox.lock_objects(
                         tx, (claimed for group in groups for claimed, _intents in group)
                     )
+                    plan(tx)
+                    hold_members(tx, busy)
                     groups = self._leases_held(tx, groups)
                     finished: list[ClaimedEvent] = []  # their leases closed at the end
                     ahead = 0  # groups whose lookups are loaded and not yet processed
@@ -270,12 +292,21 @@ class InboxWorker:
                     load = self._first_load
                     while groups and (not taken or time.monotonic() - opened < self.max_hold):
                         if ahead == 0:
-                            ahead = self._preload(tx, groups, load)
+                            try:
+                                ahead = self._preload(tx, groups, load)
+                            except MemberBusy as exc:  # commit what is done, go on anew
+                                busy.update(exc.member_ids)
+                                break
                             load = min(2 * load, _PRELOAD_MOST)
                         group = groups.pop(0)
                         ahead -= 1
                         taken.extend(claimed for claimed, _intents in group)
-                        self._process_group(tx, group, now, outcome, after_commit, finished)
+                        try:
+                            self._process_group(tx, group, now, outcome, after_commit, finished)
+                        except _MembersBusy as exc:  # not a failure: no attempt counted
+                            busy.update(exc.member_ids)
+                            groups.insert(0, exc.rest)
+                            break
                     if groups:  # its time ran out: what fits in one transaction
                         self._first_load = min(max(len(taken), _PRELOAD_FIRST), _PRELOAD_MOST)
                     tx.flush()  # the held-back writes, in this transaction
@@ -332,6 +363,7 @@ class InboxWorker:
             if len(events) >= load:
                 break
         preload(tx, events)
+        stop_waiting(tx)  # its events write next (connector.store.member_locks)
         return count
 
     def _interpret(self, group: list[ClaimedEvent]) -> list[_Interpreted]:
@@ -371,7 +403,7 @@ class InboxWorker:
                     seen = latest.get(key)
                     if seen is None or claimed.event.occurred_at > seen:
                         latest[key] = claimed.event.occurred_at
-        for claimed, intents in interpreted:
+        for index, (claimed, intents) in enumerate(interpreted):
             account = claimed.event.account_id or ""
             superseded = frozenset(
                 i.deal_id
@@ -379,7 +411,10 @@ class InboxWorker:
                 if isinstance(i, DealClosed)
                 and claimed.event.occurred_at < latest[(account, i.deal_id)]
             )
-            self._process(tx, claimed, intents, superseded, now, result, after_commit, finished)
+            try:
+                self._process(tx, claimed, intents, superseded, now, result, after_commit, finished)
+            except MemberBusy as exc:  # rolled back alone; the rest keep their order
+                raise _MembersBusy(exc.member_ids, list(interpreted[index:])) from exc
 
     def _finish_without_change(
         self,
@@ -432,6 +467,8 @@ class InboxWorker:
                 self.inbox.set_outcome(tx, claimed, status=status, outcome="; ".join(applied.notes))
                 if transactional and applied.changed:
                     self._write_back_in(tx, applied, event.event_type, event.ref)
+        except MemberBusy:  # not this event's failure: it goes on in a new transaction
+            raise
         except _FINAL_ERRORS as exc:
             outcome = f"rejected: {type(exc).__name__}"
             if not isinstance(exc, ValidationError):  # its text would quote CRM values
@@ -536,6 +573,8 @@ class InboxWorker:
             deal = DealKey(provider, account_id, deal_id)
             try:
                 settled += self._settle_one(deal, occurred_at, now)
+            except MemberBusy:  # rolled back, still due: settled on a later pass
+                log.info("held outcome deferred: member busy", extra={"deal": deal_id})
             except _FINAL_ERRORS as exc:
                 log.warning(
                     "held outcome rejected", extra={"deal": deal_id, "code": type(exc).__name__}
@@ -546,6 +585,7 @@ class InboxWorker:
     def _settle_one(self, deal: DealKey, occurred_at: datetime, now: datetime) -> int:
         table = deal_outcomes
         with self.store.transaction() as tx:
+            stop_waiting(tx)  # a busy member: rolled back, settled on a later pass
             # Claim the settlement first (and with it SQLite's write lock); an outcome
             # replaced or settled meanwhile by another worker is left alone.
             claimed = tx.connection.execute(

@@ -93,6 +93,18 @@ class CachingTx(Tx):
         self._last_audit.clear()
         self.memo.clear()
 
+    def forget_members(self, member_ids: Iterable[str]) -> None:
+        """Drop what this transaction read of these members and of their referrals (their
+        lock was just taken: connector.store.member_locks), so it is read again."""
+        for member_id in member_ids:
+            self._records.pop((Member, member_id), None)
+            self._tallies.pop(member_id, None)
+            for columns in self._found.values():
+                for column in ("member_id", "referrer_id"):
+                    columns.get(column, {}).pop(member_id, None)
+            for key in [key for key in self._last_audit if key[2] == member_id]:
+                del self._last_audit[key]
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A SAVEPOINT (one event): if it rolls back, so do its held writes and what this
