@@ -41,7 +41,7 @@ from connector.inbox.store import ClaimedEvent, InboxStore
 from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
-from connector.store.cached import CachingTx
+from connector.store.cached import CachingTx, HeldWritesFailed
 from connector.writeback import TransactionalWriteBack, WriteBack
 
 if TYPE_CHECKING:  # the drainer pulls in the sync engine; only its type is needed here
@@ -251,14 +251,20 @@ class InboxWorker:
             self._interpret(list(group))
             for _key, group in groupby(claimed, key=lambda c: c.object_key)
         ]
+        # Records are held back and sent together at the transaction's end; if that fails
+        # (never expected: each held record's parents are checked as it is written), the
+        # transaction's events are applied once more writing each record at once, so one
+        # bad event is rejected alone rather than the batch retried.
+        hold_records = True
         while groups:
             taken: list[ClaimedEvent] = []
+            taken_groups: list[list[_Interpreted]] = []
             outcome = StepResult()
             after_commit: list[Callable[[], None]] = []
             try:
                 with self.inbox.batch() as batch_tx:
                     opened = time.monotonic()
-                    tx = CachingTx(batch_tx.connection)
+                    tx = CachingTx(batch_tx.connection, hold_records=hold_records)
                     self.inbox.lock_objects(
                         tx, (claimed for group in groups for claimed, _intents in group)
                     )
@@ -274,6 +280,7 @@ class InboxWorker:
                             load = min(2 * load, _PRELOAD_MOST)
                         group = groups.pop(0)
                         ahead -= 1
+                        taken_groups.append(group)
                         taken.extend(claimed for claimed, _intents in group)
                         self._process_group(tx, group, now, outcome, after_commit, finished)
                     if groups:  # its time ran out: what fits in one transaction
@@ -281,6 +288,13 @@ class InboxWorker:
                     tx.flush()  # the held-back writes, in this transaction
                     # One statement for every event finished here, not one per event.
                     self.inbox.finish_all(tx, finished, now=now)
+            except HeldWritesFailed as exc:  # nothing of it was committed: once more
+                if not hold_records:
+                    raise AssertionError("records were not held") from exc
+                log.warning("inbox batch: held writes failed", extra={"code": "HeldWritesFailed"})
+                groups = taken_groups + groups
+                hold_records = False
+                continue
             except Exception as exc:  # nothing of this transaction was committed
                 log.exception("inbox batch failed", extra={"code": type(exc).__name__})
                 outcome, after_commit = StepResult(), []
@@ -432,6 +446,8 @@ class InboxWorker:
                 self.inbox.set_outcome(tx, claimed, status=status, outcome="; ".join(applied.notes))
                 if transactional and applied.changed:
                     self._write_back_in(tx, applied, event.event_type, event.ref)
+        except HeldWritesFailed:  # the transaction's, not this event's: see _process_batch
+            raise
         except _FINAL_ERRORS as exc:
             outcome = f"rejected: {type(exc).__name__}"
             if not isinstance(exc, ValidationError):  # its text would quote CRM values

@@ -13,28 +13,47 @@ runs in :meth:`CachingTx.savepoint`; when one rolls back, everything remembered 
 forgotten, since the records written in it are gone. Records are frozen models, so handing
 out the same instance twice is safe.
 
-Writes nothing reads back before the commit (audit entries, outbox rows, the inbox's
-outcome text) are held back by :meth:`defer` and sent per statement with all their rows
-at :meth:`flush` (before the commit, or before a read of the audit log). A savepoint's held
-writes share its fate: dropped if it rolls back, kept for the flush if it is released.
+Writes are held back and sent per statement with all their rows at :meth:`flush`: audit
+entries, outbox rows and the inbox's outcome text (:meth:`defer`), and the records
+themselves (:meth:`put_many`, whose rows were one statement each, most of what a worker's
+event still cost). A held write is sent before anything else runs on the transaction's
+connection (a ``before_execute`` hook), so every statement, whoever runs it, sees the
+transaction's own writes; what a batch's events read by id is answered from memory, so
+most of an event's writes wait for the batch's end. A savepoint's held writes share its
+fate: dropped if it rolls back, kept for the flush if it is released. A held record whose
+parent (a foreign key) does not exist is refused as :meth:`put_many` refuses it, in the
+event that wrote it; if sending the held writes fails nonetheless, :class:`HeldWritesFailed`
+says so (the worker applies that transaction's events again without holding records).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Executable, case, func, select
+from sqlalchemy import Connection, Executable, Table, case, event, func, select
+from sqlalchemy.exc import DBAPIError
 
+from connector.errors import InputError
+from connector.i18n import gettext as _
 from connector.model import Member, Record, Referral, ReferralStatus
 from connector.rules.ladder import CREDITED_STATUSES, ReferralTally, tally_referrals
 from connector.store import schema
-from connector.store.repository import AUDIT_INSERT, Tx
+from connector.store.repository import (
+    AUDIT_INSERT,
+    TABLES,
+    WRITE_ORDER,
+    Tx,
+    kind_of,
+    to_row,
+    upsert_statement,
+)
 
-__all__ = ["CachingTx"]
+__all__ = ["CachingTx", "HeldWritesFailed"]
 
 R = TypeVar("R", bound=Record)
 
@@ -53,13 +72,42 @@ _TALLY_COLUMNS = (
     func.max(_REFERRALS.c.created_at),
 )
 _UNKNOWN = object()  # put_many: the record's earlier version was never seen
+_MODEL_OF_TABLE: dict[str, type[Record]] = {table.name: model for model, table in TABLES.items()}
+
+
+class HeldWritesFailed(RuntimeError):
+    """Sending a transaction's held-back writes failed: the transaction as a whole is lost
+    (never one event's fault, so no event is rejected for it)."""
+
+
+@functools.cache
+def _record_rank(dialect: str) -> dict[Executable, int]:
+    """Record upserts before every other held write, parents before children (negative:
+    the others keep rank 0 and their order)."""
+    return {
+        upsert_statement(dialect, TABLES[model]): rank - len(WRITE_ORDER)
+        for rank, model in enumerate(WRITE_ORDER)
+    }
+
+
+@functools.cache
+def _parents(table: Table) -> tuple[tuple[str, type[Record]], ...]:
+    """The columns of ``table`` naming another record (foreign keys), with its model."""
+    return tuple(
+        (key.parent.name, _MODEL_OF_TABLE[key.column.table.name])
+        for key in sorted(table.foreign_keys, key=lambda key: key.parent.name)
+        if key.column.table.name in _MODEL_OF_TABLE
+    )
 
 
 class CachingTx(Tx):
     """A :class:`Tx` answering reads by id (and by CRM contact id) from what it has seen."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, hold_records: bool = True) -> None:
         super().__init__(connection)
+        # False: records are written at once (a batch applied again after its held writes
+        # failed, HeldWritesFailed), the other held writes still wait for the flush.
+        self.hold_records = hold_records
         # (model, id) → the record as this transaction last saw it; None: known not to exist.
         self._records: dict[tuple[type[Record], str], Record | None] = {}
         # (CRM field, contact id) → the id of the member linked to it (None: none is).
@@ -83,6 +131,14 @@ class CachingTx(Tx):
         # The held audit entries by record id (last_audit_at asks for one record's).
         self._held_audit: dict[str, list[dict[str, Any]]] = {}
         self._in_savepoint = False
+        self._flushing = False
+        # Anything run on this connection (a read by another module, a lookup, the commit's
+        # last statements) first sends what is held, so it sees this transaction's writes.
+        event.listen(connection, "before_execute", self._before_execute)
+
+    def _before_execute(self, *_args: Any) -> None:
+        if not self._flushing and (self._held or self._held_in_savepoint):
+            self.flush()
 
     def forget(self) -> None:
         """Drop everything remembered (a savepoint rolled back: its writes are undone)."""
@@ -137,21 +193,45 @@ class CachingTx(Tx):
             self._held_audit.setdefault(params["record_id"], []).append(params)
 
     def flush(self) -> None:
-        """Send the held writes: one execution per statement with all its rows, in order."""
+        """Send the held writes: one execution per statement with all its rows, records
+        first (parents before children, as :meth:`Tx.put_many` writes them), the rest in
+        the order they were first held."""
         writes = self._held + self._held_in_savepoint
         if not writes:
             return
         by_statement: dict[Executable, list[dict[str, Any]]] = {}
         for statement, params in writes:
             by_statement.setdefault(statement, []).append(params)
-        for statement, rows in by_statement.items():
-            self.connection.execute(statement, rows)
+        rank = _record_rank(self.connection.dialect.name)
+        ordered = sorted(by_statement.items(), key=lambda item: rank.get(item[0], 0))
+        self._flushing = True
+        try:
+            for statement, rows in ordered:
+                self.connection.execute(statement, rows)
+        except DBAPIError as exc:
+            raise HeldWritesFailed(
+                f"held writes not stored ({type(exc.orig).__name__}: {exc.orig})"
+            ) from exc
+        finally:
+            self._flushing = False
         if self._in_savepoint:
             self._sent_in_savepoint.extend(self._held)
         self._held = []
         self._held_in_savepoint = []
+        self._fold_held_audit()
         self._held_audit = {}
-        self._last_audit.clear()  # what it counted as held is stored now
+
+    def _fold_held_audit(self) -> None:
+        """The audit entries just stored join the latest times remembered (stored ones)."""
+        if not self._held_audit:
+            return
+        for key, latest in list(self._last_audit.items()):
+            kinds, field, record_id = key
+            for row in self._held_audit.get(record_id, ()):
+                if row["kind"] in kinds and row["field"] == field:
+                    if latest is None or row["at"] > latest:
+                        latest = row["at"]
+            self._last_audit[key] = latest
 
     # --- loading a batch's records up front --------------------------------------------------
 
@@ -349,13 +429,29 @@ class CachingTx(Tx):
     # --- writes ------------------------------------------------------------------------------
 
     def put_many(self, records: Iterable[Record], *, new: bool = False) -> int:
+        """Held back until the next statement on this connection (see the module's text);
+        ``new=True`` (a plain INSERT) is sent at once."""
         written = list(records)
-        count = super().put_many(written, new=new)
+        hold = self.hold_records and not new
+        if not hold:
+            count = super().put_many(written, new=new)
+        else:
+            upserts: list[tuple[Executable, dict[str, Any]]] = []
+            for record in written:
+                table = TABLES[type(record)]
+                statement = self._upsert_statement(table)
+                if statement is None:  # no upsert in this dialect: written at once
+                    super().put_many([record])
+                else:
+                    upserts.append((statement, to_row(record, table)))
+            count = len(written)
+        earlier_versions: list[object] = []
         for record in written:
             key = (type(record), record.id)
             # Every record in a remembered answer is also remembered by id, so the old
             # version says which answer it leaves.
             earlier = self._records.get(key, _UNKNOWN)
+            earlier_versions.append(earlier)
             old = None if earlier is _UNKNOWN else cast("Record | None", earlier)
             self._records[key] = record
             if isinstance(record, Referral) and self._tallies:
@@ -368,7 +464,30 @@ class CachingTx(Tx):
                     answers[value][record.id] = record
             if isinstance(record, Member):
                 self._member_written(record)
+        if hold:
+            # The store's foreign keys, checked now (with the records just written): a held
+            # record missing its parent would otherwise fail the whole batch at the flush.
+            for record, earlier in zip(written, earlier_versions, strict=True):
+                self._check_parents(record, earlier)
+            for statement, row in upserts:
+                self.defer(statement, row)
         return count
+
+    def _check_parents(self, record: Record, earlier: object) -> None:
+        """Refuse a record naming a parent that does not exist; a parent its stored version
+        named already exists (the foreign key keeps it from being deleted)."""
+        for column, model in _parents(TABLES[type(record)]):
+            parent_id = getattr(record, column)
+            if parent_id is None:
+                continue
+            if isinstance(earlier, Record) and getattr(earlier, column) == parent_id:
+                continue
+            if self.maybe(model, parent_id) is None:
+                raise InputError(
+                    _("{kind} {id}: {field} names no stored record ({parent})").format(
+                        kind=kind_of(type(record)), id=record.id, field=column, parent=parent_id
+                    )
+                )
 
     def _referral_written(self, earlier: object, referral: Referral) -> None:
         """Keep the referral counts true: the earlier version leaves its referrer's count,
