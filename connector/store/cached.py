@@ -225,12 +225,16 @@ class CachingTx(Tx):
         """The audit entries just stored join the latest times remembered (stored ones)."""
         if not self._held_audit:
             return
-        for key, latest in list(self._last_audit.items()):
+        for key, stored in list(self._last_audit.items()):
             kinds, field, record_id = key
+            latest = stored
             for row in self._held_audit.get(record_id, ()):
-                if row["kind"] in kinds and row["field"] == field:
-                    if latest is None or row["at"] > latest:
-                        latest = row["at"]
+                if (
+                    row["kind"] in kinds
+                    and row["field"] == field
+                    and (latest is None or row["at"] > latest)
+                ):
+                    latest = row["at"]
             self._last_audit[key] = latest
 
     # --- loading a batch's records up front --------------------------------------------------
