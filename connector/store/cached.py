@@ -35,7 +35,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Executable, Table, case, event, func, select
+from sqlalchemy import Connection, Dialect, Executable, Insert, Table, case, event, func, select
 from sqlalchemy.exc import DBAPIError
 
 from connector.errors import InputError
@@ -78,6 +78,48 @@ _MODEL_OF_TABLE: dict[str, type[Record]] = {table.name: model for model, table i
 class HeldWritesFailed(RuntimeError):
     """Sending a transaction's held-back writes failed: the transaction as a whole is lost
     (never one event's fault, so no event is rejected for it)."""
+
+
+class _DriverInsert:
+    """A held INSERT (or upsert) compiled once and run straight on the driver.
+
+    Through SQLAlchemy's execution each row of an ``executemany`` had its parameters built
+    and processed one by one (about half of sending a batch's held writes). The SQL and
+    every column's own bind processor (aware datetimes to UTC, JSON, money in cents) come
+    from SQLAlchemy, so the stored values are the same as through ``execute``, as in the
+    inbox's intake (connector.inbox.store._SqliteInsert).
+    """
+
+    def __init__(self, sql: str, names: tuple[str, ...], processors: list[Any]) -> None:
+        self.sql = sql
+        self.names = names
+        self.processors = processors
+
+    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        pairs = list(zip(self.names, self.processors, strict=True))
+        # Every value through its processor, None included, as SQLAlchemy does (JSON's
+        # None is JSON null, not SQL NULL).
+        return [
+            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
+            for row in rows
+        ]
+
+
+@functools.cache
+def _driver_insert(
+    statement: Insert, dialect: Dialect, keys: tuple[str, ...]
+) -> _DriverInsert | None:
+    """None where the driver's parameters are named (PostgreSQL's psycopg: SQLAlchemy's
+    own path, which sends many rows per statement there) or a parameter is no column."""
+    table = statement.table
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup or ())
+    if not isinstance(table, Table) or not compiled.positional or not names:
+        return None
+    if any(name not in table.c or name not in keys for name in names):
+        return None
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    return _DriverInsert(str(compiled), names, processors)
 
 
 @functools.cache
@@ -207,7 +249,7 @@ class CachingTx(Tx):
         self._flushing = True
         try:
             for statement, rows in ordered:
-                self.connection.execute(statement, rows)
+                self._send(statement, rows)
         except DBAPIError as exc:
             raise HeldWritesFailed(
                 f"held writes not stored ({type(exc.orig).__name__}: {exc.orig})"
@@ -220,6 +262,20 @@ class CachingTx(Tx):
         self._held_in_savepoint = []
         self._fold_held_audit()
         self._held_audit = {}
+
+    def _send(self, statement: Executable, rows: list[dict[str, Any]]) -> None:
+        """One execution with all the rows; an INSERT straight on the driver where its
+        parameters are positional (SQLite), see :class:`_DriverInsert`."""
+        keys = tuple(rows[0])
+        driver = (
+            _driver_insert(statement, self.connection.dialect, keys)
+            if isinstance(statement, Insert)
+            else None
+        )
+        if driver is None or any(tuple(row) != keys for row in rows):
+            self.connection.execute(statement, rows)
+        else:
+            self.connection.exec_driver_sql(driver.sql, driver.parameters(rows))
 
     def _fold_held_audit(self) -> None:
         """The audit entries just stored join the latest times remembered (stored ones)."""

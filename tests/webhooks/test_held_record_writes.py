@@ -4,6 +4,8 @@ event's isolation still hold."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,11 +14,11 @@ from sqlalchemy import select, text
 from connector.errors import InputError
 from connector.inbox import InboxWorker
 from connector.inbox.schema import webhook_inbox
-from connector.model import Member, Referral, ReferralStatus
+from connector.model import Circle, CrmIds, Member, Record, Referral, ReferralStatus
 from connector.rules import StageChange
 from connector.store import Store
 from connector.store.cached import CachingTx
-from tests.connector.factories import member, referral
+from tests.connector.factories import agreement, member, partnership, referral
 from tests.webhooks.conftest import T0, post_hubspot
 from tests.webhooks.test_set_based_batches import events, network, statements
 
@@ -144,3 +146,48 @@ def test_the_last_audit_times_stay_known_when_held_entries_are_sent(store: Store
         with statements(store) as seen:
             assert tx.last_audit_at(kinds, "r1", "status") == T0
         assert seen == []  # known without asking the store again
+
+
+def test_held_rows_are_stored_as_the_store_writes_them(store: Store) -> None:
+    """Held rows may go straight to the driver (SQLite): the stored values, JSON, money,
+    dates and aware datetimes included, are those of the store's own write path."""
+    crm = CrmIds(hubspot_contact_id="501")
+    later = T0 + timedelta(hours=5, microseconds=7)
+
+    def written(suffix: str) -> list[Record]:
+        return [
+            Member(
+                id=f"m{suffix}",
+                name="Mitglied",
+                circle=Circle.PARTNER,
+                email="m@example.de",
+                crm=crm,
+                created_at=later,
+                updated_at=later,
+            ),
+            referral(f"r{suffix}", "c1", "p1", amount="4881196.87", recipient="p2", created=later),
+            partnership(id=f"pa{suffix}", member_id="c1", stage_changed_at=later),
+            agreement(id=f"a{suffix}", partnership_id=f"pa{suffix}"),
+        ]
+
+    with store.transaction() as tx:
+        tx.put_many([member("c1"), member("p1"), member("p2"), *written("-plain")])
+    with store.transaction() as plain:
+        tx = CachingTx(plain.connection)
+        tx.put_many(written("-held"))
+        assert len(tx._held) == 4
+        tx.flush()
+    with store.reading() as tx:
+        for table in ("members", "referrals", "partnerships", "agreements"):
+            # As stored: no result processing on the way back.
+            result = tx.connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY id")
+            stored = [dict(row) for row in result.mappings()]
+            held = [row for row in stored if str(row["id"]).endswith("-held")]
+            kept = [row for row in stored if str(row["id"]).endswith("-plain")]
+            assert len(held) == len(kept) == 1
+            for row in (*held, *kept):
+                row.pop("id")
+                row.pop("partnership_id", None)
+            assert held == kept, table
+        assert tx.get(Referral, "r-held").amount == Decimal("4881196.87")
+        assert tx.get(Member, "m-held").crm == crm
