@@ -56,6 +56,10 @@ _DRAIN_MAX_FAILURES = 5
 
 _FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
 
+# A batch's transaction goes on past max_hold, up to this many times it, while no other
+# writer queues for SQLite's write lock (InboxWorker._may_go_on).
+_QUIET_HOLD_FACTOR = 10
+
 # Events whose lookups a batch loads together, at first and at most (InboxWorker._preload).
 _PRELOAD_FIRST = 16
 _PRELOAD_MOST = 128
@@ -138,6 +142,8 @@ class InboxWorker:
         # in a new one: on SQLite the transaction holds the file's only write lock, and
         # intake (a web process storing events) waits for it.
         self.max_hold = max_hold
+        # How long past max_hold it goes on while no other writer queues (_may_go_on).
+        self.max_quiet_hold = max_hold * _QUIET_HOLD_FACTOR
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -274,7 +280,7 @@ class InboxWorker:
                     # Events to load at once, doubled as the transaction goes on; at first
                     # as many as the last transaction got through (one load, not three).
                     load = self._first_load
-                    while groups and (not taken or time.monotonic() - opened < self.max_hold):
+                    while groups and (not taken or self._may_go_on(opened)):
                         if ahead == 0:
                             ahead = self._preload(tx, groups, load)
                             load = min(2 * load, _PRELOAD_MOST)
@@ -309,6 +315,20 @@ class InboxWorker:
                 action()
             # Intake waiting for the write lock goes before this batch's next transaction.
             self.inbox.yield_write_lock()
+
+    def _may_go_on(self, opened: float) -> bool:
+        """Whether the batch's transaction takes another group of events.
+
+        Up to ``max_hold``; past it only while no other writer (intake) queues for SQLite's
+        write lock, up to ten times as long: each transaction costs a commit (a file sync),
+        a pause for intake and loading its lookups again, and with intake quiet nobody
+        gains from them. Intake arriving meanwhile waits no longer than before: the next
+        group sees it queued and commits. PostgreSQL (no such queue) keeps ``max_hold``.
+        """
+        held = time.monotonic() - opened
+        if held < self.max_hold:
+            return True
+        return held < self.max_quiet_hold and self.inbox.write_lock_wanted() is False
 
     def _leases_held(
         self, tx: CachingTx, groups: list[list[_Interpreted]]
