@@ -58,7 +58,7 @@ _FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
 
 # A batch's transaction goes on past max_hold, up to this many times it, while no other
 # writer queues for SQLite's write lock (InboxWorker._may_go_on).
-_QUIET_HOLD_FACTOR = 10
+_QUIET_HOLD_FACTOR = 10.0
 
 # Events whose lookups a batch loads together, at first and at most (InboxWorker._preload).
 _PRELOAD_FIRST = 16
@@ -142,8 +142,8 @@ class InboxWorker:
         # in a new one: on SQLite the transaction holds the file's only write lock, and
         # intake (a web process storing events) waits for it.
         self.max_hold = max_hold
-        # How long past max_hold it goes on while no other writer queues (_may_go_on).
-        self.max_quiet_hold = max_hold * _QUIET_HOLD_FACTOR
+        # How many times max_hold it goes on while no other writer queues (_may_go_on).
+        self.quiet_hold_factor = _QUIET_HOLD_FACTOR
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -291,6 +291,8 @@ class InboxWorker:
                         self._process_group(tx, group, now, outcome, after_commit, finished)
                     if groups:  # its time ran out: what fits in one transaction
                         self._first_load = min(max(len(taken), _PRELOAD_FIRST), _PRELOAD_MOST)
+                    else:  # it got through its batch (intake quiet): the next one loads once
+                        self._first_load = _PRELOAD_MOST
                     tx.flush()  # the held-back writes, in this transaction
                     # One statement for every event finished here, not one per event.
                     self.inbox.finish_all(tx, finished, now=now)
@@ -328,7 +330,10 @@ class InboxWorker:
         held = time.monotonic() - opened
         if held < self.max_hold:
             return True
-        return held < self.max_quiet_hold and self.inbox.write_lock_wanted() is False
+        return (
+            held < self.max_hold * self.quiet_hold_factor
+            and self.inbox.write_lock_wanted() is False
+        )
 
     def _leases_held(
         self, tx: CachingTx, groups: list[list[_Interpreted]]

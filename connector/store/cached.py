@@ -173,14 +173,39 @@ class CachingTx(Tx):
         # The held audit entries by record id (last_audit_at asks for one record's).
         self._held_audit: dict[str, list[dict[str, Any]]] = {}
         self._in_savepoint = False
+        self._savepoint: Any = None  # the driver's cursor of the open event's SAVEPOINT
         self._flushing = False
         # Anything run on this connection (a read by another module, a lookup, the commit's
-        # last statements) first sends what is held, so it sees this transaction's writes.
+        # last statements) first opens the event's savepoint and sends what is held, so it
+        # sees this transaction's writes and is undone with the event.
         event.listen(connection, "before_execute", self._before_execute)
+        # Statements run straight on the driver (exec_driver_sql) pass no before_execute:
+        # this transaction's own (ids_by_pair, existing_ids) flush first; any other one
+        # with writes held or no savepoint open is a mistake, refused loudly here.
+        event.listen(connection, "before_cursor_execute", self._before_cursor_execute)
 
     def _before_execute(self, *_args: Any) -> None:
-        if not self._flushing and (self._held or self._held_in_savepoint):
+        if self._flushing:
+            return
+        self._open_savepoint()
+        if self._held or self._held_in_savepoint:
             self.flush()
+
+    def _before_cursor_execute(self, *_args: Any) -> None:
+        if self._flushing:
+            return
+        if self._held or self._held_in_savepoint or (self._in_savepoint and not self._savepoint):
+            raise RuntimeError("a statement on the driver would miss a batch's held writes")
+
+    def existing_ids(self, model: type[Record], ids: Iterable[str]) -> set[str]:
+        self._before_execute()
+        return super().existing_ids(model, ids)
+
+    def ids_by_pair(
+        self, model: type[Record], left: str, right: str, pairs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        self._before_execute()
+        return super().ids_by_pair(model, left, right, pairs)
 
     def forget(self) -> None:
         """Drop everything remembered (a savepoint rolled back: its writes are undone)."""
@@ -198,21 +223,12 @@ class CachingTx(Tx):
         if self._in_savepoint:
             raise RuntimeError("CachingTx savepoints do not nest")
         self._in_savepoint = True
-        # Plain SQL on the driver's cursor (the same on SQLite and PostgreSQL), not
-        # Connection.begin_nested(): SQLAlchemy compiles its savepoint statements anew each
-        # time, which was a tenth of the worker's CPU. Nothing else in the transaction uses
-        # savepoints, so SQLAlchemy need not know of them.
-        cursor = self.connection.connection.cursor()
-
-        def run(statement: str) -> None:
-            cursor.execute(statement)
-
-        run(f"SAVEPOINT {_SAVEPOINT}")
         try:
             yield
         except BaseException:
-            run(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-            run(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            if self._savepoint is not None:
+                self._run_on_driver(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+                self._run_on_driver(f"RELEASE SAVEPOINT {_SAVEPOINT}")
             self.forget()
             self._held = self._sent_in_savepoint + self._held
             self._held_audit = {}
@@ -221,13 +237,32 @@ class CachingTx(Tx):
                     self._held_audit.setdefault(params["record_id"], []).append(params)
             raise
         else:
-            run(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            if self._savepoint is not None:
+                self._run_on_driver(f"RELEASE SAVEPOINT {_SAVEPOINT}")
             self._held.extend(self._held_in_savepoint)
         finally:
-            cursor.close()
+            if self._savepoint is not None:
+                self._savepoint.close()
+                self._savepoint = None
             self._held_in_savepoint = []
             self._sent_in_savepoint = []
             self._in_savepoint = False
+
+    def _open_savepoint(self) -> None:
+        """The event's SAVEPOINT, opened before the first statement that runs in it: an
+        event whose writes are all held runs none, and needs none (its held writes are
+        dropped with it)."""
+        if self._in_savepoint and self._savepoint is None:
+            # Plain SQL on the driver's cursor (the same on SQLite and PostgreSQL), not
+            # Connection.begin_nested(): SQLAlchemy compiles its savepoint statements anew
+            # each time, which was a tenth of the worker's CPU. Nothing else in the
+            # transaction uses savepoints, so SQLAlchemy need not know of them.
+            self._savepoint = self.connection.connection.cursor()
+            self._run_on_driver(f"SAVEPOINT {_SAVEPOINT}")
+
+    def _run_on_driver(self, statement: str) -> None:
+        assert self._savepoint is not None
+        self._savepoint.execute(statement)
 
     def defer(self, statement: Executable, params: dict[str, Any]) -> None:
         (self._held_in_savepoint if self._in_savepoint else self._held).append((statement, params))
@@ -246,6 +281,7 @@ class CachingTx(Tx):
             by_statement.setdefault(statement, []).append(params)
         rank = _record_rank(self.connection.dialect.name)
         ordered = sorted(by_statement.items(), key=lambda item: rank.get(item[0], 0))
+        self._open_savepoint()  # what is sent here is undone if the event rolls back
         self._flushing = True
         try:
             for statement, rows in ordered:

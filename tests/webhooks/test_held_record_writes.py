@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from connector.errors import InputError
 from connector.inbox import InboxWorker
@@ -191,3 +192,35 @@ def test_held_rows_are_stored_as_the_store_writes_them(store: Store) -> None:
             assert held == kept, table
         assert tx.get(Referral, "r-held").amount == Decimal("4881196.87")
         assert tx.get(Member, "m-held").crm == crm
+
+
+def test_an_event_whose_writes_are_all_held_opens_no_savepoint(
+    client: FlaskClient, worker: InboxWorker, store: Store
+) -> None:
+    network(store, 20)
+    worker.max_hold = float("inf")
+    post_hubspot(client, events(0, 16), at=T0)  # 48 events
+    sent: list[str] = []
+
+    def trace(connection: Any, *_args: object) -> None:
+        # Every statement the driver runs, the savepoints on its cursor included.
+        if hasattr(connection, "set_trace_callback"):
+            connection.set_trace_callback(sent.append)
+
+    def untrace(connection: Any, *_args: object) -> None:
+        if hasattr(connection, "set_trace_callback"):
+            connection.set_trace_callback(None)
+
+    event.listen(store.engine, "checkout", trace)
+    event.listen(store.engine, "checkin", untrace)
+    try:
+        result = worker.step()
+    finally:
+        event.remove(store.engine, "checkout", trace)
+        event.remove(store.engine, "checkin", untrace)
+    assert (result.done, result.rejected) == (48, 0)
+    if store.engine.dialect.name == "sqlite":
+        assert sent  # traced
+        # Its lookups were loaded before it and its writes are sent after it: no event ran
+        # a statement of its own, so none needed a savepoint (main: 48).
+        assert [s for s in sent if "SAVEPOINT" in s] == []
