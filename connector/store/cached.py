@@ -118,7 +118,11 @@ def _driver_insert(
         return None
     if any(name not in table.c or name not in keys for name in names):
         return None
-    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    # The dialect's own type (SQLite's DATETIME text, not the generic DateTime, which
+    # would leave the value to the driver's default adapter).
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
     return _DriverInsert(str(compiled), names, processors)
 
 

@@ -166,7 +166,8 @@ def test_held_rows_are_stored_as_the_store_writes_them(store: Store) -> None:
                 created_at=later,
                 updated_at=later,
             ),
-            referral(f"r{suffix}", "c1", "p1", amount="4881196.87", recipient="p2", created=later),
+            # Whole seconds too: SQLite's text of a datetime must be the store's own.
+            referral(f"r{suffix}", "c1", "p1", amount="4881196.87", recipient="p2", created=T0),
             partnership(id=f"pa{suffix}", member_id="c1", stage_changed_at=later),
             agreement(id=f"a{suffix}", partnership_id=f"pa{suffix}"),
         ]
