@@ -133,6 +133,9 @@ class SqliteWriteLock:
         if self.path is None:
             return None
         if self._want_files is None or self._want_pid != os.getpid():
+            if self._want_pid is not None and self._want_pid != os.getpid():
+                # A forked child inherits the count of its parent's waiting threads, not them.
+                self._waiting = 0
             try:
                 want = f"{self.path}.want"
                 self._want_files = (open(want, "ab"), open(want, "ab"))  # noqa: SIM115
