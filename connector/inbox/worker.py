@@ -296,14 +296,14 @@ class InboxWorker:
                     tx.flush()  # the held-back writes, in this transaction
                     # One statement for every event finished here, not one per event.
                     self.inbox.finish_all(tx, finished, now=now)
-            except HeldWritesFailed as exc:  # nothing of it was committed: once more
-                if not hold_records:
-                    raise AssertionError("records were not held") from exc
-                log.warning("inbox batch: held writes failed", extra={"code": "HeldWritesFailed"})
-                groups = taken_groups + groups
-                hold_records = False
-                continue
             except Exception as exc:  # nothing of this transaction was committed
+                if isinstance(exc, HeldWritesFailed) and hold_records:  # once more, at once
+                    log.warning(
+                        "inbox batch: held writes failed", extra={"code": "HeldWritesFailed"}
+                    )
+                    groups = taken_groups + groups
+                    hold_records = False
+                    continue
                 log.exception("inbox batch failed", extra={"code": type(exc).__name__})
                 outcome, after_commit = StepResult(), []
                 if not taken:  # it failed before any event: release them all
