@@ -96,13 +96,17 @@ class _DriverInsert:
         self.processors = processors
 
     def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        pairs = list(zip(self.names, self.processors, strict=True))
-        # Every value through its processor, None included, as SQLAlchemy does (JSON's
-        # None is JSON null, not SQL NULL).
-        return [
-            tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-            for row in rows
-        ]
+        names = self.names
+        # Every value through its column's processor, None included, as SQLAlchemy does
+        # (JSON's None is JSON null, not SQL NULL); most columns (text) have none.
+        processed = [(i, process) for i, process in enumerate(self.processors) if process]
+        parameters: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = [row[name] for name in names]
+            for i, process in processed:
+                values[i] = process(values[i])
+            parameters.append(tuple(values))  # the driver's parameter sets: tuples
+        return parameters
 
 
 @functools.cache
@@ -158,6 +162,8 @@ class CachingTx(Tx):
         self._records: dict[tuple[type[Record], str], Record | None] = {}
         # (CRM field, contact id) → the id of the member linked to it (None: none is).
         self._by_crm: dict[tuple[str, str], str | None] = {}
+        # Member id → its keys in _by_crm (a member written drops them without a scan).
+        self._crm_keys_of: dict[str, set[tuple[str, str]]] = {}
         # Answers of find(model, column=value): model → (column, value) → id → record, kept
         # true by every put_many (a written record joins or leaves each answer it matches).
         self._found: dict[type[Record], dict[str, dict[Any, dict[str, Record]]]] = {}
@@ -215,6 +221,7 @@ class CachingTx(Tx):
         """Drop everything remembered (a savepoint rolled back: its writes are undone)."""
         self._records.clear()
         self._by_crm.clear()
+        self._crm_keys_of.clear()
         self._found.clear()
         self._tallies.clear()
         self._last_audit.clear()
@@ -465,7 +472,7 @@ class CachingTx(Tx):
         found = self.members_by_crm_contacts(field_name, wanted)
         for contact_id in wanted:
             member = found.get(contact_id)
-            self._by_crm[(field_name, contact_id)] = None if member is None else member.id
+            self._link_crm((field_name, contact_id), None if member is None else member.id)
             if member is not None:
                 self._records[(Member, member.id)] = member
 
@@ -503,7 +510,7 @@ class CachingTx(Tx):
             member_id = self._by_crm[key]
             return None if member_id is None else self.maybe(Member, member_id)
         found = super().member_by_crm_contact(field_name, contact_id)
-        self._by_crm[key] = None if found is None else found.id
+        self._link_crm(key, None if found is None else found.id)
         if found is not None:
             self._records[(Member, found.id)] = found
         return found
@@ -627,10 +634,14 @@ class CachingTx(Tx):
         store's to answer.
         """
         linked = {(name, value) for name, value in member.crm if value}
-        stale = [
-            key
-            for key, member_id in self._by_crm.items()
-            if member_id == member.id or key in linked
-        ]
+        stale = self._crm_keys_of.pop(member.id, set())
+        stale.update(key for key in linked if key in self._by_crm)
         for key in stale:
-            del self._by_crm[key]
+            member_id = self._by_crm.pop(key, None)
+            if member_id is not None and member_id != member.id:
+                self._crm_keys_of.get(member_id, set()).discard(key)
+
+    def _link_crm(self, key: tuple[str, str], member_id: str | None) -> None:
+        self._by_crm[key] = member_id
+        if member_id is not None:
+            self._crm_keys_of.setdefault(member_id, set()).add(key)
