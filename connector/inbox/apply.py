@@ -435,7 +435,8 @@ def _close_deal(ctx: _Context, intent: DealClosed, applied: Applied) -> None:
 def _upsert_outcome(tx: Tx, deal: DealKey, values: dict[str, Any]) -> None:
     dialect = tx.connection.dialect.name
     if dialect in ("sqlite", "postgresql"):
-        tx.connection.execute(_outcome_upsert(dialect), {**deal.values(), **values})
+        # Held back in a batch (sent with the other deals' before anything reads the table).
+        tx.defer(_outcome_upsert(dialect), {**deal.values(), **values})
     else:
         table = deal_outcomes
         if _outcome_row(tx, deal) is None:

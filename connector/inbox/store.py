@@ -299,6 +299,13 @@ class InboxStore:
     def _write_lock(self) -> AbstractContextManager[None]:
         return self._sqlite_lock.held() if self._sqlite_lock is not None else nullcontext()
 
+    def write_lock_wanted(self) -> bool | None:
+        """Whether another writer queues for SQLite's write lock now (None: no such queue,
+        PostgreSQL or an in-memory database; connector.inbox.write_lock)."""
+        if self._sqlite_lock is None or self._sqlite_lock.path is None:
+            return None
+        return self._sqlite_lock.wanted()
+
     def yield_write_lock(self) -> None:
         """Between a background writer's transactions: let waiting intake go first."""
         if self._sqlite_lock is not None:

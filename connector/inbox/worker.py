@@ -47,7 +47,7 @@ from connector.inbox.store import ClaimedEvent, InboxStore
 from connector.model import utcnow
 from connector.rules import RulesConfig
 from connector.store import Store, Tx
-from connector.store.cached import CachingTx
+from connector.store.cached import CachingTx, HeldWritesFailed
 from connector.store.member_locks import hold_members, plan, stop_waiting
 from connector.writeback import TransactionalWriteBack, WriteBack
 
@@ -62,6 +62,10 @@ log = logging.getLogger("refnet.inbox")
 _DRAIN_MAX_FAILURES = 5
 
 _FINAL_ERRORS = (IllegalTransition, NotFoundError, InputError, ValidationError)
+
+# A batch's transaction goes on past max_hold, up to this many times it, while no other
+# writer queues for SQLite's write lock (InboxWorker._may_go_on).
+_QUIET_HOLD_FACTOR = 10.0
 
 # Events whose lookups a batch loads together, at first and at most (InboxWorker._preload).
 _PRELOAD_FIRST = 16
@@ -155,6 +159,8 @@ class InboxWorker:
         # in a new one: on SQLite the transaction holds the file's only write lock, and
         # intake (a web process storing events) waits for it.
         self.max_hold = max_hold
+        # How many times max_hold it goes on while no other writer queues (_may_go_on).
+        self.quiet_hold_factor = _QUIET_HOLD_FACTOR
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -271,26 +277,26 @@ class InboxWorker:
         # Members found busy (PostgreSQL): each next transaction of the batch takes them
         # first, so it never needs them backwards again (connector.store.member_locks).
         busy: set[str] = set()
+        # Records are held back and sent together at the transaction's end; if that fails
+        # (never expected: each held record's parents are checked as it is written), the
+        # transaction's events are applied once more writing each record at once, so one
+        # bad event is rejected alone rather than the batch retried.
+        hold_records = True
         while groups:
             taken: list[ClaimedEvent] = []
+            taken_groups: list[list[_Interpreted]] = []
             outcome = StepResult()
             after_commit: list[Callable[[], None]] = []
             try:
                 with self.inbox.batch() as batch_tx:
                     opened = time.monotonic()
-                    tx = CachingTx(batch_tx.connection)
-                    self.inbox.lock_objects(
-                        tx, (claimed for group in groups for claimed, _intents in group)
-                    )
-                    plan(tx)
-                    hold_members(tx, busy)
-                    groups = self._leases_held(tx, groups)
+                    tx, groups = self._begin(batch_tx, groups, busy, hold_records=hold_records)
                     finished: list[ClaimedEvent] = []  # their leases closed at the end
                     ahead = 0  # groups whose lookups are loaded and not yet processed
                     # Events to load at once, doubled as the transaction goes on; at first
                     # as many as the last transaction got through (one load, not three).
                     load = self._first_load
-                    while groups and (not taken or time.monotonic() - opened < self.max_hold):
+                    while groups and (not taken or self._may_go_on(opened)):
                         if ahead == 0:
                             try:
                                 ahead = self._preload(tx, groups, load)
@@ -300,6 +306,7 @@ class InboxWorker:
                             load = min(2 * load, _PRELOAD_MOST)
                         group = groups.pop(0)
                         ahead -= 1
+                        taken_groups.append(group)
                         taken.extend(claimed for claimed, _intents in group)
                         try:
                             self._process_group(tx, group, now, outcome, after_commit, finished)
@@ -307,12 +314,15 @@ class InboxWorker:
                             busy.update(exc.member_ids)
                             groups.insert(0, exc.rest)
                             break
-                    if groups:  # its time ran out: what fits in one transaction
-                        self._first_load = min(max(len(taken), _PRELOAD_FIRST), _PRELOAD_MOST)
-                    tx.flush()  # the held-back writes, in this transaction
-                    # One statement for every event finished here, not one per event.
-                    self.inbox.finish_all(tx, finished, now=now)
+                    self._end(tx, finished, now, ran_out=bool(groups), took=len(taken))
             except Exception as exc:  # nothing of this transaction was committed
+                if isinstance(exc, HeldWritesFailed) and hold_records:  # once more, at once
+                    log.warning(
+                        "inbox batch: held writes failed", extra={"code": "HeldWritesFailed"}
+                    )
+                    groups = taken_groups + groups
+                    hold_records = False
+                    continue
                 log.exception("inbox batch failed", extra={"code": type(exc).__name__})
                 outcome, after_commit = StepResult(), []
                 if not taken:  # it failed before any event: release them all
@@ -326,6 +336,57 @@ class InboxWorker:
                 action()
             # Intake waiting for the write lock goes before this batch's next transaction.
             self.inbox.yield_write_lock()
+
+    def _begin(
+        self,
+        batch_tx: Tx,
+        groups: list[list[_Interpreted]],
+        busy: set[str],
+        *,
+        hold_records: bool,
+    ) -> tuple[CachingTx, list[list[_Interpreted]]]:
+        """A batch transaction's start: its events' CRM objects held, on PostgreSQL the
+        members found busy before held first, and the groups whose leases are still held."""
+        tx = CachingTx(batch_tx.connection, hold_records=hold_records)
+        self.inbox.lock_objects(tx, (claimed for group in groups for claimed, _intents in group))
+        plan(tx)
+        hold_members(tx, busy)
+        return tx, self._leases_held(tx, groups)
+
+    def _end(
+        self,
+        tx: CachingTx,
+        finished: list[ClaimedEvent],
+        now: datetime,
+        *,
+        ran_out: bool,
+        took: int,
+    ) -> None:
+        """A batch transaction's end: the held-back writes sent, the finished events' leases
+        closed in one statement, and how much the next transaction loads at first."""
+        if ran_out:  # its time ran out: what fits in one transaction
+            self._first_load = min(max(took, _PRELOAD_FIRST), _PRELOAD_MOST)
+        else:  # it got through its batch (intake quiet): the next one loads once
+            self._first_load = _PRELOAD_MOST
+        tx.flush()
+        self.inbox.finish_all(tx, finished, now=now)
+
+    def _may_go_on(self, opened: float) -> bool:
+        """Whether the batch's transaction takes another group of events.
+
+        Up to ``max_hold``; past it only while no other writer (intake) queues for SQLite's
+        write lock, up to ten times as long: each transaction costs a commit (a file sync),
+        a pause for intake and loading its lookups again, and with intake quiet nobody
+        gains from them. Intake arriving meanwhile waits no longer than before: the next
+        group sees it queued and commits. PostgreSQL (no such queue) keeps ``max_hold``.
+        """
+        held = time.monotonic() - opened
+        if held < self.max_hold:
+            return True
+        return (
+            held < self.max_hold * self.quiet_hold_factor
+            and self.inbox.write_lock_wanted() is False
+        )
 
     def _leases_held(
         self, tx: CachingTx, groups: list[list[_Interpreted]]
@@ -467,7 +528,9 @@ class InboxWorker:
                 self.inbox.set_outcome(tx, claimed, status=status, outcome="; ".join(applied.notes))
                 if transactional and applied.changed:
                     self._write_back_in(tx, applied, event.event_type, event.ref)
-        except MemberBusy:  # not this event's failure: it goes on in a new transaction
+        # Not this event's failure: MemberBusy goes on in a new transaction, HeldWritesFailed
+        # is the transaction's (see _process_batch).
+        except (MemberBusy, HeldWritesFailed):
             raise
         except _FINAL_ERRORS as exc:
             outcome = f"rejected: {type(exc).__name__}"

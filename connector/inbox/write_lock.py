@@ -16,6 +16,11 @@ process's threads share). SQLite's own locking stays in force underneath: a writ
 does not take this lock (a CLI command, another tool) is still kept apart by SQLite and
 only waits the old way. In-memory databases and PostgreSQL (row locks, many writers) need
 none of this.
+
+A writer that has to queue says so while it waits: it holds a shared ``flock`` on
+``<file>.writelock.want``, so the holder can ask :meth:`SqliteWriteLock.wanted` (an
+exclusive try on a descriptor of its own) and keep a transaction open longer only while
+nobody waits (the inbox worker: one transaction per claimed batch when intake is quiet).
 """
 
 from __future__ import annotations
@@ -46,6 +51,12 @@ class SqliteWriteLock:
         self.path = f"{database}.writelock" if database and fcntl is not None else None
         self._file: IO[bytes] | None = None
         self._pid: int | None = None
+        # The "someone waits" file: held shared while this process's threads queue (how
+        # many do: _waiting), tried exclusively on its own descriptor by wanted().
+        self._want_guard = threading.Lock()
+        self._waiting = 0
+        self._want_files: tuple[IO[bytes], IO[bytes]] | None = None
+        self._want_pid: int | None = None
         # Per thread: whether its last hold had to queue, and how long it held the lock.
         self._last = threading.local()
 
@@ -60,7 +71,10 @@ class SqliteWriteLock:
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        with self._thread_lock:
+        if not self._thread_lock.acquire(blocking=False):  # another thread writes: queue
+            with self._wanting():
+                self._thread_lock.acquire()
+        try:
             lock_file = self._open_lock_file()
             if lock_file is None:
                 yield
@@ -70,13 +84,65 @@ class SqliteWriteLock:
                 fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # another process writes now: queue for it
                 waited = True
-                fcntl.flock(lock_file, fcntl.LOCK_EX)
+                with self._wanting():
+                    fcntl.flock(lock_file, fcntl.LOCK_EX)
             taken = time.monotonic()
             try:
                 yield
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
                 self._last.hold = (waited, time.monotonic() - taken)
+        finally:
+            self._thread_lock.release()
+
+    @contextmanager
+    def _wanting(self) -> Iterator[None]:
+        """While this thread queues: the want file held shared (once for the process)."""
+        with self._want_guard:
+            files = self._open_want_files()
+            self._waiting += 1
+            if self._waiting == 1 and files is not None:
+                fcntl.flock(files[0], fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            with self._want_guard:
+                self._waiting -= 1
+                if self._waiting == 0 and files is not None:
+                    fcntl.flock(files[0], fcntl.LOCK_UN)
+
+    def wanted(self) -> bool:
+        """Whether another writer (a thread or process) queues for the lock now."""
+        with self._want_guard:
+            if self._waiting:
+                return True
+            files = self._open_want_files()
+            if files is None:
+                return False
+            try:
+                fcntl.flock(files[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(files[1], fcntl.LOCK_UN)
+            return False
+
+    def _open_want_files(self) -> tuple[IO[bytes], IO[bytes]] | None:
+        """Two descriptors of the want file (flock conflicts between descriptors, even in
+        one process): one held shared while waiting, one to try. Per process, as the lock
+        file; None where there is no lock file."""
+        if self.path is None:
+            return None
+        if self._want_files is None or self._want_pid != os.getpid():
+            if self._want_pid is not None and self._want_pid != os.getpid():
+                # A forked child inherits the count of its parent's waiting threads, not them.
+                self._waiting = 0
+            try:
+                want = f"{self.path}.want"
+                self._want_files = (open(want, "ab"), open(want, "ab"))  # noqa: SIM115
+            except OSError:
+                return None
+            self._want_pid = os.getpid()
+        return self._want_files
 
     def _open_lock_file(self) -> IO[bytes] | None:
         if self.path is None:

@@ -13,28 +13,47 @@ runs in :meth:`CachingTx.savepoint`; when one rolls back, everything remembered 
 forgotten, since the records written in it are gone. Records are frozen models, so handing
 out the same instance twice is safe.
 
-Writes nothing reads back before the commit (audit entries, outbox rows, the inbox's
-outcome text) are held back by :meth:`defer` and sent per statement with all their rows
-at :meth:`flush` (before the commit, or before a read of the audit log). A savepoint's held
-writes share its fate: dropped if it rolls back, kept for the flush if it is released.
+Writes are held back and sent per statement with all their rows at :meth:`flush`: audit
+entries, outbox rows and the inbox's outcome text (:meth:`defer`), and the records
+themselves (:meth:`put_many`, whose rows were one statement each, most of what a worker's
+event still cost). A held write is sent before anything else runs on the transaction's
+connection (a ``before_execute`` hook), so every statement, whoever runs it, sees the
+transaction's own writes; what a batch's events read by id is answered from memory, so
+most of an event's writes wait for the batch's end. A savepoint's held writes share its
+fate: dropped if it rolls back, kept for the flush if it is released. A held record whose
+parent (a foreign key) does not exist is refused as :meth:`put_many` refuses it, in the
+event that wrote it; if sending the held writes fails nonetheless, :class:`HeldWritesFailed`
+says so (the worker applies that transaction's events again without holding records).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Executable, case, func, select
+from sqlalchemy import Connection, Dialect, Executable, Insert, Table, case, event, func, select
+from sqlalchemy.exc import DBAPIError
 
+from connector.errors import InputError
+from connector.i18n import gettext as _
 from connector.model import Member, Record, Referral, ReferralStatus
 from connector.rules.ladder import CREDITED_STATUSES, ReferralTally, tally_referrals
 from connector.store import schema
-from connector.store.repository import AUDIT_INSERT, Tx
+from connector.store.repository import (
+    AUDIT_INSERT,
+    TABLES,
+    WRITE_ORDER,
+    Tx,
+    kind_of,
+    to_row,
+    upsert_statement,
+)
 
-__all__ = ["CachingTx"]
+__all__ = ["CachingTx", "HeldWritesFailed"]
 
 R = TypeVar("R", bound=Record)
 
@@ -53,17 +72,98 @@ _TALLY_COLUMNS = (
     func.max(_REFERRALS.c.created_at),
 )
 _UNKNOWN = object()  # put_many: the record's earlier version was never seen
+_MODEL_OF_TABLE: dict[str, type[Record]] = {table.name: model for model, table in TABLES.items()}
+
+
+class HeldWritesFailed(RuntimeError):
+    """Sending a transaction's held-back writes failed: the transaction as a whole is lost
+    (never one event's fault, so no event is rejected for it)."""
+
+
+class _DriverInsert:
+    """A held INSERT (or upsert) compiled once and run straight on the driver.
+
+    Through SQLAlchemy's execution each row of an ``executemany`` had its parameters built
+    and processed one by one (about half of sending a batch's held writes). The SQL and
+    every column's own bind processor (aware datetimes to UTC, JSON, money in cents) come
+    from SQLAlchemy, so the stored values are the same as through ``execute``, as in the
+    inbox's intake (connector.inbox.store._SqliteInsert).
+    """
+
+    def __init__(self, sql: str, names: tuple[str, ...], processors: list[Any]) -> None:
+        self.sql = sql
+        self.names = names
+        self.processors = processors
+
+    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        names = self.names
+        # Every value through its column's processor, None included, as SQLAlchemy does
+        # (JSON's None is JSON null, not SQL NULL); most columns (text) have none.
+        processed = [(i, process) for i, process in enumerate(self.processors) if process]
+        parameters: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = [row[name] for name in names]
+            for i, process in processed:
+                values[i] = process(values[i])
+            parameters.append(tuple(values))  # the driver's parameter sets: tuples
+        return parameters
+
+
+@functools.cache
+def _driver_insert(
+    statement: Insert, dialect: Dialect, keys: tuple[str, ...]
+) -> _DriverInsert | None:
+    """None where the driver's parameters are named (PostgreSQL's psycopg: SQLAlchemy's
+    own path, which sends many rows per statement there) or a parameter is no column."""
+    table = statement.table
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup or ())
+    if not isinstance(table, Table) or not compiled.positional or not names:
+        return None
+    if any(name not in table.c or name not in keys for name in names):
+        return None
+    # The dialect's own type (SQLite's DATETIME text, not the generic DateTime, which
+    # would leave the value to the driver's default adapter).
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    return _DriverInsert(str(compiled), names, processors)
+
+
+@functools.cache
+def _record_rank(dialect: str) -> dict[Executable, int]:
+    """Record upserts before every other held write, parents before children (negative:
+    the others keep rank 0 and their order)."""
+    return {
+        upsert_statement(dialect, TABLES[model]): rank - len(WRITE_ORDER)
+        for rank, model in enumerate(WRITE_ORDER)
+    }
+
+
+@functools.cache
+def _parents(table: Table) -> tuple[tuple[str, type[Record]], ...]:
+    """The columns of ``table`` naming another record (foreign keys), with its model."""
+    return tuple(
+        (key.parent.name, _MODEL_OF_TABLE[key.column.table.name])
+        for key in sorted(table.foreign_keys, key=lambda key: key.parent.name)
+        if key.column.table.name in _MODEL_OF_TABLE
+    )
 
 
 class CachingTx(Tx):
     """A :class:`Tx` answering reads by id (and by CRM contact id) from what it has seen."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, hold_records: bool = True) -> None:
         super().__init__(connection)
+        # False: records are written at once (a batch applied again after its held writes
+        # failed, HeldWritesFailed), the other held writes still wait for the flush.
+        self.hold_records = hold_records
         # (model, id) → the record as this transaction last saw it; None: known not to exist.
         self._records: dict[tuple[type[Record], str], Record | None] = {}
         # (CRM field, contact id) → the id of the member linked to it (None: none is).
         self._by_crm: dict[tuple[str, str], str | None] = {}
+        # Member id → its keys in _by_crm (a member written drops them without a scan).
+        self._crm_keys_of: dict[str, set[tuple[str, str]]] = {}
         # Answers of find(model, column=value): model → (column, value) → id → record, kept
         # true by every put_many (a written record joins or leaves each answer it matches).
         self._found: dict[type[Record], dict[str, dict[Any, dict[str, Record]]]] = {}
@@ -83,11 +183,45 @@ class CachingTx(Tx):
         # The held audit entries by record id (last_audit_at asks for one record's).
         self._held_audit: dict[str, list[dict[str, Any]]] = {}
         self._in_savepoint = False
+        self._savepoint: Any = None  # the driver's cursor of the open event's SAVEPOINT
+        self._flushing = False
+        # Anything run on this connection (a read by another module, a lookup, the commit's
+        # last statements) first opens the event's savepoint and sends what is held, so it
+        # sees this transaction's writes and is undone with the event.
+        event.listen(connection, "before_execute", self._before_execute)
+        # Statements run straight on the driver (exec_driver_sql) pass no before_execute:
+        # this transaction's own (ids_by_pair, existing_ids) flush first; any other one
+        # with writes held or no savepoint open is a mistake, refused loudly here.
+        event.listen(connection, "before_cursor_execute", self._before_cursor_execute)
+
+    def _before_execute(self, *_args: Any) -> None:
+        if self._flushing:
+            return
+        self._open_savepoint()
+        if self._held or self._held_in_savepoint:
+            self.flush()
+
+    def _before_cursor_execute(self, *_args: Any) -> None:
+        if self._flushing:
+            return
+        if self._held or self._held_in_savepoint or (self._in_savepoint and not self._savepoint):
+            raise RuntimeError("a statement on the driver would miss a batch's held writes")
+
+    def existing_ids(self, model: type[Record], ids: Iterable[str]) -> set[str]:
+        self._before_execute()
+        return super().existing_ids(model, ids)
+
+    def ids_by_pair(
+        self, model: type[Record], left: str, right: str, pairs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str]:
+        self._before_execute()
+        return super().ids_by_pair(model, left, right, pairs)
 
     def forget(self) -> None:
         """Drop everything remembered (a savepoint rolled back: its writes are undone)."""
         self._records.clear()
         self._by_crm.clear()
+        self._crm_keys_of.clear()
         self._found.clear()
         self._tallies.clear()
         self._last_audit.clear()
@@ -112,21 +246,12 @@ class CachingTx(Tx):
         if self._in_savepoint:
             raise RuntimeError("CachingTx savepoints do not nest")
         self._in_savepoint = True
-        # Plain SQL on the driver's cursor (the same on SQLite and PostgreSQL), not
-        # Connection.begin_nested(): SQLAlchemy compiles its savepoint statements anew each
-        # time, which was a tenth of the worker's CPU. Nothing else in the transaction uses
-        # savepoints, so SQLAlchemy need not know of them.
-        cursor = self.connection.connection.cursor()
-
-        def run(statement: str) -> None:
-            cursor.execute(statement)
-
-        run(f"SAVEPOINT {_SAVEPOINT}")
         try:
             yield
         except BaseException:
-            run(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-            run(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            if self._savepoint is not None:
+                self._run_on_driver(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+                self._run_on_driver(f"RELEASE SAVEPOINT {_SAVEPOINT}")
             self.forget()
             self._held = self._sent_in_savepoint + self._held
             self._held_audit = {}
@@ -135,13 +260,32 @@ class CachingTx(Tx):
                     self._held_audit.setdefault(params["record_id"], []).append(params)
             raise
         else:
-            run(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+            if self._savepoint is not None:
+                self._run_on_driver(f"RELEASE SAVEPOINT {_SAVEPOINT}")
             self._held.extend(self._held_in_savepoint)
         finally:
-            cursor.close()
+            if self._savepoint is not None:
+                self._savepoint.close()
+                self._savepoint = None
             self._held_in_savepoint = []
             self._sent_in_savepoint = []
             self._in_savepoint = False
+
+    def _open_savepoint(self) -> None:
+        """The event's SAVEPOINT, opened before the first statement that runs in it: an
+        event whose writes are all held runs none, and needs none (its held writes are
+        dropped with it)."""
+        if self._in_savepoint and self._savepoint is None:
+            # Plain SQL on the driver's cursor (the same on SQLite and PostgreSQL), not
+            # Connection.begin_nested(): SQLAlchemy compiles its savepoint statements anew
+            # each time, which was a tenth of the worker's CPU. Nothing else in the
+            # transaction uses savepoints, so SQLAlchemy need not know of them.
+            self._savepoint = self.connection.connection.cursor()
+            self._run_on_driver(f"SAVEPOINT {_SAVEPOINT}")
+
+    def _run_on_driver(self, statement: str) -> None:
+        assert self._savepoint is not None
+        self._savepoint.execute(statement)
 
     def defer(self, statement: Executable, params: dict[str, Any]) -> None:
         (self._held_in_savepoint if self._in_savepoint else self._held).append((statement, params))
@@ -149,21 +293,64 @@ class CachingTx(Tx):
             self._held_audit.setdefault(params["record_id"], []).append(params)
 
     def flush(self) -> None:
-        """Send the held writes: one execution per statement with all its rows, in order."""
+        """Send the held writes: one execution per statement with all its rows, records
+        first (parents before children, as :meth:`Tx.put_many` writes them), the rest in
+        the order they were first held."""
         writes = self._held + self._held_in_savepoint
         if not writes:
             return
         by_statement: dict[Executable, list[dict[str, Any]]] = {}
         for statement, params in writes:
             by_statement.setdefault(statement, []).append(params)
-        for statement, rows in by_statement.items():
-            self.connection.execute(statement, rows)
+        rank = _record_rank(self.connection.dialect.name)
+        ordered = sorted(by_statement.items(), key=lambda item: rank.get(item[0], 0))
+        self._open_savepoint()  # what is sent here is undone if the event rolls back
+        self._flushing = True
+        try:
+            for statement, rows in ordered:
+                self._send(statement, rows)
+        except DBAPIError as exc:
+            raise HeldWritesFailed(
+                f"held writes not stored ({type(exc.orig).__name__}: {exc.orig})"
+            ) from exc
+        finally:
+            self._flushing = False
         if self._in_savepoint:
             self._sent_in_savepoint.extend(self._held)
         self._held = []
         self._held_in_savepoint = []
+        self._fold_held_audit()
         self._held_audit = {}
-        self._last_audit.clear()  # what it counted as held is stored now
+
+    def _send(self, statement: Executable, rows: list[dict[str, Any]]) -> None:
+        """One execution with all the rows; an INSERT straight on the driver where its
+        parameters are positional (SQLite), see :class:`_DriverInsert`."""
+        keys = tuple(rows[0])
+        driver = (
+            _driver_insert(statement, self.connection.dialect, keys)
+            if isinstance(statement, Insert)
+            else None
+        )
+        if driver is None or any(tuple(row) != keys for row in rows):
+            self.connection.execute(statement, rows)
+        else:
+            self.connection.exec_driver_sql(driver.sql, driver.parameters(rows))
+
+    def _fold_held_audit(self) -> None:
+        """The audit entries just stored join the latest times remembered (stored ones)."""
+        if not self._held_audit:
+            return
+        for key, stored in list(self._last_audit.items()):
+            kinds, field, record_id = key
+            latest = stored
+            for row in self._held_audit.get(record_id, ()):
+                if (
+                    row["kind"] in kinds
+                    and row["field"] == field
+                    and (latest is None or row["at"] > latest)
+                ):
+                    latest = row["at"]
+            self._last_audit[key] = latest
 
     # --- loading a batch's records up front --------------------------------------------------
 
@@ -297,7 +484,7 @@ class CachingTx(Tx):
         found = self.members_by_crm_contacts(field_name, wanted)
         for contact_id in wanted:
             member = found.get(contact_id)
-            self._by_crm[(field_name, contact_id)] = None if member is None else member.id
+            self._link_crm((field_name, contact_id), None if member is None else member.id)
             if member is not None:
                 self._records[(Member, member.id)] = member
 
@@ -335,7 +522,7 @@ class CachingTx(Tx):
             member_id = self._by_crm[key]
             return None if member_id is None else self.maybe(Member, member_id)
         found = super().member_by_crm_contact(field_name, contact_id)
-        self._by_crm[key] = None if found is None else found.id
+        self._link_crm(key, None if found is None else found.id)
         if found is not None:
             self._records[(Member, found.id)] = found
         return found
@@ -361,13 +548,29 @@ class CachingTx(Tx):
     # --- writes ------------------------------------------------------------------------------
 
     def put_many(self, records: Iterable[Record], *, new: bool = False) -> int:
+        """Held back until the next statement on this connection (see the module's text);
+        ``new=True`` (a plain INSERT) is sent at once."""
         written = list(records)
-        count = super().put_many(written, new=new)
+        hold = self.hold_records and not new
+        if not hold:
+            count = super().put_many(written, new=new)
+        else:
+            upserts: list[tuple[Executable, dict[str, Any]]] = []
+            for record in written:
+                table = TABLES[type(record)]
+                statement = self._upsert_statement(table)
+                if statement is None:  # no upsert in this dialect: written at once
+                    super().put_many([record])
+                else:
+                    upserts.append((statement, to_row(record, table)))
+            count = len(written)
+        earlier_versions: list[object] = []
         for record in written:
             key = (type(record), record.id)
             # Every record in a remembered answer is also remembered by id, so the old
             # version says which answer it leaves.
             earlier = self._records.get(key, _UNKNOWN)
+            earlier_versions.append(earlier)
             old = None if earlier is _UNKNOWN else cast("Record | None", earlier)
             self._records[key] = record
             if isinstance(record, Referral) and self._tallies:
@@ -380,7 +583,30 @@ class CachingTx(Tx):
                     answers[value][record.id] = record
             if isinstance(record, Member):
                 self._member_written(record)
+        if hold:
+            # The store's foreign keys, checked now (with the records just written): a held
+            # record missing its parent would otherwise fail the whole batch at the flush.
+            for record, earlier in zip(written, earlier_versions, strict=True):
+                self._check_parents(record, earlier)
+            for statement, row in upserts:
+                self.defer(statement, row)
         return count
+
+    def _check_parents(self, record: Record, earlier: object) -> None:
+        """Refuse a record naming a parent that does not exist; a parent its stored version
+        named already exists (the foreign key keeps it from being deleted)."""
+        for column, model in _parents(TABLES[type(record)]):
+            parent_id = getattr(record, column)
+            if parent_id is None:
+                continue
+            if isinstance(earlier, Record) and getattr(earlier, column) == parent_id:
+                continue
+            if self.maybe(model, parent_id) is None:
+                raise InputError(
+                    _("{kind} {id}: {field} names no stored record ({parent})").format(
+                        kind=kind_of(type(record)), id=record.id, field=column, parent=parent_id
+                    )
+                )
 
     def _referral_written(self, earlier: object, referral: Referral) -> None:
         """Keep the referral counts true: the earlier version leaves its referrer's count,
@@ -420,10 +646,14 @@ class CachingTx(Tx):
         store's to answer.
         """
         linked = {(name, value) for name, value in member.crm if value}
-        stale = [
-            key
-            for key, member_id in self._by_crm.items()
-            if member_id == member.id or key in linked
-        ]
+        stale = self._crm_keys_of.pop(member.id, set())
+        stale.update(key for key in linked if key in self._by_crm)
         for key in stale:
-            del self._by_crm[key]
+            member_id = self._by_crm.pop(key, None)
+            if member_id is not None and member_id != member.id:
+                self._crm_keys_of.get(member_id, set()).discard(key)
+
+    def _link_crm(self, key: tuple[str, str], member_id: str | None) -> None:
+        self._by_crm[key] = member_id
+        if member_id is not None:
+            self._crm_keys_of.setdefault(member_id, set()).add(key)

@@ -154,6 +154,12 @@ def _upsert_statement(dialect: str, table: Table) -> Any:
     return statement.on_conflict_do_update(index_elements=["id"], set_=updates)
 
 
+# For a unit of work that holds rows back (connector.store.cached.CachingTx).
+TABLES = _TABLES
+to_row = _to_row
+upsert_statement = _upsert_statement
+
+
 @functools.cache
 def _by_columns(table: Table, names: tuple[str, ...]) -> Select[Any]:
     """``SELECT * … WHERE name = :name …`` built once per table and set of columns.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,3 +109,36 @@ def test_a_lock_file_that_cannot_be_created_leaves_the_locking_to_sqlite(tmp_pat
     with lock.held():  # no error here: the write inside reports the store's state
         pass
     assert not Path(f"{missing}.writelock").exists()
+
+
+def _until(condition: Callable[[], bool]) -> bool:
+    """Wait (bounded) until another thread got somewhere; no time is asserted."""
+    for _ in range(500):
+        if condition():
+            return True
+        threading.Event().wait(0.01)
+    return False
+
+
+def test_the_holder_sees_whether_another_process_or_thread_queues(tmp_path: Path) -> None:
+    database = str(tmp_path / "want.db")
+    worker_side = SqliteWriteLock(database)
+    other_process = SqliteWriteLock(database)  # descriptors of its own, as another process
+    assert worker_side.wanted() is False
+    for queued_lock in (other_process, worker_side):  # another process, then a thread
+        with worker_side.held():
+            assert worker_side.wanted() is False  # holding it is not waiting for it
+            done = threading.Event()
+
+            def write(lock: SqliteWriteLock = queued_lock, done: threading.Event = done) -> None:
+                with lock.held():
+                    done.set()
+
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert _until(worker_side.wanted)
+            assert not done.is_set()  # still queued behind this hold
+        writer.join(30)
+        assert done.is_set()
+        assert worker_side.wanted() is False
+        assert other_process.wanted() is False
