@@ -49,6 +49,7 @@ from connector.inbox.payloads import IncomingEvent, PayloadError, decode_payload
 from connector.inbox.schema import webhook_inbox
 from connector.inbox.write_lock import write_lock_for
 from connector.store import Store, Tx
+from connector.store.cached import driver_insert
 
 __all__ = [
     "PENDING",
@@ -194,19 +195,20 @@ class _SqliteInsert:
         statement = sqlite.insert(_T).on_conflict_do_nothing(
             index_elements=["provider", "event_id"]
         )
-        compiled = statement.compile(dialect=dialect, column_keys=list(_ROW_COLUMNS))
-        self.sql = str(compiled)
-        self.keys: tuple[str, ...] = tuple(compiled.positiontup or ())
+        # Compiled as the worker's held INSERTs are: the dialect's own column types (SQLite's
+        # DATETIME text, which every other statement binds and compares with).
+        compiled = driver_insert(statement, dialect, _ROW_COLUMNS)
+        assert compiled is not None  # SQLite's parameters are positional, all columns
+        self.sql = compiled.sql
+        self.keys = compiled.names
         self._values = operator.itemgetter(*self.keys)
         # Only these columns need converting; the others go to the driver as they are.
         self._converted: list[tuple[int, Callable[[Any], Any]]] = [
             (column, _json_text if key == "payload" else processor)
-            for column, key in enumerate(self.keys)
-            # dialect_impl: the processor execution itself uses. The column type's own
-            # bind_processor skips the dialect's DATETIME, whose text (always with
-            # microseconds) is what every other statement binds and compares with.
-            if (processor := _T.c[key].type.dialect_impl(dialect).bind_processor(dialect))
-            is not None
+            for column, (key, processor) in enumerate(
+                zip(self.keys, compiled.processors, strict=True)
+            )
+            if processor is not None
         ]
 
     def run(self, tx: Tx, rows: Sequence[dict[str, Any]]) -> int:

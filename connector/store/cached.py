@@ -53,7 +53,7 @@ from connector.store.repository import (
     upsert_statement,
 )
 
-__all__ = ["CachingTx", "HeldWritesFailed"]
+__all__ = ["CachingTx", "DriverInsert", "HeldWritesFailed", "driver_insert"]
 
 R = TypeVar("R", bound=Record)
 
@@ -80,7 +80,7 @@ class HeldWritesFailed(RuntimeError):
     (never one event's fault, so no event is rejected for it)."""
 
 
-class _DriverInsert:
+class DriverInsert:
     """A held INSERT (or upsert) compiled once and run straight on the driver.
 
     Through SQLAlchemy's execution each row of an ``executemany`` had its parameters built
@@ -110,9 +110,9 @@ class _DriverInsert:
 
 
 @functools.cache
-def _driver_insert(
+def driver_insert(
     statement: Insert, dialect: Dialect, keys: tuple[str, ...]
-) -> _DriverInsert | None:
+) -> DriverInsert | None:
     """None where the driver's parameters are named (PostgreSQL's psycopg: SQLAlchemy's
     own path, which sends many rows per statement there) or a parameter is no column."""
     table = statement.table
@@ -127,7 +127,7 @@ def _driver_insert(
     processors = [
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     ]
-    return _DriverInsert(str(compiled), names, processors)
+    return DriverInsert(str(compiled), names, processors)
 
 
 @functools.cache
@@ -324,10 +324,10 @@ class CachingTx(Tx):
 
     def _send(self, statement: Executable, rows: list[dict[str, Any]]) -> None:
         """One execution with all the rows; an INSERT straight on the driver where its
-        parameters are positional (SQLite), see :class:`_DriverInsert`."""
+        parameters are positional (SQLite), see :class:`DriverInsert`."""
         keys = tuple(rows[0])
         driver = (
-            _driver_insert(statement, self.connection.dialect, keys)
+            driver_insert(statement, self.connection.dialect, keys)
             if isinstance(statement, Insert)
             else None
         )
