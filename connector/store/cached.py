@@ -29,7 +29,7 @@ says so (the worker applies that transaction's events again without holding reco
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -95,16 +95,34 @@ class DriverInsert:
         self.names = names
         self.processors = processors
 
-    def parameters(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    def with_processor(self, name: str, process: Callable[[Any], Any]) -> DriverInsert:
+        """This statement with ``name``'s values converted by ``process`` instead."""
+        processors = [
+            process if column == name else own
+            for column, own in zip(self.names, self.processors, strict=True)
+        ]
+        return DriverInsert(self.sql, self.names, processors)
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         names = self.names
         # Every value through its column's processor, None included, as SQLAlchemy does
         # (JSON's None is JSON null, not SQL NULL); most columns (text) have none.
         processed = [(i, process) for i, process in enumerate(self.processors) if process]
+        # A datetime's bound form is a pure function of the instant, and rows share few
+        # (an inbox request's receipt time, twice in each row): each converted once.
+        converted: dict[tuple[int, datetime], Any] = {}
         parameters: list[tuple[Any, ...]] = []
         for row in rows:
             values = [row[name] for name in names]
             for i, process in processed:
-                values[i] = process(values[i])
+                value = values[i]
+                if type(value) is not datetime:
+                    values[i] = process(value)
+                    continue
+                found = converted.get((i, value), converted)
+                if found is converted:
+                    found = converted[(i, value)] = process(value)
+                values[i] = found
             parameters.append(tuple(values))  # the driver's parameter sets: tuples
         return parameters
 
