@@ -199,6 +199,28 @@ def test_a_failed_event_is_listed_shown_as_stored_and_can_be_retried(
     assert worker.step().failed == 1  # the payload has not changed: it fails again, named
 
 
+def test_a_large_request_counts_each_new_event_once_wherever_its_duplicates_lie(
+    client: FlaskClient, store: Store
+) -> None:
+    """150 events, every seventh stored before and one sent twice: each count and each
+    stored row comes from the event itself, not from its position in the request."""
+    stored_before = [hubspot_event(n, "deal.creation", 5000 + n) for n in range(0, 150, 7)]
+    assert post_hubspot(client, stored_before, at=T0).get_json() == {
+        "accepted": len(stored_before),
+        "duplicates": 0,
+    }
+    batch = [hubspot_event(n, "deal.creation", 5000 + n) for n in range(150)]
+    batch.append(batch[70])  # once more in the same request
+    response = post_hubspot(client, batch, at=T0)
+    assert response.get_json() == {
+        "accepted": 150 - len(stored_before),
+        "duplicates": len(stored_before) + 1,
+    }
+    rows = _rows(store)
+    assert sorted(row["object_id"] for row in rows) == sorted(str(5000 + n) for n in range(150))
+    assert all(row["payload"]["event"]["objectId"] == int(row["object_id"]) for row in rows)
+
+
 def test_duplicates_are_counted_whatever_json_type_carries_the_key(
     client: FlaskClient, worker: InboxWorker, store: Store
 ) -> None:
