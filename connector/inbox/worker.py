@@ -374,25 +374,19 @@ class InboxWorker:
     def _may_go_on(self, opened: float) -> bool:
         """Whether the batch's transaction takes another group of events.
 
-        Never while another writer (intake) queues for SQLite's write lock: the
-        transaction commits after the group it is in, however short it has run. Intake
-        answers CRMs that wait seconds at most and then retry (HubSpot: 5 s); the worker
-        has no such deadline. Waiting for ``max_hold`` instead stalled every request
-        thread of a web process for up to that long, and intake ran a quarter slower
-        beside a busy worker (BENCHMARKS.md, serve).
-
-        Otherwise up to ``max_hold``, and past it while nobody queues up to ten times as
-        long: each transaction costs a commit (a file sync), a pause for intake and
-        loading its lookups again, and with intake quiet nobody gains from them.
-        PostgreSQL (no such queue) keeps ``max_hold``.
+        Up to ``max_hold``; past it only while no other writer (intake) queues for SQLite's
+        write lock, up to ten times as long: each transaction costs a commit (a file sync),
+        a pause for intake and loading its lookups again, and with intake quiet nobody
+        gains from them. Intake arriving meanwhile waits no longer than before: the next
+        group sees it queued and commits. PostgreSQL (no such queue) keeps ``max_hold``.
         """
-        wanted = self.inbox.write_lock_wanted()
-        if wanted:
-            return False
         held = time.monotonic() - opened
         if held < self.max_hold:
             return True
-        return held < self.max_hold * self.quiet_hold_factor and wanted is False
+        return (
+            held < self.max_hold * self.quiet_hold_factor
+            and self.inbox.write_lock_wanted() is False
+        )
 
     def _leases_held(
         self, tx: CachingTx, groups: list[list[_Interpreted]]
