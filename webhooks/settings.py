@@ -96,8 +96,11 @@ class WebhookSettings(BaseSettings):
     worker_batch_size: int = Field(default=100, ge=1, le=1000)
     worker_lease_seconds: int = Field(default=60, ge=5)
     worker_max_attempts: int = Field(default=10, ge=1)
+    # 0.025 s, not 0.05: every request thread of a web process waits while the worker
+    # holds the lock, and beside a busy worker intake stored 25-30 % more with half the
+    # hold, while the worker still applied most of what it did before (BENCHMARKS.md, serve).
     worker_max_hold_seconds: float = Field(
-        default=0.05,
+        default=0.025,
         gt=0,
         description="a claimed batch commits what it has after this long and goes on in a new "
         "transaction (SQLite's write lock is not held longer while web processes wait)",

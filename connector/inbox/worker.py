@@ -134,7 +134,7 @@ class InboxWorker:
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 10,
         poll_interval: float = 1.0,
-        max_hold: float = 0.05,
+        max_hold: float = 0.025,
         stage_outcomes: Mapping[str, DealStageOutcomes] | None = None,
     ) -> None:
         self.store = store

@@ -378,7 +378,7 @@ def test_worker_settings_reach_the_inbox_worker_of_the_served_app(serve: Any) ->
         worker = context_of(served.app).worker
         after = (worker.batch_size, worker.lease, worker.max_attempts)
         after += (worker.poll_interval, worker.max_hold)
-    assert before == (100, timedelta(seconds=60), 10, 1.0, 0.05)
+    assert before == (100, timedelta(seconds=60), 10, 1.0, 0.025)
     assert after == (7, timedelta(seconds=42), 3, 2.5, 0.5)
 
 
