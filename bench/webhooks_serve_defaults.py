@@ -17,7 +17,10 @@ the previous default, a worker thread inside each web process (``--inbox-workers
 Usage: ``.venv/bin/python bench/webhooks_serve_defaults.py [--seconds 8]``.
 Prints events/s, p50/p99 latency, the ratios to the bare endpoint, how many of the
 accepted events the worker applied during the load, and how long it took after the load
-to apply the rest (its catch-up).
+to apply the rest (its catch-up). Each row also gives what a request cost the web
+process(es) during the load: CPU time and context switches (voluntary: a thread blocked,
+for I/O, a lock or the interpreter lock; involuntary: preempted). One web process with one
+interpreter lock serves at most about one CPU-second of requests per second.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 from sqlalchemy import func, select
 
 HERE = Path(__file__).resolve().parent
@@ -90,6 +95,42 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=60)
 
 
+@dataclass(frozen=True)
+class Usage:
+    """CPU seconds and context switches of the web processes, summed over their threads."""
+
+    cpu: float = 0.0
+    voluntary: int = 0
+    involuntary: int = 0
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(
+            self.cpu - other.cpu,
+            self.voluntary - other.voluntary,
+            self.involuntary - other.involuntary,
+        )
+
+
+def web_processes(master: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """gunicorn's web worker processes (the inbox worker sidecars are children too)."""
+    children = psutil.Process(master.pid).children()
+    return [child for child in children if "--parent-pid" not in child.cmdline()]
+
+
+def usage(processes: list[psutil.Process]) -> Usage:
+    total = Usage()
+    for process in processes:
+        times = process.cpu_times()
+        # A process's own switch counts are its first thread's; every thread's are summed.
+        switches = [psutil.Process(thread.id).num_ctx_switches() for thread in process.threads()]
+        total = Usage(
+            total.cpu + times.user + times.system,
+            total.voluntary + sum(s.voluntary for s in switches),
+            total.involuntary + sum(s.involuntary for s in switches),
+        )
+    return total
+
+
 def run(
     command: list[str],
     env: dict[str, str],
@@ -107,7 +148,10 @@ def run(
         load = Load(
             port, args.batch, "contact", args.seconds, args.max_requests, referrers=args.referrers
         )
+        web = web_processes(process)
+        before = usage(web)
         load.elapsed = load.run()  # type: ignore[attr-defined]
+        load.web = usage(web) - before  # type: ignore[attr-defined]
         if store is not None:
             during, stored = applied(store)
             finished = time.monotonic()
@@ -147,12 +191,17 @@ def warm_up(port: int, args: argparse.Namespace) -> None:
 
 def figures(load: Load, batch: int) -> dict[str, float]:
     elapsed: float = load.elapsed  # type: ignore[attr-defined]
+    web: Usage = load.web  # type: ignore[attr-defined]
     ok = len(load.latencies)
+    requests = max(ok, 1)
     return {
         "events_per_s": ok * batch / elapsed,
         "p50_ms": percentile(load.latencies, 0.50) * 1000,
         "p99_ms": percentile(load.latencies, 0.99) * 1000,
         "non_2xx": sum(n for s, n in load.statuses.items() if not (isinstance(s, int) and s < 300)),
+        "web_cpu_ms": web.cpu * 1000 / requests,
+        "voluntary": web.voluntary / requests,
+        "involuntary": web.involuntary / requests,
     }
 
 
@@ -232,7 +281,8 @@ def main() -> None:
         print(
             f"  {name:<24} {f['events_per_s']:>6.0f} events/s  ratio {ratio:4.2f}"
             f"  p50 {f['p50_ms']:6.1f} ms  p99 {f['p99_ms']:7.1f} ms  non-2xx {f['non_2xx']:.0f}"
-            f"  {note}"
+            f"  web CPU {f['web_cpu_ms']:.2f} ms/request, switches {f['voluntary']:.1f}"
+            f" + {f['involuntary']:.1f}/request  {note}"
         )
 
 
