@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, make_url, select
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -205,8 +205,20 @@ def figures(load: Load, batch: int) -> dict[str, float]:
     }
 
 
-def fresh_store(workdir: Path, name: str, referrers: int = 1) -> tuple[str, Store]:
+def fresh_store(
+    workdir: Path, name: str, referrers: int = 1, server: str | None = None
+) -> tuple[str, Store]:
+    """A new store: a SQLite file in ``workdir``, or a new database on the PostgreSQL
+    ``server`` (its URL; the database ``refnet_bench_<name>`` is dropped and made anew)."""
     url = f"sqlite:///{workdir / f'{name}.db'}"
+    if server is not None:
+        database = f"refnet_bench_{name}"
+        maintenance = create_engine(server, isolation_level="AUTOCOMMIT")
+        with maintenance.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{database}"')
+        maintenance.dispose()
+        url = make_url(server).set(database=database).render_as_string(hide_password=False)
     store = Store.open(url)
     with store.transaction() as tx:
         tx.put_many(
@@ -239,8 +251,15 @@ def main() -> None:
     parser.add_argument(
         "--referrers", type=int, default=1000, help="members the contact events name in turn"
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server (SQLAlchemy URL) to run on instead of SQLite files; "
+        "each row gets a new database refnet_bench_<row> there",
+    )
     args = parser.parse_args()
-    workers, threads = web_defaults("sqlite:///bench.db")  # what `refnet serve` runs here
+    # What `refnet serve` runs on this backend; the bare endpoints get the same.
+    workers, threads = web_defaults(args.postgres or "sqlite:///bench.db")
     rows: list[tuple[str, dict[str, float], str]] = []
     with tempfile.TemporaryDirectory(prefix="refnet-bench-") as workdir:
         for name, processes, per_process in (
@@ -252,7 +271,7 @@ def main() -> None:
             ),
         ):
             port = free_port()
-            url, _store = fresh_store(Path(workdir), f"bare{len(rows)}")
+            url, bare_store = fresh_store(Path(workdir), f"bare{len(rows)}", server=args.postgres)
             gunicorn = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread"]
             gunicorn += ["--workers", str(processes), "--threads", str(per_process)]
             gunicorn += ["--log-level", "warning", "--bind", f"127.0.0.1:{port}"]
@@ -263,16 +282,21 @@ def main() -> None:
                 args,
             )
             rows.append((name, figures(bare, args.batch), ""))
+            bare_store.close()
         for name, extra in (("refnet serve (defaults)", []), ("  --inbox-workers 0", ["0"])):
             port = free_port()
-            url, store = fresh_store(Path(workdir), f"serve{len(rows)}", args.referrers)
+            url, store = fresh_store(
+                Path(workdir), f"serve{len(rows)}", args.referrers, server=args.postgres
+            )
             options = ["--inbox-workers", *extra] if extra else []
             command = [REFNET, "serve", "--port", str(port), *options]
             load, note = run(command, environment(url, port), port, args, store)
             rows.append((name, figures(load, args.batch), note))
             store.close()
+    backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"intake ({args.seconds:g}s per side, {args.batch} events/request, 8 client threads, "
+        f"intake on {backend} ({args.seconds:g}s per side, {args.batch} events/request, "
+        "8 client threads, "
         f"gunicorn gthread {workers} workers x {threads} threads; ratios to the first row)"
     )
     base = rows[0][1]["events_per_s"]

@@ -66,7 +66,7 @@ log = logging.getLogger("refnet.inbox")
 
 PENDING = "pending"
 _T = webhook_inbox
-_CHUNK = 200  # rows per INSERT: well under SQLite's bound-parameter limit
+_CHUNK = 200  # rows per round on backends without a driver path (neither SQLite nor PostgreSQL)
 
 # Built once: the worker runs these for every event, and building the expression (and its
 # cache key) per event cost more than running it; a built statement memoizes its key.
@@ -178,27 +178,30 @@ def _row(event: InboundEvent | IncomingEvent, now: datetime) -> dict[str, Any]:
     }
 
 
-class _SqliteInsert:
-    """The inbox INSERT for SQLite, compiled once and run straight on the driver.
+class _DriverIntake:
+    """The inbox INSERT for SQLite and PostgreSQL, compiled once and run on the driver.
 
     Going through SQLAlchemy's statement execution cost about 0.6 ms of CPU per request of
-    ten events (cache lookup, parameter sets, RETURNING rows) - more than the rest of the
-    request. The SQL and the columns' bind processors (aware datetimes to UTC text) come
-    from SQLAlchemy, so the stored values are the same as through ``execute`` (only the
-    payload's JSON is written by orjson, with other spacing); the driver's ``executemany``
-    steps one prepared statement per row, and its row count (rows changed: a duplicate
-    skipped by ``ON CONFLICT DO NOTHING`` changes none) is how many were new.
+    ten events on SQLite (cache lookup, parameter sets, RETURNING rows) - more than the
+    rest of the request; on PostgreSQL psycopg parsed SQLAlchemy's multi-row INSERT anew
+    for every request (:class:`DriverInsert`). The SQL and the columns' bind processors
+    (aware datetimes to UTC) come from SQLAlchemy, so the stored values are the same as
+    through ``execute`` (only the payload's JSON is written by orjson, with other spacing).
+    The driver's ``executemany`` runs the statement once per row, and its row count (rows
+    changed, summed: a duplicate skipped by ``ON CONFLICT DO NOTHING`` changes none) is how
+    many were new.
     """
 
     def __init__(self, dialect: Dialect) -> None:
-        statement = sqlite.insert(_T).on_conflict_do_nothing(
+        dialect_insert = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
+        statement = dialect_insert(_T).on_conflict_do_nothing(
             index_elements=["provider", "event_id"]
         )
         # Compiled as the worker's held INSERTs are: the dialect's own column types (SQLite's
         # DATETIME text, which every other statement binds and compares with), each
         # distinct datetime converted once per group; the payload written by orjson.
         compiled = driver_insert(statement, dialect, _ROW_COLUMNS)
-        assert compiled is not None  # SQLite's parameters are positional, all columns
+        assert compiled is not None  # every parameter is a column
         self.driver = compiled.with_processor("payload", _json_text)
 
     def run(self, tx: Tx, rows: Sequence[dict[str, Any]]) -> int:
@@ -223,8 +226,8 @@ def _json_text(payload: Any) -> str:
 
 
 @functools.cache
-def _sqlite_insert(dialect: Dialect) -> _SqliteInsert:
-    return _SqliteInsert(dialect)
+def _driver_intake(dialect: Dialect) -> _DriverIntake:
+    return _DriverIntake(dialect)
 
 
 def _lock_key(key: tuple[str, str, str]) -> int:
@@ -317,21 +320,11 @@ class InboxStore:
             return [self._insert_new(tx, rows) for rows in groups]
 
     def _insert_new(self, tx: Tx, rows: list[dict[str, Any]]) -> int:
-        if self.dialect == "sqlite":
-            return _sqlite_insert(self.store.engine.dialect).run(tx, rows)
+        if self.dialect in ("sqlite", "postgresql"):
+            return _driver_intake(self.store.engine.dialect).run(tx, rows)
         inserted = 0
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]
-            if self.dialect == "postgresql":
-                # executemany of one cached statement (SQLAlchemy batches it into multi-row
-                # INSERTs); RETURNING counts what was new on both backends.
-                statement = (
-                    postgresql.insert(_T)
-                    .on_conflict_do_nothing(index_elements=["provider", "event_id"])
-                    .returning(_T.c.id)
-                )
-                inserted += len(tx.connection.execute(statement, chunk).all())
-                continue
             # Other backends: skip what exists; the unique constraint still guards a race.
             for row in chunk:
                 exists = tx.connection.execute(

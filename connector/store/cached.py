@@ -87,13 +87,23 @@ class DriverInsert:
     and processed one by one (about half of sending a batch's held writes). The SQL and
     every column's own bind processor (aware datetimes to UTC, JSON, money in cents) come
     from SQLAlchemy, so the stored values are the same as through ``execute``, as in the
-    inbox's intake (connector.inbox.store._SqliteInsert).
+    inbox's intake (connector.inbox.store._DriverIntake).
+
+    On PostgreSQL (psycopg: named parameters) SQLAlchemy sent many rows as one multi-row
+    INSERT whose text changed with the row count and outgrew what psycopg caches its
+    parsing of: psycopg parsed it anew for every execution, ~40 % of intake's CPU in a
+    profile. Here one short statement is parsed once and psycopg's ``executemany`` sends
+    it for every row in one pipeline (one round trip); its row count is the sum over the
+    rows.
     """
 
-    def __init__(self, sql: str, names: tuple[str, ...], processors: list[Any]) -> None:
+    def __init__(
+        self, sql: str, names: tuple[str, ...], processors: list[Any], *, named: bool = False
+    ) -> None:
         self.sql = sql
         self.names = names
         self.processors = processors
+        self.named = named  # the driver takes a mapping per row, not a tuple
 
     def with_processor(self, name: str, process: Callable[[Any], Any]) -> DriverInsert:
         """This statement with ``name``'s values converted by ``process`` instead."""
@@ -101,9 +111,18 @@ class DriverInsert:
             process if column == name else own
             for column, own in zip(self.names, self.processors, strict=True)
         ]
-        return DriverInsert(self.sql, self.names, processors)
+        return DriverInsert(self.sql, self.names, processors, named=self.named)
 
-    def parameters(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    def parameters(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[Any, ...]] | list[dict[str, Any]]:
+        """The driver's parameter sets of ``rows``: tuples, or mappings where it takes names."""
+        positional = self._positional(rows)
+        if self.named:
+            return [dict(zip(self.names, values, strict=True)) for values in positional]
+        return positional
+
+    def _positional(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         names = self.names
         # Every value through its column's processor, None included, as SQLAlchemy does
         # (JSON's None is JSON null, not SQL NULL); most columns (text) have none.
@@ -123,7 +142,7 @@ class DriverInsert:
                 if found is converted:
                     found = converted[(i, value)] = process(value)
                 values[i] = found
-            parameters.append(tuple(values))  # the driver's parameter sets: tuples
+            parameters.append(tuple(values))
         return parameters
 
 
@@ -131,12 +150,15 @@ class DriverInsert:
 def driver_insert(
     statement: Insert, dialect: Dialect, keys: tuple[str, ...]
 ) -> DriverInsert | None:
-    """None where the driver's parameters are named (PostgreSQL's psycopg: SQLAlchemy's
-    own path, which sends many rows per statement there) or a parameter is no column."""
+    """None where a parameter is no column (or no key of the rows).
+
+    Compiled for an executemany: no implicit ``RETURNING`` of the new ids, which nobody
+    reads (PostgreSQL's dialect adds one to a single-row INSERT).
+    """
     table = statement.table
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-    names = tuple(compiled.positiontup or ())
-    if not isinstance(table, Table) or not compiled.positional or not names:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+    names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.binds)
+    if not isinstance(table, Table) or not names:
         return None
     if any(name not in table.c or name not in keys for name in names):
         return None
@@ -145,7 +167,7 @@ def driver_insert(
     processors = [
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     ]
-    return DriverInsert(str(compiled), names, processors)
+    return DriverInsert(str(compiled), names, processors, named=not compiled.positional)
 
 
 @functools.cache
@@ -341,8 +363,8 @@ class CachingTx(Tx):
         self._held_audit = {}
 
     def _send(self, statement: Executable, rows: list[dict[str, Any]]) -> None:
-        """One execution with all the rows; an INSERT straight on the driver where its
-        parameters are positional (SQLite), see :class:`DriverInsert`."""
+        """One execution with all the rows; an INSERT straight on the driver, see
+        :class:`DriverInsert`."""
         keys = tuple(rows[0])
         driver = (
             driver_insert(statement, self.connection.dialect, keys)
