@@ -117,12 +117,6 @@ class DriverInsert:
         self, rows: Sequence[Mapping[str, Any]]
     ) -> list[tuple[Any, ...]] | list[dict[str, Any]]:
         """The driver's parameter sets of ``rows``: tuples, or mappings where it takes names."""
-        positional = self._positional(rows)
-        if self.named:
-            return [dict(zip(self.names, values, strict=True)) for values in positional]
-        return positional
-
-    def _positional(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         names = self.names
         # Every value through its column's processor, None included, as SQLAlchemy does
         # (JSON's None is JSON null, not SQL NULL); most columns (text) have none.
@@ -130,7 +124,8 @@ class DriverInsert:
         # A datetime's bound form is a pure function of the instant, and rows share few
         # (an inbox request's receipt time, twice in each row): each converted once.
         converted: dict[tuple[int, datetime], Any] = {}
-        parameters: list[tuple[Any, ...]] = []
+        named = self.named
+        parameters: list[Any] = []
         for row in rows:
             values = [row[name] for name in names]
             for i, process in processed:
@@ -142,7 +137,7 @@ class DriverInsert:
                 if found is converted:
                     found = converted[(i, value)] = process(value)
                 values[i] = found
-            parameters.append(tuple(values))
+            parameters.append(dict(zip(names, values, strict=True)) if named else tuple(values))
         return parameters
 
 
