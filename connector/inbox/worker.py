@@ -378,15 +378,21 @@ class InboxWorker:
         write lock, up to ten times as long: each transaction costs a commit (a file sync),
         a pause for intake and loading its lookups again, and with intake quiet nobody
         gains from them. Intake arriving meanwhile waits no longer than before: the next
-        group sees it queued and commits. PostgreSQL (no such queue) keeps ``max_hold``.
+        group sees it queued and commits.
+
+        On PostgreSQL nobody queues behind a batch: intake's inserts wait for no lock it
+        holds (its rows and its objects' and members' advisory locks matter only to another
+        worker on the same objects, which skips or waits for them either way). So it goes
+        on as SQLite's does with intake quiet; cut at ``max_hold``, a transaction of ~9
+        events spent most of its time loading lookups it then left unused (one worker:
+        ~350 against ~1,250 events/s, BENCHMARKS.md).
         """
         held = time.monotonic() - opened
         if held < self.max_hold:
             return True
-        return (
-            held < self.max_hold * self.quiet_hold_factor
-            and self.inbox.write_lock_wanted() is False
-        )
+        if held >= self.max_hold * self.quiet_hold_factor:
+            return False
+        return self.inbox.dialect == "postgresql" or self.inbox.write_lock_wanted() is False
 
     def _leases_held(
         self, tx: CachingTx, groups: list[list[_Interpreted]]

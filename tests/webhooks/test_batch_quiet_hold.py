@@ -1,5 +1,6 @@
 """A claimed batch's transaction goes on past ``max_hold`` only while no other writer queues
-for SQLite's write lock (connector.inbox.worker, InboxWorker._may_go_on)."""
+for SQLite's write lock, and on PostgreSQL (where nobody queues behind it) up to the same
+limit (connector.inbox.worker, InboxWorker._may_go_on)."""
 
 from __future__ import annotations
 
@@ -32,8 +33,21 @@ def test_a_batch_stays_in_one_transaction_while_nobody_queues_for_the_write_lock
     with statements(store) as seen:
         result = worker.step()
     assert (result.done, result.rejected, result.retried) == (24, 0, 0)
-    # PostgreSQL has no queue to ask: max_hold alone, a transaction per group.
-    assert executions(seen, _FINISH) == (16 if on_postgres() else 1)
+    # On PostgreSQL no writer ever queues behind the batch: one transaction there too.
+    assert executions(seen, _FINISH) == 1
+
+
+def test_a_batch_commits_at_its_quiet_limit_though_nobody_queues(
+    client: FlaskClient, worker: InboxWorker, store: Store
+) -> None:
+    network(store, 8)
+    # The quiet limit is max_hold itself: past it after every group, on either backend.
+    worker.max_hold, worker.quiet_hold_factor = 1e-9, 1.0
+    post_hubspot(client, events(0, 8), at=T0)
+    with statements(store) as seen:
+        result = worker.step()
+    assert (result.done, result.rejected, result.retried) == (24, 0, 0)
+    assert executions(seen, _FINISH) == 16  # a transaction per group (object)
 
 
 @pytest.mark.skipif(on_postgres(), reason="SQLite's write lock queue only (PostgreSQL: above)")
