@@ -18,7 +18,6 @@ from types import FrameType
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
 
 from connector.i18n import gettext as _
 from connector.inbox import enable_sqlite_wal
@@ -30,7 +29,7 @@ from webhooks.logs import AccessLogger, configure_logging
 from webhooks.settings import load_webhook_settings
 from webhooks.sidecars import InboxWorkerProcesses
 
-__all__ = ["app", "serve", "serve_app", "web_defaults", "worker", "worker_app"]
+__all__ = ["WEB_PROCESSES", "WEB_THREADS", "app", "serve", "serve_app", "worker", "worker_app"]
 
 
 class WorkerClass(StrEnum):
@@ -50,23 +49,27 @@ _WORKER_HELP = _(
     "Process the webhook inbox (run several for scale; they never take the same event)."
 )
 
+# gunicorn processes and threads per process when `refnet serve` is not told, whatever the
+# store. SQLite had one process of 16 threads (one group commit for every request) until
+# it was measured against two of four with the worker running: two processes stored
+# 35-45 % more events (7,500-8,000 against 5,100-5,800 events/s) at a like p99, because
+# 16 request threads behind one interpreter lock cost more in switching (25 voluntary
+# context switches and ~1.4 ms of CPU per request, against 9 and ~1.2 ms) than the
+# smaller groups of two processes cost in syncs (BENCHMARKS.md, serve).
+WEB_PROCESSES = 2
+WEB_THREADS = 4
+
 
 @app.command(help=_SERVE_HELP)
 def serve(
     host: Annotated[str, typer.Option(help=_("Interface to bind; 0.0.0.0 for all."))] = "127.0.0.1",
     port: Annotated[int, typer.Option(help=_("TCP port."))] = 8080,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=1, help=_("gunicorn worker processes [default: 1 on SQLite, 2 on other stores]")
-        ),
-    ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            min=1, help=_("Threads per worker process [default: 16 on SQLite, 4 on other stores]")
-        ),
-    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help=_("gunicorn worker processes."))] = (
+        WEB_PROCESSES
+    ),
+    threads: Annotated[int, typer.Option(min=1, help=_("Threads per worker process."))] = (
+        WEB_THREADS
+    ),
     timeout: Annotated[
         int, typer.Option(min=5, help=_("Seconds before a stuck worker restarts."))
     ] = 30,
@@ -101,9 +104,7 @@ def serve(
     settings.require_secrets()
     load_referral_form_settings()  # a bad referral form setting stops here too (exit 6)
     configure_logging(log_format=settings.log_format)  # inherited by the forked workers
-    database_url = load_settings().database_url
-    Store.open(database_url).close()
-    default_workers, default_threads = web_defaults(database_url)
+    Store.open(load_settings().database_url).close()
     from webhooks.server import GunicornServer  # noqa: PLC0415 - gunicorn only when serving
 
     # By default the inbox is worked by separate processes the master keeps running, not
@@ -114,8 +115,8 @@ def serve(
         factory,
         {
             "bind": f"{host}:{port}",
-            "workers": workers if workers is not None else default_workers,
-            "threads": threads if threads is not None else default_threads,
+            "workers": workers,
+            "threads": threads,
             "timeout": timeout,
             "worker_class": _worker_class(worker_class, read_timeout),
             # Acknowledge within the CRMs' timeouts (HubSpot: a few seconds).
@@ -126,20 +127,6 @@ def serve(
         },
         sidecars=sidecars,
     ).run()
-
-
-def web_defaults(database_url: str) -> tuple[int, int]:
-    """gunicorn processes and threads per process when ``refnet serve`` is not told.
-
-    SQLite has one writer: in one web process every request thread joins the same group
-    commit (one transaction, one file sync for all that queued), where two processes took
-    turns at the file's write lock, each syncing its own smaller groups; 16 threads keep
-    enough requests queued for each sync. PostgreSQL takes concurrent writers, and two
-    processes use two cores for the request work (bench/webhooks_serve_defaults.py).
-    """
-    if make_url(database_url).get_backend_name() == "sqlite":
-        return 1, 16
-    return 2, 4
 
 
 def _worker_class(choice: WorkerClass, read_timeout: float) -> object:
