@@ -1,11 +1,11 @@
 """`refnet serve` with its shipped defaults against a bare Flask endpoint, same gunicorn settings.
 
 The real service is started exactly as an operator would start it: ``refnet serve`` with
-no options (gthread; on SQLite one web process x 16 threads, see ``webhooks.cli.web_defaults``;
-one supervised ``refnet worker`` process). The baseline is a Flask endpoint that only reads
-the body, under gunicorn with the same worker class, processes and threads; a second bare
-run with 2 processes x 4 threads (refnet's defaults before) shows how much the choice of
-setting moves the baseline itself.
+no options (gthread, 2 web processes x 4 threads, see ``webhooks.cli.WEB_PROCESSES``; one
+supervised ``refnet worker`` process). The baseline is a Flask endpoint that only reads
+the body, under gunicorn with the same worker class, processes, threads and access log
+(refnet's logger class); further rows show the bare endpoint without the access log and
+with 1 process x 16 threads (refnet's SQLite defaults before), and refnet serve with those.
 The same load generator (8 client threads, keep-alive, 10 signed
 HubSpot events per request) drives both; every event of the real run is a contact
 referred by a member (one of ``--referrers``, 1,000 by default, in turn: with one referrer
@@ -49,10 +49,11 @@ from connector.inbox.heartbeats import freshest_beat  # noqa: E402
 from connector.inbox.schema import webhook_inbox  # noqa: E402
 from connector.model import Member  # noqa: E402
 from connector.store import Store  # noqa: E402
-from webhooks.cli import web_defaults  # noqa: E402
+from webhooks.cli import WEB_PROCESSES, WEB_THREADS  # noqa: E402
 
 REFNET = str(Path(sys.executable).with_name("refnet"))
-PREVIOUS_WORKERS, PREVIOUS_THREADS = 2, 4  # refnet serve's defaults before one web process
+# refnet serve's SQLite defaults before two web processes of four threads (webhooks.cli)
+PREVIOUS_WORKERS, PREVIOUS_THREADS = 1, 16
 
 
 def environment(database_url: str, port: int) -> dict[str, str]:
@@ -258,23 +259,29 @@ def main() -> None:
         "each row gets a new database refnet_bench_<row> there",
     )
     args = parser.parse_args()
-    # What `refnet serve` runs on this backend; the bare endpoints get the same.
-    workers, threads = web_defaults(args.postgres or "sqlite:///bench.db")
+    # What `refnet serve` runs; the bare endpoints get the same.
+    workers, threads = WEB_PROCESSES, WEB_THREADS
     rows: list[tuple[str, dict[str, float], str]] = []
+    # refnet serve logs one access line per request (webhooks.logs.AccessLogger); the same
+    # server gives the bare endpoint the same, and a row without it shows what it costs.
+    access_log = ["--access-logfile", "-", "--logger-class", "webhooks.logs.AccessLogger"]
     with tempfile.TemporaryDirectory(prefix="refnet-bench-") as workdir:
-        for name, processes, per_process in (
-            ("bare Flask endpoint", workers, threads),
+        for name, processes, per_process, logging_options in (
+            ("bare Flask endpoint", workers, threads, access_log),
+            ("  bare, no access log", workers, threads, []),
             (
                 f"  bare, {PREVIOUS_WORKERS} x {PREVIOUS_THREADS}",
                 PREVIOUS_WORKERS,
                 PREVIOUS_THREADS,
+                access_log,
             ),
         ):
             port = free_port()
             url, bare_store = fresh_store(Path(workdir), f"bare{len(rows)}", server=args.postgres)
             gunicorn = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread"]
             gunicorn += ["--workers", str(processes), "--threads", str(per_process)]
-            gunicorn += ["--log-level", "warning", "--bind", f"127.0.0.1:{port}"]
+            gunicorn += ["--log-level", "warning", *logging_options]
+            gunicorn += ["--bind", f"127.0.0.1:{port}"]
             bare, _ = run(
                 [*gunicorn, "webhooks_throughput:bare_app"],
                 environment(url, port),
@@ -283,12 +290,16 @@ def main() -> None:
             )
             rows.append((name, figures(bare, args.batch), ""))
             bare_store.close()
-        for name, extra in (("refnet serve (defaults)", []), ("  --inbox-workers 0", ["0"])):
+        previous = ["--workers", str(PREVIOUS_WORKERS), "--threads", str(PREVIOUS_THREADS)]
+        for name, options in (
+            ("refnet serve (defaults)", []),
+            (f"  {PREVIOUS_WORKERS} x {PREVIOUS_THREADS}", previous),
+            ("  --inbox-workers 0", ["--inbox-workers", "0"]),
+        ):
             port = free_port()
             url, store = fresh_store(
                 Path(workdir), f"serve{len(rows)}", args.referrers, server=args.postgres
             )
-            options = ["--inbox-workers", *extra] if extra else []
             command = [REFNET, "serve", "--port", str(port), *options]
             load, note = run(command, environment(url, port), port, args, store)
             rows.append((name, figures(load, args.batch), note))
