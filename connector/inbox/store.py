@@ -95,7 +95,10 @@ _ADVISORY_LOCKS = text(
 # A batch's events whose leases are still held, and their finish in one statement at the
 # end of the batch's transaction (InboxStore.held_leases, InboxStore.finish_all).
 _LEASED = (_T.c.id.in_(bindparam("ids", expanding=True))) & (_T.c.lease_token == bindparam("token"))
-_HELD = select(_T.c.id).where(_LEASED, _T.c.status == PENDING)
+# The status is read, not searched: with ``status = 'pending'`` in the WHERE both SQLite
+# and PostgreSQL chose the claimable index over the primary key and read every pending row
+# (~5 / ~12 ms per batch transaction with a backlog of 50,000).
+_HELD = select(_T.c.id, _T.c.status).where(_LEASED)
 _FINISH_ALL = (
     update(_T)
     .where(_LEASED)
@@ -251,7 +254,14 @@ def claim_statement(
             _T.c.available_at <= now,
             or_(_T.c.lease_until.is_(None), _T.c.lease_until < now),
         )
-        .order_by(_T.c.id)
+        # Oldest claimable first, in the claimable index's order (status, available_at),
+        # read from it and stopped at ``limit``; ties (one request's events) come in the
+        # order they were stored on both databases, and a claim is sorted by object and
+        # occurrence after it anyway. By id, both read every pending row and sorted them
+        # (~20 ms per claim with a backlog of 50,000, under SQLite's write lock), or
+        # PostgreSQL walked the primary key through every event ever done; adding id to
+        # this order made PostgreSQL sort the backlog again.
+        .order_by(_T.c.available_at)
         .limit(limit)
     )
     if dialect == "postgresql":
@@ -457,7 +467,8 @@ class InboxStore:
         for token, events in _by_token(claimed).items():
             query = _HELD.with_for_update() if self.dialect == "postgresql" else _HELD
             ids = [event.row_id for event in events]
-            held.update(tx.connection.execute(query, {"ids": ids, "token": token}).scalars())
+            rows = tx.connection.execute(query, {"ids": ids, "token": token})
+            held.update(row.id for row in rows if row.status == PENDING)
         return held
 
     def finish_all(self, tx: Tx, finished: Sequence[ClaimedEvent], *, now: datetime) -> None:

@@ -23,7 +23,7 @@ def test_postgresql_claims_skip_rows_other_workers_hold() -> None:
     assert sql.startswith("UPDATE webhook_inbox SET")
     assert "WHERE webhook_inbox.id IN (SELECT webhook_inbox.id FROM webhook_inbox" in sql
     assert sql.endswith(
-        "ORDER BY webhook_inbox.id LIMIT %(param_1)s::INTEGER FOR UPDATE SKIP LOCKED)"
+        "ORDER BY webhook_inbox.available_at LIMIT %(param_1)s::INTEGER FOR UPDATE SKIP LOCKED)"
     )
 
 
