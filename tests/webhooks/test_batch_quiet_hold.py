@@ -23,31 +23,28 @@ from tests.webhooks.test_write_lock import _until
 _FINISH = "UPDATE webhook_inbox SET lease_token"
 
 
-def test_a_batch_stays_in_one_transaction_while_nobody_queues_for_the_write_lock(
-    client: FlaskClient, worker: InboxWorker, store: Store
+# Past max_hold after every group of events; the quiet limit (max_hold x factor) far off
+# (1,000 s) or max_hold itself. Nobody queues for the write lock meanwhile, and on
+# PostgreSQL nobody ever queues behind a batch: there too one transaction, up to the limit.
+@pytest.mark.parametrize(
+    ("quiet_hold_factor", "transactions"),
+    [(1e12, 1), (1.0, 16)],  # 16: one per group (object) of events
+    ids=["within-the-quiet-limit", "at-the-quiet-limit"],
+)
+def test_a_batch_stays_in_one_transaction_while_nobody_queues_up_to_its_quiet_limit(
+    client: FlaskClient,
+    worker: InboxWorker,
+    store: Store,
+    quiet_hold_factor: float,
+    transactions: int,
 ) -> None:
     network(store, 8)
-    # Past max_hold after every group of events, far from its quiet limit (1,000 s).
-    worker.max_hold, worker.quiet_hold_factor = 1e-9, 1e12
+    worker.max_hold, worker.quiet_hold_factor = 1e-9, quiet_hold_factor
     post_hubspot(client, events(0, 8), at=T0)  # 24 events: 8 contacts, 8 deals (16 groups)
     with statements(store) as seen:
         result = worker.step()
     assert (result.done, result.rejected, result.retried) == (24, 0, 0)
-    # On PostgreSQL no writer ever queues behind the batch: one transaction there too.
-    assert executions(seen, _FINISH) == 1
-
-
-def test_a_batch_commits_at_its_quiet_limit_though_nobody_queues(
-    client: FlaskClient, worker: InboxWorker, store: Store
-) -> None:
-    network(store, 8)
-    # The quiet limit is max_hold itself: past it after every group, on either backend.
-    worker.max_hold, worker.quiet_hold_factor = 1e-9, 1.0
-    post_hubspot(client, events(0, 8), at=T0)
-    with statements(store) as seen:
-        result = worker.step()
-    assert (result.done, result.rejected, result.retried) == (24, 0, 0)
-    assert executions(seen, _FINISH) == 16  # a transaction per group (object)
+    assert executions(seen, _FINISH) == transactions
 
 
 @pytest.mark.skipif(on_postgres(), reason="SQLite's write lock queue only (PostgreSQL: above)")
