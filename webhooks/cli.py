@@ -51,11 +51,12 @@ _WORKER_HELP = _(
 
 # gunicorn processes and threads per process when `refnet serve` is not told, whatever the
 # store. SQLite had one process of 16 threads (one group commit for every request) until
-# it was measured against two of four with the worker running: two processes stored
-# 35-45 % more events (7,500-8,000 against 5,100-5,800 events/s) at a like p99, because
-# 16 request threads behind one interpreter lock cost more in switching (25 voluntary
-# context switches and ~1.4 ms of CPU per request, against 9 and ~1.2 ms) than the
-# smaller groups of two processes cost in syncs (BENCHMARKS.md, serve).
+# it was measured against two of four with the worker running: in alternated runs two
+# processes stored 22-45 % more events (6,700-8,400 against 5,100-6,100 events/s; 3-8 %
+# in single runs of the full bench), at a p99 about a tenth higher, because 16 request
+# threads behind one interpreter lock cost more in switching (25 voluntary context
+# switches per request against 10) than the smaller groups of two processes cost in
+# syncs (BENCHMARKS.md, serve).
 WEB_PROCESSES = 2
 WEB_THREADS = 4
 

@@ -256,8 +256,9 @@ def claim_statement(
         )
         # Oldest claimable first, in the claimable index's order (status, available_at),
         # read from it and stopped at ``limit``; ties (one request's events) come in the
-        # order they were stored on both databases, and a claim is sorted by object and
-        # occurrence after it anyway. By id, both read every pending row and sorted them
+        # index's order (SQLite: row id; PostgreSQL: the rows' place in the table, in
+        # practice the order stored), and a claim is sorted by object and occurrence
+        # after it anyway. By id, both read every pending row and sorted them
         # (~20 ms per claim with a backlog of 50,000, under SQLite's write lock), or
         # PostgreSQL walked the primary key through every event ever done; adding id to
         # this order made PostgreSQL sort the backlog again.
