@@ -7,6 +7,11 @@ by syncs, not by work. Here the first thread to arrive commits; threads arriving
 does queue their rows, and the next of them commits everything that queued in one
 transaction. Each request still learns its own result (how many of its events were new)
 only after the commit that holds them, so nothing is acknowledged before it is durable.
+
+The writer takes its group only once it holds the write gate (SQLite's write lock, shared
+with the other web processes and the inbox workers): what arrives while it queues behind
+another process's commit rides along in this one. Taken before the gate, a group held the
+requests of the moment the writer started queueing, and a commit's sync carried less.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -50,7 +56,17 @@ class GroupCommit(Generic[T, R]):
         self._pending: list[_Request[T, R]] = []
         self._writing = False
 
-    def submit(self, payload: T, write: Callable[[Sequence[T]], list[R]]) -> R:
+    def submit(
+        self,
+        payload: T,
+        write: Callable[[Sequence[T]], list[R]],
+        gate: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> R:
+        """``payload``'s result once the commit holding it is done.
+
+        ``gate`` is entered around each ``write`` (the store's write lock); the group is
+        what has queued by the time it is held.
+        """
         request: _Request[T, R] = _Request(payload)
         with self._lock:
             self._pending.append(request)
@@ -59,17 +75,26 @@ class GroupCommit(Generic[T, R]):
         if not leads:
             request.turn.wait()
         if not request.done:  # this thread writes the group that queued meanwhile
-            with self._lock:
-                group, self._pending = self._pending, []
-            self._write(group, write)
+            self._write(write, gate)
         if request.error is not None:
             raise request.error
         return request.result  # type: ignore[return-value]  # set whenever no error is
 
-    def _write(self, group: list[_Request[T, R]], write: Callable[[Sequence[T]], list[R]]) -> None:
+    def _write(
+        self,
+        write: Callable[[Sequence[T]], list[R]],
+        gate: Callable[[], AbstractContextManager[object]],
+    ) -> None:
+        group: list[_Request[T, R]] = []
         try:
-            results = write([r.payload for r in group])
+            with gate():
+                with self._lock:
+                    group, self._pending = self._pending, []
+                results = write([r.payload for r in group])
         except BaseException as exc:
+            if not group:  # the gate failed before the group was taken: it is this one's
+                with self._lock:
+                    group, self._pending = self._pending, []
             for member in group:
                 member.error = exc
         else:

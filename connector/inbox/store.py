@@ -317,7 +317,9 @@ class InboxStore:
         try:
             # Concurrent requests of this process share one transaction and one commit;
             # each returns only once the commit holding its rows is done.
-            inserted: int = group_commit_for(self.store.engine).submit(rows, self._insert_groups)
+            inserted: int = group_commit_for(self.store.engine).submit(
+                rows, self._insert_groups, self._write_lock
+            )
         except SQLAlchemyError as exc:
             raise TransientError(
                 _("webhook inbox unavailable ({error})").format(error=type(exc).__name__),
@@ -326,8 +328,10 @@ class InboxStore:
         return ReceiveResult(inserted, in_request_duplicates + len(unique) - inserted)
 
     def _insert_groups(self, groups: Sequence[list[dict[str, Any]]]) -> list[int]:
-        """Insert each request's rows in one transaction; how many of each were new."""
-        with self._write_lock(), self.store.transaction() as tx:
+        """Insert each request's rows in one transaction; how many of each were new.
+
+        Called under the write lock (the group commit takes it before the group)."""
+        with self.store.transaction() as tx:
             return [self._insert_new(tx, rows) for rows in groups]
 
     def _insert_new(self, tx: Tx, rows: list[dict[str, Any]]) -> int:

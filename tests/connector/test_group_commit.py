@@ -53,6 +53,53 @@ def test_requests_queued_during_a_commit_share_the_next_one() -> None:
     assert results == {n: n * 10 for n in range(6)}
 
 
+def test_requests_arriving_while_the_writer_waits_for_the_gate_ride_in_its_commit() -> None:
+    # The gate stands for SQLite's write lock, held here by another process's commit.
+    commit: GroupCommit[int, int] = GroupCommit()
+    other_process = threading.Lock()
+    other_process.acquire()
+    groups: list[list[int]] = []
+
+    def write(payloads: Sequence[int]) -> list[int]:
+        groups.append(list(payloads))
+        return [p * 10 for p in payloads]
+
+    results: dict[int, int] = {}
+
+    def submit(number: int) -> None:
+        results[number] = commit.submit(number, write, gate=lambda: other_process)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    wait_until(
+        lambda: len(commit._pending) == 4,
+        progress=lambda: len(commit._pending),
+        what="four requests queueing while the first waits for the gate",
+    )
+    assert groups == [] and results == {}
+    other_process.release()
+    for thread in threads:
+        thread.join()
+    assert [sorted(group) for group in groups] == [[0, 1, 2, 3]]
+    assert results == {n: n * 10 for n in range(4)}
+
+
+def test_a_gate_that_fails_fails_the_waiting_requests_and_frees_the_next() -> None:
+    commit: GroupCommit[int, int] = GroupCommit()
+
+    class Unavailable:
+        def __enter__(self) -> None:
+            raise OSError("lock file unreadable")
+
+        def __exit__(self, *_exc: object) -> None:
+            return None
+
+    with pytest.raises(OSError, match="lock file unreadable"):
+        commit.submit(1, lambda payloads: [p for p in payloads], gate=Unavailable)
+    assert commit.submit(2, lambda payloads: [p + 1 for p in payloads]) == 3  # not stuck
+
+
 def test_a_failed_commit_fails_every_request_of_its_group() -> None:
     commit: GroupCommit[int, int] = GroupCommit()
 
