@@ -4,7 +4,7 @@ its own result only after the commit holding it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -14,6 +14,24 @@ from connector.inbox.group_commit import GroupCommit
 from connector.model import utcnow
 from connector.store import Store
 from tests.waiting import wait_until
+
+
+def _start_queueing(
+    commit: GroupCommit[int, int],
+    submit: Callable[[int], None],
+    numbers: range,
+    where: str,
+) -> list[threading.Thread]:
+    """Threads submitting ``numbers``, started, once all of them are pending in ``commit``."""
+    threads = [threading.Thread(target=submit, args=(n,)) for n in numbers]
+    for thread in threads:
+        thread.start()
+    wait_until(
+        lambda: len(commit._pending) == len(threads),
+        progress=lambda: len(commit._pending),
+        what=f"{len(threads)} requests queueing {where}",
+    )
+    return threads
 
 
 def test_requests_queued_during_a_commit_share_the_next_one() -> None:
@@ -36,14 +54,7 @@ def test_requests_queued_during_a_commit_share_the_next_one() -> None:
     first = threading.Thread(target=submit, args=(0,))
     first.start()
     first_writing.wait()
-    others = [threading.Thread(target=submit, args=(n,)) for n in range(1, 6)]
-    for thread in others:
-        thread.start()
-    wait_until(
-        lambda: len(commit._pending) == 5,
-        progress=lambda: len(commit._pending),
-        what="five requests queueing behind the running commit",
-    )
+    others = _start_queueing(commit, submit, range(1, 6), "behind the running commit")
     assert results == {}, "nobody may answer before its commit is done"
     release_first.set()
     for thread in [first, *others]:
@@ -69,14 +80,7 @@ def test_requests_arriving_while_the_writer_waits_for_the_gate_ride_in_its_commi
     def submit(number: int) -> None:
         results[number] = commit.submit(number, write, gate=lambda: other_process)
 
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    wait_until(
-        lambda: len(commit._pending) == 4,
-        progress=lambda: len(commit._pending),
-        what="four requests queueing while the first waits for the gate",
-    )
+    threads = _start_queueing(commit, submit, range(4), "while the first waits for the gate")
     assert groups == [] and results == {}
     other_process.release()
     for thread in threads:
