@@ -64,18 +64,30 @@ def test_each_crm_key_finds_its_own_member(store: Store) -> None:
 # --- every lookup the inbox worker makes per event ----------------------------------------
 
 
-def _plan_scans(connection: Connection, statement: str, parameters: Any) -> list[str]:
-    """The full-table reads in the plan of ``statement`` (empty: every table is searched)."""
+def _plan_lines(
+    connection: Connection, statement: str, parameters: Any, *, forbid_sorts: bool = False
+) -> list[str]:
+    """The lines of ``statement``'s plan; on PostgreSQL with sequential scans (and, when
+    asked, sorts) forbidden: tables in tests are nearly empty, where a scan is cheaper, so a
+    scan or sort left in the plan is one no index can spare."""
     if connection.dialect.name == "sqlite":
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        return [str(row[-1]) for row in plan]
+    connection.exec_driver_sql("SET enable_seqscan = off")
+    if forbid_sorts:
+        connection.exec_driver_sql("SET enable_sort = off")
+    plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
+    return [str(row[0]).strip() for row in plan]
+
+
+def _plan_scans(connection: Connection, statement: str, parameters: Any) -> list[str]:
+    """The full-table reads in the plan of ``statement`` (empty: every table is searched)."""
+    lines = _plan_lines(connection, statement, parameters)
+    if connection.dialect.name == "sqlite":
         # "SEARCH t USING INDEX …" is a lookup; "SCAN t" (with or without an index named:
         # then the whole index is read) grows with the table.
-        return [str(row[-1]) for row in plan if str(row[-1]).startswith("SCAN ")]
-    # Tables in tests are nearly empty, where a sequential scan is cheaper; forbidding it
-    # shows whether an index can serve the statement at all.
-    connection.exec_driver_sql("SET enable_seqscan = off")
-    plan = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
-    return [str(row[0]).strip() for row in plan if "Seq Scan" in str(row[0])]
+        return [line for line in lines if line.startswith("SCAN ")]
+    return [line for line in lines if "Seq Scan" in line]
 
 
 @contextmanager
@@ -170,18 +182,6 @@ def test_every_lookup_of_the_inbox_worker_searches_an_index(store: Store) -> Non
 # --- the inbox's own statements, with a backlog -------------------------------------------
 
 
-def _plan(connection: Connection, statement: str, parameters: Any) -> str:
-    """The plan of ``statement``; on PostgreSQL with scans and sorts forbidden, so a scan or
-    a sort left in it is one no index can spare (tables in tests are nearly empty)."""
-    if connection.dialect.name == "sqlite":
-        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-        return "\n".join(str(row[-1]) for row in rows)
-    connection.exec_driver_sql("SET enable_seqscan = off")
-    connection.exec_driver_sql("SET enable_sort = off")
-    rows = connection.exec_driver_sql(f"EXPLAIN {statement}", parameters).all()
-    return "\n".join(str(row[0]) for row in rows)
-
-
 def test_a_claim_and_its_lease_check_read_the_rows_they_take_not_the_backlog(
     store: Store,
 ) -> None:
@@ -200,8 +200,10 @@ def test_a_claim_and_its_lease_check_read_the_rows_they_take_not_the_backlog(
         s for s in seen if s[0].startswith("SELECT webhook_inbox.id, webhook_inbox.status ")
     ]
     with store.engine.connect() as connection:
-        claim_plan = _plan(connection, claim_sql, claim_parameters)
-        held_plan = _plan(connection, held_sql, held_parameters)
+        claim_plan = "\n".join(
+            _plan_lines(connection, claim_sql, claim_parameters, forbid_sorts=True)
+        )
+        held_plan = "\n".join(_plan_lines(connection, held_sql, held_parameters, forbid_sorts=True))
     # The claim reads the claimable index in its order and stops at the limit: no sort of
     # every pending row. The lease check looks its rows up by id, not by status.
     if store.engine.dialect.name == "sqlite":
