@@ -52,6 +52,7 @@ from connector.store import Store  # noqa: E402
 from webhooks.cli import WEB_PROCESSES, WEB_THREADS  # noqa: E402
 
 REFNET = str(Path(sys.executable).with_name("refnet"))
+DIAGNOSTICS = HERE / "webhooks_serve_diagnostics.py"
 # refnet serve's SQLite defaults before two web processes of four threads (webhooks.cli)
 PREVIOUS_WORKERS, PREVIOUS_THREADS = 1, 16
 
@@ -303,6 +304,25 @@ def main() -> None:
             command = [REFNET, "serve", "--port", str(port), *options]
             load, note = run(command, environment(url, port), port, args, store)
             rows.append((name, figures(load, args.batch), note))
+            store.close()
+        # Where intake's time goes: the defaults with no inbox worker at all, then (a
+        # diagnostic that gives up a promise each) commits not synced and nothing stored.
+        for name, variant in (
+            ("  no inbox worker", None),
+            ("  no worker, sync=NORMAL", "synchronous-normal"),
+            ("  no worker, stores none", "store-nothing"),
+        ):
+            if variant == "synchronous-normal" and args.postgres:
+                continue  # a SQLite setting
+            port = free_port()
+            url, store = fresh_store(
+                Path(workdir), f"serve{len(rows)}", args.referrers, server=args.postgres
+            )
+            launcher = [REFNET] if variant is None else [sys.executable, str(DIAGNOSTICS), variant]
+            command = [*launcher, "serve", "--port", str(port), "--inbox-workers", "0"]
+            env = environment(url, port) | {"REFNET_WEBHOOK_RUN_WORKER": "false"}
+            load, _ = run(command, env, port, args)
+            rows.append((name, figures(load, args.batch), "diagnostic" if variant else ""))
             store.close()
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
