@@ -88,13 +88,11 @@ class GroupCommit(Generic[T, R]):
         group: list[_Request[T, R]] = []
         try:
             with gate():
-                with self._lock:
-                    group, self._pending = self._pending, []
+                group = self._take_pending()
                 results = write([r.payload for r in group])
         except BaseException as exc:
             if not group:  # the gate failed before the group was taken: it is this one's
-                with self._lock:
-                    group, self._pending = self._pending, []
+                group = self._take_pending()
             for member in group:
                 member.error = exc
         else:
@@ -110,6 +108,12 @@ class GroupCommit(Generic[T, R]):
                 member.turn.set()
             if following is not None:  # hand the writing on: it takes all that queued
                 following.turn.set()
+
+    def _take_pending(self) -> list[_Request[T, R]]:
+        """Every request queued so far, in arrival order, as the group to write now."""
+        with self._lock:
+            group, self._pending = self._pending, []
+        return group
 
 
 _GUARD = threading.Lock()
