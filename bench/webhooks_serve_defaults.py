@@ -292,25 +292,18 @@ def main() -> None:
             rows.append((name, figures(bare, args.batch), ""))
             bare_store.close()
         previous = ["--workers", str(PREVIOUS_WORKERS), "--threads", str(PREVIOUS_THREADS)]
-        for name, options in (
-            ("refnet serve (defaults)", []),
-            (f"  {PREVIOUS_WORKERS} x {PREVIOUS_THREADS}", previous),
-            ("  --inbox-workers 0", ["--inbox-workers", "0"]),
-        ):
-            port = free_port()
-            url, store = fresh_store(
-                Path(workdir), f"serve{len(rows)}", args.referrers, server=args.postgres
-            )
-            command = [REFNET, "serve", "--port", str(port), *options]
-            load, note = run(command, environment(url, port), port, args, store)
-            rows.append((name, figures(load, args.batch), note))
-            store.close()
-        # Where intake's time goes: the defaults with no inbox worker at all, then (a
-        # diagnostic that gives up a promise each) commits not synced and nothing stored.
-        for name, variant in (
-            ("  no inbox worker", None),
-            ("  no worker, sync=NORMAL", "synchronous-normal"),
-            ("  no worker, stores none", "store-nothing"),
+        # No worker process: a worker thread per web process, or (not worked) none at all.
+        no_sidecar = ["--inbox-workers", "0"]
+        # The shipped service, then where intake's time goes: the defaults with no inbox
+        # worker at all, and diagnostics of that which give up a promise each (commits not
+        # synced, nothing stored). Rows: name, diagnostic variant, options, with a worker.
+        for name, variant, options, worked in (
+            ("refnet serve (defaults)", None, [], True),
+            (f"  {PREVIOUS_WORKERS} x {PREVIOUS_THREADS}", None, previous, True),
+            ("  --inbox-workers 0", None, no_sidecar, True),
+            ("  no inbox worker", None, no_sidecar, False),
+            ("  no worker, sync=NORMAL", "synchronous-normal", no_sidecar, False),
+            ("  no worker, stores none", "store-nothing", no_sidecar, False),
         ):
             if variant == "synchronous-normal" and args.postgres:
                 continue  # a SQLite setting
@@ -319,10 +312,12 @@ def main() -> None:
                 Path(workdir), f"serve{len(rows)}", args.referrers, server=args.postgres
             )
             launcher = [REFNET] if variant is None else [sys.executable, str(DIAGNOSTICS), variant]
-            command = [*launcher, "serve", "--port", str(port), "--inbox-workers", "0"]
-            env = environment(url, port) | {"REFNET_WEBHOOK_RUN_WORKER": "false"}
-            load, _ = run(command, env, port, args)
-            rows.append((name, figures(load, args.batch), "diagnostic" if variant else ""))
+            command = [*launcher, "serve", "--port", str(port), *options]
+            env = environment(url, port)
+            if not worked:
+                env["REFNET_WEBHOOK_RUN_WORKER"] = "false"
+            load, note = run(command, env, port, args, store if worked else None)
+            rows.append((name, figures(load, args.batch), "diagnostic" if variant else note))
             store.close()
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(
